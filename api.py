@@ -1,0 +1,55 @@
+"""The library entry points, for programs and tests.
+
+    product = garant.api.load_product("contracts/essentiel.garant")
+    results = product.evaluate([{"id": "c1", ...}])
+
+Each function runs the pipeline stages in order and stops with a
+`GarantError` (carrying located diagnostics) when the source has errors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from garant.compiler.python.generate import generate_contract, module_name
+from garant.compiler.python.load import load_module
+from garant.compiler.runtime.engine import Product
+from garant.dsl.diagnostics import GarantError
+from garant.dsl.source import SourceFile
+from garant.pipeline import Unit, compile_paths, compile_sources
+
+
+def _product_unit(units: list[Unit], problems) -> Unit:
+    if problems:
+        raise GarantError(list(problems))
+    unit = units[0]
+    if not unit.ok:
+        raise GarantError([d for d in unit.diagnostics if d.is_error])
+    if unit.contract is None:
+        from garant.dsl.diagnostics import Diagnostic, Severity
+        from garant.dsl.source import Span
+
+        raise GarantError([Diagnostic(Severity.ERROR, Span(unit.source.path, 1, 1), "not a product: expected a `contract` file", None, "usage")])
+    return unit
+
+
+def python_source(unit: Unit) -> str:
+    return generate_contract(unit.contract)
+
+
+def load_unit(unit: Unit) -> Product:
+    source = python_source(unit)
+    digest = hashlib.sha256(source.encode()).hexdigest()[:12]
+    module = load_module(source, f"garant_generated.{module_name(unit.contract)}_{digest}", f"<garant:{unit.source.path}>")
+    return module.PRODUCT
+
+
+def load_product(path: str | Path) -> Product:
+    units, problems = compile_paths([path])
+    return load_unit(_product_unit(units, problems))
+
+
+def load_product_text(text: str, path: str = "<text>") -> Product:
+    units = compile_sources([SourceFile(path, text)])
+    return load_unit(_product_unit(units, []))

@@ -1,0 +1,182 @@
+"""Checked contract → one importable, readable Python module.
+
+The module is written from a Jinja2 template; every value that comes from
+a source file (names, titles, references, selector words) enters the code
+through `repr()` (the `py` filter) and every comment through the `comment`
+filter, which escapes anything that could end the comment. Nothing of a
+contract is ever pasted into code as text. Output is deterministic: the
+same sources give the same bytes.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import jinja2
+
+from garant import __version__
+from garant.dsl import model
+
+_FORMULA = {
+    "pct_brss": "_f.pct_brss(price, base, amo, {value!r})",
+    "ticket_moderateur": "_f.ticket_moderateur(price, base, amo)",
+    "pct_fr": "_f.pct_fr(price, amo, {value!r})",
+    "amount": "_f.amount(price, amo, {value!r})",
+    "amount_per_unit": "_f.amount_per_unit(price, amo, {value!r}, quantity)",
+    "secu_incluse": "_f.secu_incluse(price, amo, {value!r})",
+    "budget": "_f.rest(price, amo)",
+    "cent_pour_cent_sante": "_f.cent_pour_cent_sante(price, amo, ceiling)",
+    "not_covered": "0",
+}
+
+
+def _py(value) -> str:
+    """A Python literal for a value from a source file: never pasted text."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_py(k)}: {_py(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, tuple):
+        inner = ", ".join(_py(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    if isinstance(value, list):
+        return _py(tuple(value))
+    if value is None or isinstance(value, (bool, int, str)):
+        return repr(value)
+    raise TypeError(f"cannot render {type(value).__name__} as a literal")
+
+
+def _comment(value) -> str:
+    """Text safe inside a `#` comment: no character can end the line."""
+    text = str(value)
+    return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in text)
+
+
+def _py_limit(lim: model.Limit) -> str:
+    return (
+        f"_rt.Limit({_py(lim.kind)}, {_py(lim.amount)}, {_py(lim.param)}, {_py(lim.period.kind)}, "
+        f"{_py(lim.period.months)}, {_py(lim.pool)}, {_py(lim.text)}, {_py(lim.span.where)})"
+    )
+
+
+def _environment() -> jinja2.Environment:
+    loader = jinja2.FunctionLoader(lambda name: resources.files("garant.compiler.python").joinpath("templates", name).read_text(encoding="utf-8"))
+    env = jinja2.Environment(loader=loader, autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+    env.filters["py"] = _py
+    env.filters["comment"] = _comment
+    env.filters["py_limit"] = _py_limit
+    return env
+
+
+def _value(v: model.ValueRef):
+    return v.const if v.param is None else v.param
+
+
+def _regime_context(regime: model.Regime) -> dict:
+    params = [
+        {
+            "name": p.name,
+            "title": p.title,
+            "unit": p.unit,
+            "where": p.span.where,
+            "starts": tuple(d.isoformat() for d in p.starts),
+            "amounts": p.values,
+            "sources": tuple(f"{r} [{s.where}]" for r, s in zip(p.refs, p.spans)),
+            "limits": p.limits,
+            "exempt_under": p.exempt_under,
+            "exempt_reference": p.exempt_reference,
+        }
+        for p in regime.params.values()
+    ]
+    dims = [
+        {
+            "name": d.name,
+            "default": d.default,
+            "only_with": d.only_with,
+            "starts": {v: s.isoformat() for v, s in d.starts.items()},
+            "where": d.span.where,
+        }
+        for d in regime.dims
+    ]
+    words = sorted(
+        (w, tuple((m.kind, m.target, m.dim, m.before.isoformat() if m.before else None) for m in ms))
+        for w, ms in regime.vocabulary.items()
+    )
+    acts = []
+    for a in regime.acts.values():
+        if a.span is None:
+            continue
+        node = regime.nodes[a.node]
+        acts.append(
+            {
+                "node": a.node,
+                "title": node.title,
+                "rule": a.span.where,
+                "not_reimbursed": a.not_reimbursed,
+                "base": None if a.base is None else {k: _value(v) for k, v in a.base.entries.items()},
+                "base_dims": a.base.dims if a.base else (),
+                "base_rule": a.base.span.where if a.base else None,
+                "rate": {} if a.rate is None else {k: _value(v) for k, v in a.rate.entries.items()},
+                "rate_dims": a.rate.dims if a.rate else (),
+                "rate_rule": a.rate.span.where if a.rate else None,
+                "deductions": a.deductions,
+                "price_limits": tuple((c, _value(pl.value), pl.of_base, pl.ref, pl.span.where) for c, pl in a.price_limits),
+            }
+        )
+    return {"regime": regime, "params": params, "dims": dims, "words": words, "nodes": list(regime.nodes.values()), "acts": acts}
+
+
+def generate_contract(contract: model.Contract) -> str:
+    regime = contract.regime
+    lines = []
+    for ln in contract.lines:
+        exprs = []
+        for t in ln.terms:
+            kind = "amount_per_unit" if t.kind == "amount" and t.per_unit else t.kind
+            exprs.append(_FORMULA[kind].format(value=t.value))
+        lines.append(
+            {
+                "id": ln.id,
+                "fn": f"line_{ln.span.line}",
+                "where": ln.span.where,
+                "text": ln.text,
+                "expressions": exprs,
+                "per_unit": any(t.per_unit for t in ln.terms),
+                "limits": ln.limits,
+            }
+        )
+    shared: dict[tuple, str] = {}
+    shared_decisions = []
+    decisions = []
+    for key, d in contract.decisions.items():
+        c = d.ceiling
+        ident = (d.lines, None if c is None else (c.percent, c.below_percent, c.below_key, c.ref, c.span.where))
+        if ident not in shared:
+            name = "D_" + "_".join(d.lines) + (f"_CAP{len(shared)}" if c else "")
+            shared[ident] = name
+            ceiling = None if c is None else {"percent": c.percent, "below_percent": c.below_percent, "below_key": c.below_key, "ref": c.ref, "where": c.span.where}
+            shared_decisions.append((name, {"lines": d.lines, "ceiling": ceiling}))
+        decisions.append((key, shared[ident]))
+    gap_line = contract.lines[0].span.line - 1 if contract.lines else 1
+    context = {
+        "version": __version__,
+        "contract": contract,
+        "effective": contract.effective.isoformat() if contract.effective else None,
+        "lines": lines,
+        "groups": sorted(contract.groups.items(), key=lambda kv: list(regime.nodes).index(kv[0])),
+        "shared_decisions": shared_decisions,
+        "decisions": decisions,
+        "decision_dims": contract.decision_dims,
+        "gap_rule": f"{contract.path}:{gap_line}",
+        **_regime_context(regime),
+    }
+    return _environment().get_template("contract.py.j2").render(**context)
+
+
+def module_name(contract: model.Contract) -> str:
+    """A Python module name for a product, from its file name."""
+    import re
+    from pathlib import Path
+
+    stem = re.sub(r"\W", "_", Path(contract.path).stem.lower())
+    if not stem or stem[0].isdigit():
+        stem = f"product_{stem}"
+    return stem

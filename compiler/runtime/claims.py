@@ -1,0 +1,216 @@
+"""Claims in, checked: a raw record (JSON object, CSV row) → `Claim`.
+
+Every field of spec §5 is validated here, with a reason a person can act
+on ("`price`: `-3` is negative"), and the act and provider words are
+resolved against the product's vocabulary. A claim that fails becomes a
+`Rejection`; nothing raises to the caller and nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+
+from garant.compiler.runtime.decompte import ClaimError, Rejection
+from garant.compiler.runtime.money import parse_cents
+from garant.compiler.runtime.text import fold
+
+
+class Claim:
+    __slots__ = (
+        "index", "id", "date", "beneficiary", "family", "birth_date", "node", "act", "provider", "dims",
+        "price", "quantity", "base", "amo", "network", "emergency", "referral", "allowed", "warnings",
+    )
+
+
+def pick_node(words: list[tuple[str, list[str]]], ancestors: dict[str, tuple[str, ...]]) -> tuple[str | None, str | None]:
+    """The node a list of act words designates: the deepest one, all others
+    being its ancestors. Returns (node, None) or (None, reason)."""
+    found: set[str] = set()
+    for _, candidates in words:
+        for c in candidates:
+            anc = set(ancestors[c])
+            if all(any(o in anc for o in others) for _, others in words):
+                found.add(c)
+    deepest = {c for c in found if not any(c != o and c in ancestors[o] for o in found)}
+    if len(deepest) == 1:
+        return deepest.pop(), None
+    if not deepest:
+        return None, " and ".join(f"`{w}`" for w, _ in words) + " are not on one branch of the act taxonomy"
+    return None, "ambiguous act words: could be " + ", ".join(sorted(f"`{d}`" for d in deepest))
+
+
+def _suggest(word: str, known) -> str:
+    close = difflib.get_close_matches(fold(word), list(known), n=2, cutoff=0.6)
+    return f" (did you mean {' or '.join(f'`{c}`' for c in close)}?)" if close else ""
+
+
+class ClaimReader:
+    """Validates raw claims against one product's vocabulary."""
+
+    def __init__(self, *, words, ancestors, dims, dim_defaults, only_with, starts):
+        self.words = words  # folded word → tuple of meanings
+        self.ancestors = ancestors
+        self.dims = dims  # dimension names, in claim.dims order (network last)
+        self.dim_index = {d: i for i, d in enumerate(dims)}
+        self.dim_defaults = dim_defaults
+        self.only_with = only_with  # dim → (dim, value)
+        self.starts = starts  # value → first date
+        self.values = {m[1]: m[2] for ms in words.values() for m in ms if m[0] == "value"}  # value → dim
+
+    def read(self, raw, index: int) -> Claim | Rejection:
+        cid = raw.get("id") if isinstance(raw, dict) else None
+        try:
+            if not isinstance(raw, dict):
+                raise ClaimError(f"a claim is an object with named fields, got {type(raw).__name__}")
+            return self._read(raw, index)
+        except ClaimError as err:
+            return Rejection(cid, err.reason, err.field, index)
+
+    def _read(self, raw: dict, index: int) -> Claim:
+        c = Claim()
+        c.index = index
+        c.warnings = []
+        cid = raw.get("id")
+        if cid is None or (isinstance(cid, str) and not cid.strip()):
+            raise ClaimError("missing field `id`", "id")
+        c.id = cid if isinstance(cid, (str, int)) else str(cid)
+        c.date = _date(raw, "date", required=True)
+        ben = raw.get("beneficiary")
+        if ben is None or str(ben).strip() == "":
+            raise ClaimError("missing field `beneficiary` (limits run per beneficiary)", "beneficiary")
+        c.beneficiary = str(ben)
+        fam = raw.get("family")
+        c.family = None if fam is None else str(fam)
+        c.birth_date = _date(raw, "birth_date", required=False)
+        if c.birth_date is not None and c.birth_date > c.date:
+            raise ClaimError(f"`birth_date` {c.birth_date} is after the date of care {c.date}", "birth_date")
+        c.price = _amount(raw, "price", required=True)
+        c.base = _amount(raw, "base", required=False)
+        c.amo = _amount(raw, "amo", required=False)
+        c.allowed = _amount(raw, "allowed", required=False)
+        q = raw.get("quantity", 1)
+        if isinstance(q, str) and q.strip().isdigit():
+            q = int(q)
+        if isinstance(q, float) and q.is_integer():
+            q = int(q)
+        if isinstance(q, bool) or not isinstance(q, int) or q < 1:
+            raise ClaimError(f"`quantity` must be a whole number ≥ 1, got `{q}`", "quantity")
+        c.quantity = q
+        c.emergency = _bool(raw, "emergency")
+        c.referral = _bool(raw, "referral")
+        act = raw.get("act")
+        if not isinstance(act, str) or not act.strip():
+            raise ClaimError("missing field `act`", "act")
+        c.act = act.strip()
+        provider = raw.get("provider")
+        if provider is not None and not isinstance(provider, str):
+            raise ClaimError("`provider` must be words, e.g. `secteur2 optam`", "provider")
+        c.provider = (provider or "").strip() or None
+        net = raw.get("network")
+        c.network = fold(str(net).strip()) if net not in (None, "") else None
+        values: dict[str, str] = {}
+        node_words = []
+        for word in c.act.split():
+            meanings = self.words.get(fold(word))
+            if not meanings:
+                raise ClaimError(f"unknown act word `{word}`{_suggest(word, self.words)}", "act")
+            nodes = [m[1] for m in meanings if m[0] == "node"]
+            if nodes:
+                node_words.append((word, nodes))
+            else:
+                self._dim_word(word, meanings, values, c, "act")
+        if not node_words:
+            raise ClaimError(f"`{c.act}` names no act", "act")
+        node, reason = pick_node(node_words, self.ancestors)
+        if node is None:
+            raise ClaimError(reason, "act")
+        c.node = node
+        for word in (c.provider or "").split():
+            meanings = self.words.get(fold(word))
+            if not meanings:
+                raise ClaimError(f"unknown provider word `{word}`{_suggest(word, self.values)}", "provider")
+            self._dim_word(word, meanings, values, c, "provider")
+        for dim in self.dims:
+            if dim == "network" or dim not in raw or raw[dim] in (None, ""):
+                continue
+            word = str(raw[dim])
+            meanings = [m for m in self.words.get(fold(word), ()) if m[0] in ("value", "alias") and m[2] == dim]
+            if not meanings:
+                known = [v for v, d in self.values.items() if d == dim]
+                raise ClaimError(f"`{dim}`: unknown value `{word}`{_suggest(word, known)}", dim)
+            self._dim_word(word, meanings, values, c, dim)
+        for dim, (req_dim, req_value) in self.only_with.items():
+            if values.get(dim) is not None:
+                have = values.get(req_dim)
+                if have is None:
+                    values[req_dim] = req_value
+                elif have != req_value:
+                    raise ClaimError(f"`{values[dim]}` only exists with `{req_value}`, not with `{have}`", "provider")
+        dims = []
+        for dim in self.dims:
+            if dim == "network":
+                dims.append(c.network)
+            else:
+                dims.append(values.get(dim, self.dim_defaults.get(dim)))
+        c.dims = tuple(dims)
+        return c
+
+    def _dim_word(self, word, meanings, values, c: Claim, field: str) -> None:
+        m = next((m for m in meanings if m[0] in ("value", "alias")), None)
+        if m is None:
+            raise ClaimError(f"`{word}` is an act, not a provider word", field)
+        kind, value, dim = m[0], m[1], m[2]
+        if kind == "alias":
+            before = m[3]
+            if c.date >= before:
+                raise ClaimError(f"`{word}` stands for `{value}` only for care before {before}; write `{value}`", field)
+        else:
+            start = self.starts.get(value)
+            if start is not None and c.date < start:
+                c.warnings.append(f"`{value}` exists from {start}: before that date the claim is read as its predecessor")
+        if dim in values and values[dim] != value:
+            raise ClaimError(f"two values of `{dim}`: `{values[dim]}` and `{value}`", field)
+        values[dim] = value
+
+
+def _date(raw: dict, name: str, required: bool) -> dt.date | None:
+    value = raw.get(name)
+    if value is None or value == "":
+        if required:
+            raise ClaimError(f"missing field `{name}`", name)
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ClaimError(f"`{name}`: `{value}` is not a date (write 2025-03-10)", name) from None
+
+
+def _amount(raw: dict, name: str, required: bool) -> int | None:
+    value = raw.get(name)
+    if value is None or value == "":
+        if required:
+            raise ClaimError(f"missing field `{name}`", name)
+        return None
+    try:
+        cents = parse_cents(value)
+    except ValueError as err:
+        raise ClaimError(f"`{name}`: {err}", name) from None
+    if cents < 0:
+        raise ClaimError(f"`{name}`: `{value}` is negative", name)
+    return cents
+
+
+def _bool(raw: dict, name: str) -> bool:
+    value = raw.get(name, False)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "yes", "1", "false", "no", "0", ""):
+        return value.strip().lower() in ("true", "yes", "1")
+    if value in (0, 1):
+        return bool(value)
+    raise ClaimError(f"`{name}` must be true or false, got `{value}`", name)

@@ -1,0 +1,121 @@
+"""The décompte (explanation of benefits) and the rejection.
+
+One type carries every field of spec §5, for French contracts and (later)
+managed-care plans alike; amounts are integer cents inside and decimal
+strings with two decimals outside. The trace is kept as data (rule, label,
+amount) and rendered on demand, so the same steps print as text, JSON or a
+worked example in the docs.
+"""
+
+from __future__ import annotations
+
+from garant.compiler.runtime.money import fmt, fmt_rate
+
+AMOUNT_FIELDS = ("price", "base", "amo", "participation_forfaitaire", "franchise", "amo_net", "amc", "rac")
+PLAN_FIELDS = ("allowed", "deductible", "copay", "coinsurance", "plan_paid", "member_paid")
+
+
+class Step:
+    """One line of a trace: which rule, what it did, what it produced."""
+
+    __slots__ = ("rule", "label", "amount")
+
+    def __init__(self, rule: str | None, label: str, amount: int | None = None):
+        self.rule = rule
+        self.label = label
+        self.amount = amount
+
+    def to_dict(self) -> dict:
+        d = {"step": self.label}
+        if self.amount is not None:
+            d["amount"] = fmt(self.amount)
+        if self.rule:
+            d["rule"] = self.rule
+        return d
+
+    def render(self) -> str:
+        amount = f" = {fmt(self.amount)}" if self.amount is not None else ""
+        where = f"  [{self.rule}]" if self.rule else ""
+        return f"{self.label}{amount}{where}"
+
+
+class Decompte:
+    __slots__ = (
+        "id", "beneficiary", "date", "act", "provider",
+        "price", "base", "amo_rate", "amo", "participation_forfaitaire", "franchise", "amo_net", "amc", "rac",
+        "allowed", "deductible", "copay", "coinsurance", "plan_paid", "member_paid", "denied",
+        "rule", "warnings", "trace",
+    )
+
+    def __init__(self, id, beneficiary, date, act, provider, price, base, amo_rate, amo, pf, franchise, amo_net, amc, rule, warnings, trace):
+        self.id = id
+        self.beneficiary = beneficiary
+        self.date = date
+        self.act = act
+        self.provider = provider
+        self.price = price
+        self.base = base
+        self.amo_rate = amo_rate
+        self.amo = amo
+        self.participation_forfaitaire = pf
+        self.franchise = franchise
+        self.amo_net = amo_net
+        self.amc = amc
+        self.rac = price - amo_net - amc
+        self.allowed = self.deductible = self.copay = self.coinsurance = None
+        self.plan_paid = self.member_paid = self.denied = None
+        self.rule = rule
+        self.warnings = warnings
+        self.trace = trace
+
+    def to_dict(self) -> dict:
+        d = {"id": self.id, "status": "evaluated", "beneficiary": self.beneficiary, "date": self.date.isoformat(), "act": self.act}
+        if self.provider:
+            d["provider"] = self.provider
+        for name in AMOUNT_FIELDS[:2]:
+            d[name] = fmt(getattr(self, name))
+        d["amo_rate"] = fmt_rate(self.amo_rate)
+        for name in AMOUNT_FIELDS[2:]:
+            d[name] = fmt(getattr(self, name))
+        for name in PLAN_FIELDS:
+            value = getattr(self, name)
+            if value is not None:
+                d[name] = fmt(value)
+        if self.denied is not None:
+            d["denied"] = self.denied
+        d["rule"] = self.rule
+        d["warnings"] = list(self.warnings)
+        d["trace"] = [s.to_dict() for s in self.trace]
+        return d
+
+    def trace_text(self) -> str:
+        return "\n".join(s.render() for s in self.trace)
+
+
+class Rejection:
+    """A claim that could not be evaluated, and why. Never silently dropped."""
+
+    __slots__ = ("id", "reason", "field", "index")
+
+    def __init__(self, id, reason: str, field: str | None = None, index: int | None = None):
+        self.id = id
+        self.reason = reason
+        self.field = field
+        self.index = index
+
+    def to_dict(self) -> dict:
+        d = {"id": self.id, "status": "rejected", "reason": self.reason}
+        if self.field:
+            d["field"] = self.field
+        if self.index is not None:
+            d["index"] = self.index
+        return d
+
+
+class ClaimError(Exception):
+    """Raised inside evaluation for a claim the regime cannot price."""
+
+    def __init__(self, reason: str, field: str | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.field = field

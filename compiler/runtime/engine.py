@@ -1,0 +1,391 @@
+"""The evaluator a generated product module instantiates.
+
+A generated module is tables (parameters, the regime's rule for each act,
+the contract's decision table) and one small function per guarantee line;
+this module walks a claim through them in the order of SECU.md:
+
+    base → rate → AMO gross → participation forfaitaire, franchises → AMO net
+    → the deciding guarantee line(s) → ceilings, limits → AMC → reste à charge
+
+and records each step, with the source line that decided it, in the trace.
+Claims are taken in date order per beneficiary (limits consume in that
+order) and returned in input order; a claim the regime cannot price comes
+back as a `Rejection`, never as an exception.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from bisect import bisect_right
+from typing import Callable, Iterable
+
+from garant.compiler.runtime.claims import Claim, ClaimReader
+from garant.compiler.runtime.decompte import ClaimError, Decompte, Rejection, Step
+from garant.compiler.runtime.ledger import Ledger
+from garant.compiler.runtime.money import fmt, fmt_rate, pct
+
+PF = "participation_forfaitaire"
+_TIMES = {10000: "the base", 20000: "twice the base", 30000: "three times the base", 40000: "four times the base"}
+
+
+class Param:
+    """A dated value: the one in force on a date of care."""
+
+    def __init__(self, name, title, unit, starts, values, sources, limits=(), exempt_under=None, exempt_reference="start_of_year"):
+        self.name = name
+        self.title = title
+        self.unit = unit
+        self.starts = tuple(dt.date.fromisoformat(s) for s in starts)
+        self.values = tuple(values)
+        self.sources = tuple(sources)
+        self.limits = tuple(limits)
+        self.exempt_under = exempt_under
+        self.exempt_reference = exempt_reference
+        self._ordinals = [d.toordinal() for d in self.starts]
+
+    def index_at(self, date: dt.date) -> int:
+        i = bisect_right(self._ordinals, date.toordinal()) - 1
+        if i < 0:
+            raise ClaimError(f"`{self.name}` has no value before {self.starts[0]} (care on {date})", "date")
+        return i
+
+    def at(self, date: dt.date) -> int:
+        return self.values[self.index_at(date)]
+
+    def source_at(self, date: dt.date) -> str:
+        return self.sources[self.index_at(date)]
+
+    def exempts(self, claim: Claim) -> bool:
+        if self.exempt_under is None or claim.birth_date is None:
+            return False
+        on = dt.date(claim.date.year, 1, 1) if self.exempt_reference == "start_of_year" else claim.date
+        b = claim.birth_date
+        age = on.year - b.year - ((on.month, on.day) < (b.month, b.day))
+        return age < self.exempt_under
+
+
+class Limit:
+    """A limit consumed per beneficiary: a count, an amount, or one item."""
+
+    def __init__(self, kind, amount, param, period, months, pool, text, where):
+        self.kind = kind  # "count" | "amount" | "once"
+        self.amount = amount
+        self.param = param
+        self.period = period  # "calendar_year" | "rolling" | "day"
+        self.months = months
+        self.pool = pool
+        self.text = text
+        self.where = where
+
+    def left(self, ledger: Ledger, beneficiary: str, date: dt.date, params: dict) -> int:
+        total = self.amount if self.param is None else params[self.param].at(date)
+        used = ledger.used(beneficiary, self.pool, self.period, self.months, date)
+        return total - used if total > used else 0
+
+    def consume(self, ledger: Ledger, beneficiary: str, date: dt.date, amount: int, quantity: int) -> None:
+        used = amount if self.kind == "amount" else (1 if self.kind == "once" else quantity)
+        ledger.consume(beneficiary, self.pool, self.period, date, used)
+
+
+class RegimeAct:
+    """The regime's rule for one act: base and rate by provider, deductions."""
+
+    def __init__(self, title, rule, base_dims=(), base=None, base_rule=None, rate_dims=(), rate=None, rate_rule=None,
+                 deductions=(), not_reimbursed=False, price_limits=()):
+        self.title = title
+        self.rule = rule
+        self.base_dims = base_dims
+        self.base = base
+        self.base_rule = base_rule
+        self.rate_dims = rate_dims
+        self.rate = rate
+        self.rate_rule = rate_rule
+        self.deductions = deductions
+        self.not_reimbursed = not_reimbursed
+        self.price_limits = price_limits  # ((constraints, value, of_base, ref, where), …)
+        self.base_idx = self.rate_idx = ()
+
+    def bind(self, dim_index: dict[str, int]) -> None:
+        self.base_idx = tuple(dim_index[d] for d in self.base_dims)
+        self.rate_idx = tuple(dim_index[d] for d in self.rate_dims)
+
+
+class Line:
+    """One guarantee line: its formula (a generated function) and limits."""
+
+    def __init__(self, id, fn: Callable, where: str, text: str, per_unit: bool = False, limits: tuple = ()):
+        self.id = id
+        self.fn = fn
+        self.where = where
+        self.text = text
+        self.per_unit = per_unit
+        self.limits = limits
+        self.count_limits = tuple(lim for lim in limits if lim.kind != "amount")
+        self.amount_limits = tuple(lim for lim in limits if lim.kind == "amount")
+
+
+class Ceiling:
+    """A contrat responsable ceiling on a `cap` line (e.g. R3 on non-OPTAM fees)."""
+
+    def __init__(self, percent, below_percent, below_key, ref, where):
+        self.percent = percent
+        self.below_percent = below_percent
+        self.below_key = below_key
+        self.ref = ref
+        self.where = where
+
+
+class Decision:
+    def __init__(self, lines: tuple[str, ...], ceiling: Ceiling | None = None):
+        self.lines = lines
+        self.ceiling = ceiling
+
+
+def _value(v, params: dict, date: dt.date) -> int:
+    return v if isinstance(v, int) else params[v].at(date)
+
+
+class Product:
+    """A compiled French complementary contract over its regime."""
+
+    kind = "contract"
+
+    def __init__(self, *, name, insurer, path, source_hash, regime, regime_path, regime_hash, currency, responsable,
+                 effective, parameters, dimensions, words, ancestors, titles, regime_acts, lines, decision_dims,
+                 act_groups, decisions, gap_rule):
+        self.name = name
+        self.insurer = insurer
+        self.path = path
+        self.source_hash = source_hash
+        self.regime = regime
+        self.regime_path = regime_path
+        self.regime_hash = regime_hash
+        self.currency = currency
+        self.responsable = responsable
+        self.effective = dt.date.fromisoformat(effective) if effective else None
+        self.params = parameters
+        self.titles = titles
+        self.regime_acts = regime_acts
+        self.lines = lines
+        self.decisions = decisions
+        self.act_groups = act_groups
+        self.gap_rule = gap_rule
+        dim_names = tuple(d[0] for d in dimensions) + ("network",)
+        self.dim_index = {d: i for i, d in enumerate(dim_names)}
+        self.decision_idx = tuple(self.dim_index[d] for d in decision_dims)
+        self.decision_dims = decision_dims
+        self.networks_used = frozenset(v for key in decisions for v in (key[1:][decision_dims.index("network")],) if v) if "network" in decision_dims else frozenset()
+        self.parcours_idx = self.dim_index.get("parcours")
+        self.default_parcours = next((d[1] for d in dimensions if d[0] == "parcours"), None)
+        for ra in regime_acts.values():
+            ra.bind(self.dim_index)
+        words = {
+            w: tuple((m[0], m[1], m[2], dt.date.fromisoformat(m[3]) if m[0] == "alias" else None) for m in ms)
+            for w, ms in words.items()
+        }
+        self.reader = ClaimReader(
+            words=words,
+            ancestors=ancestors,
+            dims=dim_names,
+            dim_defaults={d[0]: d[1] for d in dimensions if d[1]},
+            only_with={d[0]: d[2] for d in dimensions if d[2]},
+            starts={v: dt.date.fromisoformat(s) for d in dimensions for v, s in d[3].items()},
+        )
+
+    # ------------------------------------------------------------ API
+    def evaluate(self, claims: Iterable[dict], ledger: Ledger | None = None) -> list[Decompte | Rejection]:
+        """Evaluate claims as `garant eval` does: results in input order,
+        limits consumed per beneficiary in date order of care."""
+        ledger = ledger if ledger is not None else Ledger()
+        results: list = []
+        parsed = []
+        for index, raw in enumerate(claims):
+            got = self.reader.read(raw, index)
+            results.append(got)
+            if isinstance(got, Claim):
+                parsed.append(got)
+        parsed.sort(key=lambda c: (c.date, c.index))
+        for claim in parsed:
+            results[claim.index] = self.evaluate_claim(claim, ledger)
+        return results
+
+    def evaluate_claim(self, claim: Claim, ledger: Ledger) -> Decompte | Rejection:
+        try:
+            return self._evaluate(claim, ledger)
+        except ClaimError as err:
+            return Rejection(claim.id, err.reason, err.field, claim.index)
+
+    # ------------------------------------------------------- the steps
+    def _evaluate(self, c: Claim, ledger: Ledger) -> Decompte:
+        ra = self.regime_acts.get(c.node)
+        if ra is None:
+            raise ClaimError(f"the regime has no rule for `{c.act}`", "act")
+        date = c.date
+        price = c.price
+        quantity = c.quantity
+        params = self.params
+        warnings = list(c.warnings)
+        trace: list[Step] = []
+        dims = c.dims
+
+        # 1. Regime: base, rate, gross AMO.
+        if ra.not_reimbursed:
+            base = c.base if c.base is not None else 0
+            rate = 0
+            amo = 0
+            trace.append(Step(ra.rule, f"{ra.title}: not reimbursed by the regime"))
+        else:
+            rate_v = ra.rate.get(tuple(dims[i] for i in ra.rate_idx)) if ra.rate else None
+            if rate_v is None:
+                raise ClaimError(f"the regime has no rate for `{c.act}` with {self._describe(ra.rate_dims, dims)}", "provider")
+            rate = _value(rate_v, params, date)
+            regime_base = None
+            if ra.base is not None:
+                base_v = ra.base.get(tuple(dims[i] for i in ra.base_idx))
+                if base_v is not None:
+                    regime_base = _value(base_v, params, date) * quantity
+                    base_source = base_v if isinstance(base_v, str) else "tariff"
+            if c.base is not None:
+                base = c.base
+                trace.append(Step(None, "base de remboursement, as sent on the claim", base))
+                if regime_base is not None and regime_base != base:
+                    warnings.append(f"the claim's base {fmt(base)} differs from the regime's {fmt(regime_base)} ({base_source} on {date})")
+            elif regime_base is not None:
+                base = regime_base
+                trace.append(Step(ra.base_rule, f"base de remboursement: {base_source} on {date}" + (f" × {quantity}" if quantity > 1 else ""), base))
+            else:
+                needs = f" with {self._describe(ra.base_dims, dims)}" if ra.base_dims else ""
+                raise ClaimError(f"the regime has no base for `{c.act}`{needs}: send the claim's `base`", "base")
+            counted = base if base < price else price
+            if base > price:
+                warnings.append(f"price {fmt(price)} is below the base {fmt(base)}: the regime reimburses on the price")
+            amo = pct(counted, rate)
+            trace.append(Step(ra.rate_rule, f"AMO = {fmt_rate(rate)} × {fmt(counted)}", amo))
+            if c.amo is not None and c.amo != amo:
+                warnings.append(f"the claim's AMO {fmt(c.amo)} differs from {fmt_rate(rate)} × {fmt(counted)} = {fmt(amo)}; the claim's is used")
+                amo = c.amo
+                trace.append(Step(None, "AMO, as sent on the claim", amo))
+        if amo > price:
+            raise ClaimError(f"AMO {fmt(amo)} exceeds the price {fmt(price)}", "amo")
+
+        # 2. What the contract measures its formulas against.
+        amo_ref = amo
+        if self.responsable and self.parcours_idx is not None and dims[self.parcours_idx] != self.default_parcours and ra.rate and not ra.not_reimbursed:
+            ref_key = tuple(self.default_parcours if i == self.parcours_idx else dims[i] for i in ra.rate_idx)
+            ref_rate_v = ra.rate.get(ref_key)
+            if ref_rate_v is not None:
+                ref_amo = pct(base if base < price else price, _value(ref_rate_v, params, date))
+                if ref_amo > amo_ref:
+                    amo_ref = ref_amo
+                    trace.append(Step(ra.rate_rule, f"{dims[self.parcours_idx]}: the contract (responsable) measures against the {self.default_parcours} AMO, never refunding the increase", amo_ref))
+
+        # 3. Flat deductions, within their yearly caps.
+        pf = franchise = 0
+        left = amo
+        for name, per_unit in ra.deductions:
+            p = params[name]
+            if p.exempts(c):
+                trace.append(Step(None, f"{p.title}: exempt (under {p.exempt_under})"))
+                continue
+            units = quantity if per_unit else 1
+            due = p.at(date) * units
+            take = due if due < left else left
+            for lim in p.limits:
+                if lim.kind == "amount":
+                    room = lim.left(ledger, c.beneficiary, date, params)
+                else:
+                    room = lim.left(ledger, c.beneficiary, date, params) * p.at(date)
+                if take > room:
+                    take = room
+                    trace.append(Step(lim.where, f"{p.title}: {lim.text} reached"))
+            for lim in p.limits:
+                lim.consume(ledger, c.beneficiary, date, take, units if take else 0)
+            left -= take
+            if name == PF:
+                pf += take
+            else:
+                franchise += take
+            trace.append(Step(p.source_at(date), p.title, take))
+        amo_net = amo - pf - franchise
+
+        # 4. Price alerts (warnings) and the 100% Santé ceiling.
+        ceiling_price = None
+        for constraints, value, of_base, ref, where in ra.price_limits:
+            if not all(dims[self.dim_index[d]] == v for d, v in constraints):
+                continue
+            limit = pct(base, value) if of_base else _value(value, params, date) * quantity
+            ceiling_price = limit
+            if price > limit:
+                what = _TIMES.get(value, f"{fmt_rate(value)} of the base") if of_base else "the regulated price"
+                warnings.append(f"price {fmt(price)} is above {what} ({fmt(limit)}) for {c.provider or c.act} [{where}]")
+
+        # 5. The contract.
+        room = price - amo
+        amc = 0
+        rule = self.gap_rule
+        group = self.act_groups.get(c.node)
+        decision = None if group is None else self.decisions.get((group,) + tuple(dims[i] for i in self.decision_idx))
+        if decision is None:
+            warnings.append(f"no guarantee line covers `{c.act}`{' with ' + c.provider if c.provider else ''}: the contract pays nothing")
+            trace.append(Step(self.gap_rule, "no guarantee line covers this act: the contract pays nothing", 0))
+        else:
+            rule = self.lines[decision.lines[0]].where
+            for position, line_id in enumerate(decision.lines):
+                line = self.lines[line_id]
+                paid_quantity = quantity
+                for lim in line.count_limits:
+                    remaining = lim.left(ledger, c.beneficiary, date, params)
+                    allowed = remaining if lim.kind == "count" else (quantity if remaining > 0 else 0)
+                    if allowed < paid_quantity:
+                        paid_quantity = allowed
+                        trace.append(Step(lim.where, f"limit {lim.text}: {remaining} left"))
+                if paid_quantity <= 0:
+                    part = 0
+                    warnings.append(f"limit reached: {lim.text} [{lim.where}]")
+                else:
+                    part = line.fn(price, base, amo_ref, paid_quantity if line.per_unit else quantity, ceiling_price)
+                    if paid_quantity < quantity and not line.per_unit:
+                        part = (part * paid_quantity * 2 + quantity) // (2 * quantity)
+                trace.append(Step(line.where, f"contract: {line.text}", part))
+                if position == 0 and decision.ceiling is not None:
+                    part = self._ceiling(decision.ceiling, part, price, base, amo_ref, quantity, ceiling_price, trace)
+                if part > room - amc:
+                    part = room - amc if room > amc else 0
+                    trace.append(Step(line.where, "within what the regime leaves (price − AMO)", part))
+                for lim in line.amount_limits:
+                    remaining = lim.left(ledger, c.beneficiary, date, params)
+                    if part > remaining:
+                        part = remaining
+                        warnings.append(f"limit reached: {lim.text}, {fmt(remaining)} was left [{lim.where}]")
+                        trace.append(Step(lim.where, f"limit {lim.text}: paid what remained", part))
+                if part > 0:
+                    for lim in line.limits:
+                        lim.consume(ledger, c.beneficiary, date, part, paid_quantity)
+                amc += part
+        trace.append(Step(None, "reste à charge = price − AMO net − AMC", price - amo_net - amc))
+        return Decompte(c.id, c.beneficiary, date, c.act, c.provider, price, base, rate, amo, pf, franchise, amo_net, amc, rule, warnings, trace)
+
+    def _ceiling(self, ceiling: Ceiling, part, price, base, amo_ref, quantity, ceiling_price, trace) -> int:
+        """Clamp to a responsable ceiling: all-in at most N% BR and, when the
+        ceiling says so, `below_percent` of the BR under the reference line."""
+        above = pct(base, ceiling.percent) - base
+        if ceiling.below_percent is not None:
+            reference = 0
+            below = self.decisions.get(ceiling.below_key) if ceiling.below_key else None
+            if below is not None:
+                ref_line = self.lines[below.lines[0]]
+                reference = ref_line.fn(price, base, amo_ref, quantity, ceiling_price)
+            ref_above = amo_ref + reference - base
+            ref_above = ref_above if ref_above > 0 else 0
+            second = ref_above - pct(base, ceiling.below_percent)
+            above = above if above < second else second
+        allin = base + (above if above > 0 else 0)
+        limit = allin - amo_ref if allin > amo_ref else 0
+        if part > limit:
+            trace.append(Step(ceiling.where, f"responsable ceiling: all-in at most {fmt(allin)}", limit))
+            return limit
+        return part
+
+    def _describe(self, names, dims) -> str:
+        shown = [f"{n} {dims[self.dim_index[n]] or '(none)'}" for n in names]
+        return ", ".join(shown) or "no provider"

@@ -1,0 +1,67 @@
+"""Money: integer cents inside, decimal strings at the edges.
+
+Every amount a décompte shows is rounded half up to the cent once, where it
+is computed (spec §3.3); all arithmetic after that is on integers, so sums
+are exact and nothing ever passes through a binary float.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+_AMOUNT = re.compile(r"^\s*(-?)(\d+)(?:[.,](\d{1,2}))?\s*$")
+
+
+def pct(amount_cents: int, basis_points: int) -> int:
+    """`basis_points`/100 % of an amount, rounded half up to the cent."""
+    return (amount_cents * basis_points + 5000) // 10000
+
+
+def parse_cents(value) -> int:
+    """`"26.50"`, `26.5`, `"26,50"`, `30` → 2650. Raises ValueError with a reason."""
+    if isinstance(value, bool):
+        raise ValueError("expected an amount, got a boolean")
+    if isinstance(value, int):
+        return value * 100
+    if isinstance(value, float):
+        # JSON numbers arrive as floats: take their shortest decimal spelling.
+        value = repr(value)
+    if isinstance(value, Decimal):
+        value = format(value, "f")
+    if not isinstance(value, str):
+        raise ValueError(f"expected an amount, got {type(value).__name__}")
+    m = _AMOUNT.match(value)
+    if not m:
+        try:
+            d = Decimal(value.strip().replace(",", "."))
+        except InvalidOperation:
+            raise ValueError(f"`{value}` is not an amount") from None
+        if d != d.quantize(Decimal("0.01")):
+            raise ValueError(f"`{value}` has fractions of a cent")
+        raise ValueError(f"`{value}` is not an amount")
+    sign, units, cents = m.groups()
+    total = int(units) * 100 + int((cents or "0").ljust(2, "0"))
+    return -total if sign else total
+
+
+def fmt(cents: int | None) -> str | None:
+    """2650 → `"26.50"` (the décompte's decimal strings)."""
+    if cents is None:
+        return None
+    sign = "-" if cents < 0 else ""
+    cents = abs(cents)
+    return f"{sign}{cents // 100}.{cents % 100:02d}"
+
+
+def fmt_rate(basis_points: int | None) -> str | None:
+    """7000 → `"70%"`, 1250 → `"12.5%"`."""
+    if basis_points is None:
+        return None
+    whole, frac = divmod(basis_points, 100)
+    return f"{whole}%" if frac == 0 else f"{whole}.{frac:02d}".rstrip("0") + "%"
+
+
+def euros(cents: int) -> str:
+    """For people: `26.50€`."""
+    return f"{fmt(cents)}€"

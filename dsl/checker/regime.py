@@ -1,0 +1,365 @@
+"""Regime AST → checked `model.Regime`.
+
+Builds the taxonomy and the dimensions, checks the dated parameters
+(ascending dates, a `ref` on every value, one unit per parameter), and
+resolves each act's rule with inheritance: a node takes each field (base,
+rate, deductions…) from the deepest `act` rule on its branch that sets it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import itertools
+
+from garant.dsl import ast, model
+from garant.dsl.checker import units
+from garant.dsl.checker.selectors import Vocabulary, resolve
+from garant.dsl.diagnostics import Diagnostics, did_you_mean
+from garant.dsl.names import fold
+from garant.dsl.source import Span
+
+CURRENCIES = ("EUR", "USD")
+
+
+def check_regime(tree: ast.RegimeFile, text: str, diags: Diagnostics) -> model.Regime:
+    currency = _currency(tree, diags)
+    nodes = _taxonomy(tree, diags)
+    dims = _dimensions(tree, nodes, diags)
+    networks = tuple(n for decl in tree.networks for n, _ in decl.names)
+    vocab = Vocabulary(nodes, dims, networks)
+    params = _parameters(tree, currency, diags)
+    acts = _acts(tree, vocab, params, currency, diags)
+    ceilings = _ceilings(tree, vocab, diags)
+    return model.Regime(
+        name=tree.name,
+        title=tree.title or tree.name,
+        currency=currency,
+        path=tree.path,
+        dims=tuple(dims),
+        nodes=nodes,
+        params=params,
+        acts=acts,
+        networks=networks,
+        ceilings=ceilings,
+        vocabulary=vocab.words,
+        source_hash=hashlib.sha256(text.encode()).hexdigest()[:16],
+    )
+
+
+def vocabulary(regime: model.Regime) -> Vocabulary:
+    return Vocabulary(regime.nodes, regime.dims, regime.networks)
+
+
+def _currency(tree: ast.RegimeFile, diags: Diagnostics) -> str:
+    currency = None
+    for h in tree.headers:
+        if h.key == "currency":
+            if h.value.upper() not in CURRENCIES:
+                diags.error(h.span, f"unknown currency `{h.value}`", did_you_mean(h.value, CURRENCIES), code="currency")
+            else:
+                currency = h.value.upper()
+        else:
+            diags.error(h.span, f"`{h.key}` does not belong in a regime header", "a regime header declares its `currency`", code="header")
+    if currency is None:
+        diags.error(tree.span, f"regime `{tree.name}` declares no currency", "add `  currency EUR` under the regime line", code="header")
+        currency = "EUR"
+    return currency
+
+
+def _taxonomy(tree: ast.RegimeFile, diags: Diagnostics) -> dict[str, model.Node]:
+    nodes: dict[str, model.Node] = {}
+
+    def visit(node: ast.ActNode, parent: model.Node | None) -> str:
+        node_id = f"{parent.id}.{node.name}" if parent else node.name
+        if node_id in nodes:
+            diags.error(node.span, f"act `{node.name}` is declared twice under the same parent", code="name")
+            return node_id
+        ancestors = (parent.ancestors if parent else ()) + (node_id,)
+        placeholder = model.Node(node_id, node.name, node.title or node.name, parent.id if parent else None, ancestors, (), node.aliases, node.span)
+        nodes[node_id] = placeholder
+        kids = tuple(visit(child, placeholder) for child in node.children)
+        nodes[node_id] = model.Node(node_id, node.name, node.title or node.name, placeholder.parent, ancestors, kids, node.aliases, node.span)
+        return node_id
+
+    for top in tree.acts:
+        visit(top, None)
+    if not nodes:
+        diags.error(tree.span, f"regime `{tree.name}` declares no acts", "add an `acts` block with the act taxonomy", code="name")
+    return nodes
+
+
+def _dimensions(tree: ast.RegimeFile, nodes: dict[str, model.Node], diags: Diagnostics) -> list[model.Dim]:
+    dims: list[model.Dim] = []
+    seen_values: dict[str, str] = {}
+    node_names = {fold(n.name) for n in nodes.values()}
+    for d in tree.dimensions:
+        if any(x.name == d.name for x in dims) or d.name == "network":
+            diags.error(d.span, f"dimension `{d.name}` is declared twice" if d.name != "network" else "`network` is reserved for care networks", code="name")
+            continue
+        values = []
+        for v, span in d.values:
+            if fold(v) in seen_values:
+                diags.error(span, f"value `{v}` already belongs to dimension `{seen_values[fold(v)]}`", "a word names one thing", code="name")
+                continue
+            if fold(v) in node_names:
+                diags.error(span, f"value `{v}` is also the name of an act", "a word names one thing", code="name")
+                continue
+            seen_values[fold(v)] = d.name
+            values.append(v)
+        aliases = []
+        for a in d.aliases:
+            if a.target not in values:
+                diags.error(a.span, f"alias target `{a.target}` is not a value of `{d.name}`", did_you_mean(a.target, values), code="name")
+                continue
+            before = units.parse_date(a.before, a.span, diags)
+            if before is not None:
+                aliases.append((a.alias, a.target, before))
+        starts = {}
+        for s in d.starts:
+            if s.value not in values:
+                diags.error(s.span, f"`{s.value}` is not a value of `{d.name}`", did_you_mean(s.value, values), code="name")
+                continue
+            date = units.parse_date(s.start, s.span, diags)
+            if date is not None:
+                starts[s.value] = date
+        default = d.default
+        if default is not None and default not in values:
+            diags.error(d.span, f"default `{default}` is not a value of `{d.name}`", did_you_mean(default, values), code="name")
+            default = None
+        only_with = None
+        if d.only_with is not None:
+            owner = seen_values.get(fold(d.only_with))
+            if owner is None or owner == d.name:
+                diags.error(d.span, f"`only with {d.only_with}`: `{d.only_with}` is not a value of another dimension", code="name")
+            else:
+                only_with = (owner, d.only_with)
+        dims.append(model.Dim(d.name, tuple(values), default, only_with, tuple(aliases), starts, d.span))
+    return dims
+
+
+def _parameters(tree: ast.RegimeFile, currency: str, diags: Diagnostics) -> dict[str, model.Param]:
+    params: dict[str, model.Param] = {}
+    for p in tree.parameters:
+        if p.name in params:
+            diags.error(p.span, f"parameter `{p.name}` is declared twice", code="name")
+            continue
+        if not p.values:
+            diags.error(p.span, f"parameter `{p.name}` has no dated value", "add `from 2025-01-01: 30€ ref \"…\"`", code="param")
+            continue
+        unit = "percent" if p.values[0].value.kind == "percent" else "money"
+        starts, values, refs, spans = [], [], [], []
+        previous: dt.date | None = None
+        for dv in p.values:
+            date = units.parse_date(dv.start, dv.span, diags)
+            if dv.ref is None:
+                diags.error(dv.span, f"value of `{p.name}` from {dv.start} has no `ref`", 'every dated value names its legal source: `ref "Décret n° …"`', code="param")
+            if dv.value.kind == "percent" and unit == "percent":
+                value = units.percent_bp(dv.value, diags, f"parameter `{p.name}`")
+            elif unit == "money" and dv.value.kind != "percent":
+                value = units.money_cents(dv.value, currency, f"regime `{tree.name}`", diags)
+            else:
+                diags.error(dv.value.span, f"parameter `{p.name}` mixes units: its first value is {'a percentage' if unit == 'percent' else 'an amount'}, this one is not", code="unit")
+                value = None
+            if date is not None and previous is not None and date <= previous:
+                diags.error(dv.span, f"dates of `{p.name}` must ascend: {dv.start} comes after {previous.isoformat()}", code="param")
+            if date is not None:
+                previous = date
+            if date is None or value is None:
+                continue
+            starts.append(date)
+            values.append(value)
+            refs.append(dv.ref or "")
+            spans.append(dv.span)
+        limits = []
+        for lim in p.limits:
+            m = units.limit(lim, currency, f"regime `{tree.name}`", p.name, diags)
+            if m is not None:
+                limits.append(m)
+        exempt_under = None
+        exempt_reference = "start_of_year"
+        for ex in p.exemptions:
+            exempt_under = units.count_value(ex.age, diags, "exempt under")
+            exempt_reference = ex.reference
+        params[p.name] = model.Param(p.name, p.title or p.name, unit, tuple(starts), tuple(values), tuple(refs), tuple(spans), tuple(limits), exempt_under, exempt_reference, p.span)
+    return params
+
+
+def _value(v: ast.Value, unit: str, params: dict[str, model.Param], currency: str, owner: str, diags: Diagnostics, what: str) -> model.ValueRef | None:
+    if isinstance(v, ast.NameRef):
+        p = params.get(v.name)
+        if p is None:
+            diags.error(v.span, f"unknown parameter `{v.name}`", did_you_mean(v.name, params), code="name")
+            return None
+        if p.unit != unit:
+            diags.error(v.span, f"{what} takes {'a percentage' if unit == 'percent' else 'an amount'}; parameter `{v.name}` holds {'percentages' if p.unit == 'percent' else 'amounts'}", code="unit")
+            return None
+        return model.ValueRef(unit, None, v.name, v.name, v.span)
+    if unit == "percent":
+        bp = units.percent_bp(v, diags, what)
+        return None if bp is None else model.ValueRef(unit, bp, None, v.text, v.span)
+    cents = units.money_cents(v, currency, owner, diags, f"an amount for {what}")
+    return None if cents is None else model.ValueRef(unit, cents, None, v.text, v.span)
+
+
+def _table(entries, unit, vocab: Vocabulary, params, currency, owner, diags: Diagnostics, what: str, span: Span):
+    """Resolve `selector: value` entries into a table over every combination."""
+    resolved = []
+    for e in entries:
+        constraints: dict[str, str | None] = {}
+        if e.selector is not None:
+            ok, _, constraints = resolve(e.selector, vocab, diags, allow_nodes=False, what=f"{what} entry")
+            if not ok:
+                continue
+        value = _value(e.value, unit, params, currency, owner, diags, what)
+        if value is None:
+            continue
+        resolved.append((constraints, value, e.span))
+    dims = tuple(d for d in vocab.dims if any(d in c for c, _, _ in resolved))
+    table: dict[tuple, model.ValueRef] = {}
+    reported = set()
+    for combo in combinations(dims, vocab):
+        values = dict(zip(dims, combo))
+        matching = [(c, v, s) for c, v, s in resolved if all(values.get(k) == val for k, val in c.items())]
+        best = [m for m in matching if not any(set(o[0].items()) > set(m[0].items()) for o in matching)]
+        if len(best) > 1 and len({(b[1].const, b[1].param) for b in best}) > 1:
+            pair = tuple(sorted(b[2].line for b in best[:2]))
+            if pair not in reported:
+                reported.add(pair)
+                diags.error(best[1][2], f"overlap in {what}: lines {pair[0]} and {pair[1]} both apply with different values", code="overlap")
+        if best:
+            table[combo] = best[0][1]
+    return model.Table(dims, table, span)
+
+
+def combinations(dims: tuple[str, ...], vocab: Vocabulary):
+    """Every combination of values (None = not given) that a claim can have."""
+    choices = [(None,) + vocab.dims[d].values if d != "network" else (None,) for d in dims]
+    for combo in itertools.product(*choices):
+        values = dict(zip(dims, combo))
+        if _consistent(values, vocab):
+            yield combo
+
+
+def _consistent(values: dict, vocab: Vocabulary) -> bool:
+    for name, value in values.items():
+        d = vocab.dims.get(name)
+        if d is not None and d.only_with and value is not None:
+            req_dim, req_value = d.only_with
+            if req_dim in values and values[req_dim] not in (None, req_value):
+                return False
+    return True
+
+
+def _acts(tree: ast.RegimeFile, vocab: Vocabulary, params, currency, diags: Diagnostics) -> dict[str, model.RegimeAct]:
+    owner = f"regime `{tree.name}`"
+    rules: dict[str, dict] = {}
+    for rule in tree.act_rules:
+        sel = ast.Selector(tuple(ast.SelWord("name", w, s) for w, s in rule.words), rule.span)
+        ok, node, constraints = resolve(sel, vocab, diags, allow_dims=False, what="act rule")
+        if not ok or node is None:
+            continue
+        if node in rules:
+            diags.error(rule.span, f"act `{vocab.path_text(node)}` has two rules", "merge them into one `act` block", code="name")
+            continue
+        fields: dict = {"span": rule.span}
+        if rule.base:
+            fields["base"] = _table(rule.base, "money", vocab, params, currency, owner, diags, "base", rule.base_span or rule.span)
+        if rule.rates:
+            fields["rate"] = _table(rule.rates, "percent", vocab, params, currency, owner, diags, "rate", rule.rates[0].span)
+        if rule.applies:
+            deds = []
+            for a in rule.applies:
+                p = params.get(a.parameter)
+                if p is None:
+                    diags.error(a.span, f"unknown parameter `{a.parameter}`", did_you_mean(a.parameter, params), code="name")
+                    continue
+                if p.unit != "money":
+                    diags.error(a.span, f"`{a.parameter}` is a percentage; only amounts can be deducted", code="unit")
+                    continue
+                if a.per_unit is not None and a.per_unit.lower() not in units.PER_UNIT_WORDS:
+                    diags.error(a.span, f"`per {a.per_unit}`: deductions apply per unit (box, trip, session…)", code="unit")
+                deds.append((a.parameter, a.per_unit is not None))
+            fields["deductions"] = tuple(deds)
+        if rule.not_reimbursed is not None:
+            fields["not_reimbursed"] = True
+            if rule.rates or rule.base:
+                diags.error(rule.not_reimbursed, "an act that is not reimbursed has no base or rate", code="name")
+        if rule.price_limits:
+            pls = []
+            for pl in rule.price_limits:
+                constraints = {}
+                if pl.selector is not None:
+                    ok, _, constraints = resolve(pl.selector, vocab, diags, allow_nodes=False, what="price limit")
+                    if not ok:
+                        continue
+                value = _value(pl.value, "percent" if pl.of_base else "money", params, currency, owner, diags, "price limit")
+                if value is None:
+                    continue
+                pls.append((tuple(sorted(constraints.items())), model.PriceLimit(value, pl.of_base, pl.ref, pl.span)))
+            fields["price_limits"] = tuple(pls)
+        rules[node] = fields
+
+    acts: dict[str, model.RegimeAct] = {}
+    for node_id, node in vocab.nodes.items():
+        merged: dict = {}
+        span = None
+        for anc in node.ancestors:  # root first: deeper rules override
+            r = rules.get(anc)
+            if r is None:
+                continue
+            span = r["span"]
+            for key in ("base", "rate", "deductions", "not_reimbursed", "price_limits"):
+                if key in r:
+                    merged[key] = r[key]
+            if r.get("not_reimbursed"):
+                merged.pop("base", None)
+                merged.pop("rate", None)
+                merged.pop("deductions", None)
+            elif "rate" in r or "base" in r:
+                merged.pop("not_reimbursed", None)
+        acts[node_id] = model.RegimeAct(
+            node=node_id,
+            base=merged.get("base"),
+            rate=merged.get("rate"),
+            deductions=merged.get("deductions", ()),
+            not_reimbursed=merged.get("not_reimbursed", False),
+            price_limits=merged.get("price_limits", ()),
+            span=span,
+        )
+        if span is None:
+            diags.warning(node.span, f"act `{vocab.path_text(node_id)}` has no rule: claims for it will be rejected", "add an `act` rule (or `not reimbursed`) on it or one of its parents", code="regime")
+        elif not merged.get("not_reimbursed") and merged.get("rate") is None:
+            diags.error(node.span, f"act `{vocab.path_text(node_id)}` has no rate", "add `rate N%` to its rule or a parent's", code="regime")
+    return acts
+
+
+def _ceilings(tree: ast.RegimeFile, vocab: Vocabulary, diags: Diagnostics) -> tuple[model.Ceiling, ...]:
+    out = []
+    for c in tree.ceilings:
+        ok, node, constraints = resolve(c.selector, vocab, diags, what="ceiling")
+        if not ok:
+            continue
+        steps = []
+        previous = None
+        for v in c.values:
+            date = units.parse_date(v.start, v.span, diags)
+            pct = units.percent_bp(v.percent, diags, "a ceiling")
+            if v.ref is None:
+                diags.error(v.span, "ceiling value has no `ref`", 'name its legal source: `ref "CSS R871-2"`', code="param")
+            below_pct = below_value = None
+            if v.below_percent is not None:
+                below_pct = units.percent_bp(v.below_percent, diags, "a ceiling")
+                meanings = [m for m in vocab.words.get(fold(v.below_value or ""), ()) if m.kind == "value"]
+                if not meanings:
+                    diags.error(v.span, f"`below {v.below_value}`: not a value of a dimension", did_you_mean(v.below_value or "", vocab.spellings()), code="name")
+                else:
+                    below_value = (meanings[0].dim, meanings[0].target)
+            if date is not None and previous is not None and date <= previous:
+                diags.error(v.span, "ceiling dates must ascend", code="param")
+            previous = date or previous
+            if date is None or pct is None:
+                continue
+            steps.append(model.CeilingStep(date, pct, below_pct, below_value, v.ref, v.span))
+        out.append(model.Ceiling(c.title or c.selector.text, node, tuple(sorted(constraints.items(), key=lambda kv: kv[0])), tuple(steps), c.span))
+    return tuple(out)

@@ -1,0 +1,173 @@
+"""Selectors: the words before `:` resolved against the regime's vocabulary.
+
+A word names a taxonomy node (at any depth), a value of a dimension, or
+(for claims) a dimension alias. Words that name nodes must lie on one
+branch of the taxonomy; the deepest one is the selector's node. Two values
+of one dimension are an error, and so is a word nobody declared (with a
+"did you mean" from every word the regime knows).
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from garant.dsl import ast, model
+from garant.dsl.diagnostics import Diagnostics, did_you_mean
+from garant.dsl.names import fold
+from garant.dsl.source import Span
+
+
+class Vocabulary:
+    """Word → meanings, plus the taxonomy's ancestry, for resolution."""
+
+    def __init__(self, nodes: dict[str, model.Node], dims: Iterable[model.Dim], networks: Iterable[str]):
+        self.nodes = nodes
+        self.dims = {d.name: d for d in dims}
+        self.networks = {fold(n): n for n in networks}
+        words: dict[str, list[model.Meaning]] = {}
+        for node in nodes.values():
+            for name in (node.name, *node.aliases):
+                words.setdefault(fold(name), []).append(model.Meaning("node", node.id))
+        for d in self.dims.values():
+            for v in d.values:
+                words.setdefault(fold(v), []).append(model.Meaning("value", v, d.name))
+            for alias, target, before in d.aliases:
+                words.setdefault(fold(alias), []).append(model.Meaning("alias", target, d.name, before))
+        self.words = {k: tuple(v) for k, v in words.items()}
+
+    def spellings(self) -> list[str]:
+        out = [n.name for n in self.nodes.values()]
+        for n in self.nodes.values():
+            out.extend(n.aliases)
+        for d in self.dims.values():
+            out.extend(d.values)
+        return out
+
+    def node_for(self, words: list[tuple[str, list[str]]]) -> tuple[str | None, str | None]:
+        """Pick the node the node-words designate, or explain why not.
+
+        `words` pairs each word with its candidate node ids. Returns
+        (node id, None) or (None, reason).
+        """
+        if not words:
+            return None, None
+        found: set[str] = set()
+        for _, cands in words:
+            for c in cands:
+                anc = set(self.nodes[c].ancestors)
+                if all(any(o in anc for o in others) for _, others in words):
+                    found.add(c)
+        deepest = {c for c in found if not any(c != o and c in self.nodes[o].ancestors for o in found)}
+        if len(deepest) == 1:
+            return deepest.pop(), None
+        if not deepest:
+            names = " and ".join(f"`{w}`" for w, _ in words)
+            return None, f"{names} are not on one branch of the act taxonomy"
+        paths = ", ".join(sorted(f"`{self.path_text(c)}`" for c in deepest))
+        return None, f"ambiguous: could be {paths}"
+
+    def path_text(self, node_id: str) -> str:
+        return " ".join(self.nodes[a].name for a in self.nodes[node_id].ancestors)
+
+
+def resolve(
+    selector: ast.Selector,
+    vocab: Vocabulary,
+    diags: Diagnostics,
+    *,
+    allow_nodes: bool = True,
+    allow_dims: bool = True,
+    allow_network: bool = False,
+    extra_networks: Iterable[str] = (),
+    what: str = "selector",
+) -> tuple[bool, str | None, dict[str, str | None]]:
+    """Resolve a selector. Returns (ok, node id or None, {dimension: value})."""
+    ok = True
+    node_words: list[tuple[str, list[str]]] = []
+    node_spans: list[Span] = []
+    constraints: dict[str, str | None] = {}
+    constraint_spans: dict[str, Span] = {}
+    networks = dict(vocab.networks)
+    networks.update({fold(n): n for n in extra_networks})
+    for w in selector.words:
+        if w.kind in ("in_network", "out_of_network"):
+            if not allow_network:
+                diags.error(w.span, f"a network condition is not allowed in a {what}", code="selector")
+                ok = False
+                continue
+            value = None
+            if w.kind == "in_network":
+                value = networks.get(fold(w.name))
+                if value is None:
+                    hint = did_you_mean(w.name, networks.values()) or "declare it in the contract header: `network NAME`"
+                    diags.error(w.span, f"unknown network `{w.name}`", hint, code="selector")
+                    ok = False
+                    continue
+            if "network" in constraints:
+                diags.error(w.span, "two network conditions in one selector", code="selector")
+                ok = False
+                continue
+            constraints["network"] = value
+            constraint_spans["network"] = w.span
+            continue
+        if fold(w.name) == "all" and len(selector.words) == 1 and allow_nodes:
+            return True, None, {}
+        meanings = vocab.words.get(fold(w.name))
+        if not meanings:
+            hint = did_you_mean(w.name, vocab.spellings())
+            diags.error(w.span, f"unknown word `{w.name}` in {what}", hint, code="selector")
+            ok = False
+            continue
+        nodes = [m.target for m in meanings if m.kind == "node"]
+        values = [m for m in meanings if m.kind == "value"]
+        if nodes and (allow_nodes or not values):
+            if not allow_nodes:
+                diags.error(w.span, f"`{w.name}` is an act; this {what} takes provider words only", code="selector")
+                ok = False
+                continue
+            node_words.append((w.name, nodes))
+            node_spans.append(w.span)
+            continue
+        if values:
+            if not allow_dims:
+                diags.error(w.span, f"`{w.name}` is a value of `{values[0].dim}`; this {what} takes act words only", code="selector")
+                ok = False
+                continue
+            m = values[0]
+            if m.dim in constraints:
+                diags.error(
+                    w.span,
+                    f"two values of dimension `{m.dim}` in one {what}: `{constraints[m.dim]}` and `{m.target}`",
+                    "a claim has one value per dimension; write two lines",
+                    code="selector",
+                )
+                ok = False
+                continue
+            constraints[m.dim] = m.target
+            constraint_spans[m.dim] = w.span
+            continue
+        alias = meanings[0]
+        diags.error(
+            w.span,
+            f"`{w.name}` is an alias of `{alias.target}` for care before {alias.before}; selectors name `{alias.target}`",
+            f"write `{alias.target}`",
+            code="selector",
+        )
+        ok = False
+    node = None
+    if node_words:
+        node, reason = vocab.node_for(node_words)
+        if node is None:
+            span = node_spans[0]
+            diags.error(Span(span.file, span.line, span.column, node_spans[-1].end_line, node_spans[-1].end_column), f"{reason}", "name one act, from the general to the particular (e.g. `consultation generaliste`)", code="selector")
+            ok = False
+    # A value that only exists with another (`optam` only with `secteur2`) implies it.
+    for dim_name, value in list(constraints.items()):
+        d = vocab.dims.get(dim_name)
+        if d is not None and d.only_with and value is not None:
+            req_dim, req_value = d.only_with
+            have = constraints.get(req_dim)
+            if have is not None and have != req_value:
+                diags.error(constraint_spans[dim_name], f"`{value}` only exists with `{req_value}`, not with `{have}`", code="selector")
+                ok = False
+    return ok, node, constraints

@@ -1,0 +1,175 @@
+"""Units and currency: every literal is checked for the kind it must be.
+
+The grammar accepts any quantity where one is expected; this module says
+"BRSS takes a percentage", "currency: `$20` is in USD but … is in EUR",
+"`max` counts items; for an amount write `cap`". Values come out exact:
+integer cents for money, integer basis points for percentages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from garant.dsl import ast, model
+from garant.dsl.diagnostics import Diagnostics
+
+_MONTHS = {"month", "months"}
+_YEARS = {"year", "years"}
+_DAYS = {"day", "days"}
+PER_UNIT_WORDS = {"day", "days", "session", "sessions", "séance", "séances", "seance", "seances", "unit", "units",
+                  "item", "items", "box", "boxes", "visit", "visits", "trip", "trips"}
+
+
+def money_cents(q: ast.Quantity, currency: str, owner: str, diags: Diagnostics, what: str = "an amount") -> int | None:
+    """`30€` → 3000, checking the kind and the currency."""
+    if q.kind != "money":
+        example = "30€" if currency == "EUR" else "$30"
+        hint = f"write an amount with its currency, e.g. `{example}`"
+        if q.kind == "percent":
+            hint = "a percentage is not an amount here; " + hint
+        diags.error(q.span, f"expected {what}, got {_kind_word(q)} `{q.text}`", hint, code="unit")
+        return None
+    if q.currency != currency:
+        diags.error(
+            q.span,
+            f"currency: `{q.text}` is in {q.currency} but {owner} is in {currency}",
+            f"write amounts in {currency}" + (" (e.g. `30€`)" if currency == "EUR" else " (e.g. `$30`)"),
+            code="currency",
+        )
+        return None
+    cents = q.value * 100
+    if cents != cents.to_integral_value():
+        diags.error(q.span, f"`{q.text}` has fractions of a cent", "amounts are exact to the cent", code="unit")
+        return None
+    return int(cents)
+
+
+def percent_bp(q: ast.Quantity, diags: Diagnostics, what: str) -> int | None:
+    """`70%` → 7000 basis points."""
+    if q.kind != "percent":
+        hint = f"write `{q.value}%`" if q.kind == "number" else "write a percentage, e.g. `70%`"
+        diags.error(q.span, f"{what} takes a percentage, got {_kind_word(q)} `{q.text}`", hint, code="unit")
+        return None
+    bp = q.value * 100
+    if bp != bp.to_integral_value():
+        diags.error(q.span, f"`{q.text}` is finer than a hundredth of a percent", None, code="unit")
+        return None
+    if bp < 0:
+        diags.error(q.span, "a percentage cannot be negative", None, code="unit")
+        return None
+    return int(bp)
+
+
+def count_value(q: ast.Quantity, diags: Diagnostics, what: str) -> int | None:
+    if q.kind != "number" or q.value != q.value.to_integral_value():
+        hint = None
+        if q.kind == "money":
+            hint = f"`{what}` counts items (e.g. `max 3 sessions per calendar year`); for an amount write `cap {q.text} per …`"
+        diags.error(q.span, f"`{what}` takes a whole number, got {_kind_word(q)} `{q.text}`", hint, code="unit")
+        return None
+    return int(q.value)
+
+
+def _kind_word(q: ast.Quantity) -> str:
+    return {"money": "an amount", "percent": "a percentage", "number": "a number"}[q.kind]
+
+
+def parse_date(text: str, span, diags: Diagnostics) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        diags.error(span, f"`{text}` is not a valid date", "dates are ISO: 2025-01-01", code="date")
+        return None
+
+
+def period(p: ast.Period, diags: Diagnostics) -> model.Period | None:
+    """A limit's period: calendar year, rolling N months, N years, day."""
+    if p.kind == "calendar_year":
+        return model.Period("calendar_year", 0, "calendar year")
+    unit = (p.unit or "").lower()
+    n = 1
+    if p.count is not None:
+        if p.count.kind != "number" or p.count.value != p.count.value.to_integral_value() or p.count.value < 1:
+            diags.error(p.count.span, f"a period is counted in whole units, got `{p.count.text}`", None, code="unit")
+            return None
+        n = int(p.count.value)
+    if p.kind == "rolling":
+        if unit in _MONTHS:
+            return model.Period("rolling", n, f"rolling {n} months")
+        if unit in _YEARS:
+            return model.Period("rolling", 12 * n, f"rolling {12 * n} months")
+        diags.error(p.span, f"a rolling period is counted in months or years, not `{p.unit}`", "e.g. `per rolling 24 months`", code="unit")
+        return None
+    if unit in _YEARS:
+        if n == 1:
+            return model.Period("calendar_year", 0, "calendar year")
+        return model.Period("rolling", 12 * n, f"{n} years")
+    if unit in _MONTHS:
+        return model.Period("rolling", n, f"{n} months")
+    if unit in _DAYS and n == 1:
+        return model.Period("day", 0, "day")
+    diags.error(p.span, f"`{p.unit}` is not a period a limit can run over", "use `calendar year`, `rolling 24 months`, `2 years` or `day`", code="unit")
+    return None
+
+
+def limit(lim: ast.Limit, currency: str, owner: str, pool: str, diags: Diagnostics, params: dict | None = None) -> model.Limit | None:
+    per = period(lim.period, diags)
+    text = _limit_text(lim)
+    if lim.kind == "once":
+        if per is None:
+            return None
+        return model.Limit("once", 1, None, per, pool, lim.span, text)
+    if lim.kind == "max":
+        n = count_value(lim.quantity, diags, "max")
+        if lim.unit and lim.unit.lower() not in PER_UNIT_WORDS:
+            diags.error(lim.span, f"`{lim.unit}` is not something a limit counts", "count days, sessions, items…", code="unit")
+            return None
+        if n is None or per is None:
+            return None
+        return model.Limit("count", n, None, per, lim.shared or pool, lim.span, text)
+    # cap
+    q = lim.quantity
+    if isinstance(q, ast.NameRef):
+        param = (params or {}).get(q.name)
+        if param is None:
+            from garant.dsl.diagnostics import did_you_mean
+
+            diags.error(q.span, f"unknown parameter `{q.name}`", did_you_mean(q.name, (params or {}).keys()), code="name")
+            return None
+        if param.unit != "money":
+            diags.error(q.span, f"`cap` takes an amount; parameter `{q.name}` is a percentage", None, code="unit")
+            return None
+        if per is None:
+            return None
+        return model.Limit("amount", None, q.name, per, lim.shared or pool, lim.span, text)
+    if q.kind == "number":
+        diags.error(q.span, f"`cap` takes an amount, got a number `{q.text}`", f"for a count write `max {q.text} … per …`; for an amount add its currency", code="unit")
+        return None
+    cents = money_cents(q, currency, owner, diags, "an amount for `cap`")
+    if cents is None or per is None:
+        return None
+    return model.Limit("amount", cents, None, per, lim.shared or pool, lim.span, text)
+
+
+def _limit_text(lim: ast.Limit) -> str:
+    p = lim.period
+    if p.kind == "calendar_year":
+        per = "calendar year"
+    elif p.kind == "rolling":
+        per = f"rolling {p.count.text} {p.unit}"
+    elif p.kind == "n_units":
+        per = f"{p.count.text} {p.unit}"
+    else:
+        per = p.unit or ""
+    if lim.kind == "once":
+        return f"once per {per}"
+    q = lim.quantity
+    qtext = q.text if isinstance(q, ast.Quantity) else q.name
+    if lim.kind == "max":
+        return f"max {qtext}{' ' + lim.unit if lim.unit else ''} per {per}"
+    return f"cap {qtext} per {per}" + (f" shared {lim.shared}" if lim.shared else "")
+
+
+def exact_decimal(cents: int) -> Decimal:
+    return Decimal(cents) / 100

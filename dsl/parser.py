@@ -1,0 +1,622 @@
+"""Source text → parse tree → AST.
+
+Lark (LALR, contextual lexer) reads the grammar in `grammar.lark`; an
+`Indenter` turns line indentation into blocks; a `Transformer` builds the
+attrs AST of `garant.dsl.ast`, giving every node its `Span`.
+
+Lark's exceptions never leave this module: a syntax error becomes a
+`Diagnostic` with the file, line and column, a message written for people,
+and a hint where one helps (`parse_source` returns it instead of raising).
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from functools import lru_cache
+from importlib import resources
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark.indenter import DedentError, Indenter
+
+from garant.dsl import ast
+from garant.dsl.diagnostics import Diagnostic, Severity, did_you_mean
+from garant.dsl.source import SourceFile, Span
+
+
+class _GarantIndenter(Indenter):
+    NL_type = "_NL"
+    OPEN_PAREN_types: list[str] = []
+    CLOSE_PAREN_types: list[str] = []
+    INDENT_type = "_INDENT"
+    DEDENT_type = "_DEDENT"
+    tab_len = 8
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Lark:
+    grammar = resources.files("garant.dsl").joinpath("grammar.lark").read_text(encoding="utf-8")
+    return Lark(
+        grammar,
+        parser="lalr",
+        lexer="contextual",
+        postlex=_GarantIndenter(),
+        propagate_positions=True,
+        maybe_placeholders=False,
+    )
+
+
+# --------------------------------------------------------------- literals
+def _decimal(text: str) -> Decimal:
+    return Decimal(text.replace(",", "."))
+
+
+def parse_quantity(token: Token, file: str) -> ast.Quantity:
+    text = str(token)
+    span = _token_span(token, file)
+    raw = text.replace("\u00a0", " ").strip()
+    if token.type == "MONEY":
+        if raw.startswith("$"):
+            number = raw[1:].strip().replace(",", "")
+            return ast.Quantity("money", Decimal(number), text, span, "USD")
+        m = re.match(r"(\d+(?:[.,]\d+)?)\s*(€|EUR|USD)", raw)
+        assert m, raw
+        currency = "USD" if m.group(2) == "USD" else "EUR"
+        return ast.Quantity("money", _decimal(m.group(1)), text, span, currency)
+    if token.type == "PERCENT":
+        return ast.Quantity("percent", _decimal(raw.rstrip("%").strip()), text, span)
+    return ast.Quantity("number", _decimal(raw), text, span)
+
+
+def _unquote(token: Token) -> str:
+    body = str(token)[1:-1]
+    return re.sub(r"\\(.)", r"\1", body)
+
+
+def _token_span(token: Token, file: str) -> Span:
+    return Span(file, token.line or 1, token.column or 1, token.end_line or token.line or 1, token.end_column or token.column or 1)
+
+
+# ------------------------------------------------------------ transformer
+@v_args(meta=True)
+class _ToAst(Transformer):
+    """Parse tree → AST. One method per grammar rule."""
+
+    def __init__(self, file: str):
+        super().__init__()
+        self.file = file
+
+    # helpers
+    def _span(self, meta) -> Span:
+        if getattr(meta, "empty", True):
+            return Span(self.file, 1, 1)
+        if meta.end_line != meta.line:  # the rule swallowed its end of line
+            return Span(self.file, meta.line, meta.column, meta.line, meta.column + 1)
+        return Span(self.file, meta.line, meta.column, meta.end_line, meta.end_column)
+
+    def _tspan(self, token: Token) -> Span:
+        return _token_span(token, self.file)
+
+    def _q(self, item):
+        if isinstance(item, Token) and item.type in ("MONEY", "PERCENT", "NUMBER"):
+            return parse_quantity(item, self.file)
+        if isinstance(item, Token) and item.type == "NAME":
+            return ast.NameRef(str(item), self._tspan(item))
+        return item
+
+    def __default_token__(self, token):
+        return token
+
+    # ----- top level
+    def start(self, meta, children):
+        return children[0]
+
+    def regime_file(self, meta, children):
+        name = children[0]
+        rest = children[1:]
+        title = None
+        if rest and isinstance(rest[0], Token) and rest[0].type == "STRING":
+            title = _unquote(rest[0])
+            rest = rest[1:]
+        headers: tuple = ()
+        if rest and isinstance(rest[0], tuple) and rest[0] and rest[0][0] == "headers":
+            headers = rest[0][1]
+            rest = rest[1:]
+        elif rest and rest[0] == ("headers", ()):
+            rest = rest[1:]
+        buckets = {k: [] for k in ("dimensions", "acts", "parameters", "act_rules", "networks", "ceilings")}
+        for item in rest:
+            if isinstance(item, ast.Dimension):
+                buckets["dimensions"].append(item)
+            elif isinstance(item, tuple) and item and item[0] == "acts":
+                buckets["acts"].extend(item[1])
+            elif isinstance(item, ast.Parameter):
+                buckets["parameters"].append(item)
+            elif isinstance(item, ast.ActRule):
+                buckets["act_rules"].append(item)
+            elif isinstance(item, ast.Networks):
+                buckets["networks"].append(item)
+            elif isinstance(item, ast.Ceiling):
+                buckets["ceilings"].append(item)
+        return ast.RegimeFile(
+            name=str(name),
+            title=title,
+            headers=headers,
+            dimensions=tuple(buckets["dimensions"]),
+            acts=tuple(buckets["acts"]),
+            parameters=tuple(buckets["parameters"]),
+            act_rules=tuple(buckets["act_rules"]),
+            networks=tuple(buckets["networks"]),
+            ceilings=tuple(buckets["ceilings"]),
+            span=self._tspan(name),
+            path=self.file,
+        )
+
+    def contract_file(self, meta, children):
+        name_tok, headers, guarantees = children
+        return ast.ContractFile(
+            name=_unquote(name_tok),
+            headers=headers[1],
+            guarantees=guarantees[0],
+            guarantees_span=guarantees[1],
+            span=self._tspan(name_tok),
+            path=self.file,
+        )
+
+    def header_block(self, meta, children):
+        return ("headers", tuple(children))
+
+    def insurer(self, meta, children):
+        return ast.Header("insurer", _unquote(children[0]), self._span(meta))
+
+    def regime_ref(self, meta, children):
+        return ast.Header("regime", str(children[0]), self._tspan(children[0]))
+
+    def effective(self, meta, children):
+        return ast.Header("effective", str(children[0]), self._tspan(children[0]))
+
+    def responsable(self, meta, children):
+        return ast.Header("responsable", True, self._span(meta))
+
+    def currency(self, meta, children):
+        return ast.Header("currency", str(children[0]), self._tspan(children[0]))
+
+    def network_decl(self, meta, children):
+        extra = _unquote(children[1]) if len(children) > 1 else None
+        return ast.Header("network", str(children[0]), self._tspan(children[0]), extra)
+
+    def guarantees(self, meta, children):
+        return (tuple(children), self._span(meta))
+
+    def guarantee(self, meta, children):
+        selector, formula, *limits = children
+        return ast.Guarantee(selector, formula, tuple(limits), self._span(meta))
+
+    # ----- selectors
+    def selector(self, meta, children):
+        words = []
+        for c in children:
+            if isinstance(c, Token):
+                words.append(ast.SelWord("name", str(c), self._tspan(c)))
+            else:
+                words.append(c)
+        return ast.Selector(tuple(words), self._span(meta))
+
+    def in_network(self, meta, children):
+        return ast.SelWord("in_network", str(children[0]), self._span(meta))
+
+    def out_of_network(self, meta, children):
+        return ast.SelWord("out_of_network", None, self._span(meta))
+
+    def name_words(self, meta, children):
+        return tuple((str(c), self._tspan(c)) for c in children)
+
+    def name_list(self, meta, children):
+        return tuple((str(c), self._tspan(c)) for c in children)
+
+    # ----- formulas
+    def formula(self, meta, children):
+        additive = bool(children) and isinstance(children[0], Token) and children[0].type == "PLUS"
+        terms = tuple(c for c in children if isinstance(c, ast.Term))
+        return ast.Formula(additive, terms, self._span(meta))
+
+    def pct_brss(self, meta, children):
+        cap = any(isinstance(c, Token) and c.type == "CAP" for c in children)
+        return ast.Term("pct_brss", self._q(children[0]), self._span(meta), cap=cap)
+
+    def ticket_moderateur(self, meta, children):
+        return ast.Term("ticket_moderateur", None, self._span(meta))
+
+    def pct_fr(self, meta, children):
+        return ast.Term("pct_fr", self._q(children[0]), self._span(meta))
+
+    def amount(self, meta, children):
+        return ast.Term("amount", self._q(children[0]), self._span(meta))
+
+    def amount_per(self, meta, children):
+        return ast.Term("amount_per", self._q(children[0]), self._span(meta), period=children[1])
+
+    def secu_incluse(self, meta, children):
+        return ast.Term("secu_incluse", self._q(children[0]), self._span(meta))
+
+    def cent_pour_cent_sante(self, meta, children):
+        return ast.Term("cent_pour_cent_sante", self._q(children[0]), self._span(meta))
+
+    def not_covered(self, meta, children):
+        return ast.Term("not_covered", None, self._span(meta))
+
+    # ----- limits and periods
+    def max_limit(self, meta, children):
+        q = self._q(children[0])
+        unit = None
+        rest = children[1:]
+        if rest and isinstance(rest[0], Token) and rest[0].type == "UNIT":
+            unit = str(rest[0])
+            rest = rest[1:]
+        return ast.Limit("max", q, unit, rest[0], self._span(meta))
+
+    def cap_limit(self, meta, children):
+        shared = children[2] if len(children) > 2 else None
+        return ast.Limit("cap", self._q(children[0]), None, children[1], self._span(meta), shared=shared)
+
+    def once_limit(self, meta, children):
+        return ast.Limit("once", None, None, children[0], self._span(meta))
+
+    def shared(self, meta, children):
+        return str(children[0])
+
+    def calendar_year(self, meta, children):
+        return ast.Period("calendar_year", None, "year", self._span(meta))
+
+    def rolling(self, meta, children):
+        return ast.Period("rolling", self._q(children[0]), str(children[1]), self._span(meta))
+
+    def n_units(self, meta, children):
+        return ast.Period("n_units", self._q(children[0]), str(children[1]), self._span(meta))
+
+    def one_unit(self, meta, children):
+        return ast.Period("one_unit", None, str(children[0]), self._span(meta))
+
+    def limit_clause(self, meta, children):
+        return children[0]
+
+    # ----- regime
+    def dimension(self, meta, children):
+        name, values = children[0], children[1]
+        aliases, starts = [], []
+        default = only_with = None
+        for c in children[2:]:
+            for clause in c:
+                if isinstance(clause, ast.AliasClause):
+                    aliases.append(clause)
+                elif isinstance(clause, ast.ValueFrom):
+                    starts.append(clause)
+                elif clause[0] == "default":
+                    default = clause[1]
+                elif clause[0] == "only_with":
+                    only_with = clause[1]
+        return ast.Dimension(str(name), values, tuple(aliases), tuple(starts), self._tspan(name), default, only_with)
+
+    def default_clause(self, meta, children):
+        return ("default", str(children[0]))
+
+    def only_with(self, meta, children):
+        return ("only_with", str(children[0]))
+
+    def node_aliases(self, meta, children):
+        return ("aliases", tuple(n for n, _ in children[0]))
+
+    def dimension_body(self, meta, children):
+        return list(children)
+
+    def alias_clause(self, meta, children):
+        alias, target, date = children
+        return ast.AliasClause(str(alias), str(target), str(date), self._span(meta))
+
+    def value_from(self, meta, children):
+        return ast.ValueFrom(str(children[0]), str(children[1]), self._span(meta))
+
+    def networks(self, meta, children):
+        return ast.Networks(children[0], self._span(meta))
+
+    def acts(self, meta, children):
+        return ("acts", tuple(children))
+
+    def act_node(self, meta, children):
+        name = children[0]
+        title = None
+        kids: tuple = ()
+        aliases: tuple = ()
+        for c in children[1:]:
+            if isinstance(c, Token) and c.type == "STRING":
+                title = _unquote(c)
+            elif isinstance(c, tuple) and c and c[0] == "aliases":
+                aliases = c[1]
+            elif isinstance(c, tuple):
+                kids = c
+        return ast.ActNode(str(name), title, kids, self._tspan(name), aliases)
+
+    def act_children(self, meta, children):
+        return tuple(children)
+
+    def parameter(self, meta, children):
+        name = children[0]
+        title = None
+        values, limits, exempts = [], [], []
+        for c in children[1:]:
+            if isinstance(c, Token) and c.type == "STRING":
+                title = _unquote(c)
+            elif isinstance(c, ast.DatedValue):
+                values.append(c)
+            elif isinstance(c, ast.Limit):
+                limits.append(c)
+            elif isinstance(c, ast.Exempt):
+                exempts.append(c)
+        return ast.Parameter(str(name), title, tuple(values), tuple(limits), tuple(exempts), self._tspan(name))
+
+    def dated_value(self, meta, children):
+        date, q = children[0], self._q(children[1])
+        ref = children[2] if len(children) > 2 else None
+        return ast.DatedValue(str(date), q, ref, self._span(meta))
+
+    def ref(self, meta, children):
+        return _unquote(children[0])
+
+    def exempt_clause(self, meta, children):
+        reference = children[1] if len(children) > 1 else "start_of_year"
+        return ast.Exempt(self._q(children[0]), reference, self._span(meta))
+
+    def age_at_start_of_year(self, meta, children):
+        return "start_of_year"
+
+    def age_on_date_of_care(self, meta, children):
+        return "date_of_care"
+
+    def act_rule(self, meta, children):
+        words = children[0]
+        base, rates, applies, limits = [], [], [], []
+        base_span = None
+        not_reimbursed = None
+        for c in children[1:]:
+            if isinstance(c, tuple) and c and c[0] == "base":
+                base.extend(c[1])
+                base_span = c[2]
+            elif isinstance(c, tuple) and c and c[0] == "rate":
+                rates.append(c[1])
+            elif isinstance(c, ast.Applies):
+                applies.append(c)
+            elif isinstance(c, ast.PriceLimit):
+                limits.append(c)
+            elif isinstance(c, tuple) and c and c[0] == "not_reimbursed":
+                not_reimbursed = c[1]
+        return ast.ActRule(words, tuple(base), base_span, tuple(rates), tuple(applies), not_reimbursed, tuple(limits), words[0][1])
+
+    def base_clause(self, meta, children):
+        span = self._span(meta)
+        return ("base", (ast.TableEntry(None, self._q(children[0]), span),), span)
+
+    def base_table(self, meta, children):
+        return ("base", tuple(children), self._span(meta))
+
+    def base_entry(self, meta, children):
+        return ast.TableEntry(children[0], self._q(children[1]), self._span(meta))
+
+    def rate_clause(self, meta, children):
+        span = self._span(meta)
+        if len(children) == 2:
+            return ("rate", ast.TableEntry(children[0], self._q(children[1]), span))
+        return ("rate", ast.TableEntry(None, self._q(children[0]), span))
+
+    def applies_clause(self, meta, children):
+        per = children[1] if len(children) > 1 else None
+        return ast.Applies(str(children[0]), per, self._span(meta))
+
+    def per_unit(self, meta, children):
+        return str(children[0])
+
+    def not_reimbursed(self, meta, children):
+        return ("not_reimbursed", self._span(meta))
+
+    def price_limit(self, meta, children):
+        selector = None
+        rest = list(children)
+        if rest and isinstance(rest[0], ast.Selector):
+            selector = rest.pop(0)
+        q = self._q(rest.pop(0))
+        of_base = False
+        ref = None
+        for c in rest:
+            if isinstance(c, Token) and c.type == "BRSS":
+                of_base = True
+            elif isinstance(c, str):
+                ref = c
+        return ast.PriceLimit(selector, q, of_base, ref, self._span(meta))
+
+    def ceiling(self, meta, children):
+        selector = children[0]
+        title = None
+        values = []
+        for c in children[1:]:
+            if isinstance(c, Token) and c.type == "STRING":
+                title = _unquote(c)
+            elif isinstance(c, ast.CeilingValue):
+                values.append(c)
+        return ast.Ceiling(selector, title, tuple(values), self._span(meta))
+
+    def ceiling_value(self, meta, children):
+        date, pct = children[0], self._q(children[1])
+        below_pct = below_value = ref = None
+        for c in children[2:]:
+            if isinstance(c, tuple) and c and c[0] == "below":
+                below_pct, below_value = c[1], c[2]
+            elif isinstance(c, str) and not isinstance(c, Token):
+                ref = c
+        return ast.CeilingValue(str(date), pct, below_pct, below_value, ref, self._span(meta))
+
+    def below(self, meta, children):
+        return ("below", self._q(children[0]), str(children[2]))
+
+
+# ------------------------------------------------------------ error text
+_TERMINAL_NAMES = {
+    "NAME": "a name",
+    "STRING": 'a quoted text ("…")',
+    "DATE": "a date (2025-01-01)",
+    "MONEY": "an amount (30€, $20)",
+    "PERCENT": "a percentage (70%)",
+    "NUMBER": "a number",
+    "BRSS": "`BRSS`",
+    "FR": "`FR`",
+    "TM": "`TM`",
+    "CAP": "`cap`",
+    "SECU": "`Sécu incluse`",
+    "SANTE": "`santé`",
+    "NOT": "`not covered`",
+    "UNIT": "a unit (day, session, months…)",
+    "_NL": "the end of the line",
+    "_INDENT": "an indented block",
+    "_DEDENT": "the end of the block",
+    "COLON": "`:`",
+    "COMMA": "`,`",
+    "PLUS": "`+`",
+    "EQUAL": "`=`",
+    "$END": "the end of the file",
+}
+
+
+def _describe_expected(expected: set[str]) -> tuple[str, list[str]]:
+    """Human wording for what the parser expected, and the keywords among it."""
+    parser = _parser()
+    keywords: list[str] = []
+    names: list[str] = []
+    for term in sorted(expected):
+        if term in _TERMINAL_NAMES:
+            names.append(_TERMINAL_NAMES[term])
+            continue
+        try:
+            pattern = parser.get_terminal(term).pattern
+        except KeyError:
+            names.append(term)
+            continue
+        if pattern.type == "str":
+            keywords.append(pattern.value)
+            names.append(f"`{pattern.value}`")
+        else:
+            names.append(term.lower())
+    names = sorted(set(names))
+    if len(names) > 6:
+        names = names[:6] + ["…"]
+    return " or ".join(names), keywords
+
+
+def _token_text(token: Token) -> str:
+    if token.type == "_NL":
+        return "end of line"
+    if token.type == "_DEDENT":
+        return "end of block"
+    if token.type == "_INDENT":
+        return "indented block"
+    if token.type == "$END":
+        return "end of file"
+    return f"`{token}`"
+
+
+def _syntax_diagnostic(err: UnexpectedInput, source: SourceFile) -> Diagnostic:
+    file = source.path
+    if isinstance(err, UnexpectedCharacters):
+        ch = source.text[err.pos_in_stream] if err.pos_in_stream < len(source.text) else "?"
+        span = Span(file, err.line, err.column, err.line, err.column + 1)
+        hint = None
+        if ch == "\t":
+            hint = "indent with spaces, not tabs"
+        elif ch in "‰£¥":
+            hint = "amounts are written 30€, 30 €, $20 or 20 USD; rates as 70%"
+        elif ch == "'":
+            hint = 'texts are written in double quotes: "…"'
+        return Diagnostic(Severity.ERROR, span, f"unexpected character `{ch}`", hint, "syntax")
+    if isinstance(err, UnexpectedToken):
+        token = err.token
+        line = token.line if token.line is not None else 1
+        col = token.column if token.column is not None else 1
+        if token.type in ("_NL", "_DEDENT", "_INDENT"):
+            # These carry the position where the line ended; point at the end of the text.
+            text = source.line_text(line)
+            col = len(text.rstrip()) + 1 if text else col
+        span = Span(file, line, col, line, col + max(1, len(str(token)) if token.type not in ("_NL", "_DEDENT", "_INDENT") else 1))
+        expected_text, keywords = _describe_expected(set(err.expected))
+        message = f"unexpected {_token_text(token)}; expected {expected_text}"
+        hint = None
+        if token.type == "NAME" and keywords:
+            hint = did_you_mean(str(token), keywords)
+        if hint is None:
+            hint = _hint_for(err, source, line)
+        return Diagnostic(Severity.ERROR, span, message, hint, "syntax")
+    if isinstance(err, UnexpectedEOF):
+        lines = source.text.rstrip().splitlines() or [""]
+        span = Span(file, len(lines), len(lines[-1]) + 1)
+        return Diagnostic(Severity.ERROR, span, "unexpected end of file", "a file needs a header and at least one line in its block", "syntax")
+    return Diagnostic(Severity.ERROR, Span(file, 1, 1), f"syntax error: {err}", None, "syntax")
+
+
+def _hint_for(err: UnexpectedToken, source: SourceFile, line: int) -> str | None:
+    text = source.line_text(line).strip()
+    expected = set(err.expected)
+    if "COLON" in expected and ":" not in text:
+        return "a line reads `selector: formula`, e.g. `consultation optam: 200% BRSS`"
+    if err.token.type == "_INDENT":
+        return "this line is indented more than the block it belongs to"
+    if err.token.type == "NUMBER":
+        return "an amount needs its currency (30€, $20) and a rate its percent sign (70%)"
+    if "_INDENT" in expected:
+        return "the lines of this block must be indented under it"
+    return None
+
+
+def parse_source(source: SourceFile) -> tuple[ast.SourceTree | None, list[Diagnostic]]:
+    """Parse one file. Returns the AST, or None and the diagnostics."""
+    diags: list[Diagnostic] = []
+    text = source.text
+    for number, line in enumerate(text.splitlines(), start=1):
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        if "\t" in indent:
+            diags.append(
+                Diagnostic(Severity.ERROR, Span(source.path, number, indent.index("\t") + 1), "tab in indentation", "indent with spaces (2 or 4), not tabs", "syntax")
+            )
+    if diags:
+        return None, diags
+    if not text.endswith("\n"):
+        text += "\n"
+    try:
+        tree = _parser().parse(text)
+    except UnexpectedInput as err:
+        return None, [_syntax_diagnostic(err, source)]
+    except DedentError as err:
+        line = _dedent_line(text, str(err))
+        return None, [Diagnostic(Severity.ERROR, Span(source.path, line, 1), "this line's indentation matches no enclosing block", "indent it like the lines above it, or like its parent block", "syntax")]
+    try:
+        return _ToAst(source.path).transform(tree), []
+    except VisitError as err:  # a bug in the transformer, not in the user's file
+        raise err.orig_exc from err
+
+
+def _dedent_line(text: str, message: str) -> int:
+    """Find the first line whose indentation matches no open block."""
+    stack = [0]
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.lstrip(" ")
+        if not stripped or stripped.startswith("#"):
+            continue
+        indent = len(line) - len(stripped)
+        if indent > stack[-1]:
+            stack.append(indent)
+            continue
+        while indent < stack[-1]:
+            stack.pop()
+        if indent != stack[-1]:
+            return number
+    return 1
+
+
+def parse_text(text: str, path: str = "<text>") -> tuple[ast.SourceTree | None, list[Diagnostic]]:
+    return parse_source(SourceFile(path, text))
