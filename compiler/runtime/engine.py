@@ -31,13 +31,14 @@ _TIMES = {10000: "the base", 20000: "twice the base", 30000: "three times the ba
 class Param:
     """A dated value: the one in force on a date of care."""
 
-    def __init__(self, name, title, unit, starts, values, sources, limits=(), exempt_under=None, exempt_reference="start_of_year"):
+    def __init__(self, name, title, unit, starts, values, sources, refs=(), limits=(), exempt_under=None, exempt_reference="start_of_year"):
         self.name = name
         self.title = title
         self.unit = unit
         self.starts = tuple(dt.date.fromisoformat(s) for s in starts)
         self.values = tuple(values)
         self.sources = tuple(sources)
+        self.refs = tuple(refs)
         self.limits = tuple(limits)
         self.exempt_under = exempt_under
         self.exempt_reference = exempt_reference
@@ -54,6 +55,9 @@ class Param:
 
     def source_at(self, date: dt.date) -> str:
         return self.sources[self.index_at(date)]
+
+    def ref_at(self, date: dt.date) -> str:
+        return self.refs[self.index_at(date)] if self.refs else ""
 
     def exempts(self, claim: Claim) -> bool:
         if self.exempt_under is None or claim.birth_date is None:
@@ -74,17 +78,19 @@ class Limit:
         self.period = period  # "calendar_year" | "rolling" | "day"
         self.months = months
         self.pool = pool
+        # A count and an amount on one pool are consumed separately.
+        self.key = f"{pool}#{kind}"
         self.text = text
         self.where = where
 
     def left(self, ledger: Ledger, beneficiary: str, date: dt.date, params: dict) -> int:
         total = self.amount if self.param is None else params[self.param].at(date)
-        used = ledger.used(beneficiary, self.pool, self.period, self.months, date)
+        used = ledger.used(beneficiary, self.key, self.period, self.months, date)
         return total - used if total > used else 0
 
     def consume(self, ledger: Ledger, beneficiary: str, date: dt.date, amount: int, quantity: int) -> None:
         used = amount if self.kind == "amount" else (1 if self.kind == "once" else quantity)
-        ledger.consume(beneficiary, self.pool, self.period, date, used)
+        ledger.consume(beneficiary, self.key, self.period, date, used)
 
 
 class RegimeAct:
@@ -305,7 +311,7 @@ class Product:
                 pf += take
             else:
                 franchise += take
-            trace.append(Step(p.source_at(date), p.title, take))
+            trace.append(Step(p.source_at(date), f"{p.title} ({p.ref_at(date)})", take))
         amo_net = amo - pf - franchise
 
         # 4. Price alerts (warnings) and the 100% Santé ceiling.
@@ -356,8 +362,10 @@ class Product:
                     remaining = lim.left(ledger, c.beneficiary, date, params)
                     if part > remaining:
                         part = remaining
-                        warnings.append(f"limit reached: {lim.text}, {fmt(remaining)} was left [{lim.where}]")
-                        trace.append(Step(lim.where, f"limit {lim.text}: paid what remained", part))
+                        total = lim.amount if lim.param is None else params[lim.param].at(date)
+                        if remaining < total:
+                            warnings.append(f"limit reached: {lim.text}, {fmt(remaining)} was left [{lim.where}]")
+                        trace.append(Step(lim.where, f"limit {lim.text}: {fmt(remaining)} left", part))
                 if part > 0:
                     for lim in line.limits:
                         lim.consume(ledger, c.beneficiary, date, part, paid_quantity)

@@ -172,7 +172,7 @@ def _describe(member_nodes, values, vocab: Vocabulary) -> str:
     conds = []
     for d, v in values.items():
         if d == "network":
-            conds.append(f"in network {v}" if v else "out of network")
+            conds.append(f"in network {v}" if v else "outside any named network")
         elif v is None:
             conds.append(f"no {d}")
         else:

@@ -1,0 +1,139 @@
+"""Golden tests as data: products, claims and expected décomptes side by side.
+
+A golden file is YAML in the shape of shared/golden/seeds.yaml:
+
+    products:  {name: <Garant source>}        # inline products
+    cases:
+      - id, source (citation), note
+        product: name | path: contracts/x.garant
+        claims: [...]                         # spec §5 fields
+        expect: [{field: "decimal string", warnings_contain: "…", rejected: "…"}]
+      - id, check: <Garant source>, expect_check: {ok: bool, error_mentions: [...]}
+
+Only the fields an expectation names are compared, so a case states the
+figures its source document gives and nothing more. `garant test` and the
+pytest plugin (tests/conftest.py) both run cases through `run_case`;
+`update_file` rewrites the expected figures after a deliberate change.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import attrs
+import yaml
+
+from garant.api import load_product, load_product_text
+from garant.dsl.diagnostics import GarantError
+from garant.pipeline import compile_text
+
+
+@attrs.define
+class CaseResult:
+    id: str
+    ok: bool
+    problems: list[str] = attrs.field(factory=list)
+    actual: list[dict] = attrs.field(factory=list)
+
+
+def load_file(path: str | Path) -> dict:
+    with open(path, encoding="utf-8") as fh:
+        return yaml.safe_load(fh) or {}
+
+
+def _claims(claims: list[dict]) -> list[dict]:
+    return [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in c.items()} for c in claims]
+
+
+class _Products:
+    def __init__(self, data: dict, base_dir: Path):
+        self.data = data
+        self.base_dir = base_dir
+        self.cache: dict = {}
+
+    def get(self, case: dict):
+        if "path" in case:
+            key = ("path", case["path"])
+            if key not in self.cache:
+                path = Path(case["path"])
+                if not path.is_absolute() and not path.exists():
+                    path = self.base_dir / path
+                self.cache[key] = load_product(path)
+            return self.cache[key]
+        name = case["product"]
+        key = ("inline", name)
+        if key not in self.cache:
+            self.cache[key] = load_product_text(self.data["products"][name], f"{name}.garant")
+        return self.cache[key]
+
+
+def run_case(case: dict, products: _Products) -> CaseResult:
+    cid = str(case.get("id"))
+    if "check" in case:
+        unit = compile_text(case["check"], f"{cid}.garant")
+        errors = [d.message for d in unit.diagnostics if d.is_error]
+        want = case.get("expect_check", {})
+        problems = []
+        if want.get("ok", True) != (not errors):
+            problems.append(f"expected check ok={want.get('ok', True)}, got errors: {errors or 'none'}")
+        for word in want.get("error_mentions", []):
+            if not any(word in e for e in errors):
+                problems.append(f"no error mentions `{word}` (errors: {errors or 'none'})")
+        return CaseResult(cid, not problems, problems, [{"errors": errors}])
+    try:
+        product = products.get(case)
+    except GarantError as err:
+        return CaseResult(cid, False, [f"product does not compile: {d}" for d in err.diagnostics])
+    results = [r.to_dict() for r in product.evaluate(_claims(case["claims"]))]
+    expects = case.get("expect", [])
+    problems = []
+    if len(expects) != len(results):
+        problems.append(f"{len(expects)} expectations for {len(results)} claims")
+    for n, (want, got) in enumerate(zip(expects, results), start=1):
+        for key, value in want.items():
+            if key == "warnings_contain":
+                if not any(value in w for w in got.get("warnings", [])):
+                    problems.append(f"claim {n}: no warning contains `{value}` (warnings: {got.get('warnings')})")
+            elif key == "denied_contains":
+                if value not in (got.get("denied") or ""):
+                    problems.append(f"claim {n}: denial does not mention `{value}` (denied: {got.get('denied')})")
+            elif key == "rejected":
+                if got.get("status") != "rejected" or value not in got.get("reason", ""):
+                    problems.append(f"claim {n}: expected a rejection mentioning `{value}`, got {got.get('status')}: {got.get('reason', '')}")
+            elif got.get(key) != value:
+                problems.append(f"claim {n}: {key} = {got.get(key)!r}, expected {value!r}")
+    return CaseResult(cid, not problems, problems, results)
+
+
+def run_file(path: str | Path) -> list[CaseResult]:
+    data = load_file(path)
+    products = _Products(data, Path(path).parent)
+    return [run_case(case, products) for case in data.get("cases", [])]
+
+
+def update_file(path: str | Path) -> int:
+    """Rewrite the expected figures of every evaluation case; returns how many changed.
+
+    Only the keys an expectation already names are refreshed: a deliberate
+    change shows up as a reviewable diff of figures, nothing more.
+    """
+    data = load_file(path)
+    products = _Products(data, Path(path).parent)
+    changed = 0
+    for case in data.get("cases", []):
+        if "claims" not in case:
+            continue
+        result = run_case(case, products)
+        for want, got in zip(case.get("expect", []), result.actual):
+            for key in list(want):
+                if key.endswith("_contain") or key == "rejected":
+                    continue
+                if got.get(key) != want[key]:
+                    want[key] = got.get(key)
+                    changed += 1
+    if changed:
+        text = Path(path).read_text(encoding="utf-8")
+        header = "".join(line for line in text.splitlines(keepends=True) if line.startswith("#"))
+        body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120)
+        Path(path).write_text(header.split("\n\n")[0] + ("\n" if header else "") + body, encoding="utf-8")
+    return changed
