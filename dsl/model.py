@@ -236,6 +236,7 @@ class Contract:
     group_members: dict[int, tuple[str, ...]]
     decisions: dict[tuple, Decision]
     source_hash: str
+    guarantees_span: Span | None = None
 
     def line(self, line_id: str) -> Line:
         for ln in self.lines:

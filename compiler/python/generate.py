@@ -156,7 +156,7 @@ def generate_contract(contract: model.Contract) -> str:
             ceiling = None if c is None else {"percent": c.percent, "below_percent": c.below_percent, "below_key": c.below_key, "ref": c.ref, "where": c.span.where}
             shared_decisions.append((name, {"lines": d.lines, "ceiling": ceiling}))
         decisions.append((key, shared[ident]))
-    gap_line = contract.lines[0].span.line - 1 if contract.lines else 1
+    gap_line = contract.guarantees_span.line if contract.guarantees_span else 1
     context = {
         "version": __version__,
         "contract": contract,

@@ -10,6 +10,7 @@ worked example in the docs.
 from __future__ import annotations
 
 from garant.compiler.runtime.money import fmt, fmt_rate
+from garant.compiler.runtime.trace import render
 
 AMOUNT_FIELDS = ("price", "base", "amo", "participation_forfaitaire", "franchise", "amo_net", "amc", "rac")
 PLAN_FIELDS = ("allowed", "deductible", "copay", "coinsurance", "plan_paid", "member_paid")
@@ -43,9 +44,11 @@ class Decompte:
     __slots__ = (
         "id", "beneficiary", "date", "act", "provider",
         "price", "base", "amo_rate", "amo", "participation_forfaitaire", "franchise", "amo_net", "amc", "rac",
-        "allowed", "deductible", "copay", "coinsurance", "plan_paid", "member_paid", "denied",
         "rule", "warnings", "trace",
     )
+    # Plan (managed-care) fields: absent on a French décompte; a plan's
+    # décompte type gives them values of its own.
+    allowed = deductible = copay = coinsurance = plan_paid = member_paid = denied = None
 
     def __init__(self, id, beneficiary, date, act, provider, price, base, amo_rate, amo, pf, franchise, amo_net, amc, rule, warnings, trace):
         self.id = id
@@ -62,8 +65,6 @@ class Decompte:
         self.amo_net = amo_net
         self.amc = amc
         self.rac = price - amo_net - amc
-        self.allowed = self.deductible = self.copay = self.coinsurance = None
-        self.plan_paid = self.member_paid = self.denied = None
         self.rule = rule
         self.warnings = warnings
         self.trace = trace
@@ -85,11 +86,16 @@ class Decompte:
             d["denied"] = self.denied
         d["rule"] = self.rule
         d["warnings"] = list(self.warnings)
-        d["trace"] = [s.to_dict() for s in self.trace]
+        d["trace"] = [s.to_dict() for s in self.steps]
         return d
 
+    @property
+    def steps(self) -> list[Step]:
+        """The trace, rendered: one sentence per step, with its rule."""
+        return [Step(*render(t)) for t in self.trace]
+
     def trace_text(self) -> str:
-        return "\n".join(s.render() for s in self.trace)
+        return "\n".join(s.render() for s in self.steps)
 
 
 class Rejection:

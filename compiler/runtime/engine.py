@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_right
+from operator import itemgetter
 from typing import Callable, Iterable
 
 from garant.compiler.runtime.claims import Claim, ClaimReader
@@ -43,11 +44,16 @@ class Param:
         self.exempt_under = exempt_under
         self.exempt_reference = exempt_reference
         self._ordinals = [d.toordinal() for d in self.starts]
+        self._by_date: dict[dt.date, int] = {}
+        self._exempt: dict[tuple, bool] = {}
 
     def index_at(self, date: dt.date) -> int:
-        i = bisect_right(self._ordinals, date.toordinal()) - 1
-        if i < 0:
-            raise ClaimError(f"`{self.name}` has no value before {self.starts[0]} (care on {date})", "date")
+        i = self._by_date.get(date)
+        if i is None:
+            i = bisect_right(self._ordinals, date.toordinal()) - 1
+            if i < 0:
+                raise ClaimError(f"`{self.name}` has no value before {self.starts[0]} (care on {date})", "date")
+            self._by_date[date] = i
         return i
 
     def at(self, date: dt.date) -> int:
@@ -60,12 +66,17 @@ class Param:
         return self.refs[self.index_at(date)] if self.refs else ""
 
     def exempts(self, claim: Claim) -> bool:
-        if self.exempt_under is None or claim.birth_date is None:
-            return False
-        on = dt.date(claim.date.year, 1, 1) if self.exempt_reference == "start_of_year" else claim.date
         b = claim.birth_date
-        age = on.year - b.year - ((on.month, on.day) < (b.month, b.day))
-        return age < self.exempt_under
+        if self.exempt_under is None or b is None:
+            return False
+        start_of_year = self.exempt_reference == "start_of_year"
+        key = (b, claim.date.year if start_of_year else claim.date)
+        known = self._exempt.get(key)
+        if known is None:
+            on = dt.date(claim.date.year, 1, 1) if start_of_year else claim.date
+            age = on.year - b.year - ((on.month, on.day) < (b.month, b.day))
+            known = self._exempt[key] = age < self.exempt_under
+        return known
 
 
 class Limit:
@@ -85,7 +96,10 @@ class Limit:
 
     def left(self, ledger: Ledger, beneficiary: str, date: dt.date, params: dict) -> int:
         total = self.amount if self.param is None else params[self.param].at(date)
-        used = ledger.used(beneficiary, self.key, self.period, self.months, date)
+        if self.period == "calendar_year":  # the common case, without the extra call
+            used = ledger.buckets.get((beneficiary, self.key, date.year), 0)
+        else:
+            used = ledger.used(beneficiary, self.key, self.period, self.months, date)
         return total - used if total > used else 0
 
     def consume(self, ledger: Ledger, beneficiary: str, date: dt.date, amount: int, quantity: int) -> None:
@@ -111,9 +125,25 @@ class RegimeAct:
         self.price_limits = price_limits  # ((constraints, value, of_base, ref, where), …)
         self.base_idx = self.rate_idx = ()
 
-    def bind(self, dim_index: dict[str, int]) -> None:
+    def bind(self, dim_index: dict[str, int], params: dict) -> None:
+        """Precompute what each claim needs: key getters over the claim's
+        dimension tuple, tables re-keyed for them, deduction parameters."""
         self.base_idx = tuple(dim_index[d] for d in self.base_dims)
         self.rate_idx = tuple(dim_index[d] for d in self.rate_dims)
+        self.base_key, self.base_table = _keyed(self.base or {}, self.base_idx)
+        self.rate_key, self.rate_table = _keyed(self.rate or {}, self.rate_idx)
+        self.deduction_params = tuple((params[name], per_unit, name == PF) for name, per_unit in self.deductions)
+        self.price_checks = tuple((tuple((dim_index[d], v) for d, v in constraints), value, of_base, ref, where) for constraints, value, of_base, ref, where in self.price_limits)
+
+
+def _keyed(table: dict, idx: tuple[int, ...]):
+    """A fast key function over a claim's dimension tuple, and the table
+    re-keyed to match it (scalars for one dimension, `None` for none)."""
+    if not idx:
+        return (lambda dims: None), {None: v for v in table.values()}
+    if len(idx) == 1:
+        return itemgetter(idx[0]), {k[0]: v for k, v in table.items()}
+    return itemgetter(*idx), dict(table)
 
 
 class Line:
@@ -184,7 +214,13 @@ class Product:
         self.parcours_idx = self.dim_index.get("parcours")
         self.default_parcours = next((d[1] for d in dimensions if d[0] == "parcours"), None)
         for ra in regime_acts.values():
-            ra.bind(self.dim_index)
+            ra.bind(self.dim_index, parameters)
+        self.decision_key, _ = _keyed({}, self.decision_idx)
+        self.by_group: dict[int, dict] = {}
+        for key, decision in decisions.items():
+            rest = key[1:]
+            sub = None if not rest else (rest[0] if len(rest) == 1 else rest)
+            self.by_group.setdefault(key[0], {})[sub] = decision
         words = {
             w: tuple((m[0], m[1], m[2], dt.date.fromisoformat(m[3]) if m[0] == "alias" else None) for m in ms)
             for w, ms in words.items()
@@ -230,148 +266,161 @@ class Product:
         price = c.price
         quantity = c.quantity
         params = self.params
-        warnings = list(c.warnings)
-        trace: list[Step] = []
+        warnings = c.warnings
         dims = c.dims
+        beneficiary = c.beneficiary
+        trace: list[tuple] = []
+        add = trace.append
 
         # 1. Regime: base, rate, gross AMO.
         if ra.not_reimbursed:
             base = c.base if c.base is not None else 0
             rate = 0
             amo = 0
-            trace.append(Step(ra.rule, f"{ra.title}: not reimbursed by the regime"))
+            add((ra.rule, "not_reimbursed", None, ra.title))
         else:
-            rate_v = ra.rate.get(tuple(dims[i] for i in ra.rate_idx)) if ra.rate else None
+            rate_v = ra.rate_table.get(ra.rate_key(dims))
             if rate_v is None:
                 raise ClaimError(f"the regime has no rate for `{c.act}` with {self._describe(ra.rate_dims, dims)}", "provider")
-            rate = _value(rate_v, params, date)
+            rate = rate_v if rate_v.__class__ is int else params[rate_v].at(date)
+            base_v = ra.base_table.get(ra.base_key(dims)) if ra.base_table else None
             regime_base = None
-            if ra.base is not None:
-                base_v = ra.base.get(tuple(dims[i] for i in ra.base_idx))
-                if base_v is not None:
-                    regime_base = _value(base_v, params, date) * quantity
-                    base_source = base_v if isinstance(base_v, str) else "tariff"
+            if base_v is not None:
+                regime_base = (base_v if base_v.__class__ is int else params[base_v].at(date)) * quantity
             if c.base is not None:
                 base = c.base
-                trace.append(Step(None, "base de remboursement, as sent on the claim", base))
+                add((None, "base_claim", base))
                 if regime_base is not None and regime_base != base:
-                    warnings.append(f"the claim's base {fmt(base)} differs from the regime's {fmt(regime_base)} ({base_source} on {date})")
+                    source = base_v if isinstance(base_v, str) else "tariff"
+                    warnings.append(f"the claim's base {fmt(base)} differs from the regime's {fmt(regime_base)} ({source} on {date})")
             elif regime_base is not None:
                 base = regime_base
-                trace.append(Step(ra.base_rule, f"base de remboursement: {base_source} on {date}" + (f" × {quantity}" if quantity > 1 else ""), base))
+                add((ra.base_rule, "base", base, base_v if isinstance(base_v, str) else "tariff", date, quantity))
             else:
                 needs = f" with {self._describe(ra.base_dims, dims)}" if ra.base_dims else ""
                 raise ClaimError(f"the regime has no base for `{c.act}`{needs}: send the claim's `base`", "base")
-            counted = base if base < price else price
             if base > price:
+                counted = price
                 warnings.append(f"price {fmt(price)} is below the base {fmt(base)}: the regime reimburses on the price")
-            amo = pct(counted, rate)
-            trace.append(Step(ra.rate_rule, f"AMO = {fmt_rate(rate)} × {fmt(counted)}", amo))
+            else:
+                counted = base
+            amo = (counted * rate + 5000) // 10000
+            add((ra.rate_rule, "amo", amo, rate, counted))
             if c.amo is not None and c.amo != amo:
                 warnings.append(f"the claim's AMO {fmt(c.amo)} differs from {fmt_rate(rate)} × {fmt(counted)} = {fmt(amo)}; the claim's is used")
                 amo = c.amo
-                trace.append(Step(None, "AMO, as sent on the claim", amo))
+                add((None, "amo_claim", amo))
         if amo > price:
             raise ClaimError(f"AMO {fmt(amo)} exceeds the price {fmt(price)}", "amo")
 
         # 2. What the contract measures its formulas against.
         amo_ref = amo
-        if self.responsable and self.parcours_idx is not None and dims[self.parcours_idx] != self.default_parcours and ra.rate and not ra.not_reimbursed:
-            ref_key = tuple(self.default_parcours if i == self.parcours_idx else dims[i] for i in ra.rate_idx)
-            ref_rate_v = ra.rate.get(ref_key)
-            if ref_rate_v is not None:
-                ref_amo = pct(base if base < price else price, _value(ref_rate_v, params, date))
-                if ref_amo > amo_ref:
-                    amo_ref = ref_amo
-                    trace.append(Step(ra.rate_rule, f"{dims[self.parcours_idx]}: the contract (responsable) measures against the {self.default_parcours} AMO, never refunding the increase", amo_ref))
+        if self.responsable and self.parcours_idx is not None and not ra.not_reimbursed:
+            parcours = dims[self.parcours_idx]
+            if parcours != self.default_parcours:
+                ref_dims = dims[: self.parcours_idx] + (self.default_parcours,) + dims[self.parcours_idx + 1 :]
+                ref_rate_v = ra.rate_table.get(ra.rate_key(ref_dims))
+                if ref_rate_v is not None:
+                    ref_rate = ref_rate_v if ref_rate_v.__class__ is int else params[ref_rate_v].at(date)
+                    ref_amo = pct(base if base < price else price, ref_rate)
+                    if ref_amo > amo_ref:
+                        amo_ref = ref_amo
+                        add((ra.rate_rule, "amo_ref", amo_ref, parcours, self.default_parcours))
 
         # 3. Flat deductions, within their yearly caps.
         pf = franchise = 0
         left = amo
-        for name, per_unit in ra.deductions:
-            p = params[name]
-            if p.exempts(c):
-                trace.append(Step(None, f"{p.title}: exempt (under {p.exempt_under})"))
+        for p, per_unit, is_pf in ra.deduction_params:
+            if p.exempt_under is not None and p.exempts(c):
+                add((None, "exempt", None, p.title, p.exempt_under))
                 continue
             units = quantity if per_unit else 1
-            due = p.at(date) * units
-            take = due if due < left else left
+            unit_amount = p.at(date)
+            take = unit_amount * units
+            if take > left:
+                take = left
             for lim in p.limits:
-                if lim.kind == "amount":
-                    room = lim.left(ledger, c.beneficiary, date, params)
-                else:
-                    room = lim.left(ledger, c.beneficiary, date, params) * p.at(date)
+                room = lim.left(ledger, beneficiary, date, params)
+                if lim.kind != "amount":
+                    room *= unit_amount
                 if take > room:
                     take = room
-                    trace.append(Step(lim.where, f"{p.title}: {lim.text} reached"))
-            for lim in p.limits:
-                lim.consume(ledger, c.beneficiary, date, take, units if take else 0)
-            left -= take
-            if name == PF:
-                pf += take
-            else:
-                franchise += take
-            trace.append(Step(p.source_at(date), f"{p.title} ({p.ref_at(date)})", take))
+                    add((lim.where, "deduction_cap", None, p.title, lim.text))
+            if take:
+                for lim in p.limits:
+                    lim.consume(ledger, beneficiary, date, take, units)
+                left -= take
+                if is_pf:
+                    pf += take
+                else:
+                    franchise += take
+            add((p.source_at(date), "deduction", take, p.title, p.ref_at(date)))
         amo_net = amo - pf - franchise
 
         # 4. Price alerts (warnings) and the 100% Santé ceiling.
         ceiling_price = None
-        for constraints, value, of_base, ref, where in ra.price_limits:
-            if not all(dims[self.dim_index[d]] == v for d, v in constraints):
-                continue
-            limit = pct(base, value) if of_base else _value(value, params, date) * quantity
-            ceiling_price = limit
-            if price > limit:
-                what = _TIMES.get(value, f"{fmt_rate(value)} of the base") if of_base else "the regulated price"
-                warnings.append(f"price {fmt(price)} is above {what} ({fmt(limit)}) for {c.provider or c.act} [{where}]")
+        for constraints, value, of_base, ref, where in ra.price_checks:
+            for i, v in constraints:
+                if dims[i] != v:
+                    break
+            else:
+                limit = pct(base, value) if of_base else _value(value, params, date) * quantity
+                ceiling_price = limit
+                if price > limit:
+                    what = _TIMES.get(value, f"{fmt_rate(value)} of the base") if of_base else "the regulated price"
+                    warnings.append(f"price {fmt(price)} is above {what} ({fmt(limit)}) for {c.provider or c.act} [{where}]")
 
         # 5. The contract.
         room = price - amo
         amc = 0
         rule = self.gap_rule
-        group = self.act_groups.get(c.node)
-        decision = None if group is None else self.decisions.get((group,) + tuple(dims[i] for i in self.decision_idx))
+        group = self.by_group.get(self.act_groups.get(c.node))
+        decision = None if group is None else group.get(self.decision_key(dims))
         if decision is None:
             warnings.append(f"no guarantee line covers `{c.act}`{' with ' + c.provider if c.provider else ''}: the contract pays nothing")
-            trace.append(Step(self.gap_rule, "no guarantee line covers this act: the contract pays nothing", 0))
+            add((self.gap_rule, "gap", 0))
         else:
-            rule = self.lines[decision.lines[0]].where
-            for position, line_id in enumerate(decision.lines):
-                line = self.lines[line_id]
+            lines = self.lines
+            rule = lines[decision.lines[0]].where
+            first = True
+            for line_id in decision.lines:
+                line = lines[line_id]
                 paid_quantity = quantity
                 for lim in line.count_limits:
-                    remaining = lim.left(ledger, c.beneficiary, date, params)
+                    remaining = lim.left(ledger, beneficiary, date, params)
                     allowed = remaining if lim.kind == "count" else (quantity if remaining > 0 else 0)
                     if allowed < paid_quantity:
                         paid_quantity = allowed
-                        trace.append(Step(lim.where, f"limit {lim.text}: {remaining} left"))
+                        add((lim.where, "limit_count", None, lim.text, remaining))
+                        if allowed <= 0:
+                            warnings.append(f"limit reached: {lim.text} [{lim.where}]")
                 if paid_quantity <= 0:
                     part = 0
-                    warnings.append(f"limit reached: {lim.text} [{lim.where}]")
                 else:
                     part = line.fn(price, base, amo_ref, paid_quantity if line.per_unit else quantity, ceiling_price)
                     if paid_quantity < quantity and not line.per_unit:
                         part = (part * paid_quantity * 2 + quantity) // (2 * quantity)
-                trace.append(Step(line.where, f"contract: {line.text}", part))
-                if position == 0 and decision.ceiling is not None:
+                add((line.where, "line", part, line.text))
+                if first and decision.ceiling is not None:
                     part = self._ceiling(decision.ceiling, part, price, base, amo_ref, quantity, ceiling_price, trace)
+                first = False
                 if part > room - amc:
                     part = room - amc if room > amc else 0
-                    trace.append(Step(line.where, "within what the regime leaves (price − AMO)", part))
+                    add((line.where, "room", part))
                 for lim in line.amount_limits:
-                    remaining = lim.left(ledger, c.beneficiary, date, params)
+                    remaining = lim.left(ledger, beneficiary, date, params)
                     if part > remaining:
                         part = remaining
                         total = lim.amount if lim.param is None else params[lim.param].at(date)
                         if remaining < total:
                             warnings.append(f"limit reached: {lim.text}, {fmt(remaining)} was left [{lim.where}]")
-                        trace.append(Step(lim.where, f"limit {lim.text}: {fmt(remaining)} left", part))
+                        add((lim.where, "limit_amount", part, lim.text, remaining))
                 if part > 0:
                     for lim in line.limits:
-                        lim.consume(ledger, c.beneficiary, date, part, paid_quantity)
+                        lim.consume(ledger, beneficiary, date, part, paid_quantity)
                 amc += part
-        trace.append(Step(None, "reste à charge = price − AMO net − AMC", price - amo_net - amc))
-        return Decompte(c.id, c.beneficiary, date, c.act, c.provider, price, base, rate, amo, pf, franchise, amo_net, amc, rule, warnings, trace)
+        add((None, "rac", price - amo_net - amc))
+        return Decompte(c.id, beneficiary, date, c.act, c.provider, price, base, rate, amo, pf, franchise, amo_net, amc, rule, warnings, trace)
 
     def _ceiling(self, ceiling: Ceiling, part, price, base, amo_ref, quantity, ceiling_price, trace) -> int:
         """Clamp to a responsable ceiling: all-in at most N% BR and, when the
@@ -390,7 +439,7 @@ class Product:
         allin = base + (above if above > 0 else 0)
         limit = allin - amo_ref if allin > amo_ref else 0
         if part > limit:
-            trace.append(Step(ceiling.where, f"responsable ceiling: all-in at most {fmt(allin)}", limit))
+            trace.append((ceiling.where, "ceiling", limit, allin))
             return limit
         return part
 

@@ -26,18 +26,18 @@ def months_before(date: dt.date, months: int) -> dt.date:
 
 
 class Ledger:
-    __slots__ = ("_buckets", "_entries")
+    __slots__ = ("buckets", "_entries")
 
     def __init__(self):
-        self._buckets: dict[tuple, int] = {}
+        self.buckets: dict[tuple, int] = {}
         self._entries: dict[tuple, list[tuple[dt.date, int]]] = {}
 
     def used(self, beneficiary: str, pool: str, kind: str, months: int, date: dt.date) -> int:
         """What the pool has consumed in the period that contains `date`."""
         if kind == "calendar_year":
-            return self._buckets.get((beneficiary, pool, date.year), 0)
+            return self.buckets.get((beneficiary, pool, date.year), 0)
         if kind == "day":
-            return self._buckets.get((beneficiary, pool, date), 0)
+            return self.buckets.get((beneficiary, pool, date), 0)
         entries = self._entries.get((beneficiary, pool))
         if not entries:
             return 0
@@ -49,9 +49,9 @@ class Ledger:
             return
         if kind == "calendar_year":
             key = (beneficiary, pool, date.year)
-            self._buckets[key] = self._buckets.get(key, 0) + amount
+            self.buckets[key] = self.buckets.get(key, 0) + amount
         elif kind == "day":
             key = (beneficiary, pool, date)
-            self._buckets[key] = self._buckets.get(key, 0) + amount
+            self.buckets[key] = self.buckets.get(key, 0) + amount
         else:
             self._entries.setdefault((beneficiary, pool), []).append((date, amount))

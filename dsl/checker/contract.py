@@ -58,6 +58,7 @@ def check_contract(tree: ast.ContractFile, source: SourceFile, regimes: dict[str
         group_members=decision.group_members,
         decisions=decision.table,
         source_hash=hashlib.sha256(source.text.encode()).hexdigest()[:16],
+        guarantees_span=tree.guarantees_span,
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from garant.compiler.runtime.claims import pick_node
 from garant.dsl import ast, model
 from garant.dsl.diagnostics import Diagnostics, did_you_mean
 from garant.dsl.names import fold
@@ -22,6 +23,7 @@ class Vocabulary:
 
     def __init__(self, nodes: dict[str, model.Node], dims: Iterable[model.Dim], networks: Iterable[str]):
         self.nodes = nodes
+        self._ancestors = {n.id: n.ancestors for n in nodes.values()}
         self.dims = {d.name: d for d in dims}
         self.networks = {fold(n): n for n in networks}
         words: dict[str, list[model.Meaning]] = {}
@@ -34,6 +36,7 @@ class Vocabulary:
             for alias, target, before in d.aliases:
                 words.setdefault(fold(alias), []).append(model.Meaning("alias", target, d.name, before))
         self.words = {k: tuple(v) for k, v in words.items()}
+        self._by_name = {k: [m.target for m in v if m.kind == "node"] for k, v in self.words.items()}
 
     def spellings(self) -> list[str]:
         out = [n.name for n in self.nodes.values()]
@@ -51,23 +54,24 @@ class Vocabulary:
         """
         if not words:
             return None, None
-        found: set[str] = set()
-        for _, cands in words:
-            for c in cands:
-                anc = set(self.nodes[c].ancestors)
-                if all(any(o in anc for o in others) for _, others in words):
-                    found.add(c)
-        deepest = {c for c in found if not any(c != o and c in self.nodes[o].ancestors for o in found)}
-        if len(deepest) == 1:
-            return deepest.pop(), None
-        if not deepest:
-            names = " and ".join(f"`{w}`" for w, _ in words)
-            return None, f"{names} are not on one branch of the act taxonomy"
-        paths = ", ".join(sorted(f"`{self.path_text(c)}`" for c in deepest))
-        return None, f"ambiguous: could be {paths}"
+        node, reason = pick_node(words, self._ancestors)
+        if node is None and reason and reason.startswith("ambiguous"):
+            found = [c for _, cands in words for c in cands]
+            paths = ", ".join(sorted({f"`{' '.join(self.nodes[a].name for a in self.nodes[c].ancestors)}`" for c in found if self.nodes[c].name in {w for w, _ in words}}))
+            return None, f"ambiguous act: could be {paths}"
+        return node, reason
 
     def path_text(self, node_id: str) -> str:
-        return " ".join(self.nodes[a].name for a in self.nodes[node_id].ancestors)
+        """The shortest spelling that names the node unambiguously
+        (`consultation generaliste` rather than its full path)."""
+        ancestors = self.nodes[node_id].ancestors
+        for size in range(1, len(ancestors) + 1):
+            names = [self.nodes[a].name for a in ancestors[-size:]]
+            candidates = [(n, list(self._by_name.get(fold(n), ()))) for n in names]
+            node, _ = self.node_for(candidates)
+            if node == node_id:
+                return " ".join(names)
+        return " ".join(self.nodes[a].name for a in ancestors)
 
 
 def resolve(

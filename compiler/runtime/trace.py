@@ -1,0 +1,41 @@
+"""Trace steps: recorded as compact tuples, rendered when someone reads them.
+
+Evaluating a year of claims must not pay for formatting sentences nobody
+reads; a step is stored as `(rule, code, amount, *args)` and turned into a
+sentence by `render` only when a décompte is printed or serialised. The
+wording of every step lives here, in one table.
+"""
+
+from __future__ import annotations
+
+from garant.compiler.runtime.money import fmt, fmt_rate
+
+
+def _times(quantity) -> str:
+    return f" × {quantity}" if quantity and quantity > 1 else ""
+
+
+LABELS = {
+    "base": lambda source, date, quantity: f"base de remboursement: {source} on {date}{_times(quantity)}",
+    "base_claim": lambda: "base de remboursement, as sent on the claim",
+    "not_reimbursed": lambda title: f"{title}: not reimbursed by the regime",
+    "amo": lambda rate, counted: f"AMO = {fmt_rate(rate)} × {fmt(counted)}",
+    "amo_claim": lambda: "AMO, as sent on the claim",
+    "amo_ref": lambda parcours, default: f"{parcours}: the contract (responsable) measures against the {default} AMO, never refunding the increase",
+    "exempt": lambda title, age: f"{title}: exempt (under {age})",
+    "deduction_cap": lambda title, text: f"{title}: {text} reached",
+    "deduction": lambda title, ref: f"{title} ({ref})" if ref else title,
+    "gap": lambda: "no guarantee line covers this act: the contract pays nothing",
+    "limit_count": lambda text, remaining: f"limit {text}: {remaining} left",
+    "line": lambda text: f"contract: {text}",
+    "ceiling": lambda allin: f"responsable ceiling: all-in at most {fmt(allin)}",
+    "room": lambda: "within what the regime leaves (price − AMO)",
+    "limit_amount": lambda text, remaining: f"limit {text}: {fmt(remaining)} left",
+    "rac": lambda: "reste à charge = price − AMO net − AMC",
+}
+
+
+def render(step: tuple) -> tuple[str | None, str, int | None]:
+    """`(rule, code, amount, *args)` → (rule, sentence, amount)."""
+    rule, code, amount, *args = step
+    return rule, LABELS[code](*args), amount
