@@ -195,7 +195,10 @@ def test(
             continue
         for result in run_file(f):
             total += 1
-            if result.ok:
+            if result.ok and result.pending:
+                out.print(f"[yellow]PENDING[/yellow] {_escape(str(f))} :: {_escape(result.id)}")
+                out.print(f"     expected to fail until: {_escape(result.pending)}")
+            elif result.ok:
                 out.print(f"[green]PASS[/green] {_escape(str(f))} :: {_escape(result.id)}")
             else:
                 failed += 1

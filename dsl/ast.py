@@ -153,6 +153,8 @@ class Dimension:
     span: Span
     default: str | None = None
     only_with: str | None = None
+    default_span: Span | None = None
+    only_with_span: Span | None = None
 
 
 @attrs.frozen

@@ -285,7 +285,7 @@ class _ToAst(Transformer):
     def dimension(self, meta, children):
         name, values = children[0], children[1]
         aliases, starts = [], []
-        default = only_with = None
+        default = only_with = default_span = only_with_span = None
         for c in children[2:]:
             for clause in c:
                 if isinstance(clause, ast.AliasClause):
@@ -293,16 +293,16 @@ class _ToAst(Transformer):
                 elif isinstance(clause, ast.ValueFrom):
                     starts.append(clause)
                 elif clause[0] == "default":
-                    default = clause[1]
+                    default, default_span = clause[1], clause[2]
                 elif clause[0] == "only_with":
-                    only_with = clause[1]
-        return ast.Dimension(str(name), values, tuple(aliases), tuple(starts), self._tspan(name), default, only_with)
+                    only_with, only_with_span = clause[1], clause[2]
+        return ast.Dimension(str(name), values, tuple(aliases), tuple(starts), self._tspan(name), default, only_with, default_span, only_with_span)
 
     def default_clause(self, meta, children):
-        return ("default", str(children[0]))
+        return ("default", str(children[0]), self._tspan(children[0]))
 
     def only_with(self, meta, children):
-        return ("only_with", str(children[0]))
+        return ("only_with", str(children[0]), self._tspan(children[0]))
 
     def node_aliases(self, meta, children):
         return ("aliases", tuple(n for n, _ in children[0]))
@@ -534,18 +534,29 @@ def _syntax_diagnostic(err: UnexpectedInput, source: SourceFile) -> Diagnostic:
             hint = "amounts are written 30€, 30 €, $20 or 20 USD; rates as 70%"
         elif ch == "'":
             hint = 'texts are written in double quotes: "…"'
+        elif ch == '"':
+            hint = 'a quoted text must end on the same line with `"` (write \\" for a quote inside it)'
         return Diagnostic(Severity.ERROR, span, f"unexpected character `{ch}`", hint, "syntax")
     if isinstance(err, UnexpectedToken):
         token = err.token
         line = token.line if token.line is not None else 1
         col = token.column if token.column is not None else 1
-        if token.type in ("_NL", "_DEDENT", "_INDENT"):
-            # These carry the position where the line ended; point at the end of the text.
+        if token.type in ("_INDENT", "_DEDENT"):
+            # These borrow the position of the previous line's end: point at
+            # the line whose indentation is at fault.
+            line, col = _next_code_line(source, line)
+        elif token.type == "_NL":
             text = source.line_text(line)
             col = len(text.rstrip()) + 1 if text else col
+        elif token.type == "$END" or token.line is None:
+            line, col = _last_code_position(source)
         span = Span(file, line, col, line, col + max(1, len(str(token)) if token.type not in ("_NL", "_DEDENT", "_INDENT") else 1))
         expected_text, keywords = _describe_expected(set(err.expected))
         message = f"unexpected {_token_text(token)}; expected {expected_text}"
+        opener = _block_opener_above(source, line)
+        if opener is not None and token.type not in ("_NL", "_INDENT", "_DEDENT", "$END"):
+            message = f"expected the indented lines of `{opener}`, got {_token_text(token)}"
+            return Diagnostic(Severity.ERROR, span, message, "the lines of this block must be indented under it", "syntax")
         hint = None
         if token.type == "NAME" and keywords:
             hint = did_you_mean(str(token), keywords)
@@ -553,23 +564,74 @@ def _syntax_diagnostic(err: UnexpectedInput, source: SourceFile) -> Diagnostic:
             hint = _hint_for(err, source, line)
         return Diagnostic(Severity.ERROR, span, message, hint, "syntax")
     if isinstance(err, UnexpectedEOF):
-        lines = source.text.rstrip().splitlines() or [""]
-        span = Span(file, len(lines), len(lines[-1]) + 1)
+        line, col = _last_code_position(source)
+        span = Span(file, line, col)
         return Diagnostic(Severity.ERROR, span, "unexpected end of file", "a file needs a header and at least one line in its block", "syntax")
     return Diagnostic(Severity.ERROR, Span(file, 1, 1), f"syntax error: {err}", None, "syntax")
 
 
+_OPENERS = {"guarantees", "acts", "base", "parameter", "act", "ceiling", "contract", "regime"}
+
+
+def _block_opener_above(source: SourceFile, line: int) -> str | None:
+    """If `line` sits right under a block opener without being indented
+    under it, the opener's first word (for a message about indentation)."""
+    lines = source.text.split("\n")
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    indent = len(text) - len(text.lstrip(" "))
+    for number in range(line - 1, 0, -1):
+        above = lines[number - 1]
+        stripped = above.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        word = stripped.split()[0].lower()
+        above_indent = len(above) - len(above.lstrip(" "))
+        opens = (word in _OPENERS and above_indent == 0) or stripped.lower() == "base"
+        if opens and indent <= above_indent and ":" not in stripped:
+            return word
+        return None
+    return None
+
+
+def _next_code_line(source: SourceFile, after: int) -> tuple[int, int]:
+    """The first line after `after` that holds more than blanks or a comment."""
+    lines = source.text.split("\n")
+    for number in range(after + 1, len(lines) + 1):
+        text = lines[number - 1]
+        stripped = text.strip()
+        if stripped and not stripped.startswith("#"):
+            return number, len(text) - len(text.lstrip(" \t")) + 1
+    return _last_code_position(source)
+
+
+def _last_code_position(source: SourceFile) -> tuple[int, int]:
+    """Where the file's text ends (ignoring trailing blank lines)."""
+    lines = source.text.split("\n")
+    for number in range(len(lines), 0, -1):
+        text = lines[number - 1].rstrip()
+        if text.strip():
+            return number, len(text) + 1
+    return 1, 1
+
+
 def _hint_for(err: UnexpectedToken, source: SourceFile, line: int) -> str | None:
     text = source.line_text(line).strip()
+    first = text.split(" ", 1)[0].lower() if text else ""
     expected = set(err.expected)
     if "COLON" in expected and ":" not in text:
+        if first == "from":
+            return 'a dated value reads `from 2025-01-01: 30€ ref "…"`'
+        if first == "dimension":
+            return "a dimension reads `dimension NAME: value, value`"
         return "a line reads `selector: formula`, e.g. `consultation optam: 200% BRSS`"
     if err.token.type == "_INDENT":
         return "this line is indented more than the block it belongs to"
-    if err.token.type == "NUMBER":
-        return "an amount needs its currency (30€, $20) and a rate its percent sign (70%)"
     if "_INDENT" in expected:
         return "the lines of this block must be indented under it"
+    if err.token.type == "NUMBER":
+        if "DATE" in expected:
+            return "dates are written in full: 2025-01-01"
+        return "an amount needs its currency (30€, $20) and a rate its percent sign (70%)"
     return None
 
 
@@ -577,7 +639,9 @@ def parse_source(source: SourceFile) -> tuple[ast.SourceTree | None, list[Diagno
     """Parse one file. Returns the AST, or None and the diagnostics."""
     diags: list[Diagnostic] = []
     text = source.text
-    for number, line in enumerate(text.splitlines(), start=1):
+    if text.startswith("\ufeff"):  # a UTF-8 byte-order mark: not part of the text
+        text = " " * 0 + text[1:]
+    for number, line in enumerate(text.split("\n"), start=1):
         indent = line[: len(line) - len(line.lstrip(" \t"))]
         if "\t" in indent:
             diags.append(
@@ -603,7 +667,7 @@ def parse_source(source: SourceFile) -> tuple[ast.SourceTree | None, list[Diagno
 def _dedent_line(text: str, message: str) -> int:
     """Find the first line whose indentation matches no open block."""
     stack = [0]
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):
         stripped = line.lstrip(" ")
         if not stripped or stripped.startswith("#"):
             continue

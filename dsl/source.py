@@ -34,7 +34,9 @@ class SourceFile:
     text: str
 
     def line_text(self, line: int) -> str:
-        lines = self.text.splitlines()
+        """Line `line` (1-based). Lines end at `\n` only, as the parser
+        counts them: U+2028, form feed or a lone CR do not start a line."""
+        lines = self.text.split("\n")
         if 1 <= line <= len(lines):
-            return lines[line - 1]
+            return lines[line - 1].rstrip("\r")
         return ""

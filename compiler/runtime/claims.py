@@ -48,7 +48,7 @@ def _suggest(word: str, known) -> str:
 class ClaimReader:
     """Validates raw claims against one product's vocabulary."""
 
-    def __init__(self, *, words, ancestors, dims, dim_defaults, only_with, starts):
+    def __init__(self, *, words, ancestors, dims, dim_defaults, only_with, starts, networks=None):
         self.words = words  # folded word → tuple of meanings
         self.ancestors = ancestors
         self.dims = dims  # dimension names, in claim.dims order (network last)
@@ -56,6 +56,7 @@ class ClaimReader:
         self.dim_defaults = dim_defaults
         self.only_with = only_with  # dim → (dim, value)
         self.starts = starts  # value → first date
+        self.networks = networks or {}  # folded name → the contract's spelling
         self.values = {m[1]: m[2] for ms in words.values() for m in ms if m[0] == "value"}  # value → dim
 
     def read(self, raw, index: int) -> Claim | Rejection:
@@ -108,7 +109,8 @@ class ClaimReader:
             raise ClaimError("`provider` must be words, e.g. `secteur2 optam`", "provider")
         c.provider = (provider or "").strip() or None
         net = raw.get("network")
-        c.network = fold(str(net).strip()) if net not in (None, "") else None
+        # A network the contract names nothing about is, for it, no network.
+        c.network = self.networks.get(fold(str(net).strip())) if net not in (None, "") else None
         values: dict[str, str] = {}
         node_words = []
         for word in c.act.split():

@@ -24,8 +24,10 @@ from garant.compiler.runtime.claims import Claim, ClaimReader
 from garant.compiler.runtime.decompte import ClaimError, Decompte, Rejection, Step
 from garant.compiler.runtime.ledger import Ledger
 from garant.compiler.runtime.money import fmt, fmt_rate, pct
+from garant.compiler.runtime.text import fold
 
 PF = "participation_forfaitaire"
+_UNBOUNDED = 10**15  # cents: a price above any guarantee, to read a line's level
 _TIMES = {10000: "the base", 20000: "twice the base", 30000: "three times the base", 40000: "four times the base"}
 
 
@@ -210,7 +212,7 @@ class Product:
         self.dim_index = {d: i for i, d in enumerate(dim_names)}
         self.decision_idx = tuple(self.dim_index[d] for d in decision_dims)
         self.decision_dims = decision_dims
-        self.networks_used = frozenset(v for key in decisions for v in (key[1:][decision_dims.index("network")],) if v) if "network" in decision_dims else frozenset()
+        networks_used = {key[1 + decision_dims.index("network")] for key in decisions} - {None} if "network" in decision_dims else set()
         self.parcours_idx = self.dim_index.get("parcours")
         self.default_parcours = next((d[1] for d in dimensions if d[0] == "parcours"), None)
         for ra in regime_acts.values():
@@ -232,6 +234,7 @@ class Product:
             dim_defaults={d[0]: d[1] for d in dimensions if d[1]},
             only_with={d[0]: d[2] for d in dimensions if d[2]},
             starts={v: dt.date.fromisoformat(s) for d in dimensions for v, s in d[3].items()},
+            networks={fold(n): n for n in networks_used},
         )
 
     # ------------------------------------------------------------ API
@@ -430,8 +433,10 @@ class Product:
             reference = 0
             below = self.decisions.get(ceiling.below_key) if ceiling.below_key else None
             if below is not None:
+                # The reference is the guarantee's level, not what one bill
+                # happens to leave: measure it on an unbounded price.
                 ref_line = self.lines[below.lines[0]]
-                reference = ref_line.fn(price, base, amo_ref, quantity, ceiling_price)
+                reference = ref_line.fn(_UNBOUNDED, base, amo_ref, quantity, ceiling_price)
             ref_above = amo_ref + reference - base
             ref_above = ref_above if ref_above > 0 else 0
             second = ref_above - pct(base, ceiling.below_percent)

@@ -11,6 +11,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 _AMOUNT = re.compile(r"^\s*(-?)(\d+)(?:[.,](\d{1,2}))?\s*$")
+MAX_CENTS = 10**20  # far above any claim; bounds work on absurd inputs (1e300)
 
 
 def pct(amount_cents: int, basis_points: int) -> int:
@@ -23,6 +24,8 @@ def parse_cents(value) -> int:
     if isinstance(value, bool):
         raise ValueError("expected an amount, got a boolean")
     if isinstance(value, int):
+        if abs(value) * 100 > MAX_CENTS:
+            raise ValueError(f"`{value}` is too large for an amount")
         return value * 100
     if isinstance(value, float):
         # JSON numbers arrive as floats: take their shortest decimal spelling.
@@ -37,10 +40,16 @@ def parse_cents(value) -> int:
             d = Decimal(value.strip().replace(",", "."))
         except InvalidOperation:
             raise ValueError(f"`{value}` is not an amount") from None
-        if d != d.quantize(Decimal("0.01")):
-            raise ValueError(f"`{value}` has fractions of a cent")
-        raise ValueError(f"`{value}` is not an amount")
+        if not d.is_finite():
+            raise ValueError(f"`{value}` is not an amount")
+        if abs(d) * 100 > MAX_CENTS:
+            raise ValueError(f"`{value}` is too large for an amount")
+        if d == d.to_integral_value() or d.as_tuple().exponent >= -2:
+            return int(d * 100)
+        raise ValueError(f"`{value}` has fractions of a cent")
     sign, units, cents = m.groups()
+    if len(units) > 18:
+        raise ValueError(f"`{value}` is too large for an amount")
     total = int(units) * 100 + int((cents or "0").ljust(2, "0"))
     return -total if sign else total
 

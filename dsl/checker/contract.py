@@ -35,7 +35,7 @@ def check_contract(tree: ast.ContractFile, source: SourceFile, regimes: dict[str
         line = _line(g, source, vocab, networks, currency, owner, diags)
         if line is None:
             continue
-        key = (line.node, line.constraints)
+        key = (line.node, line.constraints, line.additive)
         if key in seen:
             other = seen[key]
             diags.error(g.selector.span, f"line {g.span.line} repeats the selector of line {other.span.line} (`{other.selector}`)", "merge the two lines", code="overlap")

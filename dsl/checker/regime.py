@@ -53,8 +53,10 @@ def vocabulary(regime: model.Regime) -> Vocabulary:
 
 def _currency(tree: ast.RegimeFile, diags: Diagnostics) -> str:
     currency = None
+    declared = False
     for h in tree.headers:
         if h.key == "currency":
+            declared = True
             if h.value.upper() not in CURRENCIES:
                 diags.error(h.span, f"unknown currency `{h.value}`", did_you_mean(h.value, CURRENCIES), code="currency")
             else:
@@ -62,7 +64,8 @@ def _currency(tree: ast.RegimeFile, diags: Diagnostics) -> str:
         else:
             diags.error(h.span, f"`{h.key}` does not belong in a regime header", "a regime header declares its `currency`", code="header")
     if currency is None:
-        diags.error(tree.span, f"regime `{tree.name}` declares no currency", "add `  currency EUR` under the regime line", code="header")
+        if not declared:
+            diags.error(tree.span, f"regime `{tree.name}` declares no currency", "add `  currency EUR` under the regime line", code="header")
         currency = "EUR"
     return currency
 
@@ -125,13 +128,13 @@ def _dimensions(tree: ast.RegimeFile, nodes: dict[str, model.Node], diags: Diagn
                 starts[s.value] = date
         default = d.default
         if default is not None and default not in values:
-            diags.error(d.span, f"default `{default}` is not a value of `{d.name}`", did_you_mean(default, values), code="name")
+            diags.error(d.default_span or d.span, f"default `{default}` is not a value of `{d.name}`", did_you_mean(default, values), code="name")
             default = None
         only_with = None
         if d.only_with is not None:
             owner = seen_values.get(fold(d.only_with))
             if owner is None or owner == d.name:
-                diags.error(d.span, f"`only with {d.only_with}`: `{d.only_with}` is not a value of another dimension", code="name")
+                diags.error(d.only_with_span or d.span, f"`only with {d.only_with}`: `{d.only_with}` is not a value of another dimension", did_you_mean(d.only_with, seen_values), code="name")
             else:
                 only_with = (owner, d.only_with)
         dims.append(model.Dim(d.name, tuple(values), default, only_with, tuple(aliases), starts, d.span))

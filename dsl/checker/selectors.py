@@ -174,4 +174,6 @@ def resolve(
             if have is not None and have != req_value:
                 diags.error(constraint_spans[dim_name], f"`{value}` only exists with `{req_value}`, not with `{have}`", code="selector")
                 ok = False
+            elif have is None and req_dim not in constraints:
+                constraints[req_dim] = req_value  # `optam` says `secteur2` too
     return ok, node, constraints

@@ -1,0 +1,311 @@
+"""Stage 3: checked model → Python module (garant.compiler.python.generate).
+
+The generated module imports only the runtime and the standard library, is
+deterministic, points every guarantee line back at its `file:line`, and
+never lets text from a source file escape its string literal or comment.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import io
+import os
+import subprocess
+import sys
+import tokenize
+from pathlib import Path
+
+import pytest
+
+from garant.compiler.python.generate import generate_contract, module_name
+from garant.dsl.source import SourceFile
+from garant.pipeline import compile_sources, compile_text
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTRACTS = sorted((ROOT / "contracts").glob("*.garant"))
+assert CONTRACTS, "the example contracts are part of the repository"
+
+
+def compiled(text: str, path: str):
+    unit = compile_text(text, path)
+    errors = [f"{d.span}: {d.message}" for d in unit.diagnostics if d.is_error]
+    assert not errors, errors
+    return unit
+
+
+def source_of(path: Path) -> tuple[str, str]:
+    rel = f"contracts/{path.name}"
+    return path.read_text(encoding="utf-8"), rel
+
+
+def generated(path: Path) -> str:
+    text, rel = source_of(path)
+    return generate_contract(compiled(text, rel).contract)
+
+
+def exec_module(code: str, filename: str = "<generated>") -> dict:
+    namespace: dict = {"__name__": "garant_generated_test"}
+    exec(compile(code, filename, "exec"), namespace)
+    return namespace
+
+
+# -------------------------------------------------------------------- imports
+def _imports(code: str) -> list[str]:
+    tree = ast.parse(code)
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            assert node.level == 0, "no relative imports"
+            found.extend(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def _allowed(name: str) -> bool:
+    if name == "garant.compiler.runtime" or name.startswith("garant.compiler.runtime."):
+        return True
+    top = name.split(".")[0]
+    return top in sys.stdlib_module_names and top != "garant"
+
+
+@pytest.mark.parametrize("path", CONTRACTS, ids=lambda p: p.name)
+def test_generated_module_imports_only_the_runtime_and_the_standard_library(path):
+    code = generated(path)
+    imports = _imports(code)
+    assert imports, "the module needs the runtime"
+    for name in imports:
+        assert _allowed(name), name
+    assert any(name.startswith("garant.compiler.runtime") for name in imports)
+
+
+@pytest.mark.parametrize("path", CONTRACTS, ids=lambda p: p.name)
+def test_generated_module_has_no_dynamic_code(path):
+    tree = ast.parse(generated(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            assert node.func.id not in ("eval", "exec", "compile", "__import__", "open", "getattr", "globals"), node.func.id
+
+
+# ---------------------------------------------------------------- determinism
+@pytest.mark.parametrize("path", CONTRACTS, ids=lambda p: p.name)
+def test_generation_is_deterministic(path):
+    text, rel = source_of(path)
+    unit = compiled(text, rel)
+    once = generate_contract(unit.contract).encode("utf-8")
+    twice = generate_contract(unit.contract).encode("utf-8")
+    assert once == twice
+    again = generate_contract(compiled(text, rel).contract).encode("utf-8")
+    assert once == again
+
+
+_GEN_SCRIPT = """
+import hashlib, sys
+from garant.pipeline import compile_text
+from garant.compiler.python.generate import generate_contract
+for path in sys.argv[1:]:
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    unit = compile_text(text, "contracts/" + path.rsplit("/", 1)[-1])
+    print(hashlib.sha256(generate_contract(unit.contract).encode("utf-8")).hexdigest())
+"""
+
+
+def test_generation_is_deterministic_across_processes():
+    """Same sources, another interpreter and another hash seed: same bytes."""
+    expected = [hashlib.sha256(generated(p).encode("utf-8")).hexdigest() for p in CONTRACTS]
+    for seed in ("1", "4242"):
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        out = subprocess.run([sys.executable, "-c", _GEN_SCRIPT, *map(str, CONTRACTS)], capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.split() == expected
+
+
+# ------------------------------------------------------------- file:line
+def _comments(code: str) -> list[tuple[int, str]]:
+    return [(tok.start[0], tok.string) for tok in tokenize.generate_tokens(io.StringIO(code).readline) if tok.type == tokenize.COMMENT]
+
+
+@pytest.mark.parametrize("path", CONTRACTS, ids=lambda p: p.name)
+def test_every_guarantee_line_carries_a_file_line_comment(path):
+    text, rel = source_of(path)
+    unit = compiled(text, rel)
+    code = generate_contract(unit.contract)
+    comments = [c for _, c in _comments(code)]
+    source_lines = text.splitlines()
+    in_block = False
+    checked = 0
+    for number, line in enumerate(source_lines, start=1):
+        if line.strip() == "guarantees":
+            in_block = True
+            continue
+        if not in_block or not line.strip() or line.strip().startswith("#"):
+            continue
+        where = f"{rel}:{number}"
+        mine = [c for c in comments if f"{where} " in c + " "]
+        assert mine, f"no comment names {where}"
+        assert any(line.strip() in c for c in mine), (where, line.strip(), mine)
+        checked += 1
+    assert checked == len(unit.contract.lines)
+
+
+@pytest.mark.parametrize("path", CONTRACTS, ids=lambda p: p.name)
+def test_generated_module_compiles_and_runs(path):
+    code = generated(path)
+    compile(code, f"<{path.name}>", "exec")
+    ns = exec_module(code)
+    product = ns["PRODUCT"]
+    text, rel = source_of(path)
+    assert product.path == rel
+    # every line of the LINES table names its source line
+    for line_id, line in ns["LINES"].items():
+        assert line.where == f"{rel}:{line_id[1:]}"
+    (d,) = product.evaluate([{"id": "c1", "date": "2025-03-10", "beneficiary": "B1", "act": "consultation generaliste", "provider": "secteur1", "price": "30.00"}])
+    assert d.to_dict()["amo"] == "21.00"
+
+
+def test_module_name():
+    unit = compiled((ROOT / "contracts" / "essentiel_2025.garant").read_text(encoding="utf-8"), "contracts/essentiel_2025.garant")
+    assert module_name(unit.contract) == "essentiel_2025"
+    unit = compiled('contract "X"\n  regime secu\n\nguarantees\n  all: TM\n', "some dir/2025 Offre-Santé.garant")
+    name = module_name(unit.contract)
+    assert name.isidentifier()
+
+
+# ------------------------------------------------------------------ injection
+MARKERS = ["ZQXA", "ZQXB", "ZQXC", "ZQXD", "ZQXE", "ZQXF", "ZQXG", "ZQXH", "ZQXI", "ZQXJ", "ZQXK", "ZQXL", "ZQXM"]
+
+EVIL = (
+    'ZQXA" + str(1) + "'
+    " ZQXB' + str(2) + '"
+    ' """ZQXC"""'
+    " '''ZQXD'''"
+    " {ZQXE} {0} {{ZQXF}}"
+    " {{ 7*7 }}{{ ZQXG }}"
+    " {% if True %}ZQXH{% endif %} {# ZQXI #}"
+    " \\ZQXJ\\ \\n\\ \\"
+    " # ZQXK"
+    " \r ZQXL \u2028 \u2029 \x85 \x0b \x0c"
+    " ZQXM\u00e9 é ü €"
+)
+
+
+def _garant_string(value: str) -> str:
+    """A Garant quoted text holding exactly `value`."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _evil_contract() -> str:
+    return (
+        f"contract {_garant_string(EVIL)}\n"
+        f"  insurer {_garant_string(EVIL)}\n"
+        "  regime secu\n"
+        "  effective 2025-01-01\n"
+        "\n"
+        "guarantees\n"
+        "  all: TM\n"
+        "  consultation: 100% BRSS\n"
+        "  optique monture: 100€ per rolling 24 months\n"
+    )
+
+
+def _check_confined(code: str, markers, required=None) -> None:
+    """Every token holding a marker is a string literal or a comment."""
+    seen = set()
+    for tok in tokenize.generate_tokens(io.StringIO(code).readline):
+        for m in markers:
+            if m in tok.string:
+                seen.add(m)
+                assert tok.type in (tokenize.STRING, tokenize.COMMENT), (m, tokenize.tok_name[tok.type], tok.string)
+    required = set(markers if required is None else required)
+    assert required <= seen, required - seen
+
+
+def test_evil_name_round_trips_through_the_parser():
+    unit = compiled(_evil_contract(), "evil.garant")
+    assert unit.contract.name == EVIL
+    assert unit.contract.insurer == EVIL
+
+
+def test_injection_in_contract_name_and_insurer():
+    unit = compiled(_evil_contract(), "evil.garant")
+    code = generate_contract(unit.contract)
+    compile(code, "<evil>", "exec")
+    ast.parse(code)
+    _check_confined(code, MARKERS)
+    for ch in ("\r", "\u2028", "\u2029", "\x85", "\x0b", "\x0c"):
+        assert ch not in code, repr(ch)
+    assert "49" not in code.split("PRODUCT = ")[1].split("parameters=")[0]  # {{ 7*7 }} was not evaluated
+    ns = exec_module(code)
+    assert ns["PRODUCT"].name == EVIL
+    assert ns["PRODUCT"].insurer == EVIL
+    (d,) = ns["PRODUCT"].evaluate([{"id": "c1", "date": "2025-03-10", "beneficiary": "B1", "act": "consultation generaliste", "provider": "secteur1", "price": "30.00"}])
+    assert d.to_dict()["amc"] == "9.00"
+
+
+def test_injection_does_not_shift_the_line_comments():
+    """The comment on each line function names its line and shows its text,
+    whatever characters the header's texts hold."""
+    unit = compiled(_evil_contract(), "evil.garant")
+    code = generate_contract(unit.contract)
+    comments = [c for _, c in _comments(code)]
+    for number, text in ((7, "all: TM"), (8, "consultation: 100% BRSS"), (9, "optique monture: 100€ per rolling 24 months")):
+        assert any(f"evil.garant:{number}  {text}" in c for c in comments), (number, text, [c for c in comments if f"evil.garant:{number}" in c])
+    ns = exec_module(code)
+    assert [(line.where, line.text) for line in ns["LINES"].values()] == [
+        ("evil.garant:7", "all: TM"),
+        ("evil.garant:8", "consultation: 100% BRSS"),
+        ("evil.garant:9", "optique monture: 100€ per rolling 24 months"),
+    ]
+
+
+def test_injection_in_the_path():
+    path = 'dir/we"ird\'{{ZQXP}}\\ZQXQ\n# ZQXR\u2028.garant'
+    unit = compiled('contract "X"\n  regime secu\n  effective 2025-01-01\n\nguarantees\n  all: TM\n  consultation: 100% BRSS\n', path)
+    code = generate_contract(unit.contract)
+    compile(code, "<path>", "exec")
+    _check_confined(code, ["ZQXP", "ZQXQ", "ZQXR"])
+    ns = exec_module(code)
+    assert ns["PRODUCT"].path == path
+    assert ns["LINES"]["L7"].where == f"{path}:7"
+    assert module_name(unit.contract).isidentifier()
+
+
+EVIL_REGIME = """regime secu "Régime ZQXS \\"\\"\\" {{ZQXT}} {% raw %}"
+  currency EUR
+
+dimension secteur: secteur1, secteur2
+
+acts
+  soins "Soins ZQXU \\\\\\" + __import__('os').system('x') + \\" '''"
+    consultation "Consultation \\r ZQXV"
+
+parameter tarif "Tarif ZQXW # \\"\\"\\""
+  from 2024-01-01: 30€  ref "Arrêté \\"ZQXX\\" {{ 1 }} \\\\"
+
+act soins
+  rate 70%
+
+act consultation
+  base tarif
+"""
+
+
+def test_injection_in_regime_titles_and_references():
+    regime = SourceFile("mini/secu.garant", EVIL_REGIME)
+    product = SourceFile("p.garant", 'contract "P"\n  regime secu\n  effective 2025-01-01\n\nguarantees\n  all: 100% BRSS\n')
+    units = compile_sources([regime, product])
+    for u in units:
+        assert not [d for d in u.diagnostics if d.is_error], [d.message for d in u.diagnostics]
+    contract = units[1].contract
+    assert contract.regime.path == "mini/secu.garant"
+    code = generate_contract(contract)
+    compile(code, "<regime>", "exec")
+    # the regime's title need not appear; whatever appears stays confined
+    _check_confined(code, ["ZQXS", "ZQXT", "ZQXU", "ZQXV", "ZQXW", "ZQXX"], required=["ZQXU", "ZQXV", "ZQXW", "ZQXX"])
+    ns = exec_module(code)
+    assert ns["PARAMETERS"]["tarif"].refs == ('Arrêté "ZQXX" {{ 1 }} \\',)
+    assert ns["TITLES"]["soins"] == "Soins ZQXU \\\" + __import__('os').system('x') + \" '''"
+    (d,) = ns["PRODUCT"].evaluate([{"id": "c", "date": "2025-01-02", "beneficiary": "B", "act": "consultation", "price": "30.00"}])
+    assert (d.to_dict()["amo"], d.to_dict()["amc"]) == ("21.00", "9.00")
