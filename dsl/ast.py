@@ -224,6 +224,7 @@ class ActRule:
     not_reimbursed: Span | None
     price_limits: tuple[PriceLimit, ...]
     span: Span
+    base_from_claim: Span | None = None
 
 
 @attrs.frozen

@@ -182,6 +182,7 @@ class Term:
     ceiling: bool
     text: str
     span: Span
+    budget: "Limit | None" = None  # `X€ per calendar year` inside a formula
 
 
 @attrs.frozen

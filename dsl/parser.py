@@ -378,6 +378,7 @@ class _ToAst(Transformer):
         base, rates, applies, limits = [], [], [], []
         base_span = None
         not_reimbursed = None
+        from_claim = None
         for c in children[1:]:
             if isinstance(c, tuple) and c and c[0] == "base":
                 base.extend(c[1])
@@ -390,7 +391,12 @@ class _ToAst(Transformer):
                 limits.append(c)
             elif isinstance(c, tuple) and c and c[0] == "not_reimbursed":
                 not_reimbursed = c[1]
-        return ast.ActRule(words, tuple(base), base_span, tuple(rates), tuple(applies), not_reimbursed, tuple(limits), words[0][1])
+            elif isinstance(c, tuple) and c and c[0] == "base_from_claim":
+                from_claim = c[1]
+        return ast.ActRule(words, tuple(base), base_span, tuple(rates), tuple(applies), not_reimbursed, tuple(limits), words[0][1], from_claim)
+
+    def base_from_claim(self, meta, children):
+        return ("base_from_claim", self._span(meta))
 
     def base_clause(self, meta, children):
         span = self._span(meta)

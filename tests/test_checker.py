@@ -347,7 +347,9 @@ def test_line_model_values_are_exact():
     cons, monture, md, proth, verres = c.lines[1:]
     assert [(t.kind, t.value) for t in cons.terms] == [("pct_brss", 12500)]
     assert [(t.kind, t.value) for t in monture.terms] == [("budget", 2650)]
-    (budget,) = monture.limits
+    # A budget belongs to its term (it pays from what remains of it), not to the whole line.
+    assert monture.limits == ()
+    (budget,) = [t.budget for t in monture.terms]
     assert (budget.kind, budget.amount, budget.period.kind, budget.period.months) == ("amount", 2650, "rolling", 24)
     assert [(t.kind, t.value, t.per_unit) for t in md.terms] == [("amount", 3000, True)]
     (count,) = md.limits

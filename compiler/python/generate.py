@@ -112,10 +112,10 @@ def _regime_context(regime: model.Regime) -> dict:
                 "title": node.title,
                 "rule": a.span.where,
                 "not_reimbursed": a.not_reimbursed,
-                "base": None if a.base is None else {k: _value(v) for k, v in a.base.entries.items()},
+                "base": None if a.base is None else {k: (_value(v), v.span.where) for k, v in a.base.entries.items()},
                 "base_dims": a.base.dims if a.base else (),
                 "base_rule": a.base.span.where if a.base else None,
-                "rate": {} if a.rate is None else {k: _value(v) for k, v in a.rate.entries.items()},
+                "rate": {} if a.rate is None else {k: (_value(v), v.span.where) for k, v in a.rate.entries.items()},
                 "rate_dims": a.rate.dims if a.rate else (),
                 "rate_rule": a.rate.span.where if a.rate else None,
                 "deductions": a.deductions,
@@ -131,8 +131,11 @@ def generate_contract(contract: model.Contract) -> str:
     for ln in contract.lines:
         exprs = []
         for t in ln.terms:
+            if t.budget is not None:
+                continue  # a budget pays from what remains of it: the engine's part
             kind = "amount_per_unit" if t.kind == "amount" and t.per_unit else t.kind
             exprs.append(_FORMULA[kind].format(value=t.value))
+        exprs = exprs or ["0"]
         lines.append(
             {
                 "id": ln.id,
@@ -142,6 +145,7 @@ def generate_contract(contract: model.Contract) -> str:
                 "expressions": exprs,
                 "per_unit": any(t.per_unit for t in ln.terms),
                 "limits": ln.limits,
+                "budgets": tuple(t.budget for t in ln.terms if t.budget is not None),
             }
         )
     shared: dict[tuple, str] = {}

@@ -170,7 +170,7 @@ class ClaimReader:
         else:
             start = self.starts.get(value)
             if start is not None and c.date < start:
-                c.warnings.append(f"`{value}` exists from {start}: before that date the claim is read as its predecessor")
+                c.warnings.append(f"`{value}` exists from {start}; the care is dated {c.date}: check the provider's status on that date")
         if dim in values and values[dim] != value:
             raise ClaimError(f"two values of `{dim}`: `{values[dim]}` and `{value}`", field)
         values[dim] = value

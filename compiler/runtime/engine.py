@@ -151,13 +151,14 @@ def _keyed(table: dict, idx: tuple[int, ...]):
 class Line:
     """One guarantee line: its formula (a generated function) and limits."""
 
-    def __init__(self, id, fn: Callable, where: str, text: str, per_unit: bool = False, limits: tuple = ()):
+    def __init__(self, id, fn: Callable, where: str, text: str, per_unit: bool = False, limits: tuple = (), budgets: tuple = ()):
         self.id = id
         self.fn = fn
         self.where = where
         self.text = text
         self.per_unit = per_unit
         self.limits = limits
+        self.budgets = budgets  # `X€ per period` terms: each pays from what remains of it
         self.count_limits = tuple(lim for lim in limits if lim.kind != "amount")
         self.amount_limits = tuple(lim for lim in limits if lim.kind == "amount")
 
@@ -274,6 +275,8 @@ class Product:
         beneficiary = c.beneficiary
         trace: list[tuple] = []
         add = trace.append
+        if self.effective is not None and date < self.effective:
+            warnings.append(f"care on {date} is before the contract's effective date {self.effective}")
 
         # 1. Regime: base, rate, gross AMO.
         if ra.not_reimbursed:
@@ -282,13 +285,15 @@ class Product:
             amo = 0
             add((ra.rule, "not_reimbursed", None, ra.title))
         else:
-            rate_v = ra.rate_table.get(ra.rate_key(dims))
-            if rate_v is None:
+            rate_entry = ra.rate_table.get(ra.rate_key(dims))
+            if rate_entry is None:
                 raise ClaimError(f"the regime has no rate for `{c.act}` with {self._describe(ra.rate_dims, dims)}", "provider")
+            rate_v, rate_rule = rate_entry
             rate = rate_v if rate_v.__class__ is int else params[rate_v].at(date)
-            base_v = ra.base_table.get(ra.base_key(dims)) if ra.base_table else None
-            regime_base = None
-            if base_v is not None:
+            base_entry = ra.base_table.get(ra.base_key(dims)) if ra.base_table else None
+            regime_base = base_v = None
+            if base_entry is not None:
+                base_v, base_rule = base_entry
                 regime_base = (base_v if base_v.__class__ is int else params[base_v].at(date)) * quantity
             if c.base is not None:
                 base = c.base
@@ -298,7 +303,7 @@ class Product:
                     warnings.append(f"the claim's base {fmt(base)} differs from the regime's {fmt(regime_base)} ({source} on {date})")
             elif regime_base is not None:
                 base = regime_base
-                add((ra.base_rule, "base", base, base_v if isinstance(base_v, str) else "tariff", date, quantity))
+                add((base_rule, "base", base, base_v if isinstance(base_v, str) else "tariff", date, quantity))
             else:
                 needs = f" with {self._describe(ra.base_dims, dims)}" if ra.base_dims else ""
                 raise ClaimError(f"the regime has no base for `{c.act}`{needs}: send the claim's `base`", "base")
@@ -308,7 +313,7 @@ class Product:
             else:
                 counted = base
             amo = (counted * rate + 5000) // 10000
-            add((ra.rate_rule, "amo", amo, rate, counted))
+            add((rate_rule, "amo", amo, rate, counted))
             if c.amo is not None and c.amo != amo:
                 warnings.append(f"the claim's AMO {fmt(c.amo)} differs from {fmt_rate(rate)} × {fmt(counted)} = {fmt(amo)}; the claim's is used")
                 amo = c.amo
@@ -322,13 +327,14 @@ class Product:
             parcours = dims[self.parcours_idx]
             if parcours != self.default_parcours:
                 ref_dims = dims[: self.parcours_idx] + (self.default_parcours,) + dims[self.parcours_idx + 1 :]
-                ref_rate_v = ra.rate_table.get(ra.rate_key(ref_dims))
-                if ref_rate_v is not None:
+                ref_entry = ra.rate_table.get(ra.rate_key(ref_dims))
+                if ref_entry is not None:
+                    ref_rate_v, ref_rule = ref_entry
                     ref_rate = ref_rate_v if ref_rate_v.__class__ is int else params[ref_rate_v].at(date)
                     ref_amo = pct(base if base < price else price, ref_rate)
                     if ref_amo > amo_ref:
                         amo_ref = ref_amo
-                        add((ra.rate_rule, "amo_ref", amo_ref, parcours, self.default_parcours))
+                        add((ref_rule, "amo_ref", amo_ref, parcours, self.default_parcours))
 
         # 3. Flat deductions, within their yearly caps.
         pf = franchise = 0
@@ -397,6 +403,8 @@ class Product:
                         add((lim.where, "limit_count", None, lim.text, remaining))
                         if allowed <= 0:
                             warnings.append(f"limit reached: {lim.text} [{lim.where}]")
+                        else:
+                            warnings.append(f"limit {lim.text}: {allowed} of {quantity} paid [{lim.where}]")
                 if paid_quantity <= 0:
                     part = 0
                 else:
@@ -410,17 +418,34 @@ class Product:
                 if part > room - amc:
                     part = room - amc if room > amc else 0
                     add((line.where, "room", part))
+                from_budgets = []
+                if paid_quantity > 0:
+                    for lim in line.budgets:
+                        remaining = lim.left(ledger, beneficiary, date, params)
+                        available = room - amc - part
+                        extra = remaining if remaining < available else (available if available > 0 else 0)
+                        add((lim.where, "budget", extra, lim.text, remaining))
+                        total = lim.amount if lim.param is None else params[lim.param].at(date)
+                        if remaining < total and remaining < available:
+                            warnings.append(f"limit of the budget {lim.text}: {fmt(remaining)} was left [{lim.where}]")
+                        from_budgets.append([lim, extra])
+                        part += extra
                 for lim in line.amount_limits:
                     remaining = lim.left(ledger, beneficiary, date, params)
                     if part > remaining:
+                        cut = part - remaining
                         part = remaining
-                        total = lim.amount if lim.param is None else params[lim.param].at(date)
-                        if remaining < total:
-                            warnings.append(f"limit reached: {lim.text}, {fmt(remaining)} was left [{lim.where}]")
+                        warnings.append(f"limit {lim.text}: {fmt(remaining)} was left [{lim.where}]")
                         add((lim.where, "limit_amount", part, lim.text, remaining))
+                        for used in reversed(from_budgets):  # what a cap cuts is not taken from a budget
+                            back = used[1] if used[1] < cut else cut
+                            used[1] -= back
+                            cut -= back
                 if part > 0:
                     for lim in line.limits:
                         lim.consume(ledger, beneficiary, date, part, paid_quantity)
+                    for lim, used in from_budgets:
+                        lim.consume(ledger, beneficiary, date, used, paid_quantity)
                 amc += part
         add((None, "rac", price - amo_net - amc))
         return Decompte(c.id, beneficiary, date, c.act, c.provider, price, base, rate, amo, pf, franchise, amo_net, amc, rule, warnings, trace)

@@ -31,6 +31,7 @@ LABELS = {
     "ceiling": lambda allin: f"responsable ceiling: all-in at most {fmt(allin)}",
     "room": lambda: "within what the regime leaves (price − AMO)",
     "limit_amount": lambda text, remaining: f"limit {text}: {fmt(remaining)} left",
+    "budget": lambda text, remaining: f"budget {text}: {fmt(remaining)} left",
     "rac": lambda: "reste à charge = price − AMO net − AMC",
 }
 

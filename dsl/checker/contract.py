@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import hashlib
 
+import attrs
+
 from garant.dsl import ast, model
 from garant.dsl.checker import units
 from garant.dsl.checker.regime import vocabulary
 from garant.dsl.checker.resolution import decide
 from garant.dsl.checker.selectors import resolve
 from garant.dsl.diagnostics import Diagnostics, did_you_mean
+from garant.dsl.names import fold
 from garant.dsl.source import SourceFile
 
 
@@ -71,7 +74,7 @@ def _headers(tree: ast.ContractFile, regimes: dict[str, model.Regime], diags: Di
             continue
         seen[h.key] = h
         if h.key == "regime":
-            regime = regimes.get(h.value)
+            regime = {fold(k): v for k, v in regimes.items()}.get(fold(h.value))
             if regime is None:
                 diags.error(h.span, f"unknown regime `{h.value}`", did_you_mean(h.value, regimes) or f"known regimes: {', '.join(sorted(regimes)) or 'none'}", code="regime")
             out["regime"] = regime
@@ -95,13 +98,11 @@ def _line(g: ast.Guarantee, source: SourceFile, vocab, networks, currency: str, 
     terms: list[model.Term] = []
     limits: list[model.Limit] = []
     for t in g.formula.terms:
-        term, budget = _term(t, currency, owner, line_id, diags)
+        term, budget = _term(t, currency, owner, f"{line_id}.{len(terms) + 1}", diags)
         if term is None:
             ok = False
             continue
-        terms.append(term)
-        if budget is not None:
-            limits.append(budget)
+        terms.append(attrs.evolve(term, budget=budget) if budget is not None else term)
     if any(t.kind == "not_covered" for t in terms) and len(terms) > 1:
         diags.error(g.formula.span, "`not covered` cannot be added to other terms", code="formula")
         ok = False

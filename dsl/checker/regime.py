@@ -190,14 +190,14 @@ def _parameters(tree: ast.RegimeFile, currency: str, diags: Diagnostics) -> dict
 
 def _value(v: ast.Value, unit: str, params: dict[str, model.Param], currency: str, owner: str, diags: Diagnostics, what: str) -> model.ValueRef | None:
     if isinstance(v, ast.NameRef):
-        p = params.get(v.name)
+        p = _param(params, v.name)
         if p is None:
             diags.error(v.span, f"unknown parameter `{v.name}`", did_you_mean(v.name, params), code="name")
             return None
         if p.unit != unit:
             diags.error(v.span, f"{what} takes {'a percentage' if unit == 'percent' else 'an amount'}; parameter `{v.name}` holds {'percentages' if p.unit == 'percent' else 'amounts'}", code="unit")
             return None
-        return model.ValueRef(unit, None, v.name, v.name, v.span)
+        return model.ValueRef(unit, None, p.name, v.name, v.span)
     if unit == "percent":
         bp = units.percent_bp(v, diags, what)
         return None if bp is None else model.ValueRef(unit, bp, None, v.text, v.span)
@@ -235,6 +235,15 @@ def _table(entries, unit, vocab: Vocabulary, params, currency, owner, diags: Dia
     return model.Table(dims, table, span)
 
 
+def _param(params: dict, name: str):
+    """Parameter lookup, accent- and case-insensitive like every name."""
+    found = params.get(name)
+    if found is None:
+        folded = fold(name)
+        found = next((p for k, p in params.items() if fold(k) == folded), None)
+    return found
+
+
 def combinations(dims: tuple[str, ...], vocab: Vocabulary):
     """Every combination of values (None = not given) that a claim can have."""
     choices = [(None,) + vocab.dims[d].values if d != "network" else (None,) for d in dims]
@@ -249,7 +258,7 @@ def _consistent(values: dict, vocab: Vocabulary) -> bool:
         d = vocab.dims.get(name)
         if d is not None and d.only_with and value is not None:
             req_dim, req_value = d.only_with
-            if req_dim in values and values[req_dim] not in (None, req_value):
+            if req_dim in values and values[req_dim] != req_value:
                 return False
     return True
 
@@ -266,6 +275,8 @@ def _acts(tree: ast.RegimeFile, vocab: Vocabulary, params, currency, diags: Diag
             diags.error(rule.span, f"act `{vocab.path_text(node)}` has two rules", "merge them into one `act` block", code="name")
             continue
         fields: dict = {"span": rule.span}
+        if rule.base_from_claim is not None:
+            fields["base"] = None  # the claim carries the base: nothing inherited
         if rule.base:
             fields["base"] = _table(rule.base, "money", vocab, params, currency, owner, diags, "base", rule.base_span or rule.span)
         if rule.rates:
@@ -273,7 +284,7 @@ def _acts(tree: ast.RegimeFile, vocab: Vocabulary, params, currency, diags: Diag
         if rule.applies:
             deds = []
             for a in rule.applies:
-                p = params.get(a.parameter)
+                p = _param(params, a.parameter)
                 if p is None:
                     diags.error(a.span, f"unknown parameter `{a.parameter}`", did_you_mean(a.parameter, params), code="name")
                     continue
@@ -282,7 +293,7 @@ def _acts(tree: ast.RegimeFile, vocab: Vocabulary, params, currency, diags: Diag
                     continue
                 if a.per_unit is not None and a.per_unit.lower() not in units.PER_UNIT_WORDS:
                     diags.error(a.span, f"`per {a.per_unit}`: deductions apply per unit (box, trip, session…)", code="unit")
-                deds.append((a.parameter, a.per_unit is not None))
+                deds.append((p.name, a.per_unit is not None))
             fields["deductions"] = tuple(deds)
         if rule.not_reimbursed is not None:
             fields["not_reimbursed"] = True
@@ -304,6 +315,7 @@ def _acts(tree: ast.RegimeFile, vocab: Vocabulary, params, currency, diags: Diag
         rules[node] = fields
 
     acts: dict[str, model.RegimeAct] = {}
+    reported: set = set()
     for node_id, node in vocab.nodes.items():
         merged: dict = {}
         span = None
@@ -334,6 +346,13 @@ def _acts(tree: ast.RegimeFile, vocab: Vocabulary, params, currency, diags: Diag
             diags.warning(node.span, f"act `{vocab.path_text(node_id)}` has no rule: claims for it will be rejected", "add an `act` rule (or `not reimbursed`) on it or one of its parents", code="regime")
         elif not merged.get("not_reimbursed") and merged.get("rate") is None:
             diags.error(node.span, f"act `{vocab.path_text(node_id)}` has no rate", "add `rate N%` to its rule or a parent's", code="regime")
+        elif not merged.get("not_reimbursed"):
+            rate = merged["rate"]
+            missing = [c for c in combinations(rate.dims, vocab) if c not in rate.entries] if rate.entries else []
+            if missing and ("rate-holes", id(rate)) not in reported:
+                reported.add(("rate-holes", id(rate)))
+                shown = "; ".join(" ".join(v or f"no {d}" for d, v in zip(rate.dims, c)) for c in missing[:4])
+                diags.error(rate.span, f"the rate of `{vocab.path_text(node_id)}` has no value for {shown}", "add an unconditional `rate N%` line (a rule's rate table replaces its parent's whole)", code="regime")
     return acts
 
 

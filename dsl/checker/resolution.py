@@ -44,7 +44,10 @@ def more_specific_or_equal(a: model.Line, b: model.Line, nodes: dict[str, model.
 
 
 def _same_effect(a: model.Line, b: model.Line) -> bool:
-    strip = lambda ln: (tuple((t.kind, t.value, t.per_unit, t.ceiling) for t in ln.terms), tuple((l.kind, l.amount, l.param, l.period) for l in ln.limits))
+    strip = lambda ln: (
+        tuple((t.kind, t.value, t.per_unit, t.ceiling, t.budget and (t.budget.amount, t.budget.period)) for t in ln.terms),
+        tuple((l.kind, l.amount, l.param, l.period) for l in ln.limits),
+    )
     return strip(a) == strip(b)
 
 
@@ -116,7 +119,8 @@ def _combinations(dims, vocab: Vocabulary, networks_used):
             dim = vocab.dims.get(name)
             if dim is not None and dim.only_with and value is not None:
                 req_dim, req_value = dim.only_with
-                if req_dim in values and values[req_dim] not in (None, req_value):
+                # A claim naming `optam` is read as `secteur2 optam`.
+                if req_dim in values and values[req_dim] != req_value:
                     consistent = False
         if consistent:
             yield combo

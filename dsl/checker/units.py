@@ -131,7 +131,9 @@ def limit(lim: ast.Limit, currency: str, owner: str, pool: str, diags: Diagnosti
     # cap
     q = lim.quantity
     if isinstance(q, ast.NameRef):
-        param = (params or {}).get(q.name)
+        from garant.dsl.checker.regime import _param
+
+        param = _param(params or {}, q.name)
         if param is None:
             from garant.dsl.diagnostics import did_you_mean
 
@@ -142,7 +144,7 @@ def limit(lim: ast.Limit, currency: str, owner: str, pool: str, diags: Diagnosti
             return None
         if per is None:
             return None
-        return model.Limit("amount", None, q.name, per, lim.shared or pool, lim.span, text)
+        return model.Limit("amount", None, param.name, per, lim.shared or pool, lim.span, text)
     if q.kind == "number":
         diags.error(q.span, f"`cap` takes an amount, got a number `{q.text}`", f"for a count write `max {q.text} … per …`; for an amount add its currency", code="unit")
         return None
