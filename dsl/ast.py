@@ -196,6 +196,7 @@ class TableEntry:
     selector: Selector | None
     value: Value
     span: Span
+    min_age: Quantity | None = None  # the entry applies from this age on
 
 
 @attrs.frozen

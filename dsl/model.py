@@ -90,6 +90,8 @@ class ValueRef:
     param: str | None
     text: str
     span: Span
+    min_age: int | None = None  # applies from this age on (age on the date of care)
+    fallback: "ValueRef | None" = None  # what applies below `min_age`
 
 
 @attrs.frozen

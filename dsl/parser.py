@@ -410,9 +410,14 @@ class _ToAst(Transformer):
 
     def rate_clause(self, meta, children):
         span = self._span(meta)
+        min_age = next((c[1] for c in children if isinstance(c, tuple) and c and c[0] == "min_age"), None)
+        children = [c for c in children if not (isinstance(c, tuple) and c and c[0] == "min_age")]
         if len(children) == 2:
-            return ("rate", ast.TableEntry(children[0], self._q(children[1]), span))
-        return ("rate", ast.TableEntry(None, self._q(children[0]), span))
+            return ("rate", ast.TableEntry(children[0], self._q(children[1]), span, min_age))
+        return ("rate", ast.TableEntry(None, self._q(children[0]), span, min_age))
+
+    def min_age(self, meta, children):
+        return ("min_age", self._q(children[0]))
 
     def applies_clause(self, meta, children):
         per = children[1] if len(children) > 1 else None

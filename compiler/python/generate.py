@@ -70,6 +70,14 @@ def _value(v: model.ValueRef):
     return v.const if v.param is None else v.param
 
 
+def _entry(v: model.ValueRef) -> tuple:
+    """A table entry: (value, source line), or, for an entry that applies
+    from an age on, (value, source line, age, value below it, its line)."""
+    if v.min_age is not None and v.fallback is not None:
+        return (_value(v), v.span.where, v.min_age, _value(v.fallback), v.fallback.span.where)
+    return (_value(v), v.span.where)
+
+
 def _regime_context(regime: model.Regime) -> dict:
     params = [
         {
@@ -112,10 +120,10 @@ def _regime_context(regime: model.Regime) -> dict:
                 "title": node.title,
                 "rule": a.span.where,
                 "not_reimbursed": a.not_reimbursed,
-                "base": None if a.base is None else {k: (_value(v), v.span.where) for k, v in a.base.entries.items()},
+                "base": None if a.base is None else {k: _entry(v) for k, v in a.base.entries.items()},
                 "base_dims": a.base.dims if a.base else (),
                 "base_rule": a.base.span.where if a.base else None,
-                "rate": {} if a.rate is None else {k: (_value(v), v.span.where) for k, v in a.rate.entries.items()},
+                "rate": {} if a.rate is None else {k: _entry(v) for k, v in a.rate.entries.items()},
                 "rate_dims": a.rate.dims if a.rate else (),
                 "rate_rule": a.rate.span.where if a.rate else None,
                 "deductions": a.deductions,

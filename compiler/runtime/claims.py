@@ -57,6 +57,8 @@ class ClaimReader:
         self.only_with = only_with  # dim → (dim, value)
         self.starts = starts  # value → first date
         self.networks = networks or {}  # folded name → the contract's spelling
+        self._act_cache: dict[str, tuple] = {}
+        self._provider_cache: dict[str, tuple] = {}
         self.values = {m[1]: m[2] for ms in words.values() for m in ms if m[0] == "value"}  # value → dim
 
     def read(self, raw, index: int) -> Claim | Rejection:
@@ -112,26 +114,11 @@ class ClaimReader:
         # A network the contract names nothing about is, for it, no network.
         c.network = self.networks.get(fold(str(net).strip())) if net not in (None, "") else None
         values: dict[str, str] = {}
-        node_words = []
-        for word in c.act.split():
-            meanings = self.words.get(fold(word))
-            if not meanings:
-                raise ClaimError(f"unknown act word `{word}`{_suggest(word, self.words)}", "act")
-            nodes = [m[1] for m in meanings if m[0] == "node"]
-            if nodes:
-                node_words.append((word, nodes))
-            else:
-                self._dim_word(word, meanings, values, c, "act")
-        if not node_words:
-            raise ClaimError(f"`{c.act}` names no act", "act")
-        node, reason = pick_node(node_words, self.ancestors)
-        if node is None:
-            raise ClaimError(reason, "act")
+        node, act_dim_words = self._act(c.act)
         c.node = node
-        for word in (c.provider or "").split():
-            meanings = self.words.get(fold(word))
-            if not meanings:
-                raise ClaimError(f"unknown provider word `{word}`{_suggest(word, self.values)}", "provider")
+        for word, meanings in act_dim_words:
+            self._dim_word(word, meanings, values, c, "act")
+        for word, meanings in self._provider(c.provider):
             self._dim_word(word, meanings, values, c, "provider")
         for dim in self.dims:
             if dim == "network" or dim not in raw or raw[dim] in (None, ""):
@@ -157,6 +144,45 @@ class ClaimReader:
                 dims.append(values.get(dim, self.dim_defaults.get(dim)))
         c.dims = tuple(dims)
         return c
+
+    def _act(self, act: str):
+        """Act words → (node, the dimension words among them); cached per
+        spelling, since a year of claims uses a few hundred of them."""
+        cached = self._act_cache.get(act)
+        if cached is not None:
+            return cached
+        node_words, dim_words = [], []
+        for word in act.split():
+            meanings = self.words.get(fold(word))
+            if not meanings:
+                raise ClaimError(f"unknown act word `{word}`{_suggest(word, self.words)}", "act")
+            nodes = [m[1] for m in meanings if m[0] == "node"]
+            if nodes:
+                node_words.append((word, nodes))
+            else:
+                dim_words.append((word, meanings))
+        if not node_words:
+            raise ClaimError(f"`{act}` names no act", "act")
+        node, reason = pick_node(node_words, self.ancestors)
+        if node is None:
+            raise ClaimError(reason, "act")
+        result = self._act_cache[act] = (node, tuple(dim_words))
+        return result
+
+    def _provider(self, provider: str | None):
+        if not provider:
+            return ()
+        cached = self._provider_cache.get(provider)
+        if cached is not None:
+            return cached
+        found = []
+        for word in provider.split():
+            meanings = self.words.get(fold(word))
+            if not meanings:
+                raise ClaimError(f"unknown provider word `{word}`{_suggest(word, self.values)}", "provider")
+            found.append((word, meanings))
+        result = self._provider_cache[provider] = tuple(found)
+        return result
 
     def _dim_word(self, word, meanings, values, c: Claim, field: str) -> None:
         m = next((m for m in meanings if m[0] in ("value", "alias")), None)

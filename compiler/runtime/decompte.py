@@ -10,7 +10,7 @@ worked example in the docs.
 from __future__ import annotations
 
 from garant.compiler.runtime.money import fmt, fmt_rate
-from garant.compiler.runtime.trace import render
+from garant.compiler.runtime.trace import render, render_warning
 
 AMOUNT_FIELDS = ("price", "base", "amo", "participation_forfaitaire", "franchise", "amo_net", "amc", "rac")
 PLAN_FIELDS = ("allowed", "deductible", "copay", "coinsurance", "plan_paid", "member_paid")
@@ -44,7 +44,7 @@ class Decompte:
     __slots__ = (
         "id", "beneficiary", "date", "act", "provider",
         "price", "base", "amo_rate", "amo", "participation_forfaitaire", "franchise", "amo_net", "amc", "rac",
-        "rule", "warnings", "trace",
+        "rule", "notes", "trace",
     )
     # Plan (managed-care) fields: absent on a French décompte; a plan's
     # décompte type gives them values of its own.
@@ -66,7 +66,7 @@ class Decompte:
         self.amc = amc
         self.rac = price - amo_net - amc
         self.rule = rule
-        self.warnings = warnings
+        self.notes = warnings  # strings, or (code, *args) rendered on demand
         self.trace = trace
 
     def to_dict(self) -> dict:
@@ -88,6 +88,10 @@ class Decompte:
         d["warnings"] = list(self.warnings)
         d["trace"] = [s.to_dict() for s in self.steps]
         return d
+
+    @property
+    def warnings(self) -> list[str]:
+        return [render_warning(n) for n in self.notes]
 
     @property
     def steps(self) -> list[Step]:

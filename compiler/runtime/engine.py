@@ -106,7 +106,14 @@ class Limit:
 
     def consume(self, ledger: Ledger, beneficiary: str, date: dt.date, amount: int, quantity: int) -> None:
         used = amount if self.kind == "amount" else (1 if self.kind == "once" else quantity)
-        ledger.consume(beneficiary, self.key, self.period, date, used)
+        if used <= 0:
+            return
+        if self.period == "calendar_year":
+            buckets = ledger.buckets
+            key = (beneficiary, self.key, date.year)
+            buckets[key] = buckets.get(key, 0) + used
+        else:
+            ledger.consume(beneficiary, self.key, self.period, date, used)
 
 
 class RegimeAct:
@@ -180,6 +187,20 @@ class Decision:
         self.ceiling = ceiling
 
 
+def _by_age(entry: tuple, c: Claim) -> tuple:
+    """(value, source line) of a table entry for this claim's patient: an
+    entry that applies from an age on gives way to its fallback below it."""
+    if len(entry) == 2:
+        return entry
+    b = c.birth_date
+    if b is not None:
+        d = c.date
+        age = d.year - b.year - ((d.month, d.day) < (b.month, b.day))
+        if age < entry[2]:
+            return entry[3], entry[4]
+    return entry[0], entry[1]
+
+
 def _value(v, params: dict, date: dt.date) -> int:
     return v if isinstance(v, int) else params[v].at(date)
 
@@ -251,9 +272,27 @@ class Product:
             if isinstance(got, Claim):
                 parsed.append(got)
         parsed.sort(key=lambda c: (c.date, c.index))
-        for claim in parsed:
-            results[claim.index] = self.evaluate_claim(claim, ledger)
+        for claim, result in zip(parsed, self.evaluate_sorted(parsed, ledger)):
+            results[claim.index] = result
         return results
+
+    def evaluate_sorted(self, claims: list[Claim], ledger: Ledger) -> list[Decompte | Rejection]:
+        """Evaluate validated claims already in date order of care.
+
+        The cyclic garbage collector is paused meanwhile: evaluation creates
+        no reference cycles, and with a year of décomptes alive its full
+        passes would otherwise take ~40% of the time.
+        """
+        import gc
+
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            evaluate = self.evaluate_claim
+            return [evaluate(claim, ledger) for claim in claims]
+        finally:
+            if enabled:
+                gc.enable()
 
     def evaluate_claim(self, claim: Claim, ledger: Ledger) -> Decompte | Rejection:
         try:
@@ -270,13 +309,13 @@ class Product:
         price = c.price
         quantity = c.quantity
         params = self.params
-        warnings = c.warnings
+        warnings = list(c.warnings) if c.warnings else []  # the décompte's own list
         dims = c.dims
         beneficiary = c.beneficiary
         trace: list[tuple] = []
         add = trace.append
         if self.effective is not None and date < self.effective:
-            warnings.append(f"care on {date} is before the contract's effective date {self.effective}")
+            warnings.append(("before_effective", date, self.effective))
 
         # 1. Regime: base, rate, gross AMO.
         if ra.not_reimbursed:
@@ -288,12 +327,12 @@ class Product:
             rate_entry = ra.rate_table.get(ra.rate_key(dims))
             if rate_entry is None:
                 raise ClaimError(f"the regime has no rate for `{c.act}` with {self._describe(ra.rate_dims, dims)}", "provider")
-            rate_v, rate_rule = rate_entry
+            rate_v, rate_rule = _by_age(rate_entry, c)
             rate = rate_v if rate_v.__class__ is int else params[rate_v].at(date)
             base_entry = ra.base_table.get(ra.base_key(dims)) if ra.base_table else None
             regime_base = base_v = None
             if base_entry is not None:
-                base_v, base_rule = base_entry
+                base_v, base_rule = _by_age(base_entry, c)
                 regime_base = (base_v if base_v.__class__ is int else params[base_v].at(date)) * quantity
             if c.base is not None:
                 base = c.base
@@ -329,7 +368,7 @@ class Product:
                 ref_dims = dims[: self.parcours_idx] + (self.default_parcours,) + dims[self.parcours_idx + 1 :]
                 ref_entry = ra.rate_table.get(ra.rate_key(ref_dims))
                 if ref_entry is not None:
-                    ref_rate_v, ref_rule = ref_entry
+                    ref_rate_v, ref_rule = _by_age(ref_entry, c)
                     ref_rate = ref_rate_v if ref_rate_v.__class__ is int else params[ref_rate_v].at(date)
                     ref_amo = pct(base if base < price else price, ref_rate)
                     if ref_amo > amo_ref:
@@ -344,7 +383,8 @@ class Product:
                 add((None, "exempt", None, p.title, p.exempt_under))
                 continue
             units = quantity if per_unit else 1
-            unit_amount = p.at(date)
+            i = p.index_at(date)
+            unit_amount = p.values[i]
             take = unit_amount * units
             if take > left:
                 take = left
@@ -363,7 +403,7 @@ class Product:
                     pf += take
                 else:
                     franchise += take
-            add((p.source_at(date), "deduction", take, p.title, p.ref_at(date)))
+            add((p.sources[i], "deduction", take, p.title, p.refs[i] if p.refs else ""))
         amo_net = amo - pf - franchise
 
         # 4. Price alerts (warnings) and the 100% Santé ceiling.

@@ -40,3 +40,16 @@ def render(step: tuple) -> tuple[str | None, str, int | None]:
     """`(rule, code, amount, *args)` → (rule, sentence, amount)."""
     rule, code, amount, *args = step
     return rule, LABELS[code](*args), amount
+
+
+WARNINGS = {
+    "before_effective": lambda date, effective: f"care on {date} is before the contract's effective date {effective}",
+}
+
+
+def render_warning(note) -> str:
+    """A warning is a sentence, or `(code, *args)` for the frequent ones."""
+    if isinstance(note, str):
+        return note
+    code, *args = note
+    return WARNINGS[code](*args)

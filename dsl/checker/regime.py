@@ -12,6 +12,8 @@ import datetime as dt
 import hashlib
 import itertools
 
+import attrs
+
 from garant.dsl import ast, model
 from garant.dsl.checker import units
 from garant.dsl.checker.selectors import Vocabulary, resolve
@@ -217,6 +219,11 @@ def _table(entries, unit, vocab: Vocabulary, params, currency, owner, diags: Dia
         value = _value(e.value, unit, params, currency, owner, diags, what)
         if value is None:
             continue
+        if e.min_age is not None:
+            age = units.count_value(e.min_age, diags, "from age")
+            if age is None:
+                continue
+            value = attrs.evolve(value, min_age=age)
         resolved.append((constraints, value, e.span))
     dims = tuple(d for d in vocab.dims if any(d in c for c, _, _ in resolved))
     table: dict[tuple, model.ValueRef] = {}
@@ -231,7 +238,16 @@ def _table(entries, unit, vocab: Vocabulary, params, currency, owner, diags: Dia
                 reported.add(pair)
                 diags.error(best[1][2], f"overlap in {what}: lines {pair[0]} and {pair[1]} both apply with different values", code="overlap")
         if best:
-            table[combo] = best[0][1]
+            chosen = best[0][1]
+            if chosen.min_age is not None:
+                # Below the age, the most specific entry without an age applies.
+                plain = [m for m in matching if m[1].min_age is None]
+                plain_best = [m for m in plain if not any(set(o[0].items()) > set(m[0].items()) for o in plain)]
+                if not plain_best:
+                    diags.error(best[0][2], f"{what} from age {chosen.min_age}: no entry applies below that age", "add an entry without an age condition", code="regime")
+                else:
+                    chosen = attrs.evolve(chosen, fallback=plain_best[0][1])
+            table[combo] = chosen
     return model.Table(dims, table, span)
 
 
