@@ -240,6 +240,7 @@ class Product:
         for ra in regime_acts.values():
             ra.bind(self.dim_index, parameters)
         self.decision_key, _ = _keyed({}, self.decision_idx)
+        self._plans: dict[tuple, tuple] = {}
         self.by_group: dict[int, dict] = {}
         for key, decision in decisions.items():
             rest = key[1:]
@@ -263,18 +264,22 @@ class Product:
     def evaluate(self, claims: Iterable[dict], ledger: Ledger | None = None) -> list[Decompte | Rejection]:
         """Evaluate claims as `garant eval` does: results in input order,
         limits consumed per beneficiary in date order of care."""
+        import gc
+
         ledger = ledger if ledger is not None else Ledger()
-        results: list = []
-        parsed = []
-        for index, raw in enumerate(claims):
-            got = self.reader.read(raw, index)
-            results.append(got)
-            if isinstance(got, Claim):
-                parsed.append(got)
-        parsed.sort(key=lambda c: (c.date, c.index))
-        for claim, result in zip(parsed, self.evaluate_sorted(parsed, ledger)):
-            results[claim.index] = result
-        return results
+        enabled = gc.isenabled()
+        gc.disable()  # reading claims creates no reference cycles either
+        try:
+            read = self.reader.read
+            results = [read(raw, index) for index, raw in enumerate(claims)]
+            parsed = [got for got in results if got.__class__ is Claim]
+            parsed.sort(key=lambda c: (c.date, c.index))
+            for claim, result in zip(parsed, self.evaluate_sorted(parsed, ledger)):
+                results[claim.index] = result
+            return results
+        finally:
+            if enabled:
+                gc.enable()
 
     def evaluate_sorted(self, claims: list[Claim], ledger: Ledger) -> list[Decompte | Rejection]:
         """Evaluate validated claims already in date order of care.
@@ -301,8 +306,38 @@ class Product:
             return Rejection(claim.id, err.reason, err.field, claim.index)
 
     # ------------------------------------------------------- the steps
+    def _plan(self, node: str, dims: tuple) -> tuple:
+        """Everything that depends only on the act and the provider values,
+        resolved once per distinct combination (a year of claims has a few
+        hundred): the regime's rule and table entries, the reference rate
+        of a responsable contract, the price checks, the contract's decision."""
+        ra = self.regime_acts.get(node)
+        if ra is None:
+            plan = (None, None, None, None, None, ())
+        else:
+            rate_entry = ra.rate_table.get(ra.rate_key(dims)) if not ra.not_reimbursed else None
+            base_entry = ra.base_table.get(ra.base_key(dims)) if ra.base_table and not ra.not_reimbursed else None
+            ref_entry = None
+            if self.responsable and self.parcours_idx is not None and not ra.not_reimbursed and dims[self.parcours_idx] != self.default_parcours:
+                i = self.parcours_idx
+                ref_entry = ra.rate_table.get(ra.rate_key(dims[:i] + (self.default_parcours,) + dims[i + 1 :]))
+            group = self.by_group.get(self.act_groups.get(node))
+            decision = None if group is None else group.get(self.decision_key(dims))
+            checks = tuple(
+                (value, of_base, ref, where)
+                for constraints, value, of_base, ref, where in ra.price_checks
+                if all(dims[i] == v for i, v in constraints)
+            )
+            plan = (ra, rate_entry, base_entry, ref_entry, decision, checks)
+        self._plans[(node, dims)] = plan
+        return plan
+
     def _evaluate(self, c: Claim, ledger: Ledger) -> Decompte:
-        ra = self.regime_acts.get(c.node)
+        dims = c.dims
+        plan = self._plans.get((c.node, dims))
+        if plan is None:
+            plan = self._plan(c.node, dims)
+        ra, rate_entry, base_entry, ref_entry, decision, price_checks = plan
         if ra is None:
             raise ClaimError(f"the regime has no rule for `{c.act}`", "act")
         date = c.date
@@ -310,7 +345,6 @@ class Product:
         quantity = c.quantity
         params = self.params
         warnings = list(c.warnings) if c.warnings else []  # the décompte's own list
-        dims = c.dims
         beneficiary = c.beneficiary
         trace: list[tuple] = []
         add = trace.append
@@ -324,15 +358,13 @@ class Product:
             amo = 0
             add((ra.rule, "not_reimbursed", None, ra.title))
         else:
-            rate_entry = ra.rate_table.get(ra.rate_key(dims))
             if rate_entry is None:
                 raise ClaimError(f"the regime has no rate for `{c.act}` with {self._describe(ra.rate_dims, dims)}", "provider")
-            rate_v, rate_rule = _by_age(rate_entry, c)
+            rate_v, rate_rule = _by_age(rate_entry, c) if len(rate_entry) > 2 else rate_entry
             rate = rate_v if rate_v.__class__ is int else params[rate_v].at(date)
-            base_entry = ra.base_table.get(ra.base_key(dims)) if ra.base_table else None
             regime_base = base_v = None
             if base_entry is not None:
-                base_v, base_rule = _by_age(base_entry, c)
+                base_v, base_rule = _by_age(base_entry, c) if len(base_entry) > 2 else base_entry
                 regime_base = (base_v if base_v.__class__ is int else params[base_v].at(date)) * quantity
             if c.base is not None:
                 base = c.base
@@ -360,20 +392,17 @@ class Product:
         if amo > price:
             raise ClaimError(f"AMO {fmt(amo)} exceeds the price {fmt(price)}", "amo")
 
-        # 2. What the contract measures its formulas against.
+        # 2. What the contract measures its formulas against: for a
+        # responsable contract, the AMO the patient would have had in the
+        # parcours de soins (the hors-parcours increase is never refunded).
         amo_ref = amo
-        if self.responsable and self.parcours_idx is not None and not ra.not_reimbursed:
-            parcours = dims[self.parcours_idx]
-            if parcours != self.default_parcours:
-                ref_dims = dims[: self.parcours_idx] + (self.default_parcours,) + dims[self.parcours_idx + 1 :]
-                ref_entry = ra.rate_table.get(ra.rate_key(ref_dims))
-                if ref_entry is not None:
-                    ref_rate_v, ref_rule = _by_age(ref_entry, c)
-                    ref_rate = ref_rate_v if ref_rate_v.__class__ is int else params[ref_rate_v].at(date)
-                    ref_amo = pct(base if base < price else price, ref_rate)
-                    if ref_amo > amo_ref:
-                        amo_ref = ref_amo
-                        add((ref_rule, "amo_ref", amo_ref, parcours, self.default_parcours))
+        if ref_entry is not None:
+            ref_rate_v, ref_rule = _by_age(ref_entry, c)
+            ref_rate = ref_rate_v if ref_rate_v.__class__ is int else params[ref_rate_v].at(date)
+            ref_amo = pct(counted, ref_rate)
+            if ref_amo > amo_ref:
+                amo_ref = ref_amo
+                add((ref_rule, "amo_ref", amo_ref, dims[self.parcours_idx], self.default_parcours))
 
         # 3. Flat deductions, within their yearly caps.
         pf = franchise = 0
@@ -408,23 +437,17 @@ class Product:
 
         # 4. Price alerts (warnings) and the 100% Santé ceiling.
         ceiling_price = None
-        for constraints, value, of_base, ref, where in ra.price_checks:
-            for i, v in constraints:
-                if dims[i] != v:
-                    break
-            else:
-                limit = pct(base, value) if of_base else _value(value, params, date) * quantity
-                ceiling_price = limit
-                if price > limit:
-                    what = _TIMES.get(value, f"{fmt_rate(value)} of the base") if of_base else "the regulated price"
-                    warnings.append(f"price {fmt(price)} is above {what} ({fmt(limit)}) for {c.provider or c.act} [{where}]")
+        for value, of_base, ref, where in price_checks:
+            limit = pct(base, value) if of_base else _value(value, params, date) * quantity
+            ceiling_price = limit
+            if price > limit:
+                what = _TIMES.get(value, f"{fmt_rate(value)} of the base") if of_base else "the regulated price"
+                warnings.append(f"price {fmt(price)} is above {what} ({fmt(limit)}) for {c.provider or c.act} [{where}]")
 
         # 5. The contract.
         room = price - amo
         amc = 0
         rule = self.gap_rule
-        group = self.by_group.get(self.act_groups.get(c.node))
-        decision = None if group is None else group.get(self.decision_key(dims))
         if decision is None:
             warnings.append(f"no guarantee line covers `{c.act}`{' with ' + c.provider if c.provider else ''}: the contract pays nothing")
             add((self.gap_rule, "gap", 0))
