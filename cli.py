@@ -187,7 +187,7 @@ def test(
     files = []
     for p in paths:
         files.extend(sorted(p.rglob("*.yaml")) if p.is_dir() else [p])
-    failed = total = 0
+    failed = total = pending = 0
     for f in files:
         if update:
             n = update_file(f)
@@ -196,6 +196,7 @@ def test(
         for result in run_file(f):
             total += 1
             if result.ok and result.pending:
+                pending += 1
                 out.print(f"[yellow]PENDING[/yellow] {_escape(str(f))} :: {_escape(result.id)}")
                 out.print(f"     expected to fail until: {_escape(result.pending)}")
             elif result.ok:
@@ -206,7 +207,7 @@ def test(
                 for p in result.problems:
                     out.print(f"     {_escape(p)}")
     if not update:
-        out.print(f"{total - failed} passed, {failed} failed", style="bold red" if failed else "bold green", markup=False)
+        out.print(f"{total - failed - pending} passed, {pending} pending, {failed} failed", style="bold red" if failed else "bold green", markup=False)
         raise typer.Exit(1 if failed else 0)
 
 

@@ -266,8 +266,9 @@ def test_golden_tests_run():
     for case_id in ids:
         assert any(line.endswith(f":: {case_id}") for line in lines), case_id
     failed = sum(1 for line in lines if line.startswith("FAIL"))
-    summary = re.search(r"(\d+) passed, (\d+) failed", out)
-    assert summary and (int(summary.group(1)), int(summary.group(2))) == (len(ids) - failed, failed)
+    summary = re.search(r"(\d+) passed, (\d+) pending, (\d+) failed", out)
+    n_pending = sum(1 for line in lines if line.startswith("PENDING"))
+    assert summary and (int(summary.group(1)), int(summary.group(2)), int(summary.group(3))) == (len(ids) - failed - n_pending, n_pending, failed)
     # Cases listed under `pending:` are reported as such and do not fail the run.
     assert sum(1 for line in lines if line.startswith("PENDING")) == len({k for f in GOLDEN.glob("*.yaml") for k in ((yaml.safe_load(f.read_text(encoding="utf-8")) or {}).get("pending") or {})})
     assert result.exit_code == (1 if failed else 0)
@@ -299,7 +300,7 @@ def test_golden_file_passing(tmp_path):
     result = invoke("test", path)
     assert result.exit_code == 0, stdout(result)
     assert "PASS" in stdout(result) and "gp-secteur1" in stdout(result) and "check-fails" in stdout(result)
-    assert "2 passed, 0 failed" in stdout(result)
+    assert "2 passed, 0 pending, 0 failed" in stdout(result)
 
 
 def test_golden_file_failing(tmp_path):
@@ -310,4 +311,4 @@ def test_golden_file_failing(tmp_path):
     out = stdout(result)
     assert "FAIL" in out and "gp-secteur1" in out
     assert "amc" in out and "9.00" in out and "9.01" in out
-    assert "1 passed, 1 failed" in out
+    assert "1 passed, 0 pending, 1 failed" in out

@@ -16,6 +16,9 @@ from garant.compiler.runtime.money import parse_cents
 from garant.compiler.runtime.text import fold
 
 
+MAX_QUANTITY = 10_000  # days, sessions, boxes on one claim line
+
+
 class Claim:
     __slots__ = (
         "index", "id", "date", "beneficiary", "family", "birth_date", "node", "act", "provider", "dims",
@@ -99,6 +102,9 @@ class ClaimReader:
             q = int(q)
         if isinstance(q, bool) or not isinstance(q, int) or q < 1:
             raise ClaimError(f"`quantity` must be a whole number ≥ 1, got `{q}`", "quantity")
+        if q > MAX_QUANTITY:
+            shown = q if q < 10**12 else f"{q:.3g}"
+            raise ClaimError(f"`quantity` {shown} is not a plausible number of days, sessions or items (at most {MAX_QUANTITY})", "quantity")
         c.quantity = q
         c.emergency = _bool(raw, "emergency")
         c.referral = _bool(raw, "referral")

@@ -365,7 +365,15 @@ class Product:
             regime_base = base_v = None
             if base_entry is not None:
                 base_v, base_rule = _by_age(base_entry, c) if len(base_entry) > 2 else base_entry
-                regime_base = (base_v if base_v.__class__ is int else params[base_v].at(date)) * quantity
+                if base_v.__class__ is int:
+                    regime_base = base_v * quantity
+                elif c.base is None:
+                    regime_base = params[base_v].at(date) * quantity
+                else:  # the claim's base decides; the regime's is only a check
+                    try:
+                        regime_base = params[base_v].at(date) * quantity
+                    except ClaimError:
+                        regime_base = None
             if c.base is not None:
                 base = c.base
                 add((None, "base_claim", base))
@@ -455,6 +463,7 @@ class Product:
             lines = self.lines
             rule = lines[decision.lines[0]].where
             first = True
+            ceiling_room = None
             for line_id in decision.lines:
                 line = lines[line_id]
                 paid_quantity = quantity
@@ -475,8 +484,13 @@ class Product:
                     if paid_quantity < quantity and not line.per_unit:
                         part = (part * paid_quantity * 2 + quantity) // (2 * quantity)
                 add((line.where, "line", part, line.text))
-                if first and decision.ceiling is not None:
-                    part = self._ceiling(decision.ceiling, part, price, base, amo_ref, quantity, ceiling_price, trace)
+                if decision.ceiling is not None:
+                    # The ceiling bounds the whole cover, refinements included.
+                    if first:
+                        ceiling_room = self._ceiling_limit(decision.ceiling, price, base, amo_ref, quantity, ceiling_price)
+                    if part > ceiling_room - amc:
+                        part = ceiling_room - amc if ceiling_room > amc else 0
+                        add((decision.ceiling.where, "ceiling", part, ceiling_room + amo_ref))
                 first = False
                 if part > room - amc:
                     part = room - amc if room > amc else 0
@@ -513,9 +527,10 @@ class Product:
         add((None, "rac", price - amo_net - amc))
         return Decompte(c.id, beneficiary, date, c.act, c.provider, price, base, rate, amo, pf, franchise, amo_net, amc, rule, warnings, trace)
 
-    def _ceiling(self, ceiling: Ceiling, part, price, base, amo_ref, quantity, ceiling_price, trace) -> int:
-        """Clamp to a responsable ceiling: all-in at most N% BR and, when the
-        ceiling says so, `below_percent` of the BR under the reference line."""
+    def _ceiling_limit(self, ceiling: Ceiling, price, base, amo_ref, quantity, ceiling_price) -> int:
+        """What the contract may pay under a responsable ceiling: all-in at
+        most N% of the BR and, when the ceiling says so, `below_percent` of
+        the BR under the reference line's level (R3)."""
         above = pct(base, ceiling.percent) - base
         if ceiling.below_percent is not None:
             reference = 0
@@ -530,11 +545,7 @@ class Product:
             second = ref_above - pct(base, ceiling.below_percent)
             above = above if above < second else second
         allin = base + (above if above > 0 else 0)
-        limit = allin - amo_ref if allin > amo_ref else 0
-        if part > limit:
-            trace.append((ceiling.where, "ceiling", limit, allin))
-            return limit
-        return part
+        return allin - amo_ref if allin > amo_ref else 0
 
     def _describe(self, names, dims) -> str:
         shown = [f"{n} {dims[self.dim_index[n]] or '(none)'}" for n in names]

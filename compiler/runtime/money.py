@@ -28,8 +28,12 @@ def parse_cents(value) -> int:
             raise ValueError(f"`{value}` is too large for an amount")
         return value * 100
     if isinstance(value, float):
-        # JSON numbers arrive as floats: take their shortest decimal spelling.
-        value = repr(value)
+        # JSON numbers arrive as floats: take their shortest decimal spelling,
+        # written out in full (1e+16 → 10000000000000000).
+        try:
+            value = format(Decimal(repr(value)), "f")
+        except InvalidOperation:
+            raise ValueError(f"`{value}` is not an amount") from None
     if isinstance(value, Decimal):
         value = format(value, "f")
     if not isinstance(value, str):
@@ -44,9 +48,9 @@ def parse_cents(value) -> int:
             raise ValueError(f"`{value}` is not an amount")
         if abs(d) * 100 > MAX_CENTS:
             raise ValueError(f"`{value}` is too large for an amount")
-        if d == d.to_integral_value() or d.as_tuple().exponent >= -2:
-            return int(d * 100)
-        raise ValueError(f"`{value}` has fractions of a cent")
+        if d.as_tuple().exponent < -2 and d != d.quantize(Decimal("0.01")):
+            raise ValueError(f"`{value}` has fractions of a cent")
+        raise ValueError(f"`{value}` is not an amount: write it as a plain decimal, e.g. 26.50")
     sign, units, cents = m.groups()
     if len(units) > 18:
         raise ValueError(f"`{value}` is too large for an amount")

@@ -262,7 +262,10 @@ def _param(params: dict, name: str):
 
 def combinations(dims: tuple[str, ...], vocab: Vocabulary):
     """Every combination of values (None = not given) that a claim can have."""
-    choices = [(None,) + vocab.dims[d].values if d != "network" else (None,) for d in dims]
+    choices = [
+        (None,) if d == "network" else (vocab.dims[d].values if vocab.dims[d].default else (None,) + vocab.dims[d].values)
+        for d in dims
+    ]
     for combo in itertools.product(*choices):
         values = dict(zip(dims, combo))
         if _consistent(values, vocab):
@@ -293,6 +296,8 @@ def _acts(tree: ast.RegimeFile, vocab: Vocabulary, params, currency, diags: Diag
         fields: dict = {"span": rule.span}
         if rule.base_from_claim is not None:
             fields["base"] = None  # the claim carries the base: nothing inherited
+            if rule.base:
+                diags.error(rule.base_from_claim, "`base from claim` and a `base` in the same rule contradict each other", "keep one of them", code="regime")
         if rule.base:
             fields["base"] = _table(rule.base, "money", vocab, params, currency, owner, diags, "base", rule.base_span or rule.span)
         if rule.rates:
