@@ -178,7 +178,7 @@ def _parameters(tree: ast.RegimeFile, currency: str, diags: Diagnostics) -> dict
             spans.append(dv.span)
         limits = []
         for lim in p.limits:
-            m = units.limit(lim, currency, f"regime `{tree.name}`", p.name, diags)
+            m = units.limit(lim, currency, f"regime `{tree.name}`", p.name, diags, params)
             if m is not None:
                 limits.append(m)
         exempt_under = None
