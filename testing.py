@@ -8,6 +8,7 @@ A golden file is YAML in the shape of shared/golden/seeds.yaml:
         product: name | path: contracts/x.garant
         claims: [...]                         # spec §5 fields
         expect: [{field: "decimal string", warnings_contain: "…", rejected: "…"}]
+                                              # `rule: file:line` matches by path suffix
       - id, check: <Garant source>, expect_check: {ok: bool, error_mentions: [...]}
 
 Only the fields an expectation names are compared, so a case states the
@@ -101,6 +102,12 @@ def run_case(case: dict, products: _Products) -> CaseResult:
             elif key == "rejected":
                 if got.get("status") != "rejected" or value not in got.get("reason", ""):
                     problems.append(f"claim {n}: expected a rejection mentioning `{value}`, got {got.get('status')}: {got.get('reason', '')}")
+            elif key == "rule":
+                # The product's path depends on where the suite runs from:
+                # compare `file:line` by path suffix.
+                actual = got.get("rule") or ""
+                if not (actual == value or actual.endswith("/" + value)):
+                    problems.append(f"claim {n}: rule = {actual!r}, expected {value!r}")
             elif got.get(key) != value:
                 problems.append(f"claim {n}: {key} = {got.get(key)!r}, expected {value!r}")
     return CaseResult(cid, not problems, problems, results)
