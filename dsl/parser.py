@@ -536,7 +536,8 @@ def _token_text(token: Token) -> str:
 def _syntax_diagnostic(err: UnexpectedInput, source: SourceFile) -> Diagnostic:
     file = source.path
     if isinstance(err, UnexpectedCharacters):
-        ch = source.text[err.pos_in_stream] if err.pos_in_stream < len(source.text) else "?"
+        line_text = source.line_text(err.line)
+        ch = line_text[err.column - 1] if 0 < err.column <= len(line_text) else "?"
         span = Span(file, err.line, err.column, err.line, err.column + 1)
         hint = None
         if ch == "\t":
@@ -662,17 +663,74 @@ def parse_source(source: SourceFile) -> tuple[ast.SourceTree | None, list[Diagno
         return None, diags
     if not text.endswith("\n"):
         text += "\n"
-    try:
-        tree = _parser().parse(text)
-    except UnexpectedInput as err:
-        return None, [_syntax_diagnostic(err, source)]
-    except DedentError as err:
-        line = _dedent_line(text, str(err))
-        return None, [Diagnostic(Severity.ERROR, Span(source.path, line, 1), "this line's indentation matches no enclosing block", "indent it like the lines above it, or like its parent block", "syntax")]
+    tree, found = _parse_recovering(text, source)
+    if found:
+        return None, found
     try:
         return _ToAst(source.path).transform(tree), []
     except VisitError as err:  # a bug in the transformer, not in the user's file
         raise err.orig_exc from err
+
+
+_MAX_SYNTAX_ERRORS = 20
+
+
+def _parse_recovering(text: str, source: SourceFile):
+    """Parse; on a syntax error, report it, blank the faulty line and go on,
+    so that one run lists every independent syntax error of the file.
+
+    Garant is line-oriented, so a faulty line can be set aside on its own,
+    unless it opens a block (its next line is indented under it): then the
+    lines below would only produce echoes of the first error, and we stop.
+    """
+    found: list[Diagnostic] = []
+    lines = text.split("\n")
+    for _ in range(_MAX_SYNTAX_ERRORS):
+        try:
+            tree = _parser().parse("\n".join(lines))
+            return tree, found
+        except UnexpectedInput as err:
+            diag = _syntax_diagnostic(err, source)
+        except DedentError as err:
+            line = _dedent_line("\n".join(lines), str(err))
+            diag = Diagnostic(Severity.ERROR, Span(source.path, line, 1), "this line's indentation matches no enclosing block", "indent it like the lines above it, or like its parent block", "syntax")
+        found.append(diag)
+        number = diag.span.line if diag.span else 0
+        structural = any(w in diag.message for w in ("end of file", "indented", "indentation", "end of the block"))
+        if structural or not (0 < number <= len(lines)) or not lines[number - 1].strip():
+            break
+        if _opens_block(lines, number) or _alone_in_block(lines, number):
+            break
+        lines[number - 1] = ""
+    return None, found
+
+
+def _indent_of(text: str) -> int:
+    return len(text) - len(text.lstrip(" "))
+
+
+def _neighbour(lines: list[str], number: int, step: int) -> str | None:
+    i = number - 1 + step
+    while 0 <= i < len(lines):
+        stripped = lines[i].strip()
+        if stripped and not stripped.startswith("#"):
+            return lines[i]
+        i += step
+    return None
+
+
+def _alone_in_block(lines: list[str], number: int) -> bool:
+    """The line is the only one of its block (blanking it would empty it)."""
+    indent = _indent_of(lines[number - 1])
+    above, below = _neighbour(lines, number, -1), _neighbour(lines, number, +1)
+    first = above is None or _indent_of(above) < indent
+    last = below is None or _indent_of(below) < indent
+    return indent > 0 and first and last
+
+
+def _opens_block(lines: list[str], number: int) -> bool:
+    below = _neighbour(lines, number, +1)
+    return below is not None and _indent_of(below) > _indent_of(lines[number - 1])
 
 
 def _dedent_line(text: str, message: str) -> int:
