@@ -95,8 +95,11 @@ class Decompte:
 
     @property
     def steps(self) -> list[Step]:
-        """The trace, rendered: one sentence per step, with its rule."""
-        return [Step(*render(t)) for t in self.trace]
+        """The trace, rendered: one sentence per step, with its rule; the
+        reste à charge closes it (derived from the fields, not stored)."""
+        steps = [Step(*render(t)) for t in self.trace]
+        steps.append(Step(*render((None, "rac", self.rac))))
+        return steps
 
     def trace_text(self) -> str:
         return "\n".join(s.render() for s in self.steps)

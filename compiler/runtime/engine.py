@@ -415,6 +415,8 @@ class Product:
         # 3. Flat deductions, within their yearly caps.
         pf = franchise = 0
         left = amo
+        buckets = ledger.buckets
+        year = date.year
         for p, per_unit, is_pf in ra.deduction_params:
             if p.exempt_under is not None and p.exempts(c):
                 add((None, "exempt", None, p.title, p.exempt_under))
@@ -426,7 +428,11 @@ class Product:
             if take > left:
                 take = left
             for lim in p.limits:
-                room = lim.left(ledger, beneficiary, date, params)
+                if lim.period == "calendar_year" and lim.param is None:  # the common case, inline
+                    used = buckets.get((beneficiary, lim.key, year), 0)
+                    room = lim.amount - used if lim.amount > used else 0
+                else:
+                    room = lim.left(ledger, beneficiary, date, params)
                 if lim.kind != "amount":
                     room *= unit_amount
                 if take > room:
@@ -434,7 +440,11 @@ class Product:
                     add((lim.where, "deduction_cap", None, p.title, lim.text))
             if take:
                 for lim in p.limits:
-                    lim.consume(ledger, beneficiary, date, take, units)
+                    if lim.period == "calendar_year":
+                        key = (beneficiary, lim.key, year)
+                        buckets[key] = buckets.get(key, 0) + (take if lim.kind == "amount" else units)
+                    else:
+                        lim.consume(ledger, beneficiary, date, take, units)
                 left -= take
                 if is_pf:
                     pf += take
@@ -524,7 +534,6 @@ class Product:
                     for lim, used in from_budgets:
                         lim.consume(ledger, beneficiary, date, used, paid_quantity)
                 amc += part
-        add((None, "rac", price - amo_net - amc))
         return Decompte(c.id, beneficiary, date, c.act, c.provider, price, base, rate, amo, pf, franchise, amo_net, amc, rule, warnings, trace)
 
     def _ceiling_limit(self, ceiling: Ceiling, price, base, amo_ref, quantity, ceiling_price) -> int:
