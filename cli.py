@@ -107,7 +107,7 @@ def eval_(
     except GarantError as e:
         for d in e.diagnostics:
             err.print(d.render(_source_for(d)), markup=False)
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     results = prod.evaluate(claims)
     if format == "json":
         sys.stdout.write(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2) + "\n")
@@ -131,13 +131,13 @@ def _read_claims(path: Path) -> list:
         text = path.read_text(encoding="utf-8")
     except OSError as e:
         err.print(f"{path}: error: cannot read claims: {e.strerror or e}", markup=False)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
         line_text = text.splitlines()[e.lineno - 1] if e.lineno - 1 < len(text.splitlines()) else ""
         err.print(f"{path}:{e.lineno}:{e.colno}: error: invalid JSON: {e.msg}\n  {line_text}\n  {' ' * (e.colno - 1)}^", markup=False)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     if isinstance(data, dict):
         return [data]
     if not isinstance(data, list):

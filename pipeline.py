@@ -50,7 +50,7 @@ def read(path: str | Path) -> SourceFile | Diagnostic:
     try:
         return SourceFile(str(path), p.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return Diagnostic.__new__(Diagnostic) if False else _io_error(path, "no such file")
+        return _io_error(path, "no such file")
     except IsADirectoryError:
         return _io_error(path, "is a directory")
     except UnicodeDecodeError as err:

@@ -8,7 +8,6 @@ import re
 import sys
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from garant.cli import app

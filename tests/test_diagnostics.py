@@ -158,7 +158,7 @@ def test_syntax_errors_render_like_a_compiler(path: Path):
         prefix = f"{_rel(path)}:{d.span.line}:{d.span.column}: error: "
         assert re.match(r"^.+:\d+:\d+: error: \S", rendered[0]) and rendered[0].startswith(prefix), rendered
         source_line = source_lines(text)[d.span.line - 1]
-        assert len(rendered) >= 3, f"no source line and caret:\n" + "\n".join(rendered)
+        assert len(rendered) >= 3, "no source line and caret:\n" + "\n".join(rendered)
         assert rendered[1] == "  " + source_line, rendered
         caret = rendered[2]
         assert re.fullmatch(r"  *\^+", caret), rendered

@@ -44,6 +44,15 @@ def _py(value) -> str:
     raise TypeError(f"cannot render {type(value).__name__} as a literal")
 
 
+def _py_table(value: dict, indent: int = 8) -> str:
+    """A dict literal with one entry per line, for tables a reviewer reads."""
+    if len(value) <= 1:
+        return _py(value)
+    pad = " " * (indent + 4)
+    entries = "".join(f"{pad}{_py(k)}: {_py(v)},\n" for k, v in value.items())
+    return "{\n" + entries + " " * indent + "}"
+
+
 def _comment(value) -> str:
     """Text safe inside a `#` comment: no character can end the line."""
     text = str(value)
@@ -63,6 +72,7 @@ def _environment() -> jinja2.Environment:
     env.filters["py"] = _py
     env.filters["comment"] = _comment
     env.filters["py_limit"] = _py_limit
+    env.filters["py_table"] = _py_table
     return env
 
 
@@ -122,10 +132,8 @@ def _regime_context(regime: model.Regime) -> dict:
                 "not_reimbursed": a.not_reimbursed,
                 "base": None if a.base is None else {k: _entry(v) for k, v in a.base.entries.items()},
                 "base_dims": a.base.dims if a.base else (),
-                "base_rule": a.base.span.where if a.base else None,
                 "rate": {} if a.rate is None else {k: _entry(v) for k, v in a.rate.entries.items()},
                 "rate_dims": a.rate.dims if a.rate else (),
-                "rate_rule": a.rate.span.where if a.rate else None,
                 "deductions": a.deductions,
                 "price_limits": tuple((c, _value(pl.value), pl.of_base, pl.ref, pl.span.where) for c, pl in a.price_limits),
             }

@@ -21,7 +21,7 @@ from operator import itemgetter
 from typing import Callable, Iterable
 
 from garant.compiler.runtime.claims import Claim, ClaimReader
-from garant.compiler.runtime.decompte import ClaimError, Decompte, Rejection, Step
+from garant.compiler.runtime.decompte import ClaimError, Decompte, Rejection
 from garant.compiler.runtime.ledger import Ledger
 from garant.compiler.runtime.money import fmt, fmt_rate, pct
 from garant.compiler.runtime.text import fold
@@ -60,12 +60,6 @@ class Param:
 
     def at(self, date: dt.date) -> int:
         return self.values[self.index_at(date)]
-
-    def source_at(self, date: dt.date) -> str:
-        return self.sources[self.index_at(date)]
-
-    def ref_at(self, date: dt.date) -> str:
-        return self.refs[self.index_at(date)] if self.refs else ""
 
     def exempts(self, claim: Claim) -> bool:
         b = claim.birth_date
@@ -119,28 +113,23 @@ class Limit:
 class RegimeAct:
     """The regime's rule for one act: base and rate by provider, deductions."""
 
-    def __init__(self, title, rule, base_dims=(), base=None, base_rule=None, rate_dims=(), rate=None, rate_rule=None,
+    def __init__(self, title, rule, base_dims=(), base=None, rate_dims=(), rate=None,
                  deductions=(), not_reimbursed=False, price_limits=()):
         self.title = title
         self.rule = rule
         self.base_dims = base_dims
-        self.base = base
-        self.base_rule = base_rule
+        self.base = base  # provider values → (value, source line[, from age, value below, its line])
         self.rate_dims = rate_dims
         self.rate = rate
-        self.rate_rule = rate_rule
         self.deductions = deductions
         self.not_reimbursed = not_reimbursed
         self.price_limits = price_limits  # ((constraints, value, of_base, ref, where), …)
-        self.base_idx = self.rate_idx = ()
 
     def bind(self, dim_index: dict[str, int], params: dict) -> None:
         """Precompute what each claim needs: key getters over the claim's
         dimension tuple, tables re-keyed for them, deduction parameters."""
-        self.base_idx = tuple(dim_index[d] for d in self.base_dims)
-        self.rate_idx = tuple(dim_index[d] for d in self.rate_dims)
-        self.base_key, self.base_table = _keyed(self.base or {}, self.base_idx)
-        self.rate_key, self.rate_table = _keyed(self.rate or {}, self.rate_idx)
+        self.base_key, self.base_table = _keyed(self.base or {}, tuple(dim_index[d] for d in self.base_dims))
+        self.rate_key, self.rate_table = _keyed(self.rate or {}, tuple(dim_index[d] for d in self.rate_dims))
         self.deduction_params = tuple((params[name], per_unit, name == PF) for name, per_unit in self.deductions)
         self.price_checks = tuple((tuple((dim_index[d], v) for d, v in constraints), value, of_base, ref, where) for constraints, value, of_base, ref, where in self.price_limits)
 
@@ -149,7 +138,7 @@ def _keyed(table: dict, idx: tuple[int, ...]):
     """A fast key function over a claim's dimension tuple, and the table
     re-keyed to match it (scalars for one dimension, `None` for none)."""
     if not idx:
-        return (lambda dims: None), {None: v for v in table.values()}
+        return (lambda dims: None), ({None: table[()]} if () in table else {})
     if len(idx) == 1:
         return itemgetter(idx[0]), {k[0]: v for k, v in table.items()}
     return itemgetter(*idx), dict(table)
@@ -455,7 +444,7 @@ class Product:
 
         # 4. Price alerts (warnings) and the 100% Santé ceiling.
         ceiling_price = None
-        for value, of_base, ref, where in price_checks:
+        for value, of_base, _ref, where in price_checks:
             limit = pct(base, value) if of_base else _value(value, params, date) * quantity
             ceiling_price = limit
             if price > limit:
