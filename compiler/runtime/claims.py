@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+from functools import lru_cache
 
 from garant.compiler.runtime.decompte import ClaimError, Rejection
 from garant.compiler.runtime.money import parse_cents
@@ -60,6 +61,9 @@ class ClaimReader:
         self.only_with = only_with  # dim → (dim, value)
         self.starts = starts  # value → first date
         self.networks = networks or {}  # folded name → the contract's spelling
+        self.field_dims = tuple(d for d in dims if d != "network")  # a claim may name them as fields
+        self.dim_slots = tuple((d, dim_defaults.get(d)) for d in self.field_dims)
+        assert dims[-1] == "network", "the network is the last dimension of a claim"
         self._act_cache: dict[str, tuple] = {}
         self._provider_cache: dict[str, tuple] = {}
         self.values = {m[1]: m[2] for ms in words.values() for m in ms if m[0] == "value"}  # value → dim
@@ -92,22 +96,19 @@ class ClaimReader:
         if c.birth_date is not None and c.birth_date > c.date:
             raise ClaimError(f"`birth_date` {c.birth_date} is after the date of care {c.date}", "birth_date")
         c.price = _amount(raw, "price", required=True)
-        c.base = _amount(raw, "base", required=False)
-        c.amo = _amount(raw, "amo", required=False)
-        c.allowed = _amount(raw, "allowed", required=False)
-        q = raw.get("quantity", 1)
-        if isinstance(q, str) and q.strip().isdigit():
-            q = int(q)
-        if isinstance(q, float) and q.is_integer():
-            q = int(q)
-        if isinstance(q, bool) or not isinstance(q, int) or q < 1:
-            raise ClaimError(f"`quantity` must be a whole number ≥ 1, got `{q}`", "quantity")
-        if q > MAX_QUANTITY:
-            shown = q if q < 10**12 else f"{q:.3g}"
-            raise ClaimError(f"`quantity` {shown} is not a plausible number of days, sessions or items (at most {MAX_QUANTITY})", "quantity")
+        # Optional fields: absent in most claims, so checked before any call.
+        get = raw.get
+        c.base = None if get("base") is None else _amount(raw, "base", required=False)
+        c.amo = None if get("amo") is None else _amount(raw, "amo", required=False)
+        c.allowed = None if get("allowed") is None else _amount(raw, "allowed", required=False)
+        q = get("quantity", 1)
+        if q.__class__ is not int:
+            q = _quantity(q)
+        if q < 1 or q > MAX_QUANTITY:
+            q = _quantity(q)
         c.quantity = q
-        c.emergency = _bool(raw, "emergency")
-        c.referral = _bool(raw, "referral")
+        c.emergency = False if get("emergency") is None else _bool(raw, "emergency")
+        c.referral = False if get("referral") is None else _bool(raw, "referral")
         act = raw.get("act")
         if not isinstance(act, str) or not act.strip():
             raise ClaimError("missing field `act`", "act")
@@ -126,8 +127,8 @@ class ClaimReader:
             self._dim_word(word, meanings, values, c, "act")
         for word, meanings in self._provider(c.provider):
             self._dim_word(word, meanings, values, c, "provider")
-        for dim in self.dims:
-            if dim == "network" or dim not in raw or raw[dim] in (None, ""):
+        for dim in self.field_dims:
+            if raw.get(dim) in (None, ""):
                 continue
             word = str(raw[dim])
             meanings = [m for m in self.words.get(fold(word), ()) if m[0] in ("value", "alias") and m[2] == dim]
@@ -142,13 +143,7 @@ class ClaimReader:
                     values[req_dim] = req_value
                 elif have != req_value:
                     raise ClaimError(f"`{values[dim]}` only exists with `{req_value}`, not with `{have}`", "provider")
-        dims = []
-        for dim in self.dims:
-            if dim == "network":
-                dims.append(c.network)
-            else:
-                dims.append(values.get(dim, self.dim_defaults.get(dim)))
-        c.dims = tuple(dims)
+        c.dims = tuple([values.get(dim, default) for dim, default in self.dim_slots] + [c.network])
         return c
 
     def _act(self, act: str):
@@ -208,6 +203,20 @@ class ClaimReader:
         values[dim] = value
 
 
+def _quantity(q) -> int:
+    """A quantity that is not a plain int in range: convert it or say why not."""
+    if isinstance(q, str) and q.strip().isdigit():
+        q = int(q)
+    if isinstance(q, float) and q.is_integer():
+        q = int(q)
+    if isinstance(q, bool) or not isinstance(q, int) or q < 1:
+        raise ClaimError(f"`quantity` must be a whole number ≥ 1, got `{q}`", "quantity")
+    if q > MAX_QUANTITY:
+        shown = q if q < 10**12 else f"{q:.3g}"
+        raise ClaimError(f"`quantity` {shown} is not a plausible number of days, sessions or items (at most {MAX_QUANTITY})", "quantity")
+    return q
+
+
 def _date(raw: dict, name: str, required: bool) -> dt.date | None:
     value = raw.get(name)
     if value is None or value == "":
@@ -219,9 +228,15 @@ def _date(raw: dict, name: str, required: bool) -> dt.date | None:
     if isinstance(value, dt.date):
         return value
     try:
-        return dt.date.fromisoformat(str(value).strip())
+        return _iso_date(value if value.__class__ is str else str(value))
     except ValueError:
         raise ClaimError(f"`{name}`: `{value}` is not a date (write 2025-03-10)", name) from None
+
+
+@lru_cache(maxsize=1 << 15)
+def _iso_date(text: str) -> dt.date:
+    """A year of claims has a few hundred distinct dates: convert each once."""
+    return dt.date.fromisoformat(text.strip())
 
 
 def _amount(raw: dict, name: str, required: bool) -> int | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 _AMOUNT = re.compile(r"^\s*(-?)(\d+)(?:[.,](\d{1,2}))?\s*$")
 MAX_CENTS = 10**20  # far above any claim; bounds work on absurd inputs (1e300)
@@ -21,6 +22,19 @@ def pct(amount_cents: int, basis_points: int) -> int:
 
 def parse_cents(value) -> int:
     """`"26.50"`, `26.5`, `"26,50"`, `30` → 2650. Raises ValueError with a reason."""
+    if value.__class__ is str:
+        return _parse_text_cents(value)
+    return _parse_cents(value)
+
+
+@lru_cache(maxsize=1 << 16)
+def _parse_text_cents(value: str) -> int:
+    # Claim files repeat the same few thousand amounts: parse each once.
+    # (A ValueError is not cached: a bad amount is parsed again, and fails again.)
+    return _parse_cents(value)
+
+
+def _parse_cents(value) -> int:
     if isinstance(value, bool):
         raise ValueError("expected an amount, got a boolean")
     if isinstance(value, int):
