@@ -45,8 +45,13 @@ def load_unit(unit: Unit) -> Product:
     return module.PRODUCT
 
 
-def load_product(path: str | Path) -> Product:
-    units, problems = compile_paths([path])
+def load_product(path: str | Path, regimes: list[str | Path] = ()) -> Product:
+    """Compile a product (with any regime files of the user's given beside
+    the bundled stdlib) and load its evaluator."""
+    units, problems = compile_paths([path, *regimes])
+    regime_errors = [d for u in units[1:] for d in u.diagnostics if d.is_error]
+    if regime_errors:
+        raise GarantError(regime_errors)
     return load_unit(_product_unit(units, problems))
 
 

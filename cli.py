@@ -91,6 +91,7 @@ def eval_(
     format: str = typer.Option("text", "--format", help="text or json."),
     level: Optional[str] = typer.Option(None, "--level", help="The product level (multi-level products)."),
     trace: bool = typer.Option(False, "--trace", help="Print each décompte's trace (text format)."),
+    regime: List[Path] = typer.Option([], "--regime", help="A regime file of your own (the bundled stdlib is always there)."),
 ):
     """Evaluate one claim or a list of claims and print the décomptes."""
     from garant.api import load_product
@@ -103,7 +104,7 @@ def eval_(
         raise typer.Exit(2)
     claims = _read_claims(claim)
     try:
-        prod = load_product(product)
+        prod = load_product(product, regime)
     except GarantError as e:
         for d in e.diagnostics:
             err.print(d.render(_source_for(d)), markup=False)

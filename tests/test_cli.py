@@ -311,3 +311,24 @@ def test_golden_file_failing(tmp_path):
     assert "FAIL" in out and "gp-secteur1" in out
     assert "amc" in out and "9.00" in out and "9.01" in out
     assert "1 passed, 0 pending, 1 failed" in out
+
+
+def test_eval_with_a_regime_of_ones_own(tmp_path):
+    regime = tmp_path / "mini.garant"
+    regime.write_text(
+        'regime mini "Un régime minimal"\n  currency EUR\n\nacts\n  soin "Soin"\n\n'
+        'parameter tarif "Tarif"\n  from 2020-01-01: 20€  ref "Arrêté fictif"\n\n'
+        "act soin\n  base tarif\n  rate 50%\n",
+        encoding="utf-8",
+    )
+    contract = tmp_path / "c.garant"
+    contract.write_text('contract "Sur mini"\n  insurer "x"\n  regime mini\n\nguarantees\n  all: 100% BRSS\n', encoding="utf-8")
+    claims = tmp_path / "a.json"
+    claims.write_text('{"id": "a", "date": "2025-02-01", "beneficiary": "B", "act": "soin", "price": "25"}', encoding="utf-8")
+    without = invoke("eval", str(contract), "--claim", str(claims))
+    assert without.exit_code == 1
+    result = invoke("eval", str(contract), "--claim", str(claims), "--regime", str(regime), "--format", "json")
+    assert result.exit_code == 0, result.output
+    (r,) = json.loads(stdout(result))
+    # base 20, AMO 50% = 10, 100% BRSS pays 10, rac 25 − 10 − 10 = 5
+    assert (r["base"], r["amo"], r["amc"], r["rac"]) == ("20.00", "10.00", "10.00", "5.00")

@@ -76,7 +76,9 @@ def _headers(tree: ast.ContractFile, regimes: dict[str, model.Regime], diags: Di
         if h.key == "regime":
             regime = {fold(k): v for k, v in regimes.items()}.get(fold(h.value))
             if regime is None:
-                diags.error(h.span, f"unknown regime `{h.value}`", did_you_mean(h.value, regimes) or f"known regimes: {', '.join(sorted(regimes)) or 'none'}", code="regime")
+                known = ", ".join(f"`{r}`" for r in sorted(regimes)) or "none"
+                hint = did_you_mean(h.value, regimes) or f"known regimes: {known}; give a regime file of your own beside the contract (`garant eval … --regime FILE`)"
+                diags.error(h.span, f"unknown regime `{h.value}`", hint, code="regime")
             out["regime"] = regime
         elif h.key == "effective":
             out["effective"] = units.parse_date(h.value, h.span, diags)
