@@ -149,3 +149,19 @@ def test_every_claim_comes_back_once_in_input_order():
     out = ev(p, *claims)
     assert [r["id"] for r in out] == ["late", "bad", "early"]
     assert [r["status"] for r in out] == ["evaluated", "rejected", "evaluated"]
+
+
+def test_a_defect_in_the_engine_rejects_the_claim_instead_of_losing_the_batch(monkeypatch):
+    p = product("  consultation: 100% BRSS\n")
+    broken = p.lines[next(iter(p.lines))]
+
+    def boom(*args):
+        raise ZeroDivisionError("simulated defect")
+
+    for line in p.lines.values():
+        monkeypatch.setattr(line, "fn", boom)
+    assert broken.fn is boom
+    out = ev(p, claim("a", "consultation generaliste", "30.00", provider="secteur1"), claim("b", "optique monture", "50.00", base="0.05"))
+    assert out[0]["status"] == "rejected" and "internal error" in out[0]["reason"] and "ZeroDivisionError" in out[0]["reason"]
+    assert out[1]["status"] == "rejected"  # the `all: TM` line is broken too
+    assert [r["id"] for r in out] == ["a", "b"]
