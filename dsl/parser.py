@@ -565,6 +565,9 @@ def _syntax_diagnostic(err: UnexpectedInput, source: SourceFile) -> Diagnostic:
         span = Span(file, line, col, line, col + max(1, len(str(token)) if token.type not in ("_NL", "_DEDENT", "_INDENT") else 1))
         expected_text, keywords = _describe_expected(set(err.expected))
         message = f"unexpected {_token_text(token)}; expected {expected_text}"
+        if "COLON" in err.expected and _in_guarantees(source, line) and ":" not in source.line_text(line):
+            # The expected set would list terminals of other rules LALR merged in.
+            message = f"unexpected {_token_text(token)}: a guarantee line needs `:` between its selector and its formula"
         opener = _block_opener_above(source, line)
         if opener is not None and token.type not in ("_NL", "_INDENT", "_DEDENT", "$END"):
             message = f"expected the indented lines of `{opener}`, got {_token_text(token)}"
@@ -580,6 +583,17 @@ def _syntax_diagnostic(err: UnexpectedInput, source: SourceFile) -> Diagnostic:
         span = Span(file, line, col)
         return Diagnostic(Severity.ERROR, span, "unexpected end of file", "a file needs a header and at least one line in its block", "syntax")
     return Diagnostic(Severity.ERROR, Span(file, 1, 1), f"syntax error: {err}", None, "syntax")
+
+
+def _in_guarantees(source: SourceFile, line: int) -> bool:
+    """Whether `line` lies in a contract's `guarantees` block."""
+    for number in range(line - 1, 0, -1):
+        stripped = source.line_text(number).strip().lower()
+        if stripped.startswith("guarantees") and not source.line_text(number).startswith(" "):
+            return True
+        if stripped and not source.line_text(number).startswith((" ", "#")):
+            return False
+    return False
 
 
 _OPENERS = {"guarantees", "acts", "base", "parameter", "act", "ceiling", "contract", "regime"}
