@@ -61,7 +61,7 @@ def _comment(value) -> str:
 
 def _py_limit(lim: model.Limit) -> str:
     return (
-        f"_rt.Limit({_py(lim.kind)}, {_py(lim.amount)}, {_py(lim.param)}, {_py(lim.period.kind)}, "
+        f"_rules.Limit({_py(lim.kind)}, {_py(lim.amount)}, {_py(lim.param)}, {_py(lim.period.kind)}, "
         f"{_py(lim.period.months)}, {_py(lim.pool)}, {_py(lim.text)}, {_py(lim.span.where)})"
     )
 

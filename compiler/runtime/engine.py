@@ -16,164 +16,17 @@ back as a `Rejection`, never as an exception.
 from __future__ import annotations
 
 import datetime as dt
-from bisect import bisect_right
-from operator import itemgetter
-from typing import Callable, Iterable
+from typing import Iterable
 
 from garant.compiler.runtime.claims import Claim, ClaimReader
+from garant.compiler.runtime.rules import Ceiling, keyed
 from garant.compiler.runtime.decompte import ClaimError, Decompte, Rejection
 from garant.compiler.runtime.ledger import Ledger
 from garant.compiler.runtime.money import fmt, fmt_rate, pct
 from garant.compiler.runtime.text import fold
 
-PF = "participation_forfaitaire"
 _UNBOUNDED = 10**15  # cents: a price above any guarantee, to read a line's level
 _TIMES = {10000: "the base", 20000: "twice the base", 30000: "three times the base", 40000: "four times the base"}
-
-
-class Param:
-    """A dated value: the one in force on a date of care."""
-
-    def __init__(self, name, title, unit, starts, values, sources, refs=(), limits=(), exempt_under=None, exempt_reference="start_of_year"):
-        self.name = name
-        self.title = title
-        self.unit = unit
-        self.starts = tuple(dt.date.fromisoformat(s) for s in starts)
-        self.values = tuple(values)
-        self.sources = tuple(sources)
-        self.refs = tuple(refs)
-        self.limits = tuple(limits)
-        self.exempt_under = exempt_under
-        self.exempt_reference = exempt_reference
-        self._ordinals = [d.toordinal() for d in self.starts]
-        self._by_date: dict[dt.date, int] = {}
-        self._exempt: dict[tuple, bool] = {}
-
-    def index_at(self, date: dt.date) -> int:
-        i = self._by_date.get(date)
-        if i is None:
-            i = bisect_right(self._ordinals, date.toordinal()) - 1
-            if i < 0:
-                raise ClaimError(f"`{self.name}` has no value before {self.starts[0]} (care on {date})", "date")
-            self._by_date[date] = i
-        return i
-
-    def at(self, date: dt.date) -> int:
-        return self.values[self.index_at(date)]
-
-    def exempts(self, claim: Claim) -> bool:
-        b = claim.birth_date
-        if self.exempt_under is None or b is None:
-            return False
-        start_of_year = self.exempt_reference == "start_of_year"
-        key = (b, claim.date.year if start_of_year else claim.date)
-        known = self._exempt.get(key)
-        if known is None:
-            on = dt.date(claim.date.year, 1, 1) if start_of_year else claim.date
-            age = on.year - b.year - ((on.month, on.day) < (b.month, b.day))
-            known = self._exempt[key] = age < self.exempt_under
-        return known
-
-
-class Limit:
-    """A limit consumed per beneficiary: a count, an amount, or one item."""
-
-    def __init__(self, kind, amount, param, period, months, pool, text, where):
-        self.kind = kind  # "count" | "amount" | "once"
-        self.amount = amount
-        self.param = param
-        self.period = period  # "calendar_year" | "rolling" | "day"
-        self.months = months
-        self.pool = pool
-        # A count and an amount on one pool are consumed separately.
-        self.key = f"{pool}#{kind}"
-        self.text = text
-        self.where = where
-
-    def left(self, ledger: Ledger, beneficiary: str, date: dt.date, params: dict) -> int:
-        total = self.amount if self.param is None else params[self.param].at(date)
-        if self.period == "calendar_year":  # the common case, without the extra call
-            used = ledger.buckets.get((beneficiary, self.key, date.year), 0)
-        else:
-            used = ledger.used(beneficiary, self.key, self.period, self.months, date)
-        return total - used if total > used else 0
-
-    def consume(self, ledger: Ledger, beneficiary: str, date: dt.date, amount: int, quantity: int) -> None:
-        used = amount if self.kind == "amount" else (1 if self.kind == "once" else quantity)
-        if used <= 0:
-            return
-        if self.period == "calendar_year":
-            buckets = ledger.buckets
-            key = (beneficiary, self.key, date.year)
-            buckets[key] = buckets.get(key, 0) + used
-        else:
-            ledger.consume(beneficiary, self.key, self.period, date, used)
-
-
-class RegimeAct:
-    """The regime's rule for one act: base and rate by provider, deductions."""
-
-    def __init__(self, title, rule, base_dims=(), base=None, rate_dims=(), rate=None,
-                 deductions=(), not_reimbursed=False, price_limits=()):
-        self.title = title
-        self.rule = rule
-        self.base_dims = base_dims
-        self.base = base  # provider values → (value, source line[, from age, value below, its line])
-        self.rate_dims = rate_dims
-        self.rate = rate
-        self.deductions = deductions
-        self.not_reimbursed = not_reimbursed
-        self.price_limits = price_limits  # ((constraints, value, of_base, ref, where), …)
-
-    def bind(self, dim_index: dict[str, int], params: dict) -> None:
-        """Precompute what each claim needs: key getters over the claim's
-        dimension tuple, tables re-keyed for them, deduction parameters."""
-        self.base_key, self.base_table = _keyed(self.base or {}, tuple(dim_index[d] for d in self.base_dims))
-        self.rate_key, self.rate_table = _keyed(self.rate or {}, tuple(dim_index[d] for d in self.rate_dims))
-        self.deduction_params = tuple((params[name], per_unit, name == PF) for name, per_unit in self.deductions)
-        self.price_checks = tuple((tuple((dim_index[d], v) for d, v in constraints), value, of_base, ref, where) for constraints, value, of_base, ref, where in self.price_limits)
-
-
-def _keyed(table: dict, idx: tuple[int, ...]):
-    """A fast key function over a claim's dimension tuple, and the table
-    re-keyed to match it (scalars for one dimension, `None` for none)."""
-    if not idx:
-        return (lambda dims: None), ({None: table[()]} if () in table else {})
-    if len(idx) == 1:
-        return itemgetter(idx[0]), {k[0]: v for k, v in table.items()}
-    return itemgetter(*idx), dict(table)
-
-
-class Line:
-    """One guarantee line: its formula (a generated function) and limits."""
-
-    def __init__(self, id, fn: Callable, where: str, text: str, per_unit: bool = False, limits: tuple = (), budgets: tuple = ()):
-        self.id = id
-        self.fn = fn
-        self.where = where
-        self.text = text
-        self.per_unit = per_unit
-        self.limits = limits
-        self.budgets = budgets  # `X€ per period` terms: each pays from what remains of it
-        self.count_limits = tuple(lim for lim in limits if lim.kind != "amount")
-        self.amount_limits = tuple(lim for lim in limits if lim.kind == "amount")
-
-
-class Ceiling:
-    """A contrat responsable ceiling on a `cap` line (e.g. R3 on non-OPTAM fees)."""
-
-    def __init__(self, percent, below_percent, below_key, ref, where):
-        self.percent = percent
-        self.below_percent = below_percent
-        self.below_key = below_key
-        self.ref = ref
-        self.where = where
-
-
-class Decision:
-    def __init__(self, lines: tuple[str, ...], ceiling: Ceiling | None = None):
-        self.lines = lines
-        self.ceiling = ceiling
 
 
 def _by_age(entry: tuple, c: Claim) -> tuple:
@@ -228,7 +81,7 @@ class Product:
         self.default_parcours = next((d[1] for d in dimensions if d[0] == "parcours"), None)
         for ra in regime_acts.values():
             ra.bind(self.dim_index, parameters)
-        self.decision_key, _ = _keyed({}, self.decision_idx)
+        self.decision_key, _ = keyed({}, self.decision_idx)
         self._plans: dict[tuple, tuple] = {}
         self.by_group: dict[int, dict] = {}
         for key, decision in decisions.items():
