@@ -666,7 +666,7 @@ def parse_source(source: SourceFile) -> tuple[ast.SourceTree | None, list[Diagno
     diags: list[Diagnostic] = []
     text = source.text
     if text.startswith("\ufeff"):  # a UTF-8 byte-order mark: not part of the text
-        text = " " * 0 + text[1:]
+        text = text[1:]
     for number, line in enumerate(text.split("\n"), start=1):
         indent = line[: len(line) - len(line.lstrip(" \t"))]
         if "\t" in indent:
