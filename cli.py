@@ -213,6 +213,26 @@ def test(
 
 
 @app.command()
+def docs(
+    paths: List[Path] = typer.Argument(..., help="Files or folders of .garant sources (products and regimes)."),
+    output: Path = typer.Option(..., "-o", "--output", help="Directory for the Markdown pages (mkdocs-material)."),
+):
+    """Write the documentation pages: tableaux, euro examples, compliance, regime histories."""
+    from garant.compiler.docs import write
+    from garant.compiler.docs.site import build as build_site
+    from garant.pipeline import compile_paths
+
+    units, problems = compile_paths(paths)
+    errors, _ = _print_diagnostics(units, problems, show_warnings=False)
+    site = build_site(units)
+    for note in site.notes:
+        err.print(note, style="yellow", markup=False)
+    changed = write(site.pages, output)
+    err.print(f"{len(site.pages)} page{'s' if len(site.pages) != 1 else ''} in {output} ({len(changed)} changed)", style="bold red" if errors else "bold green", markup=False)
+    raise typer.Exit(1 if errors or problems else 0)
+
+
+@app.command()
 def version():
     """Print the version."""
     out.print(f"garant {__version__}", markup=False)
