@@ -75,9 +75,9 @@ def build(
     output.mkdir(parents=True, exist_ok=True)
     written = 0
     for unit in units:
-        if unit.contract is None:
+        if unit.product is None:
             continue
-        target = output / f"{module_name(unit.contract)}.py"
+        target = output / f"{module_name(unit.product)}.py"
         target.write_text(python_source(unit), encoding="utf-8")
         out.print(f"{unit.source.path} → {target}", markup=False)
         written += 1
@@ -112,6 +112,9 @@ def eval_(
     results = prod.evaluate(claims)
     if format == "json":
         sys.stdout.write(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2) + "\n")
+        return
+    if prod.kind == "plan":
+        _print_plan_table(prod, results, trace)
         return
     _print_table(prod, results, trace)
 
@@ -162,6 +165,34 @@ def _print_table(prod, results, trace: bool) -> None:
             _escape(str(d["id"])), d["date"], _escape(d["act"]), _escape(d.get("provider") or ""), d["price"], d["base"], d["amo_rate"], d["amo"],
             d["participation_forfaitaire"], d["franchise"], d["amo_net"], d["amc"], f"[bold]{d['rac']}[/bold]", _escape(d["rule"] or ""),
         )
+        for w in d["warnings"]:
+            notes.append((d["id"], f"[yellow]warning:[/yellow] {_escape(w)}"))
+        if trace:
+            notes.append((d["id"], "trace:\n    " + _escape(r.trace_text()).replace("\n", "\n    ")))
+    out.print(table)
+    for cid, note in notes:
+        out.print(f"  {_escape(str(cid))}: {note}")
+
+
+def _print_plan_table(prod, results, trace: bool) -> None:
+    """Explanations of benefits of a plan: one row per claim."""
+    table = Table(title=f"{prod.name} ({prod.plan_kind}) — explanation of benefits", title_justify="left")
+    amounts = ("billed", "allowed", "deductible", "copay", "coins.", "plan paid", "member paid")
+    for col in ("id", "date", "member", "act", "provider", *amounts, "rule"):
+        table.add_column(col, justify="right" if col in amounts else "left", no_wrap=col in ("id", "date", "rule"))
+    notes = []
+    for r in results:
+        d = r.to_dict()
+        if d["status"] == "rejected":
+            table.add_row(_escape(str(d["id"])), "", "", "[red]rejected[/red]", *[""] * (len(amounts) + 2))
+            notes.append((d["id"], f"[red]rejected:[/red] {_escape(d['reason'])}"))
+            continue
+        table.add_row(
+            _escape(str(d["id"])), d["date"], _escape(d["beneficiary"]), _escape(d["act"]), _escape(d.get("provider") or ""), d["price"], d["allowed"],
+            d["deductible"], d["copay"], d["coinsurance"], d["plan_paid"], f"[bold]{d['member_paid']}[/bold]", _escape(d["rule"] or ""),
+        )
+        if d["denied"]:
+            notes.append((d["id"], f"[red]denied:[/red] {_escape(d['denied'])}"))
         for w in d["warnings"]:
             notes.append((d["id"], f"[yellow]warning:[/yellow] {_escape(w)}"))
         if trace:
