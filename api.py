@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from garant.compiler.python.generate import generate_contract, generate_plan, module_name
+from garant.compiler.python.generate import generate_product, module_name
 from garant.compiler.python.load import load_module
 from garant.compiler.runtime.engine import Product
 from garant.dsl.diagnostics import GarantError
@@ -35,9 +35,7 @@ def _product_unit(units: list[Unit], problems) -> Unit:
 
 
 def python_source(unit: Unit) -> str:
-    if unit.plan is not None:
-        return generate_plan(unit.plan)
-    return generate_contract(unit.contract)
+    return generate_product(unit.product)
 
 
 def load_unit(unit: Unit) -> Product:

@@ -239,6 +239,13 @@ def generate_plan(plan) -> str:
     return _environment().get_template("plan.py.j2").render(**context)
 
 
+def generate_product(product) -> str:
+    """The module of a checked product, contract or plan."""
+    if isinstance(product, model.Contract):
+        return generate_contract(product)
+    return generate_plan(product)
+
+
 def module_name(contract: model.Contract) -> str:
     """A Python module name for a product, from its file name."""
     import re
