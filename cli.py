@@ -75,9 +75,9 @@ def build(
     output.mkdir(parents=True, exist_ok=True)
     written = 0
     for unit in units:
-        if unit.contract is None:
+        if unit.product is None:
             continue
-        target = output / f"{module_name(unit.contract)}.py"
+        target = output / f"{module_name(unit.product)}.py"
         target.write_text(python_source(unit), encoding="utf-8")
         out.print(f"{unit.source.path} → {target}", markup=False)
         written += 1
@@ -112,6 +112,9 @@ def eval_(
     results = prod.evaluate(claims)
     if format == "json":
         sys.stdout.write(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2) + "\n")
+        return
+    if prod.kind == "plan":
+        _print_plan_table(prod, results, trace)
         return
     _print_table(prod, results, trace)
 
@@ -171,6 +174,34 @@ def _print_table(prod, results, trace: bool) -> None:
         out.print(f"  {_escape(str(cid))}: {note}")
 
 
+def _print_plan_table(prod, results, trace: bool) -> None:
+    """Explanations of benefits of a plan: one row per claim."""
+    table = Table(title=f"{prod.name} ({prod.plan_kind}) — explanation of benefits", title_justify="left")
+    amounts = ("billed", "allowed", "deductible", "copay", "coins.", "plan paid", "member paid")
+    for col in ("id", "date", "member", "act", "provider", *amounts, "rule"):
+        table.add_column(col, justify="right" if col in amounts else "left", no_wrap=col in ("id", "date", "rule"))
+    notes = []
+    for r in results:
+        d = r.to_dict()
+        if d["status"] == "rejected":
+            table.add_row(_escape(str(d["id"])), "", "", "[red]rejected[/red]", *[""] * (len(amounts) + 2))
+            notes.append((d["id"], f"[red]rejected:[/red] {_escape(d['reason'])}"))
+            continue
+        table.add_row(
+            _escape(str(d["id"])), d["date"], _escape(d["beneficiary"]), _escape(d["act"]), _escape(d.get("provider") or ""), d["price"], d["allowed"],
+            d["deductible"], d["copay"], d["coinsurance"], d["plan_paid"], f"[bold]{d['member_paid']}[/bold]", _escape(d["rule"] or ""),
+        )
+        if d["denied"]:
+            notes.append((d["id"], f"[red]denied:[/red] {_escape(d['denied'])}"))
+        for w in d["warnings"]:
+            notes.append((d["id"], f"[yellow]warning:[/yellow] {_escape(w)}"))
+        if trace:
+            notes.append((d["id"], "trace:\n    " + _escape(r.trace_text()).replace("\n", "\n    ")))
+    out.print(table)
+    for cid, note in notes:
+        out.print(f"  {_escape(str(cid))}: {note}")
+
+
 def _escape(text: str) -> str:
     from rich.markup import escape
 
@@ -210,6 +241,108 @@ def test(
     if not update:
         out.print(f"{total - failed - pending} passed, {pending} pending, {failed} failed", style="bold red" if failed else "bold green", markup=False)
         raise typer.Exit(1 if failed else 0)
+
+
+# ---------------------------------------------------------------- batch
+def _load_or_exit(product: Path, regime: List[Path]):
+    from garant.api import load_product
+
+    try:
+        return load_product(product, regime)
+    except GarantError as e:
+        for d in e.diagnostics:
+            err.print(d.render(_source_for(d)), markup=False)
+        raise typer.Exit(1) from None
+
+
+def _progress(enabled: bool):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("{task.description:>10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=err, disable=not enabled, transient=False)
+
+
+@app.command("run")
+def run_(
+    product: Path = typer.Argument(..., help="The product's .garant source."),
+    claims: Path = typer.Argument(..., help="Claims file: CSV or Parquet (spec §5 field names)."),
+    output: Path = typer.Option(..., "-o", "--output", help="Décomptes file; rejections go beside it (OUT.rejections.EXT)."),
+    format: Optional[str] = typer.Option(None, "--format", help="csv or parquet for the outputs (default: OUT's suffix, else the input's)."),
+    input_format: Optional[str] = typer.Option(None, "--input-format", help="csv or parquet (default: the claims file's suffix)."),
+    rejections: Optional[Path] = typer.Option(None, "--rejections", help="Rejections file (default: OUT.rejections.EXT)."),
+    trace: bool = typer.Option(False, "--trace", help="Add each décompte's trace as a column (large)."),
+    jobs: int = typer.Option(1, "--jobs", "-j", help="Partitions evaluated in parallel processes."),
+    rows_per_partition: int = typer.Option(50_000, "--rows-per-partition", help="Target claims per partition (bounds memory)."),
+    workdir: Optional[Path] = typer.Option(None, "--workdir", help="Folder for the partition files (default: the system's temp)."),
+    regime: List[Path] = typer.Option([], "--regime", help="A regime file of your own (the bundled stdlib is always there)."),
+    no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
+):
+    """Evaluate a claims file (CSV, Parquet) into décomptes and rejections, with progress."""
+    from garant.batch.io import ClaimsFileError
+    from garant.batch.run import run
+
+    _load_or_exit(product, regime)
+    try:
+        with _progress(not no_progress) as progress:
+            report = run((str(product), tuple(str(r) for r in regime)), claims, output, out_format=format, in_format=input_format,
+                         rejections=rejections, trace=trace, rows_per_partition=rows_per_partition, workdir=workdir, jobs=jobs,
+                         progress=progress)
+    except ClaimsFileError as e:
+        err.print(f"error: {e}", markup=False)
+        raise typer.Exit(2) from None
+    err.print(
+        f"{report.input} claims in: {report.evaluated} evaluated, {report.rejected} rejected "
+        f"({report.partitions} partition{'s' if report.partitions != 1 else ''}, {report.seconds:.1f} s, {report.claims_per_second:,.0f} claims/s)",
+        style="bold red" if report.rejected else "bold green", markup=False)
+    err.print(f"décomptes → {report.decomptes}\nrejections → {report.rejections}", markup=False)
+
+
+@app.command()
+def impact(
+    old: Path = typer.Argument(..., help="The product as it is (.garant)."),
+    new: Path = typer.Argument(..., help="The product changed (.garant)."),
+    claims: Path = typer.Argument(..., help="Claims file: CSV or Parquet."),
+    markdown: Optional[Path] = typer.Option(None, "--markdown", "-o", help="Also write the report as Markdown."),
+    input_format: Optional[str] = typer.Option(None, "--input-format", help="csv or parquet (default: the file's suffix)."),
+    rows_per_partition: int = typer.Option(50_000, "--rows-per-partition", help="Target claims per partition (bounds memory)."),
+    regime: List[Path] = typer.Option([], "--regime", help="A regime file of your own."),
+    no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
+):
+    """What a contract change does to a set of claims: paid by the contract and reste à charge, old vs new."""
+    from garant.batch.impact import impact as compute, markdown_report, rich_table
+    from garant.batch.io import ClaimsFileError
+
+    old_p, new_p = _load_or_exit(old, regime), _load_or_exit(new, regime)
+    try:
+        with _progress(not no_progress) as progress:
+            report = compute(old_p, new_p, claims, in_format=input_format, rows_per_partition=rows_per_partition, progress=progress)
+    except ClaimsFileError as e:
+        err.print(f"error: {e}", markup=False)
+        raise typer.Exit(2) from None
+    out.print(rich_table(report))
+    if markdown is not None:
+        markdown.write_text(markdown_report(report), encoding="utf-8")
+        err.print(f"Markdown → {markdown}", markup=False)
+
+
+@app.command()
+def synth(
+    n: int = typer.Argument(..., help="How many claims."),
+    output: Path = typer.Option(..., "-o", "--output", help="CSV or Parquet file (by suffix, or --format)."),
+    seed: int = typer.Option(2025, "--seed", help="Same N and seed → same claims, on any machine."),
+    format: Optional[str] = typer.Option(None, "--format", help="csv or parquet."),
+    beneficiaries: Optional[int] = typer.Option(None, "--beneficiaries", help="How many members (default N/20)."),
+):
+    """Write N reproducible synthetic claims (contracts/essentiel_2025 acts and providers)."""
+    from garant.batch.io import ClaimsFileError
+    from garant.batch.synth import write_claims
+
+    try:
+        written = write_claims(output, n, seed, fmt=format, beneficiaries=beneficiaries)
+    except ClaimsFileError as e:
+        err.print(f"error: {e}", markup=False)
+        raise typer.Exit(2) from None
+    err.print(f"{written} claims (seed {seed}) → {output}", style="bold green", markup=False)
 
 
 @app.command()

@@ -103,7 +103,9 @@ class ClaimReader:
         c.base = None if get("base") is None else _amount(raw, "base", required=False)
         c.amo = None if get("amo") is None else _amount(raw, "amo", required=False)
         c.allowed = None if get("allowed") is None else _amount(raw, "allowed", required=False)
-        q = get("quantity", 1)
+        q = get("quantity")
+        if q is None:  # absent, JSON null or an empty CSV cell: one
+            q = 1
         if q.__class__ is not int:
             q = _quantity(q)
         if q < 1 or q > MAX_QUANTITY:
