@@ -408,6 +408,82 @@ def diff(
 
 
 @app.command()
+def examples(
+    product: Path = typer.Argument(..., help="A plan's .garant source."),
+    lines: bool = typer.Option(False, "--lines", help="Also print each service line of each example."),
+):
+    """The ACA SBC coverage examples (having a baby, type 2 diabetes, a simple fracture) under a plan."""
+    from garant import sbc
+    from garant.api import load_product
+
+    try:
+        prod = load_product(product)
+        results = sbc.run(prod)
+    except GarantError as e:
+        for d in e.diagnostics:
+            err.print(d.render(_source_for(d)), markup=False)
+        raise typer.Exit(1) from None
+    except ValueError as e:
+        err.print(f"{product}: error: {e}", markup=False)
+        raise typer.Exit(1) from None
+    _print_sbc(prod, results, lines)
+
+
+def _usd(cents: int) -> str:
+    return f"${cents // 100:,}" + (f".{cents % 100:02d}" if cents % 100 else "")
+
+
+def _sharing_text(sharing) -> str:
+    if sharing is None or not sharing.covered:
+        return "not covered"
+    parts = []
+    if sharing.copay:
+        parts.append(f"{_usd(sharing.copay)} copay")
+    if sharing.coinsurance:
+        parts.append(f"{sharing.coinsurance / 100:g}% coinsurance")
+    text = ", then ".join(parts) or "no charge"
+    return text + ("" if sharing.deductible else ", no deductible")
+
+
+def _print_sbc(prod, results, lines: bool) -> None:
+    out.print(f"[bold]{_escape(prod.name)}[/bold] ({prod.plan_kind}) — coverage examples (Summary of Benefits and Coverage)")
+    overall = prod.deductible.individual
+    out.print(f"  The plan's overall deductible: {_usd(overall) if overall is not None else 'none'}")
+    out.print(f"  Specialist: {_escape(_sharing_text(prod.sharing_for('specialist.visit')))}")
+    out.print(f"  Hospital (facility): {_escape(_sharing_text(prod.sharing_for('inpatient.hospital_facility')))}")
+    table = Table(title_justify="left", show_lines=False)
+    table.add_column("")
+    for r in results:
+        table.add_column(_escape(r.example.title), justify="right")
+    table.add_row("Total example cost", *[_usd(r.total_cost) for r in results])
+    table.add_row("[italic]In this example, the member would pay:[/italic]", *[""] * len(results))
+    table.add_row("  Deductibles", *[_usd(r.deductible) for r in results])
+    table.add_row("  Copayments", *[_usd(r.copay) for r in results])
+    table.add_row("  Coinsurance", *[_usd(r.coinsurance) for r in results])
+    table.add_row("  Limits or exclusions", *[_usd(r.excluded) for r in results])
+    table.add_row("[bold]The total the member would pay is[/bold]", *[f"[bold]{_usd(r.member_total)}[/bold]" for r in results])
+    table.add_row("The plan would pay", *[_usd(r.plan_paid) for r in results])
+    out.print(table)
+    out.print(
+        "Self-only coverage, all care in network, premiums excluded, each example on its own. The totals are HHS's; "
+        "the service lines adding up to them are Garant's own breakdown (CMS's per-line data is not published)."
+    )
+    if not lines:
+        return
+    for r in results:
+        detail = Table(title=_escape(f"{r.example.title} — {r.example.description}"), title_justify="left")
+        for col in ("date", "service", "SBC category", "benefit", "allowed", "deductible", "copay", "coins.", "excluded", "plan paid"):
+            detail.add_column(col, justify="right" if col in ("allowed", "deductible", "copay", "coins.", "excluded", "plan paid") else "left")
+        for service, date, d in r.lines:
+            denied = d.denied is not None
+            detail.add_row(
+                date.isoformat(), _escape(service.service), _escape(service.category), _escape(service.act), _usd(service.allowed),
+                _usd(d.deductible), _usd(d.copay), _usd(d.coinsurance), _usd(d.member_paid if denied else 0), _usd(d.plan_paid),
+            )
+        out.print(detail)
+
+
+@app.command()
 def version():
     """Print the version."""
     out.print(f"garant {__version__}", markup=False)

@@ -85,6 +85,17 @@ class PlanProduct(Product):
             networks={fold(network): network} if network else {},
         )
 
+    def sharing_for(self, node: str, status: str = IN) -> Sharing | None:
+        """The benefit line a category gets at a network status (for
+        summaries such as the SBC's), or None when no line covers it."""
+        group = self.act_groups.get(node)
+        if group is None:
+            return None
+        values = [None] * len(self.dim_index)
+        values[self.status_idx] = status
+        line_id = self.decisions.get((group,) + tuple(values[j] for j in self.decision_idx))
+        return None if line_id is None else self.benefits[line_id]
+
     # ------------------------------------------------------- the steps
     def _evaluate(self, c: Claim, ledger: Ledger) -> PlanDecompte:
         dims = c.dims
