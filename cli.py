@@ -346,6 +346,68 @@ def synth(
 
 
 @app.command()
+def docs(
+    paths: List[Path] = typer.Argument(..., help="Files or folders of .garant sources (products and regimes)."),
+    output: Path = typer.Option(..., "-o", "--output", help="Directory for the Markdown pages (mkdocs-material)."),
+):
+    """Write the documentation pages: tableaux, euro examples, compliance, regime histories."""
+    from garant.compiler.docs import write
+    from garant.compiler.docs.site import build as build_site
+    from garant.pipeline import compile_paths
+
+    units, problems = compile_paths(paths)
+    errors, _ = _print_diagnostics(units, problems, show_warnings=False)
+    site = build_site(units)
+    for note in site.notes:
+        err.print(note, style="yellow", markup=False)
+    changed = write(site.pages, output)
+    err.print(f"{len(site.pages)} page{'s' if len(site.pages) != 1 else ''} in {output} ({len(changed)} changed)", style="bold red" if errors else "bold green", markup=False)
+    raise typer.Exit(1 if errors or problems else 0)
+
+
+@app.command()
+def diff(
+    versions: List[str] = typer.Argument(..., help="OLD NEW (each a file or path@gitrev), or with --against: the files to compare."),
+    format: str = typer.Option("text", "--format", help="text, or markdown (for a pull-request comment)."),
+    against: Optional[str] = typer.Option(None, "--against", help="Compare each FILE given with FILE@REV (e.g. HEAD, origin/main): for hooks and CI."),
+):
+    """What changed between two versions of a product; exit 1 when NEW breaks compliance."""
+    from garant.compiler.review import render as review
+    from garant.compiler.review.diff import DiffError, compare, read_side, side
+
+    if format not in ("text", "markdown"):
+        err.print(f"error: --format must be text or markdown, not `{format}`", markup=False)
+        raise typer.Exit(2)
+    if against is None:
+        if len(versions) != 2:
+            err.print("error: give OLD and NEW (files or path@gitrev), or --against REV and the files", markup=False)
+            raise typer.Exit(2)
+        pairs = [(versions[0], versions[1])]
+    else:
+        pairs = []
+        for path in versions:
+            try:
+                read_side(f"{path}@{against}")
+            except DiffError:
+                err.print(f"{path}: not in {against}: a new file, nothing to compare", markup=False)
+                continue
+            pairs.append((f"{path}@{against}", path))
+    broken = False
+    for old, new in pairs:
+        try:
+            result = compare(side(old), side(new))
+        except DiffError as e:
+            err.print(f"error: {e}", markup=False)
+            raise typer.Exit(2) from None
+        broken = broken or result.breaks_compliance
+        if format == "markdown":
+            sys.stdout.write(review.markdown(result) + "\n")
+        else:
+            review.terminal(result, out)
+    raise typer.Exit(1 if broken else 0)
+
+
+@app.command()
 def examples(
     product: Path = typer.Argument(..., help="A plan's .garant source."),
     lines: bool = typer.Option(False, "--lines", help="Also print each service line of each example."),
