@@ -8,12 +8,15 @@ Arrow compute (one pass per column) rather than a Python call per amount.
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from garant.batch.io import ROW
 from garant.compiler.runtime.decompte import AMOUNT_FIELDS, PLAN_FIELDS
 from garant.compiler.runtime.money import fmt_rate
+from garant.compiler.runtime.trace import render_warning
 
 WARNING_SEPARATOR = " | "
 REJECTION_HEAD = ("id", "row", "reason", "field")
@@ -64,6 +67,8 @@ def _memo(fn):
         try:
             return cache[value]
         except KeyError:
+            if len(cache) > 100_000:  # bounded: a run may meet many distinct values
+                cache.clear()
             out = cache[value] = fn(value)
             return out
 
@@ -74,26 +79,46 @@ _iso = _memo(lambda d: d.isoformat())
 _rate = _memo(fmt_rate)
 
 
+def _warnings_text(notes) -> str:
+    return WARNING_SEPARATOR.join([_warning(n) for n in notes]) if notes else ""
+
+
+_warning = _memo(render_warning)  # most warnings repeat (a date before the contract's effect…)
+
+
 def decompte_table(product, rows: list[int], decomptes: list, trace: bool = False) -> pa.Table:
     """One line per décompte, in the order given."""
     schema = decompte_schema(product, trace)
+
+    names = ("id", "beneficiary", "date", "act", "provider", "amo_rate", *AMOUNT_FIELDS, "rule", "notes")
+    if "denied" in schema.names:
+        names += (*PLAN_FIELDS, "denied")
+    # one pass over the décomptes (attrgetter of all fields, then transposed)
+    transposed = dict(zip(names, zip(*map(attrgetter(*names), decomptes)))) if decomptes else {n: () for n in names}
+
+    def column(name):
+        return transposed[name]
+
+    ids = column("id")
+    if not all(i.__class__ is str for i in ids):
+        ids = [str(i) for i in ids]
     cols: dict[str, object] = {
-        "id": [str(d.id) for d in decomptes],
+        "id": ids,
         "row": pa.array(rows, pa.int64()),
-        "beneficiary": [d.beneficiary for d in decomptes],
-        "date": [_iso(d.date) for d in decomptes],
-        "act": [d.act for d in decomptes],
-        "provider": [d.provider for d in decomptes],
-        "amo_rate": [_rate(d.amo_rate) for d in decomptes],
+        "beneficiary": column("beneficiary"),
+        "date": list(map(_iso, column("date"))),
+        "act": column("act"),
+        "provider": column("provider"),
+        "amo_rate": list(map(_rate, column("amo_rate"))),
     }
     for name in AMOUNT_FIELDS:
-        cols[name] = money_column([getattr(d, name) for d in decomptes])
+        cols[name] = money_column(column(name))
     if "denied" in schema.names:
         for name in PLAN_FIELDS:
-            cols[name] = money_column([getattr(d, name) for d in decomptes])
-        cols["denied"] = [None if d.denied is None else str(d.denied) for d in decomptes]
-    cols["rule"] = [d.rule for d in decomptes]
-    cols["warnings"] = [WARNING_SEPARATOR.join(d.warnings) if d.notes else "" for d in decomptes]
+            cols[name] = money_column(column(name))
+        cols["denied"] = [None if d is None else str(d) for d in column("denied")]
+    cols["rule"] = column("rule")
+    cols["warnings"] = list(map(_warnings_text, column("notes")))
     if trace:
         cols["trace"] = [d.trace_text() for d in decomptes]
     return pa.table([cols[n] for n in schema.names], schema=schema)

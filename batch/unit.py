@@ -133,8 +133,14 @@ def evaluate_partition(product, claims: pa.Table, *, trace: bool = False) -> tup
     1-based row in the file; numbered from 1 if absent). Rows must be
     distinct. Raises nothing on bad claims: they are rejections."""
     product = resolve_product(product)
-    outcome = evaluate_records(product, claims)
-    return tables(product, claims, outcome, trace=trace)
+    enabled = gc.isenabled()
+    gc.disable()  # see evaluate_records; building the tables makes no cycles either
+    try:
+        outcome = evaluate_records(product, claims)
+        return tables(product, claims, outcome, trace=trace)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def tables(product, claims: pa.Table, outcome: Outcome, *, trace: bool = False) -> tuple[pa.Table, pa.Table]:
