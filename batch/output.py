@@ -14,7 +14,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from garant.batch.io import ROW
-from garant.compiler.runtime.decompte import AMOUNT_FIELDS, PLAN_FIELDS
+from garant.compiler.runtime.decompte import AMOUNT_FIELDS
+from garant.compiler.runtime.plan_decompte import PLAN_AMOUNTS
 from garant.compiler.runtime.money import fmt_rate
 from garant.compiler.runtime.trace import render_warning
 
@@ -22,15 +23,21 @@ WARNING_SEPARATOR = " | "
 REJECTION_HEAD = ("id", "row", "reason", "field")
 
 
+def decompte_columns(product, trace: bool = False) -> tuple[str, ...]:
+    """The columns of a product's décomptes: those of its `to_dict()` (spec
+    §5), plus `row`; `warnings` joined; `trace` (text) on request."""
+    if getattr(product, "kind", "contract") == "plan":
+        names = ("id", "row", "beneficiary", "family", "date", "act", "provider", "price", *PLAN_AMOUNTS, "balance_billed", "denied")
+    else:
+        names = ("id", "row", "beneficiary", "date", "act", "provider", "price", "base", "amo_rate", *AMOUNT_FIELDS[2:])
+    return (*names, "rule", "warnings") + (("trace",) if trace else ())
+
+
+MONEY = frozenset(AMOUNT_FIELDS + PLAN_AMOUNTS + ("balance_billed",))
+
+
 def decompte_schema(product, trace: bool = False) -> pa.Schema:
-    """id, row, who/when/what, every amount of spec §5, rule, warnings [, trace]."""
-    names = ["id", "row", "beneficiary", "date", "act", "provider", "price", "base", "amo_rate", *AMOUNT_FIELDS[2:]]
-    if getattr(product, "kind", "contract") != "contract":
-        names += [*PLAN_FIELDS, "denied"]
-    names += ["rule", "warnings"]
-    if trace:
-        names.append("trace")
-    return pa.schema([pa.field(n, pa.int64() if n == "row" else pa.string()) for n in names])
+    return pa.schema([pa.field(n, pa.int64() if n == "row" else pa.string()) for n in decompte_columns(product, trace)])
 
 
 def rejection_schema(input_columns: list[str]) -> pa.Schema:
@@ -89,36 +96,24 @@ _warning = _memo(render_warning)  # most warnings repeat (a date before the cont
 def decompte_table(product, rows: list[int], decomptes: list, trace: bool = False) -> pa.Table:
     """One line per décompte, in the order given."""
     schema = decompte_schema(product, trace)
-
-    names = ("id", "beneficiary", "date", "act", "provider", "amo_rate", *AMOUNT_FIELDS, "rule", "notes")
-    if "denied" in schema.names:
-        names += (*PLAN_FIELDS, "denied")
+    names = tuple(n for n in schema.names if n not in ("row", "warnings", "trace")) + ("notes",)
     # one pass over the décomptes (attrgetter of all fields, then transposed)
     transposed = dict(zip(names, zip(*map(attrgetter(*names), decomptes)))) if decomptes else {n: () for n in names}
-
-    def column(name):
-        return transposed[name]
-
-    ids = column("id")
-    if not all(i.__class__ is str for i in ids):
-        ids = [str(i) for i in ids]
-    cols: dict[str, object] = {
-        "id": ids,
-        "row": pa.array(rows, pa.int64()),
-        "beneficiary": column("beneficiary"),
-        "date": list(map(_iso, column("date"))),
-        "act": column("act"),
-        "provider": column("provider"),
-        "amo_rate": list(map(_rate, column("amo_rate"))),
-    }
-    for name in AMOUNT_FIELDS:
-        cols[name] = money_column(column(name))
-    if "denied" in schema.names:
-        for name in PLAN_FIELDS:
-            cols[name] = money_column(column(name))
-        cols["denied"] = [None if d is None else str(d) for d in column("denied")]
-    cols["rule"] = column("rule")
-    cols["warnings"] = list(map(_warnings_text, column("notes")))
+    cols: dict[str, object] = {"row": pa.array(rows, pa.int64())}
+    for name in names:
+        values = transposed[name]
+        if name in MONEY:
+            cols[name] = money_column(values)
+        elif name == "date":
+            cols[name] = list(map(_iso, values))
+        elif name == "amo_rate":
+            cols[name] = list(map(_rate, values))
+        elif name == "notes":
+            cols["warnings"] = list(map(_warnings_text, values))
+        elif all(v is None or v.__class__ is str for v in values):
+            cols[name] = values
+        else:
+            cols[name] = [None if v is None else str(v) for v in values]
     if trace:
         cols["trace"] = [d.trace_text() for d in decomptes]
     return pa.table([cols[n] for n in schema.names], schema=schema)

@@ -32,7 +32,7 @@ import pyarrow.ipc as ipc
 from garant.batch.io import ROW, ClaimsFile, TableWriter, format_of
 from garant.batch.output import decompte_schema, rejection_schema, rejection_table
 from garant.batch.partition import ROWS_PER_PARTITION, split
-from garant.batch.unit import evaluate_partition, partition_field, resolve_product
+from garant.batch.unit import evaluate_partition, partition_key, resolve_product
 from garant.compiler.runtime.decompte import Rejection
 
 
@@ -115,7 +115,7 @@ def run(
     out = Path(out)
     fmt = format_of(out, out_format) if out_format or out.suffix else source.format
     rejections = Path(rejections) if rejections else rejections_path_for(out)
-    key = partition_field(product)
+    key = partition_key(product)
 
     reading = progress.add_task("reading", total=source.size) if progress else None
 
