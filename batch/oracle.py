@@ -13,8 +13,7 @@ import pyarrow as pa
 
 from garant.batch.output import WARNING_SEPARATOR
 
-COMPARED = ("beneficiary", "date", "act", "provider", "price", "base", "amo_rate", "amo", "participation_forfaitaire",
-            "franchise", "amo_net", "amc", "rac", "rule")
+SKIPPED = {"id", "status", "warnings", "trace", "index"}  # compared apart, or not columns
 
 
 def differences(product, claims: list[dict], decomptes: pa.Table, rejections: pa.Table, limit: int = 20) -> tuple[int, list[str]]:
@@ -55,7 +54,7 @@ def _compare(want: dict, have: dict | None) -> str | None:
         return None if want["reason"] == have["reason"] else f"reason {want['reason']!r} ≠ {have['reason']!r}"
     if "reason" in have:
         return f"evaluated by eval but rejected by run ({have['reason']})"
-    for name in COMPARED:
+    for name in sorted((set(want) - SKIPPED) | {"provider"}):
         if want.get(name) != have.get(name):
             return f"{name}: eval {want.get(name)!r}, run {have.get(name)!r}"
     if WARNING_SEPARATOR.join(want["warnings"]) != (have["warnings"] or ""):
