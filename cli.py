@@ -429,23 +429,9 @@ def examples(
     _print_sbc(prod, results, lines)
 
 
-def _usd(cents: int) -> str:
-    return f"${cents // 100:,}" + (f".{cents % 100:02d}" if cents % 100 else "")
-
-
-def _sharing_text(sharing) -> str:
-    if sharing is None or not sharing.covered:
-        return "not covered"
-    parts = []
-    if sharing.copay:
-        parts.append(f"{_usd(sharing.copay)} copay")
-    if sharing.coinsurance:
-        parts.append(f"{sharing.coinsurance / 100:g}% coinsurance")
-    text = ", then ".join(parts) or "no charge"
-    return text + ("" if sharing.deductible else ", no deductible")
-
-
 def _print_sbc(prod, results, lines: bool) -> None:
+    from garant.compiler.docs.plan import sharing_text as _sharing_text, usd as _usd
+
     out.print(f"[bold]{_escape(prod.name)}[/bold] ({prod.plan_kind}) — coverage examples (Summary of Benefits and Coverage)")
     overall = prod.deductible.individual
     out.print(f"  The plan's overall deductible: {_usd(overall) if overall is not None else 'none'}")
