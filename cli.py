@@ -430,9 +430,19 @@ def examples(
     _print_sbc(prod, results, lines)
 
 
-def _print_sbc(prod, results, lines: bool) -> None:
-    from garant.compiler.docs.plan import sharing_text as _sharing_text, usd as _usd
+def _usd(cents: int) -> str:
+    from garant.compiler.docs.plan import usd
 
+    return usd(cents)
+
+
+def _sharing_text(sharing) -> str:
+    from garant.compiler.docs.plan import sharing_text
+
+    return sharing_text(sharing, say_deductible=False)
+
+
+def _print_sbc(prod, results, lines: bool) -> None:
     out.print(f"[bold]{_escape(prod.name)}[/bold] ({prod.plan_kind}) — coverage examples (Summary of Benefits and Coverage)")
     overall = prod.deductible.individual
     out.print(f"  The plan's overall deductible: {_usd(overall) if overall is not None else 'none'}")
