@@ -296,4 +296,43 @@ class RegimeFile:
     path: str
 
 
-SourceTree = RegimeFile | ContractFile
+# -------------------------------------------------------------------- plan
+@attrs.frozen
+class CostShare:
+    """One term of a plan's benefit line or of its `out of network:` line:
+    `copay $20`, `coinsurance 20%`, `$0`, `no deductible`, `not covered`…"""
+
+    kind: str  # copay | coinsurance | flat_copay | no_deductible | after_deductible | not_covered | not_covered_unless_emergency | allowed
+    quantity: Quantity | None
+    span: Span
+    after_deductible: bool = False  # `coinsurance 20% after deductible`
+
+
+@attrs.frozen
+class Benefit:
+    selector: Selector
+    terms: tuple[CostShare, ...]
+    span: Span
+
+
+@attrs.frozen
+class PlanFile:
+    """A managed-care plan. Plan-wide terms are `Header`s: `kind`, `network`,
+    `year`, `deductible` / `out_of_pocket_max` (a tuple of (amount, word,
+    span) pairs), `pcp`, `referral` ((for words, except words)),
+    `out_of_network` (a tuple of `CostShare`)…"""
+
+    name: str
+    headers: tuple[Header, ...]
+    benefits: tuple[Benefit, ...]
+    benefits_span: Span
+    span: Span
+    path: str
+
+    @property
+    def guarantees_span(self) -> Span:
+        """Where gaps are reported (the resolution shared with contracts)."""
+        return self.benefits_span
+
+
+SourceTree = RegimeFile | ContractFile | PlanFile

@@ -208,6 +208,96 @@ class _ToAst(Transformer):
     def levels_decl(self, meta, children):
         return ast.Header("levels", children[0], self._span(meta))
 
+    # ----- plan
+    def plan_file(self, meta, children):
+        name_tok, headers, benefits = children
+        return ast.PlanFile(
+            name=_unquote(name_tok),
+            headers=headers,
+            benefits=benefits[0],
+            benefits_span=benefits[1],
+            span=self._tspan(name_tok),
+            path=self.file,
+        )
+
+    def plan_header(self, meta, children):
+        return tuple(children)
+
+    def plan_kind(self, meta, children):
+        return ast.Header("kind", str(children[0]), self._tspan(children[0]))
+
+    def plan_network(self, meta, children):
+        return ast.Header("network", _unquote(children[0]), self._tspan(children[0]))
+
+    def plan_year_calendar(self, meta, children):
+        return ast.Header("year", None, self._span(meta))
+
+    def plan_year_starting(self, meta, children):
+        return ast.Header("year", str(children[0]), self._tspan(children[0]))
+
+    def amount_pair(self, meta, children):
+        return tuple(children)
+
+    def amount_for(self, meta, children):
+        return (self._q(children[0]), str(children[1]).lower(), self._tspan(children[1]))
+
+    def plan_deductible(self, meta, children):
+        return ast.Header("deductible", children[0], self._span(meta))
+
+    def plan_oop(self, meta, children):
+        return ast.Header("out_of_pocket_max", children[0], self._span(meta))
+
+    def plan_oon_deductible(self, meta, children):
+        return ast.Header("out_of_network_deductible", children[0], self._span(meta))
+
+    def plan_oon_oop(self, meta, children):
+        return ast.Header("out_of_network_out_of_pocket_max", children[0], self._span(meta))
+
+    def plan_pcp(self, meta, children):
+        return ast.Header("primary_care_physician", True, self._span(meta))
+
+    def plan_referral(self, meta, children):
+        exceptions = children[1] if len(children) > 1 else ()
+        return ast.Header("referral", (children[0], exceptions), self._span(meta))
+
+    def referral_except(self, meta, children):
+        return children[0]
+
+    def plan_oon(self, meta, children):
+        return ast.Header("out_of_network", tuple(children), self._span(meta))
+
+    def benefits(self, meta, children):
+        return (tuple(children), self._span(meta))
+
+    def benefit(self, meta, children):
+        selector, *terms = children
+        return ast.Benefit(selector, tuple(terms), self._span(meta))
+
+    def copay(self, meta, children):
+        return ast.CostShare("copay", self._q(children[0]), self._span(meta))
+
+    def flat_copay(self, meta, children):
+        return ast.CostShare("flat_copay", self._q(children[0]), self._span(meta))
+
+    def coinsurance(self, meta, children):
+        after = any(isinstance(c, ast.CostShare) and c.kind == "after_deductible" for c in children)
+        return ast.CostShare("coinsurance", self._q(children[0]), self._span(meta), after_deductible=after)
+
+    def no_deductible(self, meta, children):
+        return ast.CostShare("no_deductible", None, self._span(meta))
+
+    def after_deductible(self, meta, children):
+        return ast.CostShare("after_deductible", None, self._span(meta))
+
+    def plan_not_covered(self, meta, children):
+        return ast.CostShare("not_covered", None, self._span(meta))
+
+    def not_covered_unless_emergency(self, meta, children):
+        return ast.CostShare("not_covered_unless_emergency", None, self._span(meta))
+
+    def oon_allowed(self, meta, children):
+        return ast.CostShare("allowed", self._q(children[0]), self._span(meta))
+
     def header_block(self, meta, children):
         return ("headers", tuple(children))
 
@@ -707,7 +797,7 @@ def _in_guarantees(source: SourceFile, line: int) -> bool:
     return False
 
 
-_OPENERS = {"guarantees", "module", "acts", "base", "parameter", "act", "ceiling", "contract", "regime"}
+_OPENERS = {"guarantees", "module", "acts", "base", "parameter", "act", "ceiling", "contract", "regime", "plan", "benefits"}
 
 
 def _block_opener_above(source: SourceFile, line: int) -> str | None:

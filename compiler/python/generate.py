@@ -226,6 +226,60 @@ def generate_contract(contract: model.Contract) -> str:
     return _environment().get_template("contract.py.j2").render(**context)
 
 
+def generate_plan(plan) -> str:
+    """A checked `plan_model.Plan` → its module: the plan's terms and one
+    cost sharing per benefit line as data, over the same taxonomy tables."""
+    regime = plan.regime
+
+    def where(span) -> str | None:
+        return span.where if span is not None and span.line else None
+
+    def accumulator(acc) -> dict | None:
+        if acc is None:
+            return None
+        return {"individual": acc.individual, "family": acc.family, "where": where(acc.span), "text": acc.text}
+
+    oon = plan.out_of_network
+    benefits = []
+    for ln in plan.lines:
+        s = plan.sharing[ln.id]
+        benefits.append(
+            {
+                "id": ln.id, "where": ln.span.where, "text": ln.text, "covered": s.covered, "deductible": s.deductible,
+                "copay": s.copay, "coinsurance": s.coinsurance,
+                "out_of_network": dict(ln.constraints).get(plan.status_dim) == "out_of_network",
+            }
+        )
+    ref = plan.referral
+    context = {
+        "version": __version__,
+        "plan": plan,
+        "effective": plan.effective.isoformat() if plan.effective else None,
+        "deductible": accumulator(plan.deductible),
+        "oop": accumulator(plan.out_of_pocket_max),
+        "referral": None if ref is None else {"nodes": ref.nodes, "exceptions": ref.exceptions, "emergency_exempt": ref.emergency_exempt, "where": ref.span.where, "text": ref.text},
+        "oon": {
+            "covered": oon.covered, "sharing": oon.sharing, "allowed_percent": oon.allowed_percent,
+            "deductible": accumulator(oon.deductible), "oop": accumulator(oon.out_of_pocket_max),
+            "where": where(oon.span), "text": oon.text,
+        },
+        "benefits": benefits,
+        "groups": sorted(plan.groups.items(), key=lambda kv: list(regime.nodes).index(kv[0])),
+        "decisions": [(key, d.lines[0]) for key, d in plan.decisions.items()],
+        "decision_dims": plan.decision_dims,
+        "gap_rule": f"{plan.path}:{plan.benefits_span.line}",
+        **_regime_context(regime),
+    }
+    return _environment().get_template("plan.py.j2").render(**context)
+
+
+def generate_product(product) -> str:
+    """The module of a checked product, contract or plan."""
+    if isinstance(product, model.Contract):
+        return generate_contract(product)
+    return generate_plan(product)
+
+
 def module_name(contract: model.Contract) -> str:
     """A Python module name for a product, from its file name."""
     import re

@@ -107,7 +107,9 @@ class ClaimReader:
         c.frame_price = None if get("frame_price") is None else _amount(raw, "frame_price", required=False)
         if c.frame_price is not None and c.frame_price > c.price:
             raise ClaimError(f"`frame_price` {raw['frame_price']} is more than the price {raw['price']}", "frame_price")
-        q = get("quantity", 1)
+        q = get("quantity")
+        if q is None:  # absent, JSON null or an empty CSV cell: one
+            q = 1
         if q.__class__ is not int:
             q = _quantity(q)
         if q < 1 or q > MAX_QUANTITY:

@@ -51,6 +51,10 @@ class Product:
     """A compiled French complementary contract over its regime."""
 
     kind = "contract"
+    # A product without levels (and a plan, which has none) needs no choice.
+    levels: tuple = ()
+    modules: tuple = ()
+    choice: dict | None = None
 
     def __init__(self, *, name, insurer, path, source_hash, regime, regime_path, regime_hash, currency, responsable,
                  effective, parameters, dimensions, words, ancestors, titles, regime_acts, lines, decision_dims,

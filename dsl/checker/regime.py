@@ -370,6 +370,8 @@ def _acts(tree: ast.RegimeFile, vocab: Vocabulary, params, currency, diags: Diag
             heavy_act=merged.get("heavy_act"),
         )
         if span is None:
+            if not tree.act_rules:
+                continue  # a taxonomy-only regime (managed care): its products price every claim themselves
             diags.warning(node.span, f"act `{vocab.path_text(node_id)}` has no rule: claims for it will be rejected", "add an `act` rule (or `not reimbursed`) on it or one of its parents", code="regime")
         elif not merged.get("not_reimbursed") and merged.get("rate") is None:
             diags.error(node.span, f"act `{vocab.path_text(node_id)}` has no rate", "add `rate N%` to its rule or a parent's", code="regime")
