@@ -251,3 +251,16 @@ def test_mkdocs_build_strict(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     built = tmp_path / "site" / "generated" / "products" / "essentiel-2025"
     assert (built / "index.html").is_file() and (built / "rac-consultations.svg").is_file()
+
+
+def test_plan_page_with_its_coverage_examples():
+    units, _ = compile_paths([ROOT / "contracts" / "acme_hmo.garant"])
+    got = site.build(units)
+    page = got.pages["products/acme-hmo-silver-2025/index.md"]
+    # the plan's own terms and lines (contracts/acme_hmo.garant)
+    assert "| Deductible | $1,500 individual, $3,000 family |" in page
+    assert "| <code>specialist visit</code> | <code>copay $50, no deductible</code> | $50 copay, no deductible | [line 20](source.md#L20) |" in page
+    # the three SBC examples, with HHS's total costs
+    assert "Peg is having a baby" in page and "Mia's simple fracture" in page
+    assert "| Total example cost | $12,700 | $5,600 | $2,800 |" in page
+    assert not any("skipped" in n for n in got.notes)

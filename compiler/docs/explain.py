@@ -15,7 +15,6 @@ import attrs
 
 from garant.compiler.docs import french
 from garant.compiler.docs.examples import ExampleList, evaluate, product_date
-from garant.compiler.docs.levels import at_level, terms_of
 from garant.compiler.runtime.decompte import Decompte
 from garant.compiler.runtime.money import fmt, parse_cents, pct
 from garant.dsl import model
@@ -81,7 +80,7 @@ def limits_text(contract: model.Contract, line: model.Line) -> list[str]:
         shared = tuple(
             f"ligne {other.span.line}"
             for other in contract.lines
-            if other.id != line.id and any(o.pool == lim.pool for c in (other.columns or (other,)) for o in c.limits)
+            if other is not line and any(o.pool == lim.pool for o in other.limits)
         )
         out.append(french.limit(lim, shared))
     return out
@@ -175,7 +174,8 @@ def _level_price(terms, base: int) -> int:
 
 
 def worked(contract: model.Contract, line: model.Line, product, level: str | None = None, examples: ExampleList | None = None) -> str | None:
-    terms = terms_of(line, level)
+    """`contract` and `line` as they read at `level` (see `levels.view_at`)."""
+    terms = line.terms
     if all(t.kind == "not_covered" for t in terms):
         return None
     ref = examples.reference_date if examples is not None else contract.effective
@@ -228,9 +228,11 @@ def worked(contract: model.Contract, line: model.Line, product, level: str | Non
 
 
 def explain(contract: model.Contract, line: model.Line, product, level: str | None = None, examples: ExampleList | None = None) -> Explanation:
-    terms = terms_of(line, level)
+    """`contract` and `line` as they read at `level` (see `levels.view_at`);
+    the figure comes from `product` evaluated at that level."""
+    terms = line.terms
     text = formula_text(terms, line.additive, refined_lines(contract, line) if line.additive else [])
-    limits = limits_text(contract, at_level(line, level))
+    limits = limits_text(contract, line)
     if limits:
         text += " ; " + " ; ".join(limits)
     return Explanation(text + ".", worked(contract, line, product, level, examples))

@@ -1,9 +1,12 @@
 """Levels (spec §3.4): the one place the docs learn a product's levels and
-a line's formula at a level.
+what a line reads at a level.
 
 A product without levels is a product with one unnamed level (`None`): the
-tableau then has one formula column and the examples one column group. The
-renderers only ever ask `levels_of(contract)` and `terms_of(line, level)`.
+tableau then has one formula column and the examples one column group. A
+product with levels has one column per level; at each level the renderers
+read the contract *as sold at that level* (`Contract.level_views`: its lines
+at that level, optional modules included) and evaluate the product at that
+level (`Product.evaluate(…, level=…)`).
 """
 
 from __future__ import annotations
@@ -11,27 +14,27 @@ from __future__ import annotations
 from garant.dsl import model
 
 
-def levels_of(contract: model.Contract) -> tuple[str | None, ...]:
+def levels_of(contract) -> tuple[str | None, ...]:
     levels = tuple(getattr(contract, "levels", None) or ())
     return levels or (None,)
 
 
-def terms_of(line: model.Line, level: str | None) -> tuple[model.Term, ...]:
-    return at_level(line, level).terms
+def view_at(contract, level: str | None):
+    """The contract as it reads at one level (itself without levels)."""
+    if level is None or not hasattr(contract, "level_views"):
+        return contract
+    return dict(contract.level_views()).get(level, contract)
 
 
-def at_level(line: model.Line, level: str | None) -> model.Line:
-    """The line as it reads at one level (its own column, if it has one)."""
-    return line if level is None else line.at(level)
+def line_at(line: model.Line, level: str | None) -> model.Line:
+    if level is None or not hasattr(line, "at"):
+        return line
+    return line.at(level)
 
 
 def formula_of(line: model.Line, level: str | None) -> str:
-    """The formula as written, for one level."""
-    return " + ".join(t.text for t in terms_of(line, level)) if level is not None else _written_formula(line)
-
-
-def _written_formula(line: model.Line) -> str:
-    text = line.text
+    """The formula and limits as written (at one level)."""
+    text = line_at(line, level).text
     if ":" in text:
         text = text.split(":", 1)[1]
     return text.split("#", 1)[0].strip()

@@ -50,7 +50,8 @@ def _generate(config):
 def _section(site, prefix: str) -> list:
     products = []
     for p in site.products:
-        pages = [{"Tableau de garanties": f"{prefix}/{p['folder']}/index.md"}]
+        first = "Benefits and coverage examples" if p.get("kind") else "Tableau de garanties"
+        pages = [{first: f"{prefix}/{p['folder']}/index.md"}]
         if f"{p['folder']}/exemples.md" in site.pages:
             pages.append({"Exemples de remboursement": f"{prefix}/{p['folder']}/exemples.md"})
         pages.append({"Conformité": f"{prefix}/{p['folder']}/conformite.md"})

@@ -43,8 +43,10 @@ def build(units, example_list: standard.ExampleList | None = None, include_stdli
             regimes_done.add(unit.regime.name)
         elif unit.contract is not None:
             _product(site, unit, example_list)
+        elif getattr(unit, "plan", None) is not None:
+            _plan(site, unit)
         else:
-            site.notes.append(f"{unit.source.path}: skipped: not a contract or a regime (plan pages come with plan support)")
+            site.notes.append(f"{unit.source.path}: skipped: not a contract, a plan or a regime")
     if include_stdlib_regimes:
         _, stdlib_units = load_regimes()
         for unit in stdlib_units:
@@ -79,6 +81,34 @@ def _regime(site: Site, unit) -> None:
     site.regimes.append({"name": reg.name, "title": reg.title, "folder": folder})
 
 
+def _plan(site: Site, unit) -> None:
+    from garant.api import load_unit
+    from garant.compiler.docs import plan as plan_pages
+
+    plan = unit.plan
+    folder = f"products/{french.slug(plan.name)}"
+    report = compliance.report(unit)
+    site.products.append({"name": plan.name, "folder": folder, "regime": plan.regime.name, "responsable": False, "errors": report.errors, "path": unit.source.path, "kind": plan.kind})
+    site.pages[f"{folder}/conformite.md"] = render("compliance.md.j2", contract=plan, report=report, path=unit.source.path)
+    site.pages[f"{folder}/source.md"] = _source_page(unit, plan.name)
+    if not unit.ok:
+        site.pages[f"{folder}/index.md"] = render("product_errors.md.j2", contract=plan, report=report)
+        site.notes.append(f"{unit.source.path}: {report.errors} error(s): only the compliance report and the source are documented")
+        return
+    results, error = plan_pages.coverage_examples(load_unit(unit))
+    site.pages[f"{folder}/index.md"] = render(
+        "plan.md.j2",
+        plan=plan,
+        path=unit.source.path,
+        terms=plan_pages.terms(plan),
+        benefits=plan_pages.benefits(plan),
+        examples=results,
+        examples_error=error,
+        report=report,
+        usd=plan_pages.usd,
+    )
+
+
 def _product(site: Site, unit, example_list: standard.ExampleList) -> None:
     from garant.api import load_unit
 
@@ -86,7 +116,7 @@ def _product(site: Site, unit, example_list: standard.ExampleList) -> None:
     folder = f"products/{french.slug(contract.name)}"
     regime_folder = f"regimes/{french.slug(contract.regime.name)}"
     report = compliance.report(unit)
-    entry = {"name": contract.name, "folder": folder, "regime": contract.regime.name, "responsable": contract.responsable, "errors": report.errors, "path": unit.source.path}
+    entry = {"name": contract.name, "folder": folder, "regime": contract.regime.name, "responsable": contract.responsable, "errors": report.errors, "path": unit.source.path, "kind": None}
     site.products.append(entry)
     site.pages[f"{folder}/conformite.md"] = render("compliance.md.j2", contract=contract, report=report, path=unit.source.path)
     site.pages[f"{folder}/source.md"] = _source_page(unit, contract.name)

@@ -8,7 +8,7 @@ import attrs
 from garant.compiler.docs import french
 from garant.compiler.docs.examples import ExampleList
 from garant.compiler.docs.explain import Explanation, explain
-from garant.compiler.docs.levels import formula_of, levels_of
+from garant.compiler.docs.levels import formula_of, levels_of, view_at
 from garant.dsl import model
 
 
@@ -17,8 +17,8 @@ class Row:
     line: model.Line
     act: str
     provider: str
-    formulas: tuple[str, ...]  # one per level
-    explanations: tuple[Explanation, ...]  # one per level
+    formulas: tuple[str, ...]  # one per level ("—": not offered at that level)
+    explanations: tuple[Explanation | None, ...]  # one per level
     anchor: str  # the line's anchor on the source page
 
 
@@ -35,14 +35,16 @@ def sections(contract: model.Contract, products: dict, examples: ExampleList | N
     nodes = contract.regime.nodes
     levels = levels_of(contract)
     order = tuple(d.name for d in contract.regime.dims) + ("network",)
+    views = {lv: view_at(contract, lv) for lv in levels}
     grouped: dict[str, list[Row]] = {key: [] for key, _ in french.HEADINGS}
     for line in contract.lines:
+        at = {lv: next((ln for ln in views[lv].lines if ln.id == line.id), None) for lv in levels}
         row = Row(
             line=line,
             act=french.act_label(nodes, line.node),
             provider=french.constraints(line.constraints, order),
-            formulas=tuple(formula_of(line, lv) for lv in levels),
-            explanations=tuple(explain(contract, line, products[lv], lv, examples) for lv in levels),
+            formulas=tuple(formula_of(at[lv], None) if at[lv] is not None else "—" for lv in levels),
+            explanations=tuple(explain(views[lv], at[lv], products[lv], lv, examples) if at[lv] is not None else None for lv in levels),
             anchor=f"L{line.span.line}",
         )
         grouped[french.heading_of(nodes, line.node)].append(row)

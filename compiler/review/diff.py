@@ -20,7 +20,7 @@ from pathlib import Path
 import attrs
 
 from garant.compiler.docs import examples as standard
-from garant.compiler.docs.levels import formula_of, levels_of
+from garant.compiler.docs.levels import formula_of, levels_of, line_at
 from garant.dsl.diagnostics import Diagnostic
 from garant.dsl.source import SourceFile
 from garant.pipeline import Unit, compile_sources
@@ -111,7 +111,8 @@ def _key(line) -> tuple:
 
 
 def _effect(line, level) -> tuple:
-    return (formula_of(line, level), tuple((lim.kind, lim.amount, lim.param, lim.period, lim.pool) for lim in line.limits))
+    limits = line_at(line, level).limits
+    return (formula_of(line, level), tuple((lim.kind, lim.amount, lim.param, lim.period, lim.pool) for lim in limits))
 
 
 def _written(line, level) -> str:
