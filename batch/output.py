@@ -21,9 +21,12 @@ REJECTION_HEAD = ("id", "row", "reason", "field")
 
 def decompte_schema(product, trace: bool = False) -> pa.Schema:
     """id, row, who/when/what, every amount of spec §5, rule, warnings [, trace]."""
-    names = ["id", "row", "beneficiary", "date", "act", "provider", "price", "base", "amo_rate", *AMOUNT_FIELDS[2:]]
-    if getattr(product, "kind", "contract") != "contract":
-        names += [*PLAN_FIELDS, "denied"]
+    names = ["id", "row", "beneficiary", "date", "act", "provider", "price"]
+    if getattr(product, "kind", "contract") == "plan":  # an explanation of benefits: the plan's own fields
+        names[3:3] = ["family"]
+        names += [*PLAN_FIELDS, "balance_billed", "denied"]
+    else:
+        names += ["base", "amo_rate", *AMOUNT_FIELDS[2:]]
     names += ["rule", "warnings"]
     if trace:
         names.append("trace")
@@ -84,14 +87,20 @@ def decompte_table(product, rows: list[int], decomptes: list, trace: bool = Fals
         "date": [_iso(d.date) for d in decomptes],
         "act": [d.act for d in decomptes],
         "provider": [d.provider for d in decomptes],
-        "amo_rate": [_rate(d.amo_rate) for d in decomptes],
     }
-    for name in AMOUNT_FIELDS:
-        cols[name] = money_column([getattr(d, name) for d in decomptes])
+    if "amo_rate" in schema.names:
+        cols["amo_rate"] = [_rate(d.amo_rate) for d in decomptes]
+        for name in AMOUNT_FIELDS:
+            cols[name] = money_column([getattr(d, name) for d in decomptes])
+    else:
+        cols["price"] = money_column([d.price for d in decomptes])
     if "denied" in schema.names:
         for name in PLAN_FIELDS:
             cols[name] = money_column([getattr(d, name) for d in decomptes])
         cols["denied"] = [None if d.denied is None else str(d.denied) for d in decomptes]
+    if "family" in schema.names:
+        cols["family"] = [d.family for d in decomptes]
+        cols["balance_billed"] = money_column([d.balance_billed for d in decomptes])
     cols["rule"] = [d.rule for d in decomptes]
     cols["warnings"] = [WARNING_SEPARATOR.join(d.warnings) if d.notes else "" for d in decomptes]
     if trace:
