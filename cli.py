@@ -259,10 +259,11 @@ def test(
 
 # ---------------------------------------------------------------- batch
 def _load_or_exit(product: Path, regime: List[Path]):
-    from garant.api import load_product
+    """The product, compiled once per process (the batch unit's cache), or exit 1 with its diagnostics."""
+    from garant.batch.unit import resolve_product
 
     try:
-        return load_product(product, regime)
+        return resolve_product((str(product), tuple(str(r) for r in regime)))
     except GarantError as e:
         for d in e.diagnostics:
             err.print(d.render(_source_for(d)), markup=False)
@@ -330,7 +331,7 @@ def impact(
     try:
         with _progress(not no_progress) as progress:
             report = compute(old_p, new_p, claims, in_format=input_format, rows_per_partition=rows_per_partition, progress=progress)
-    except ClaimsFileError as e:
+    except (ClaimsFileError, ValueError) as e:
         err.print(f"error: {e}", markup=False)
         raise typer.Exit(2) from None
     out.print(rich_table(report))

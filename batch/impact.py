@@ -12,7 +12,8 @@ left to the patient (reste à charge), old and new, and their differences.
   option, parcours, network), defaults left out (`secteur2 optam`,
   `hors_parcours`, `kalivia`; `—` for none).
 
-Only claims both products evaluate enter the totals (a claim one of them
+For a managed-care plan, "paid" is what the plan pays and "RAC" what the
+member pays. Only claims both products evaluate enter the totals (a claim one of them
 rejects would make the difference meaningless); the others are counted
 apart, by which side rejected them.
 """
@@ -25,7 +26,7 @@ from pathlib import Path
 
 from garant.batch.io import ClaimsFile
 from garant.batch.partition import ROWS_PER_PARTITION, split
-from garant.batch.unit import evaluate_records, partition_field, resolve_product
+from garant.batch.unit import evaluate_records, partition_key, resolve_product
 from garant.compiler.runtime.decompte import Rejection
 from garant.compiler.runtime.money import fmt
 
@@ -51,10 +52,19 @@ class Line:
 
     def add(self, old, new) -> None:
         self.claims += 1
-        self.old_paid += old.amc
-        self.new_paid += new.amc
-        self.old_rac += old.rac
-        self.new_rac += new.rac
+        paid, rac = shares(old)
+        self.old_paid += paid
+        self.old_rac += rac
+        paid, rac = shares(new)
+        self.new_paid += paid
+        self.new_rac += rac
+
+
+def shares(d) -> tuple[int, int]:
+    """(paid by the product, left to the patient): AMC and reste à charge
+    for a contract, plan paid and member paid for a plan."""
+    amc = getattr(d, "amc", None)
+    return (amc, d.rac) if amc is not None else (d.plan_paid, d.member_paid)
 
 
 @dataclass
@@ -99,9 +109,9 @@ def impact(old, new, claims: str | Path, *, in_format: str | None = None, rows_p
     old, new = resolve_product(old), resolve_product(new)
     source = ClaimsFile(claims, in_format)
     report = ImpactReport(old.name, new.name)
-    key = partition_field(old)
-    if partition_field(new) != key:
-        raise ValueError(f"`{old.name}` partitions claims by {key}, `{new.name}` by {partition_field(new)}")
+    key = partition_key(old)
+    if partition_key(new) != key:
+        raise ValueError(f"`{old.name}` partitions claims by {key[0]}, `{new.name}` by {partition_key(new)[0]}: compare products of one kind")
     reading = progress.add_task("reading", total=source.size) if progress else None
 
     def advance():

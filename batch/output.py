@@ -8,29 +8,36 @@ Arrow compute (one pass per column) rather than a Python call per amount.
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from garant.batch.io import ROW
-from garant.compiler.runtime.decompte import AMOUNT_FIELDS, PLAN_FIELDS
+from garant.compiler.runtime.decompte import AMOUNT_FIELDS
+from garant.compiler.runtime.plan_decompte import PLAN_AMOUNTS
 from garant.compiler.runtime.money import fmt_rate
+from garant.compiler.runtime.trace import render_warning
 
 WARNING_SEPARATOR = " | "
 REJECTION_HEAD = ("id", "row", "reason", "field")
 
 
-def decompte_schema(product, trace: bool = False) -> pa.Schema:
-    """id, row, who/when/what, every amount of spec §5, rule, warnings [, trace]."""
-    names = ["id", "row", "beneficiary", "date", "act", "provider", "price"]
-    if getattr(product, "kind", "contract") == "plan":  # an explanation of benefits: the plan's own fields
-        names[3:3] = ["family"]
-        names += [*PLAN_FIELDS, "balance_billed", "denied"]
+def decompte_columns(product, trace: bool = False) -> tuple[str, ...]:
+    """The columns of a product's décomptes: those of its `to_dict()` (spec
+    §5), plus `row`; `warnings` joined; `trace` (text) on request."""
+    if getattr(product, "kind", "contract") == "plan":
+        names = ("id", "row", "beneficiary", "family", "date", "act", "provider", "price", *PLAN_AMOUNTS, "balance_billed", "denied")
     else:
-        names += ["base", "amo_rate", *AMOUNT_FIELDS[2:]]
-    names += ["rule", "warnings"]
-    if trace:
-        names.append("trace")
-    return pa.schema([pa.field(n, pa.int64() if n == "row" else pa.string()) for n in names])
+        names = ("id", "row", "beneficiary", "date", "act", "provider", "price", "base", "amo_rate", *AMOUNT_FIELDS[2:])
+    return (*names, "rule", "warnings") + (("trace",) if trace else ())
+
+
+MONEY = frozenset(AMOUNT_FIELDS + PLAN_AMOUNTS + ("balance_billed",))
+
+
+def decompte_schema(product, trace: bool = False) -> pa.Schema:
+    return pa.schema([pa.field(n, pa.int64() if n == "row" else pa.string()) for n in decompte_columns(product, trace)])
 
 
 def rejection_schema(input_columns: list[str]) -> pa.Schema:
@@ -67,6 +74,8 @@ def _memo(fn):
         try:
             return cache[value]
         except KeyError:
+            if len(cache) > 100_000:  # bounded: a run may meet many distinct values
+                cache.clear()
             out = cache[value] = fn(value)
             return out
 
@@ -77,32 +86,34 @@ _iso = _memo(lambda d: d.isoformat())
 _rate = _memo(fmt_rate)
 
 
+def _warnings_text(notes) -> str:
+    return WARNING_SEPARATOR.join([_warning(n) for n in notes]) if notes else ""
+
+
+_warning = _memo(render_warning)  # most warnings repeat (a date before the contract's effect…)
+
+
 def decompte_table(product, rows: list[int], decomptes: list, trace: bool = False) -> pa.Table:
     """One line per décompte, in the order given."""
     schema = decompte_schema(product, trace)
-    cols: dict[str, object] = {
-        "id": [str(d.id) for d in decomptes],
-        "row": pa.array(rows, pa.int64()),
-        "beneficiary": [d.beneficiary for d in decomptes],
-        "date": [_iso(d.date) for d in decomptes],
-        "act": [d.act for d in decomptes],
-        "provider": [d.provider for d in decomptes],
-    }
-    if "amo_rate" in schema.names:
-        cols["amo_rate"] = [_rate(d.amo_rate) for d in decomptes]
-        for name in AMOUNT_FIELDS:
-            cols[name] = money_column([getattr(d, name) for d in decomptes])
-    else:
-        cols["price"] = money_column([d.price for d in decomptes])
-    if "denied" in schema.names:
-        for name in PLAN_FIELDS:
-            cols[name] = money_column([getattr(d, name) for d in decomptes])
-        cols["denied"] = [None if d.denied is None else str(d.denied) for d in decomptes]
-    if "family" in schema.names:
-        cols["family"] = [d.family for d in decomptes]
-        cols["balance_billed"] = money_column([d.balance_billed for d in decomptes])
-    cols["rule"] = [d.rule for d in decomptes]
-    cols["warnings"] = [WARNING_SEPARATOR.join(d.warnings) if d.notes else "" for d in decomptes]
+    names = tuple(n for n in schema.names if n not in ("row", "warnings", "trace")) + ("notes",)
+    # one pass over the décomptes (attrgetter of all fields, then transposed)
+    transposed = dict(zip(names, zip(*map(attrgetter(*names), decomptes)))) if decomptes else {n: () for n in names}
+    cols: dict[str, object] = {"row": pa.array(rows, pa.int64())}
+    for name in names:
+        values = transposed[name]
+        if name in MONEY:
+            cols[name] = money_column(values)
+        elif name == "date":
+            cols[name] = list(map(_iso, values))
+        elif name == "amo_rate":
+            cols[name] = list(map(_rate, values))
+        elif name == "notes":
+            cols["warnings"] = list(map(_warnings_text, values))
+        elif all(v is None or v.__class__ is str for v in values):
+            cols[name] = values
+        else:
+            cols[name] = [None if v is None else str(v) for v in values]
     if trace:
         cols["trace"] = [d.trace_text() for d in decomptes]
     return pa.table([cols[n] for n in schema.names], schema=schema)

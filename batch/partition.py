@@ -49,11 +49,11 @@ def bucket_ids(keys: pa.Array | pa.ChunkedArray, buckets: int) -> pa.Array:
 class Spill:
     """K bucket files in a folder; `add(batch)` routes each record."""
 
-    def __init__(self, folder: str | Path, buckets: int, key: str, schema: pa.Schema):
+    def __init__(self, folder: str | Path, buckets: int, key: tuple[str, ...], schema: pa.Schema):
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.buckets = buckets
-        self.key = key
+        self.key = key  # the key field, then the fields that stand in for it when it is empty
         self.schema = schema
         self.rows = [0] * buckets
         self._writers: dict[int, ipc.RecordBatchStreamWriter] = {}
@@ -62,8 +62,10 @@ class Spill:
         return self.folder / f"bucket-{bucket:04d}.arrow"
 
     def add(self, batch: pa.RecordBatch) -> None:
-        if self.key in batch.schema.names:
-            ids = bucket_ids(batch.column(self.key), self.buckets)
+        present = [batch.column(k) for k in self.key if k in batch.schema.names]
+        if present:
+            keys = present[0] if len(present) == 1 else pc.coalesce(*[pc.cast(k, pa.string()) for k in present])
+            ids = bucket_ids(keys, self.buckets)
         else:
             ids = pa.array([0] * batch.num_rows, pa.int32())
         for b in pc.unique(ids).to_pylist():
@@ -115,8 +117,9 @@ class InMemory:
         self._batches = []
 
 
-def split(source, key: str, folder: str | Path, rows_per_partition: int = ROWS_PER_PARTITION, on_batch=None):
-    """Read `source` (a `ClaimsFile`) once into buckets by `key`; a file of
+def split(source, key: tuple[str, ...], folder: str | Path, rows_per_partition: int = ROWS_PER_PARTITION, on_batch=None):
+    """Read `source` (a `ClaimsFile`) once into buckets by `key` (a field,
+    then its stand-ins: `unit.partition_key`); a file of
     one partition's size stays in memory. `on_batch()` is called after each
     batch (progress)."""
     buckets = partition_count(source.size, source.unit, rows_per_partition)

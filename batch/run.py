@@ -32,7 +32,7 @@ import pyarrow.ipc as ipc
 from garant.batch.io import ROW, ClaimsFile, TableWriter, format_of
 from garant.batch.output import decompte_schema, rejection_schema, rejection_table
 from garant.batch.partition import ROWS_PER_PARTITION, split
-from garant.batch.unit import evaluate_partition, partition_field, resolve_product
+from garant.batch.unit import evaluate_partition, partition_key, resolve_product
 from garant.compiler.runtime.decompte import Rejection
 
 
@@ -43,6 +43,7 @@ class RunReport:
     rejected: int
     partitions: int
     seconds: float
+    split_seconds: float  # pass 1: reading and spilling to partitions
     decomptes: Path
     rejections: Path
 
@@ -114,7 +115,7 @@ def run(
     out = Path(out)
     fmt = format_of(out, out_format) if out_format or out.suffix else source.format
     rejections = Path(rejections) if rejections else rejections_path_for(out)
-    key = partition_field(product)
+    key = partition_key(product)
 
     reading = progress.add_task("reading", total=source.size) if progress else None
 
@@ -124,6 +125,7 @@ def run(
 
     with tempfile.TemporaryDirectory(prefix="garant-run-", dir=workdir) as folder:
         parts = split(source, key, folder, rows_per_partition, advance)
+        split_seconds = time.perf_counter() - started
         if progress:
             progress.update(reading, completed=source.size)
         malformed = malformed_rejections(source) if source.malformed else None
@@ -144,7 +146,7 @@ def run(
                     progress.update(evaluating, completed=evaluated + rejected)
     if total_in != evaluated + rejected or dw.rows != evaluated or rw.rows != rejected:
         raise CountMismatch(f"{total_in} claims in, {evaluated} evaluated + {rejected} rejected: this is a defect of Garant, please report it")
-    return RunReport(total_in, evaluated, rejected, parts.buckets, time.perf_counter() - started, out, rejections)
+    return RunReport(total_in, evaluated, rejected, parts.buckets, time.perf_counter() - started, split_seconds, out, rejections)
 
 
 def _evaluate_all(product, product_ref, parts, trace: bool, jobs: int):

@@ -48,6 +48,13 @@ def partition_field(product) -> str:
     return getattr(product, "partition_field", "beneficiary")
 
 
+def partition_key(product) -> tuple[str, ...]:
+    """The partition field, then what stands in for it on a claim that
+    leaves it empty: a claim without a family is its member's own family."""
+    field = partition_field(product)
+    return (field,) if field == "beneficiary" else (field, "beneficiary")
+
+
 def resolve_product(product):
     """A loaded product, from itself or from its source path (compiled once
     per process: what a worker on another machine does)."""
@@ -100,7 +107,7 @@ def evaluate_records(product, claims: pa.Table) -> Outcome:
             raw = records[i]
             got = read(raw, rows[i])
             if got.__class__ is Claim:
-                key = (getattr(got, field, None), str(got.id))
+                key = (getattr(got, field, None) or got.beneficiary, str(got.id))
                 first = seen.get(key)
                 if first is None:
                     seen[key] = rows[i]
@@ -133,8 +140,14 @@ def evaluate_partition(product, claims: pa.Table, *, trace: bool = False) -> tup
     1-based row in the file; numbered from 1 if absent). Rows must be
     distinct. Raises nothing on bad claims: they are rejections."""
     product = resolve_product(product)
-    outcome = evaluate_records(product, claims)
-    return tables(product, claims, outcome, trace=trace)
+    enabled = gc.isenabled()
+    gc.disable()  # see evaluate_records; building the tables makes no cycles either
+    try:
+        outcome = evaluate_records(product, claims)
+        return tables(product, claims, outcome, trace=trace)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def tables(product, claims: pa.Table, outcome: Outcome, *, trace: bool = False) -> tuple[pa.Table, pa.Table]:

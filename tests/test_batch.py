@@ -226,3 +226,49 @@ def test_cli_synth_run_impact(tmp_path):
     res = runner.invoke(app, ["impact", str(ESSENTIEL), str(ROOT / "contracts" / "confort_plus.garant"), str(a), "-o", str(md), "--no-progress"])
     assert res.exit_code == 0, res.output
     assert "Honoraires médicaux" in md.read_text(encoding="utf-8")
+
+
+PPO_FAMILY = """plan "Golden PPO Family"
+  kind PPO
+  currency USD
+  network "Golden Care"
+  year calendar
+  deductible $1,000 individual, $2,000 family
+  out_of_pocket_max $3,000 individual, $5,000 family
+  out of network: coinsurance 40%
+
+benefits
+  all: coinsurance 20% after deductible
+  generic_drugs: copay $10
+"""
+
+
+def test_plan_partitions_by_family(tmp_path):
+    """tests/golden/plans.yaml `plans-family-accumulators` (MANAGED_CARE.md §6,
+    worked by hand there): three members of family F1 share the family
+    deductible and maximum, so they must sit in one partition even when the
+    run splits the file as finely as it can; other families and a member
+    with no family (their own family) run beside them."""
+    plan = load_product_text(PPO_FAMILY, "ppo.garant")
+    f1 = [
+        ("c1", "2025-01-10", "A", "inpatient", "1500.00"), ("c2", "2025-02-10", "B", "inpatient", "800.00"),
+        ("c3", "2025-03-10", "C", "imaging", "500.00"), ("c4", "2025-04-10", "C", "generic_drugs", "50.00"),
+        ("c5", "2025-05-10", "A", "inpatient", "20000.00"), ("c6", "2025-06-10", "B", "inpatient", "10000.00"),
+        ("c7", "2025-07-10", "C", "diagnostic lab", "100.00"), ("c8", "2026-01-05", "C", "diagnostic lab", "100.00"),
+    ]
+    rows = [[cid, date, ben, "F1", act, "in_network", price] for cid, date, ben, act, price in reversed(f1)]
+    rows += [[f"d{i}", f"2025-0{i}-01", f"D{i % 2}", "F2", "inpatient", "in_network", "900.00"] for i in range(1, 8)]
+    rows += [[f"s{i}", f"2025-0{i}-02", "S", "", "inpatient", "in_network", "2500.00"] for i in range(1, 4)]
+    header = ["id", "date", "beneficiary", "family", "act", "provider", "price"]
+    _write_csv(tmp_path / "plan.csv", header, rows)
+    report = run(plan, tmp_path / "plan.csv", tmp_path / "out.csv", rows_per_partition=1)
+    assert report.partitions > 1 and (report.input, report.evaluated) == (18, 18)
+    dec = read_table(tmp_path / "out.csv")
+    member = {d["id"]: d["member_paid"] for d in dec.to_pylist()}
+    assert [member[f"c{i}"] for i in range(1, 9)] == ["1100.00", "800.00", "260.00", "10.00", "1900.00", "930.00", "0.00", "100.00"]
+    claims = [dict(zip(header, r)) for r in rows]
+    for c in claims:
+        if not c["family"]:
+            del c["family"]
+    bad, shown = differences(plan, claims, dec, read_table(tmp_path / "out.rejections.csv"))
+    assert bad == 0, shown
