@@ -445,19 +445,15 @@ def examples(
 
 
 def _usd(cents: int) -> str:
-    return f"${cents // 100:,}" + (f".{cents % 100:02d}" if cents % 100 else "")
+    from garant.compiler.docs.plan import usd
+
+    return usd(cents)
 
 
 def _sharing_text(sharing) -> str:
-    if sharing is None or not sharing.covered:
-        return "not covered"
-    parts = []
-    if sharing.copay:
-        parts.append(f"{_usd(sharing.copay)} copay")
-    if sharing.coinsurance:
-        parts.append(f"{sharing.coinsurance / 100:g}% coinsurance")
-    text = ", then ".join(parts) or "no charge"
-    return text + ("" if sharing.deductible else ", no deductible")
+    from garant.compiler.docs.plan import sharing_text
+
+    return sharing_text(sharing, say_deductible=False)
 
 
 def _print_sbc(prod, results, lines: bool) -> None:

@@ -264,3 +264,13 @@ def test_plan_page_with_its_coverage_examples():
     assert "Peg is having a baby" in page and "Mia's simple fracture" in page
     assert "| Total example cost | $12,700 | $5,600 | $2,800 |" in page
     assert not any("skipped" in n for n in got.notes)
+
+
+def test_compliance_page_lists_the_responsable_rules():
+    pytest.importorskip("garant.dsl.checker.responsable", reason="the responsable proofs (issue 4, deliverables 1-3) are not on this branch yet")
+    units, _ = compile_paths([ROOT / "contracts" / "essentiel_2025.garant"])
+    got = site.build(units)
+    page = got.pages["products/essentiel-2025/conformite.md"]
+    assert "## Règles du contrat responsable" in page
+    rows = [ln for ln in page.splitlines() if ln.startswith("| R")]
+    assert rows and all(("respectée" in r) for r in rows)

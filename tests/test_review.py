@@ -117,3 +117,18 @@ def test_against_a_revision_for_hooks(tmp_path, monkeypatch):
     result = runner.invoke(app, ["diff", "--against", "HEAD", "a.garant", "b.garant"])
     assert result.exit_code == 1
     assert "compliance broken" in result.output
+
+
+def test_plan_diff_lines_and_coverage_examples(tmp_path):
+    """contracts/acme_hmo.garant with the specialist copay raised from $50 to
+    $60: Peg (having a baby, examples/sbc/peg_baby.yaml) has 10 prenatal
+    visits and 1 anaesthesia visit under `specialist visit`, far from the
+    out-of-pocket maximum: she pays 11 × $10 = $110 more; Joe and Mia see
+    no specialist."""
+    hmo = Path(__file__).resolve().parent.parent / "contracts" / "acme_hmo.garant"
+    changed = tmp_path / "acme_hmo.garant"
+    changed.write_text(hmo.read_text(encoding="utf-8").replace("specialist visit: copay $50", "specialist visit: copay $60"), encoding="utf-8")
+    d = compare(side(str(hmo)), side(str(changed)))
+    assert [(c.kind, c.selector, c.old, c.new) for c in d.lines] == [("changed", "specialist visit", "copay $50, no deductible", "copay $60, no deductible")]
+    assert {e.id: e.delta for e in d.examples} == {"peg": 11000, "joe": 0, "mia": 0}
+    assert "+$110.00" in render.markdown(d)

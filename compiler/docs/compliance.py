@@ -27,10 +27,24 @@ class Finding:
 
 
 @attrs.frozen
+class RuleRow:
+    """One contrat responsable rule and its verdict over the contract."""
+
+    rule: str
+    title: str
+    ref: str | None
+    verdict: str  # in French
+    ok: bool
+    lines: tuple[int, ...]  # the guarantee lines it concerns
+    details: tuple[str, ...]  # the findings that do not hold, with their counterexample
+
+
+@attrs.frozen
 class Report:
     responsable: bool
     findings: tuple[Finding, ...]
     coverage_markdown: str | None
+    rules: tuple[RuleRow, ...] = ()
 
     @property
     def errors(self) -> int:
@@ -49,7 +63,29 @@ def report(unit) -> Report:
     """`unit`: a checked pipeline unit (source, diagnostics, contract)."""
     path = unit.source.path
     findings = tuple(finding(d) for d in unit.diagnostics if d.span is None or d.span.file == path)
-    return Report(bool(unit.contract and unit.contract.responsable), findings, coverage_markdown(unit))
+    return Report(bool(unit.contract and unit.contract.responsable), findings, coverage_markdown(unit), rule_rows(unit))
+
+
+_VERDICTS = {"violated": ("non respectée", False), "depends_on_base": ("dépend de la base transmise", False), "holds": ("respectée", True)}
+
+
+def rule_rows(unit) -> tuple[RuleRow, ...]:
+    """The checker's verdict per responsable rule (R1…R8), when the checker
+    proves them (`dsl.checker.responsable.compliance_report`)."""
+    contract = unit.contract
+    if contract is None or not contract.responsable or not unit.ok:
+        return ()
+    try:
+        from garant.dsl.checker.responsable import compliance_report
+    except ImportError:
+        return ()
+    rows = []
+    for r in compliance_report(contract):
+        verdict, ok = _VERDICTS.get(r.status, (r.status, False))
+        lines = tuple(int(w.rsplit(":", 1)[1]) for w in r.lines if w.rsplit(":", 1)[-1].isdigit())
+        details = tuple(dict.fromkeys(f.message for f in r.findings))
+        rows.append(RuleRow(r.rule, r.title, r.ref, verdict, ok, lines, details))
+    return tuple(rows)
 
 
 def coverage_markdown(unit) -> str | None:

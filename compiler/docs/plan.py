@@ -11,12 +11,15 @@ from garant.dsl import plan_model
 
 
 def usd(cents: int | None) -> str:
+    """`$1,500`, `$12.50`; `none` for no amount."""
     if cents is None:
         return "none"
     return f"${cents // 100:,}" + (f".{cents % 100:02d}" if cents % 100 else "")
 
 
-def sharing_text(s: plan_model.CostSharing | None) -> str:
+def sharing_text(s: plan_model.CostSharing | None, say_deductible: bool = True) -> str:
+    """What a benefit makes the member pay, in words (`$20 copay, no
+    deductible`); `say_deductible` also says when the deductible applies."""
     if s is None or not s.covered:
         return "not covered"
     parts = []
@@ -25,7 +28,9 @@ def sharing_text(s: plan_model.CostSharing | None) -> str:
     if s.coinsurance:
         parts.append(f"{s.coinsurance / 100:g}% coinsurance")
     text = ", then ".join(parts) or "no charge"
-    return text + (" after the deductible" if s.deductible else ", no deductible")
+    if not s.deductible:
+        return text + ", no deductible"
+    return text + (" after the deductible" if say_deductible else "")
 
 
 def accumulator_text(a: plan_model.Accumulator | None) -> str:

@@ -62,6 +62,8 @@ class Diff:
     new_errors: tuple[Diagnostic, ...]
     fixed_errors: tuple[Diagnostic, ...]
     notes: tuple[str, ...] = ()
+    currency: str = "EUR"
+    examples_title: str = "Standard examples: reste à charge"
 
     @property
     def breaks_compliance(self) -> bool:
@@ -170,13 +172,36 @@ def example_changes(old: Unit, new: Unit, example_list: standard.ExampleList) ->
     return out
 
 
+def plan_changes(old: Unit, new: Unit) -> tuple[list[LineChange], list[ExampleChange]]:
+    """Plans: benefit lines by selector, and the member's total of each SBC
+    coverage example (what `garant examples` prints)."""
+    from garant import sbc
+    from garant.api import load_unit
+
+    lines = line_changes(old.plan, new.plan)
+    changes: list[ExampleChange] = []
+    if old.ok and new.ok:
+        try:
+            before, after = sbc.run(load_unit(old)), sbc.run(load_unit(new))
+        except ValueError:
+            return lines, changes
+        for b, a in zip(before, after):
+            changes.append(ExampleChange(a.example.id, a.example.title, b.member_total, a.member_total))
+    return lines, changes
+
+
 def compare(old: Unit, new: Unit, example_list: standard.ExampleList | None = None) -> Diff:
     new_errors, fixed = error_changes(old, new)
     notes = []
-    name = (new.contract or old.contract).name if (new.contract or old.contract) else new.source.path
+    product = new.product or old.product
+    name = product.name if product is not None else new.source.path
     lines: list[LineChange] = []
     changes: list[ExampleChange] = []
-    if old.contract is not None and new.contract is not None:
+    if getattr(old, "plan", None) is not None and getattr(new, "plan", None) is not None:
+        lines, changes = plan_changes(old, new)
+        if not (old.ok and new.ok):
+            notes.append("coverage examples not compared: " + ("OLD" if not old.ok else "NEW") + " does not pass `garant check`")
+    elif old.contract is not None and new.contract is not None:
         lines = line_changes(old.contract, new.contract)
         if old.ok and new.ok:
             changes = example_changes(old, new, example_list or standard.load())
@@ -184,6 +209,11 @@ def compare(old: Unit, new: Unit, example_list: standard.ExampleList | None = No
             notes.append("standard examples not compared: " + ("OLD" if not old.ok else "NEW") + " does not pass `garant check`")
     else:
         for label, unit in (("OLD", old), ("NEW", new)):
-            if unit.contract is None:
-                notes.append(f"{label} ({unit.source.path}) is not a contract that checks: lines not compared")
-    return Diff(old.source.path, new.source.path, name, tuple(lines), tuple(changes), tuple(new_errors), tuple(fixed), tuple(notes))
+            if unit.product is None:
+                notes.append(f"{label} ({unit.source.path}) is not a product that checks: lines not compared")
+    is_plan = getattr(new, "plan", None) is not None
+    return Diff(
+        old.source.path, new.source.path, name, tuple(lines), tuple(changes), tuple(new_errors), tuple(fixed), tuple(notes),
+        currency=getattr(product, "currency", "EUR") or "EUR",
+        examples_title="SBC coverage examples: the member would pay" if is_plan else "Standard examples: reste à charge",
+    )

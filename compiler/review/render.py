@@ -1,5 +1,5 @@
 """A `Diff` for people: rich tables in a terminal, Markdown for a
-pull-request comment. Figures in euros, deltas signed, new compliance
+pull-request comment. Amounts in the product's currency, deltas signed, new compliance
 errors first (they are what fails the job)."""
 
 from __future__ import annotations
@@ -13,12 +13,20 @@ from garant.compiler.docs.render import code, md
 from garant.compiler.review.diff import Diff
 
 
-def _delta(cents: int | None) -> str:
+def money(cents: int | None, currency: str = "EUR") -> str:
+    if cents is None:
+        return "n/c"
+    if currency == "USD":
+        sign = "−" if cents < 0 else ""
+        cents = abs(cents)
+        return f"{sign}${cents // 100:,}.{cents % 100:02d}"
+    return euros(cents)
+
+
+def _delta(cents: int | None, currency: str = "EUR") -> str:
     if cents is None:
         return "—"
-    if cents == 0:
-        return "0,00\u00a0€"
-    return ("+" if cents > 0 else "") + euros(cents)
+    return ("+" if cents > 0 else "") + money(cents, currency)
 
 
 def _level(level) -> str:
@@ -50,16 +58,17 @@ def markdown(diff: Diff) -> str:
             out.append(f"| {c.kind}{md(_level(c.level))} | {code(c.selector)} | {before} | {after} |")
     else:
         out.append("No guarantee line changed.")
-    out += ["", "#### Standard examples: reste à charge", ""]
+    out += ["", f"#### {diff.examples_title}", ""]
     changed = _changed_examples(diff)
     if changed:
         out += ["| example | before | after | change |", "|---|--:|--:|--:|"]
         for e in changed:
-            out.append(f"| {md(e.id)} {md(e.title)}{md(_level(e.level))} | {euros(e.old_rac) if e.old_rac is not None else 'n/c'} | {euros(e.new_rac) if e.new_rac is not None else 'n/c'} | **{_delta(e.delta)}** |")
+            c = diff.currency
+            out.append(f"| {md(e.id)} {md(e.title)}{md(_level(e.level))} | {money(e.old_rac, c)} | {money(e.new_rac, c)} | **{_delta(e.delta, c)}** |")
         if any(e.old_rac is None or e.new_rac is None for e in changed):
             out += ["", "n/c: not computable with this regime yet."]
     elif diff.examples:
-        out.append(f"No change on the {len({e.id for e in diff.examples})} standard examples.")
+        out.append(f"No change on the {len({e.id for e in diff.examples})} examples.")
     else:
         out.append("Not compared.")
     for note in diff.notes:
@@ -94,7 +103,7 @@ def terminal(diff: Diff, console: Console) -> None:
         console.print("no guarantee line changed")
     changed = _changed_examples(diff)
     if changed:
-        table = Table(title="standard examples: reste à charge", title_justify="left")
+        table = Table(title=diff.examples_title, title_justify="left")
         for col, just in (("example", "left"), ("before", "right"), ("after", "right"), ("change", "right")):
             table.add_column(col, justify=just)
         for e in changed:
@@ -102,12 +111,12 @@ def terminal(diff: Diff, console: Console) -> None:
             colour = "red" if d and d > 0 else "green"
             table.add_row(
                 escape(f"{e.id} {e.title}{_level(e.level)}"),
-                euros(e.old_rac) if e.old_rac is not None else "n/c",
-                euros(e.new_rac) if e.new_rac is not None else "n/c",
-                f"[{colour}]{_delta(d)}[/{colour}]",
+                money(e.old_rac, diff.currency),
+                money(e.new_rac, diff.currency),
+                f"[{colour}]{_delta(d, diff.currency)}[/{colour}]",
             )
         console.print(table)
     elif diff.examples:
-        console.print(f"no change on the {len({e.id for e in diff.examples})} standard examples")
+        console.print(f"no change on the {len({e.id for e in diff.examples})} examples")
     for note in diff.notes:
         console.print(f"[yellow]{escape(note)}[/yellow]")
