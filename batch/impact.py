@@ -20,12 +20,11 @@ apart, by which side rejected them.
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from garant.batch.io import ClaimsFile
-from garant.batch.partition import ROWS_PER_PARTITION, split
+from garant.batch.partition import ROWS_PER_PARTITION, partitioned
 from garant.batch.unit import evaluate_records, partition_key, resolve_product
 from garant.compiler.runtime.decompte import Rejection
 from garant.compiler.runtime.money import fmt
@@ -81,11 +80,8 @@ class ImpactReport:
     def total(self) -> Line:
         t = Line("", "Total", "")
         for line in self.lines.values():
-            t.claims += line.claims
-            t.old_paid += line.old_paid
-            t.new_paid += line.new_paid
-            t.old_rac += line.old_rac
-            t.new_rac += line.new_rac
+            for name in ("claims", "old_paid", "new_paid", "old_rac", "new_rac"):
+                setattr(t, name, getattr(t, name) + getattr(line, name))
         return t
 
     def sorted_lines(self) -> list[Line]:
@@ -112,14 +108,7 @@ def impact(old, new, claims: str | Path, *, in_format: str | None = None, rows_p
     key = partition_key(old)
     if partition_key(new) != key:
         raise ValueError(f"`{old.name}` partitions claims by {key[0]}, `{new.name}` by {partition_key(new)[0]}: compare products of one kind")
-    reading = progress.add_task("reading", total=source.size) if progress else None
-
-    def advance():
-        if progress:
-            progress.update(reading, completed=source.position())
-
-    with tempfile.TemporaryDirectory(prefix="garant-impact-", dir=workdir) as folder:
-        parts = split(source, key, folder, rows_per_partition, advance)
+    with partitioned(source, key, rows_per_partition, workdir, progress) as parts:
         report.input = sum(parts.rows) + len(source.malformed)
         report.rejected_both += len(source.malformed)
         evaluating = progress.add_task("evaluating", total=report.input) if progress else None

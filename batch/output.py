@@ -33,6 +33,7 @@ def decompte_columns(product, trace: bool = False) -> tuple[str, ...]:
     return (*names, "rule", "warnings") + (("trace",) if trace else ())
 
 
+TEXT = frozenset(("beneficiary", "act", "provider", "rule"))  # str or None by construction (the claim reader's)
 MONEY = frozenset(AMOUNT_FIELDS + PLAN_AMOUNTS + ("balance_billed",))
 
 
@@ -110,7 +111,7 @@ def decompte_table(product, rows: list[int], decomptes: list, trace: bool = Fals
             cols[name] = list(map(_rate, values))
         elif name == "notes":
             cols["warnings"] = list(map(_warnings_text, values))
-        elif all(v is None or v.__class__ is str for v in values):
+        elif name in TEXT or all(v is None or v.__class__ is str for v in values):
             cols[name] = values
         else:
             cols[name] = [None if v is None else str(v) for v in values]

@@ -12,7 +12,9 @@ spilling.
 from __future__ import annotations
 
 import math
+import tempfile
 import zlib
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable
 
@@ -139,3 +141,20 @@ def split(source, key: tuple[str, ...], folder: str | Path, rows_per_partition: 
     finally:
         target.close()
     return target
+
+
+@contextmanager
+def partitioned(source, key: tuple[str, ...], rows_per_partition: int = ROWS_PER_PARTITION, workdir=None, progress=None):
+    """Pass 1 of a batch command, with its "reading" progress bar: `split`
+    into a temporary folder, removed when the block ends."""
+    reading = progress.add_task("reading", total=source.size) if progress else None
+
+    def advance():
+        if progress:
+            progress.update(reading, completed=source.position())
+
+    with tempfile.TemporaryDirectory(prefix="garant-", dir=workdir) as folder:
+        parts = split(source, key, folder, rows_per_partition, advance)
+        if progress:
+            progress.update(reading, completed=source.size)
+        yield parts

@@ -20,7 +20,6 @@ nor rejected is a defect and stops the run with an error.
 
 from __future__ import annotations
 
-import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ import pyarrow.ipc as ipc
 
 from garant.batch.io import ROW, ClaimsFile, TableWriter, format_of
 from garant.batch.output import decompte_schema, rejection_schema, rejection_table
-from garant.batch.partition import ROWS_PER_PARTITION, split
+from garant.batch.partition import ROWS_PER_PARTITION, partitioned
 from garant.batch.unit import evaluate_partition, partition_key, resolve_product
 from garant.compiler.runtime.decompte import Rejection
 
@@ -117,17 +116,8 @@ def run(
     rejections = Path(rejections) if rejections else rejections_path_for(out)
     key = partition_key(product)
 
-    reading = progress.add_task("reading", total=source.size) if progress else None
-
-    def advance():
-        if progress:
-            progress.update(reading, completed=source.position())
-
-    with tempfile.TemporaryDirectory(prefix="garant-run-", dir=workdir) as folder:
-        parts = split(source, key, folder, rows_per_partition, advance)
+    with partitioned(source, key, rows_per_partition, workdir, progress) as parts:
         split_seconds = time.perf_counter() - started
-        if progress:
-            progress.update(reading, completed=source.size)
         malformed = malformed_rejections(source) if source.malformed else None
         total_in = sum(parts.rows) + len(source.malformed)
         evaluated = rejected = 0

@@ -272,3 +272,13 @@ def test_plan_partitions_by_family(tmp_path):
             del c["family"]
     bad, shown = differences(plan, claims, dec, read_table(tmp_path / "out.rejections.csv"))
     assert bad == 0, shown
+
+
+def test_jobs_give_the_same_files(tmp_path):
+    """Partitions evaluated in two worker processes (each compiles the
+    product from its path): the same décomptes, in the same order."""
+    write_claims(tmp_path / "c.csv", 1200, seed=9)
+    one = run(str(ESSENTIEL), tmp_path / "c.csv", tmp_path / "one.csv", rows_per_partition=300)
+    two = run(str(ESSENTIEL), tmp_path / "c.csv", tmp_path / "two.csv", rows_per_partition=300, jobs=2)
+    assert one.partitions == two.partitions > 1 and two.evaluated == 1200
+    assert (tmp_path / "one.csv").read_bytes() == (tmp_path / "two.csv").read_bytes()
