@@ -9,9 +9,8 @@ here, on demand, like the contracts' (`trace.py`).
 
 from __future__ import annotations
 
-from garant.compiler.runtime.decompte import Step
+from garant.compiler.runtime.decompte import Explained, Step
 from garant.compiler.runtime.money import fmt, fmt_rate
-from garant.compiler.runtime.trace import render_warning
 
 PLAN_AMOUNTS = ("allowed", "deductible", "copay", "coinsurance", "plan_paid", "member_paid")
 
@@ -48,7 +47,7 @@ def render(step: tuple) -> tuple[str | None, str, int | None]:
     return rule, LABELS[code](*args), amount
 
 
-class PlanDecompte:
+class PlanDecompte(Explained):
     """One claim's explanation of benefits under a plan."""
 
     __slots__ = (
@@ -99,16 +98,9 @@ class PlanDecompte:
         return d
 
     @property
-    def warnings(self) -> list[str]:
-        return [render_warning(n) for n in self.notes]
-
-    @property
     def steps(self) -> list[Step]:
         steps = [Step(*render(t)) for t in self.trace]
         if self.denied is None:
             steps.append(Step(*render((None, "plan_paid", self.plan_paid))))
         steps.append(Step(*render((None, "member_paid", self.member_paid))))
         return steps
-
-    def trace_text(self) -> str:
-        return "\n".join(s.render() for s in self.steps)
