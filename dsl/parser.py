@@ -226,8 +226,10 @@ class _ToAst(Transformer):
         return (tuple(children), self._span(meta))
 
     def benefit(self, meta, children):
-        selector, *terms = children
-        return ast.Benefit(selector, tuple(terms), self._span(meta))
+        selector, *rest = children
+        terms = tuple(c for c in rest if isinstance(c, ast.CostShare))
+        limits = tuple(c for c in rest if isinstance(c, ast.Limit))
+        return ast.Benefit(selector, terms, self._span(meta), limits)
 
     def copay(self, meta, children):
         return ast.CostShare("copay", self._q(children[0]), self._span(meta))
