@@ -58,3 +58,19 @@ def load_product(path: str | Path, regimes: list[str | Path] = ()) -> Product:
 def load_product_text(text: str, path: str = "<text>") -> Product:
     units = compile_sources([SourceFile(path, text)])
     return load_unit(_product_unit(units, []))
+
+
+def at_levels(product: Product, specs) -> Product:
+    """A product at the levels `garant eval --level` names (`["N3"]`,
+    `["hospitalisation=N2", "frais_de_sante=N4"]`); a one-level product
+    takes no level. Raises `LevelError` with a message for people."""
+    from garant.compiler.runtime.levels import LevelError
+
+    specs = [specs] if isinstance(specs, str) else list(specs or [])
+    if not product.modules:
+        if specs:
+            raise LevelError(f"{product.path} declares no levels; --level {' '.join(specs)} does not apply")
+        return product
+    if not specs:
+        product.evaluate([])  # raises, naming the levels to choose from
+    return product.at(specs)

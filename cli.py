@@ -89,7 +89,7 @@ def eval_(
     product: Path = typer.Argument(..., help="The product's .garant source."),
     claim: Path = typer.Option(..., "--claim", help="A JSON claim (object) or claims (array)."),
     format: str = typer.Option("text", "--format", help="text or json."),
-    level: Optional[str] = typer.Option(None, "--level", help="The product level (multi-level products)."),
+    level: List[str] = typer.Option([], "--level", help="Level of a multi-level product: `N3` for every module, or `MODULE=N3` (repeat for each module; `MODULE=none` leaves an optional module out)."),
     trace: bool = typer.Option(False, "--trace", help="Print each décompte's trace (text format)."),
     regime: List[Path] = typer.Option([], "--regime", help="A regime file of your own (the bundled stdlib is always there)."),
 ):
@@ -99,9 +99,6 @@ def eval_(
     if format not in ("text", "json"):
         err.print(f"error: --format must be text or json, not `{format}`", markup=False)
         raise typer.Exit(2)
-    if level is not None:
-        err.print(f"error: {product} declares no levels; --level {level} does not apply", markup=False)
-        raise typer.Exit(2)
     claims = _read_claims(claim)
     try:
         prod = load_product(product, regime)
@@ -109,6 +106,7 @@ def eval_(
         for d in e.diagnostics:
             err.print(d.render(_source_for(d)), markup=False)
         raise typer.Exit(1) from None
+    prod = _at_levels(prod, product, level)
     results = prod.evaluate(claims)
     if format == "json":
         sys.stdout.write(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2) + "\n")
@@ -117,6 +115,18 @@ def eval_(
         _print_plan_table(prod, results, trace)
         return
     _print_table(prod, results, trace)
+
+
+def _at_levels(prod, path: Path, specs: list[str]):
+    """The product at the levels asked for (`--level`), or exit 2 saying why."""
+    from garant.api import at_levels
+    from garant.compiler.runtime.levels import LevelError
+
+    try:
+        return at_levels(prod, specs)
+    except LevelError as e:
+        err.print(f"{path}: error: {e}", markup=False)
+        raise typer.Exit(2) from None
 
 
 def _source_for(d):
@@ -219,7 +229,7 @@ def test(
     files = []
     for p in paths:
         files.extend(sorted(p.rglob("*.yaml")) if p.is_dir() else [p])
-    failed = total = pending = 0
+    failed = total = pending = figures = figures_ok = per_level = per_level_ok = 0
     for f in files:
         if update:
             n = update_file(f)
@@ -227,6 +237,10 @@ def test(
             continue
         for result in run_file(f):
             total += 1
+            figures += result.figures
+            figures_ok += result.figures_ok
+            per_level += result.level_figures
+            per_level_ok += result.level_figures_ok
             if result.ok and result.pending:
                 pending += 1
                 out.print(f"[yellow]PENDING[/yellow] {_escape(str(f))} :: {_escape(result.id)}")
@@ -239,7 +253,7 @@ def test(
                 for p in result.problems:
                     out.print(f"     {_escape(p)}")
     if not update:
-        out.print(f"{total - failed - pending} passed, {pending} pending, {failed} failed", style="bold red" if failed else "bold green", markup=False)
+        out.print(f"{total - failed - pending} passed, {pending} pending, {failed} failed; figures: {figures_ok} of {figures} equal" + (f" (given level by level: {per_level_ok} of {per_level})" if per_level else ""), style="bold red" if failed else "bold green", markup=False)
         raise typer.Exit(1 if failed else 0)
 
 

@@ -8,7 +8,10 @@ their types (dates, decimals, integers), which the claim reader accepts too.
 
 A CSV line that does not parse (a field too many or too few) does not stop
 the file: pyarrow hands it to `invalid_row_handler`, it is kept as a
-`MalformedRow` and the run reports it as a rejection.
+`MalformedRow` and the run reports it as a rejection. A record with a
+field that is not UTF-8 (a Latin-1 export) is kept with the field decoded
+as far as it goes and marked in `_garant_unreadable`; it is rejected too.
+The delimiter is the header's: `,`, `;` (French exports), tab or `|`.
 """
 
 from __future__ import annotations
@@ -20,12 +23,16 @@ from pathlib import Path
 from typing import Iterator
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 FORMATS = ("csv", "parquet")
 _SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 ROW = "_garant_row"  # the 1-based position of a record in its file, added on reading
+UNREADABLE = "_garant_unreadable"  # CSV: the field of a record that is not UTF-8 text (else null)
+INTERNAL = (ROW, UNREADABLE)
+DELIMITERS = (",", ";", "\t", "|")
 
 
 class ClaimsFileError(Exception):
@@ -67,6 +74,7 @@ class ClaimsFile:
         self.format = format_of(path, fmt)
         self.batch_rows = batch_rows
         self.malformed: list[MalformedRow] = []
+        self.delimiter = ","
         if not self.path.is_file():
             raise ClaimsFileError(f"{path}: no such file")
         self._file = None
@@ -82,16 +90,25 @@ class ClaimsFile:
             self.columns = list(self._parquet.schema_arrow.names)
             self.size = self._parquet.metadata.num_rows
             self.unit = "rows"
-        if ROW in self.columns:
-            raise ClaimsFileError(f"{path}: the column name `{ROW}` is reserved")
+        for name in INTERNAL:
+            if name in self.columns:
+                raise ClaimsFileError(f"{path}: the column name `{name}` is reserved")
         self._rows_read = 0
 
     def _csv_header(self) -> list[str]:
-        with open(self.path, encoding="utf-8-sig", newline="") as f:
-            try:
-                header = next(csv.reader(f), None)
-            except (csv.Error, UnicodeDecodeError) as err:
-                raise ClaimsFileError(f"{self.path}:1: cannot read the CSV header ({err})") from None
+        with open(self.path, "rb") as f:
+            first = f.readline()
+        try:
+            line = first.decode("utf-8-sig").rstrip("\r\n")
+        except UnicodeDecodeError as err:
+            raise ClaimsFileError(f"{self.path}:1: the header is not UTF-8 text ({err.reason} at byte {err.start}): save the file as UTF-8") from None
+        self.delimiter = max(DELIMITERS, key=line.count) if line.strip() else ","
+        if line.count(self.delimiter) == 0:
+            self.delimiter = ","
+        try:
+            header = next(csv.reader([line], delimiter=self.delimiter), None)
+        except csv.Error as err:
+            raise ClaimsFileError(f"{self.path}:1: cannot read the CSV header ({err})") from None
         if not header or not any(h.strip() for h in header):
             raise ClaimsFileError(f"{self.path}:1: empty file: expected a header line naming the claim fields")
         names = [h.strip() for h in header]
@@ -131,7 +148,7 @@ class ClaimsFile:
         def on_invalid(row) -> str:
             fields = {}
             try:
-                parsed = next(csv.reader(io.StringIO(row.text)), [])
+                parsed = next(csv.reader(io.StringIO(row.text), delimiter=self.delimiter), [])
                 fields = dict(zip(names, parsed))
             except csv.Error:
                 pass
@@ -147,19 +164,45 @@ class ClaimsFile:
             reader = pacsv.open_csv(
                 self._file,
                 read_options=pacsv.ReadOptions(skip_rows=1, column_names=names, block_size=4 << 20),
-                parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
+                parse_options=pacsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=True, invalid_row_handler=on_invalid),
                 convert_options=pacsv.ConvertOptions(
-                    column_types={n: pa.string() for n in names}, strings_can_be_null=True, null_values=[""],
+                    column_types={n: pa.string() for n in names}, strings_can_be_null=True, null_values=[""], check_utf8=False,
                 ),
             )
             for batch in reader:
-                yield batch
+                yield _mark_unreadable(batch)
         except pa.ArrowInvalid as err:
             raise ClaimsFileError(f"{self.path}: cannot read CSV ({err})") from None
         except StopIteration:  # a header and no line
             return
         finally:
             self._file.close()
+
+
+def _mark_unreadable(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """Check that every text field is UTF-8 (one C++ pass per column); in
+    the rare batch where one is not, decode its bad values with U+FFFD and
+    name, per record, the first field at fault."""
+    unreadable = None
+    for i, name in enumerate(batch.schema.names):
+        col = batch.column(i)
+        try:
+            col.validate(full=True)
+            continue
+        except pa.ArrowInvalid:
+            pass
+        if unreadable is None:
+            unreadable = [None] * batch.num_rows
+        fixed = []
+        for k, raw in enumerate(pc.cast(col, pa.binary()).to_pylist()):
+            try:
+                fixed.append(None if raw is None else raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                fixed.append(raw.decode("utf-8", "replace"))
+                unreadable[k] = unreadable[k] or name
+        batch = batch.set_column(i, name, pa.array(fixed, pa.string()))
+    marks = pa.array(unreadable, pa.string()) if unreadable else pa.nulls(batch.num_rows, pa.string())
+    return batch.append_column(UNREADABLE, marks)
 
 
 class TableWriter:
@@ -196,10 +239,11 @@ def read_table(path: str | Path, fmt: str | None = None) -> pa.Table:
     fmt = format_of(path, fmt)
     if fmt == "parquet":
         return pq.read_table(path)
-    names = ClaimsFile(path, "csv").columns
+    source = ClaimsFile(path, "csv")
+    names = source.columns
     return pacsv.read_csv(
         path,
         read_options=pacsv.ReadOptions(skip_rows=1, column_names=names),
-        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        parse_options=pacsv.ParseOptions(delimiter=source.delimiter, newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=True, null_values=[""]),
     )

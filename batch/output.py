@@ -13,7 +13,7 @@ from operator import attrgetter
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from garant.batch.io import ROW
+from garant.batch.io import INTERNAL
 from garant.compiler.runtime.decompte import AMOUNT_FIELDS
 from garant.compiler.runtime.plan_decompte import EXTRA_AMOUNTS, PLAN_AMOUNTS
 from garant.compiler.runtime.money import fmt_rate
@@ -47,7 +47,7 @@ def rejection_schema(input_columns: list[str]) -> pa.Schema:
     prefixed with `input_`)."""
     fields = [pa.field("id", pa.string()), pa.field("row", pa.int64()), pa.field("reason", pa.string()), pa.field("field", pa.string())]
     for name in input_columns:
-        if name in ("id", ROW):
+        if name == "id" or name in INTERNAL:
             continue
         fields.append(pa.field(input_name(name), pa.string()))
     return pa.schema(fields)
@@ -135,7 +135,7 @@ def rejection_table(input_columns: list[str], claims: pa.Table | None, positions
     }
     taken = claims.take(pa.array(positions, pa.int64())) if claims is not None else None
     for name in input_columns:
-        if name in ("id", ROW):
+        if name == "id" or name in INTERNAL:
             continue
         if taken is not None and name in taken.schema.names:
             col = taken.column(name)

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from garant.batch.io import ROW
+from garant.batch.io import INTERNAL, ROW, UNREADABLE
 from garant.batch.output import decompte_table, rejection_table
 from garant.compiler.runtime.claims import Claim
 from garant.compiler.runtime.decompte import Rejection
@@ -87,8 +87,9 @@ def evaluate_records(product, claims: pa.Table) -> Outcome:
     """Evaluate a partition; results in file order (by row)."""
     product = resolve_product(product)
     n = claims.num_rows
-    names = [c for c in claims.schema.names if c != ROW]
+    names = [c for c in claims.schema.names if c not in INTERNAL]
     rows = claims.column(ROW).to_pylist() if ROW in claims.schema.names else list(range(1, n + 1))
+    unreadable = claims.column(UNREADABLE).to_pylist() if UNREADABLE in claims.schema.names else None
     order = list(range(n))
     if any(rows[i] > rows[i + 1] for i in range(n - 1)):
         order.sort(key=rows.__getitem__)
@@ -105,6 +106,9 @@ def evaluate_records(product, claims: pa.Table) -> Outcome:
         records = [dict(zip(names, values)) for values in zip(*columns)] if names else [{} for _ in range(n)]
         for i in order:
             raw = records[i]
+            if unreadable is not None and unreadable[i] is not None:
+                results[i] = Rejection(raw.get("id"), f"`{unreadable[i]}` is not UTF-8 text (shown with �): save the file as UTF-8", unreadable[i], rows[i])
+                continue
             got = read(raw, rows[i])
             if got.__class__ is Claim:
                 key = (getattr(got, field, None) or got.beneficiary, str(got.id))

@@ -282,3 +282,22 @@ def test_jobs_give_the_same_files(tmp_path):
     two = run(str(ESSENTIEL), tmp_path / "c.csv", tmp_path / "two.csv", rows_per_partition=300, jobs=2)
     assert one.partitions == two.partitions > 1 and two.evaluated == 1200
     assert (tmp_path / "one.csv").read_bytes() == (tmp_path / "two.csv").read_bytes()
+
+
+def test_latin1_row_and_semicolons(tmp_path, product):
+    """A French export: `;` between fields, decimal commas, and one line
+    in Latin-1 among UTF-8 ones — that line is rejected, naming its field;
+    the others are evaluated (the GP claim of test_good_claim_amounts)."""
+    lines = [
+        "id;date;beneficiary;act;provider;price".encode(),
+        "A1;2025-03-10;B1;consultation généraliste;secteur1;30,00".encode("utf-8"),
+        "A2;2025-03-11;B2;consultation généraliste;secteur1;30,00".encode("latin-1"),
+    ]
+    (tmp_path / "fr.csv").write_bytes(b"\r\n".join(lines) + b"\r\n")
+    report = run(product, tmp_path / "fr.csv", tmp_path / "out.csv")
+    assert (report.input, report.evaluated, report.rejected) == (3 - 1, 1, 1)
+    (d,) = read_table(tmp_path / "out.csv").to_pylist()
+    assert (d["id"], d["amc"], d["rac"]) == ("A1", "9.00", "2.00")
+    (r,) = read_table(tmp_path / "out.rejections.csv").to_pylist()
+    assert (r["id"], r["row"], r["field"]) == ("A2", "2", "act") and "UTF-8" in r["reason"]
+    assert r["act"] == "consultation g\ufffdn\ufffdraliste"

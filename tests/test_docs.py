@@ -78,8 +78,11 @@ def test_optam_line_explained_in_plain_french_with_its_figure(small, example_lis
         f"Sécu incluse, dans la limite de 200{NBSP}% de la base de remboursement, "
         "sans dépasser le plafond du contrat responsable."
     )
-    # 200 % of the 30 € GP base = 60 €, Sécu included.
-    assert e.figure.startswith(f"Soit au plus 60,00{NBSP}€ Sécu incluse pour une base de 30,00{NBSP}€.")
+    # Worked on the standard example S5 (specialist OPTAM at 54 €, base
+    # 31.50 €): 200 % of the base = 63 € Sécu included; at 54 € the contract
+    # pays 54 − 22.05 = 31.95 €, the Sécu 22.05 − 2 = 20.05 €, 2 € are left.
+    assert e.figure.startswith(f"Soit au plus 63,00{NBSP}€ Sécu incluse pour une base de 31,50{NBSP}€.")
+    assert f"facturé 54,00{NBSP}€, base 31,50{NBSP}€ : Sécu 20,05{NBSP}€, contrat 31,95{NBSP}€, reste à charge 2,00{NBSP}€." in e.figure
 
 
 def test_per_day_line_with_its_limit(small, example_list):

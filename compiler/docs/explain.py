@@ -21,6 +21,7 @@ from garant.dsl import model
 
 _PROVIDER_DIMS = ("secteur", "option")  # claim field `provider`; the rest are fields of their own
 _ADULT = 40
+_PROBES = 300  # combinations tried for a worked figure, best first
 
 
 @attrs.frozen
@@ -96,7 +97,7 @@ def refined_lines(contract: model.Contract, line: model.Line) -> list[model.Line
 
 
 # ------------------------------------------------------------ worked figure
-def candidates(contract: model.Contract, line: model.Line, limit: int = 300) -> list[tuple[str, dict]]:
+def candidates(contract: model.Contract, line: model.Line) -> list[tuple[str, dict]]:
     """(act node, dimension values) combinations this line decides, the
     line's own act first, then in the regime's order."""
     nodes = contract.regime.nodes
@@ -112,7 +113,7 @@ def candidates(contract: model.Contract, line: model.Line, limit: int = 300) -> 
                 seen.add(k)
                 out.append((node, dims))
     out.sort(key=lambda c: (c[0] != line.node, order.get(c[0], 0), sum(v is not None for v in c[1].values())))
-    return out[:limit]
+    return out
 
 
 def claim_for(contract: model.Contract, node: str, dims: dict, date, price: int, quantity: int = 1, base: int | None = None, claim_id: str = "x") -> dict:
@@ -183,7 +184,11 @@ def worked(contract: model.Contract, line: model.Line, product, level: str | Non
     found = candidates(contract, line)
     if not found or date is None:
         return None
-    matches = [_matching_example(contract, n, d, examples) for n, d in found]
+    # A combination a standard example describes reads best (a real act at
+    # a published price): those first, the line's own act before others.
+    paired = sorted(zip(found, (_matching_example(contract, n, d, examples) for n, d in found)), key=lambda fm: (fm[0][0] != line.node, fm[1] is None))
+    found = [f for f, _ in paired][:_PROBES]
+    matches = [m for _, m in paired][:_PROBES]
     probe = [
         claim_for(contract, n, d, date, 100000, base=_example_base(m), claim_id=f"p{i}")
         for i, ((n, d), m) in enumerate(zip(found, matches))

@@ -99,6 +99,8 @@ def period(p: model.Period) -> str:
 
 def limit(lim: model.Limit, shared_with: tuple[str, ...] = ()) -> str:
     """`dans la limite de 3 par année civile`, `plafonné à 1 000,00 € …`."""
+    if lim.kind == "frame":
+        return f"monture prise en compte pour {euros(lim.amount)} au plus"
     if lim.kind == "count":
         text = f"dans la limite de {lim.amount} {count_unit(lim.text, lim.amount)} {period(lim.period)}"
     elif lim.kind == "once":
@@ -107,6 +109,10 @@ def limit(lim: model.Limit, shared_with: tuple[str, ...] = ()) -> str:
         text = f"plafonné au montant du paramètre {lim.param} {period(lim.period)}"
     else:
         text = f"plafonné à {euros(lim.amount)} {period(lim.period)}"
+    if getattr(lim, "age_under", None) is not None:
+        text += f" avant {lim.age_under} ans"
+    if getattr(lim, "age_from", None) is not None:
+        text += f" à partir de {lim.age_from} ans"
     if shared_with:
         text += " (plafond commun avec " + ", ".join(shared_with) + ")"
     return text

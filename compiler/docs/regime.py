@@ -9,7 +9,19 @@ import datetime as dt
 import attrs
 
 from garant.compiler.docs import french
+from garant.compiler.docs.render import md
 from garant.dsl import model
+
+
+def anchor(param: str) -> str:
+    """The anchor of a parameter's history on the regime page."""
+    return param.lower().replace("_", "-")
+
+
+def param_link(regime: model.Regime, name: str) -> str:
+    """Markdown: the parameter's title, linked to its history."""
+    p = regime.params.get(name)
+    return f"[{md(p.title if p else name)}](#{anchor(name)})"
 
 
 @attrs.frozen
@@ -29,6 +41,7 @@ class ParamHistory:
     limits: tuple[str, ...]
     exempt: str | None
     line: int
+    anchor: str
 
 
 @attrs.frozen
@@ -36,9 +49,9 @@ class ActRule:
     node: str
     label: str
     depth: int
-    rate: tuple[tuple[str, str], ...]  # (provider, value)
+    rate: tuple[tuple[str, str], ...]  # (provider, value as Markdown)
     base: tuple[tuple[str, str], ...]
-    deductions: tuple[str, ...]
+    deductions: tuple[str, ...]  # Markdown
     not_reimbursed: bool
     price_limits: tuple[str, ...]
     line: int | None
@@ -48,15 +61,16 @@ def value_text(unit: str, v: int) -> str:
     return french.percent(v) if unit == "percent" else french.euros(v)
 
 
-def ref_text(v: model.ValueRef | None) -> str:
+def ref_text(regime: model.Regime, v: model.ValueRef | None) -> str:
+    """A value of a rule, as Markdown: a constant, or the parameter linked."""
     if v is None:
         return "—"
     if v.param is not None:
-        text = f"paramètre {v.param}"
+        text = param_link(regime, v.param)
     else:
         text = value_text(v.unit, v.const)
     if v.min_age is not None:
-        below = ref_text(v.fallback) if v.fallback is not None else "—"
+        below = ref_text(regime, v.fallback) if v.fallback is not None else "—"
         text = f"{text} à partir de {v.min_age} ans ({below} avant)"
     return text
 
@@ -68,16 +82,16 @@ def history(param: model.Param) -> ParamHistory:
         versions.append(Version(start, end, value_text(param.unit, param.values[i]), param.refs[i] if i < len(param.refs) else "", param.spans[i].line))
     limits = tuple(french.limit(lim) for lim in param.limits)
     exempt = f"exonération avant {param.exempt_under} ans" if param.exempt_under is not None else None
-    return ParamHistory(param.name, param.title, tuple(reversed(versions)), limits, exempt, param.span.line)
+    return ParamHistory(param.name, param.title, tuple(reversed(versions)), limits, exempt, param.span.line, anchor(param.name))
 
 
-def _table(table: model.Table | None) -> tuple[tuple[str, str], ...]:
+def _table(regime: model.Regime, table: model.Table | None) -> tuple[tuple[str, str], ...]:
     if table is None:
         return ()
     out = []
     for key, value in table.entries.items():
         who = ", ".join(french.word(v) for v in key if v is not None) or "tous"
-        out.append((who, ref_text(value)))
+        out.append((who, ref_text(regime, value)))
     return tuple(out)
 
 
@@ -93,16 +107,16 @@ def act_rules(regime: model.Regime) -> list[ActRule]:
         limits = []
         for constraints, pl in act.price_limits:
             who = ", ".join(french.word(v) for _, v in constraints) or "tous"
-            what = f"{french.percent(pl.value.const)} de la base" if pl.of_base and pl.value.const is not None else ref_text(pl.value)
-            limits.append(f"{who} : {what}" + (f" ({pl.ref})" if pl.ref else ""))
+            what = f"{french.percent(pl.value.const)} de la base" if pl.of_base and pl.value.const is not None else ref_text(regime, pl.value)
+            limits.append(f"{md(who)} : {what}" + (f" ({md(pl.ref)})" if pl.ref else ""))
         out.append(
             ActRule(
                 node=node_id,
                 label=french.act_label(regime.nodes, node_id),
                 depth=node.depth,
-                rate=_table(act.rate),
-                base=_table(act.base),
-                deductions=tuple(p + (" (par unité)" if per_unit else "") for p, per_unit in act.deductions),
+                rate=_table(regime, act.rate),
+                base=_table(regime, act.base),
+                deductions=tuple(param_link(regime, p) + (" (par unité)" if per_unit else "") for p, per_unit in act.deductions),
                 not_reimbursed=act.not_reimbursed,
                 price_limits=tuple(limits),
                 line=act.span.line,

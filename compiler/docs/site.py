@@ -75,6 +75,7 @@ def _regime(site: Site, unit) -> None:
         path=unit.source.path,
         params=params,
         acts=regime_pages.act_rules(reg),
+        nodes=list(reg.nodes.values()),
         ceilings=regime_pages.ceilings(reg),
     )
     site.pages[f"{folder}/source.md"] = _source_page(unit, reg.title or reg.name)

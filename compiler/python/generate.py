@@ -60,9 +60,15 @@ def _comment(value) -> str:
 
 
 def _py_limit(lim: model.Limit) -> str:
+    period = lim.period or model.Period("none")
+    band = ""
+    if lim.age_under is not None:
+        band += f", age_under={_py(lim.age_under)}"
+    if lim.age_from is not None:
+        band += f", age_from={_py(lim.age_from)}"
     return (
-        f"_rules.Limit({_py(lim.kind)}, {_py(lim.amount)}, {_py(lim.param)}, {_py(lim.period.kind)}, "
-        f"{_py(lim.period.months)}, {_py(lim.pool)}, {_py(lim.text)}, {_py(lim.span.where)})"
+        f"_rules.Limit({_py(lim.kind)}, {_py(lim.amount)}, {_py(lim.param)}, {_py(period.kind)}, "
+        f"{_py(period.months)}, {_py(lim.pool)}, {_py(lim.text)}, {_py(lim.span.where)}{band})"
     )
 
 
@@ -136,34 +142,57 @@ def _regime_context(regime: model.Regime) -> dict:
                 "rate_dims": a.rate.dims if a.rate else (),
                 "deductions": a.deductions,
                 "price_limits": tuple((c, _value(pl.value), pl.of_base, pl.ref, pl.span.where) for c, pl in a.price_limits),
+                "heavy_act": a.heavy_act,
             }
         )
     return {"regime": regime, "params": params, "dims": dims, "words": words, "nodes": list(regime.nodes.values()), "acts": acts}
 
 
+def _line_entry(ln: model.Line, fn: str, terms, limits, text: str, level: str | None, module: str | None) -> dict:
+    exprs = []
+    for t in terms:
+        if t.budget is not None:
+            continue  # a budget pays from what remains of it: the engine's part
+        kind = "amount_per_unit" if t.kind == "amount" and t.per_unit else t.kind
+        exprs.append(_FORMULA[kind].format(value=t.value))
+    return {
+        "id": ln.id,
+        "fn": fn,
+        "where": ln.span.where,
+        "text": text,
+        "source_text": ln.text,
+        "level": level,
+        "module": module,
+        "expressions": exprs or ["0"],
+        "per_unit": any(t.per_unit for t in terms),
+        "limits": limits,
+        "budgets": tuple(t.budget for t in terms if t.budget is not None),
+    }
+
+
 def generate_contract(contract: model.Contract) -> str:
+    """One module per product. A product with levels gets every level in
+    the same module: a line that differs by level has one function per
+    level, and `PRODUCT.at(level)` (or `evaluate(claims, level=…)`)
+    chooses. One module rather than one per level, so that modules chosen
+    at different levels combine, and the regime's tables exist once."""
     regime = contract.regime
     lines = []
+    levelled = []  # (line id, module, ((level, entry), …)) for lines that differ by level
+    module_of = {m.name: m for m in contract.modules}
     for ln in contract.lines:
-        exprs = []
-        for t in ln.terms:
-            if t.budget is not None:
-                continue  # a budget pays from what remains of it: the engine's part
-            kind = "amount_per_unit" if t.kind == "amount" and t.per_unit else t.kind
-            exprs.append(_FORMULA[kind].format(value=t.value))
-        exprs = exprs or ["0"]
-        lines.append(
-            {
-                "id": ln.id,
-                "fn": f"line_{ln.span.line}",
-                "where": ln.span.where,
-                "text": ln.text,
-                "expressions": exprs,
-                "per_unit": any(t.per_unit for t in ln.terms),
-                "limits": ln.limits,
-                "budgets": tuple(t.budget for t in ln.terms if t.budget is not None),
-            }
-        )
+        module = ln.module if contract.modules else None
+        if ln.columns:
+            entries = []
+            for n, col in enumerate(ln.columns, start=1):
+                entry = _line_entry(ln, f"line_{ln.span.line}_level{n}", col.terms, col.limits,
+                                    f"{ln.selector}: {col.text} ({col.level})", col.level, module)
+                entries.append((col.level, entry))
+                lines.append(entry)
+            levelled.append((ln.id, module, tuple(entries)))
+        else:
+            lines.append(_line_entry(ln, f"line_{ln.span.line}", ln.terms, ln.limits, ln.text, None, module))
+    single = [e for e in lines if e["level"] is None]
     shared: dict[tuple, str] = {}
     shared_decisions = []
     decisions = []
@@ -182,6 +211,11 @@ def generate_contract(contract: model.Contract) -> str:
         "contract": contract,
         "effective": contract.effective.isoformat() if contract.effective else None,
         "lines": lines,
+        "single_lines": single,
+        "levelled": levelled,
+        "levels": contract.levels,
+        "modules": [(m.name, m.levels, m.optional, m.follows, m.title, m.span.where) for m in contract.modules],
+        "module_of": module_of,
         "groups": sorted(contract.groups.items(), key=lambda kv: list(regime.nodes).index(kv[0])),
         "shared_decisions": shared_decisions,
         "decisions": decisions,

@@ -312,10 +312,14 @@ def _acts(tree: ast.RegimeFile, vocab: Vocabulary, params, currency, diags: Diag
                 if p.unit != "money":
                     diags.error(a.span, f"`{a.parameter}` is a percentage; only amounts can be deducted", code="unit")
                     continue
+                if a.heavy_acts:
+                    fields["heavy_act"] = p.name
+                    continue
                 if a.per_unit is not None and a.per_unit.lower() not in units.PER_UNIT_WORDS:
                     diags.error(a.span, f"`per {a.per_unit}`: deductions apply per unit (box, trip, session…)", code="unit")
                 deds.append((p.name, a.per_unit is not None))
-            fields["deductions"] = tuple(deds)
+            if deds or "heavy_act" not in fields:
+                fields["deductions"] = tuple(deds)
         if rule.not_reimbursed is not None:
             fields["not_reimbursed"] = True
             if rule.rates or rule.base:
@@ -345,13 +349,14 @@ def _acts(tree: ast.RegimeFile, vocab: Vocabulary, params, currency, diags: Diag
             if r is None:
                 continue
             span = r["span"]
-            for key in ("base", "rate", "deductions", "not_reimbursed", "price_limits"):
+            for key in ("base", "rate", "deductions", "not_reimbursed", "price_limits", "heavy_act"):
                 if key in r:
                     merged[key] = r[key]
             if r.get("not_reimbursed"):
                 merged.pop("base", None)
                 merged.pop("rate", None)
                 merged.pop("deductions", None)
+                merged.pop("heavy_act", None)
             elif "rate" in r or "base" in r:
                 merged.pop("not_reimbursed", None)
         acts[node_id] = model.RegimeAct(
@@ -362,6 +367,7 @@ def _acts(tree: ast.RegimeFile, vocab: Vocabulary, params, currency, diags: Diag
             not_reimbursed=merged.get("not_reimbursed", False),
             price_limits=merged.get("price_limits", ()),
             span=span,
+            heavy_act=merged.get("heavy_act"),
         )
         if span is None:
             if not tree.act_rules:
