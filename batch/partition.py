@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
-ROWS_PER_PARTITION = 50_000  # ~100 MB of Python objects while a bucket is evaluated
+ROWS_PER_PARTITION = 20_000  # ~2 KB of Python objects per claim while a bucket is evaluated: ~40 MB
 CSV_BYTES_PER_ROW = 90  # a synthetic claim line is 80-100 bytes
 
 
