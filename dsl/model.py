@@ -325,8 +325,9 @@ class Contract:
         specs = self.module_specs()
         views = []
         for i, level in enumerate(self.levels):
-            # A module with levels of its own is shown at the one of the same rank.
-            own = [f"{m.name}={m.levels[min(i, len(m.levels) - 1)]}" for m in self.modules
+            # A required module with levels of its own is shown at the one of
+            # the same rank; an optional one without this level is left out.
+            own = [f"{m.name}={m.levels[min(i, len(m.levels) - 1)] if not m.optional else 'none'}" for m in self.modules
                    if m.follows is None and level not in m.levels]
             views.append((level, self.at_levels(choose([level, *own], specs))))
         return views

@@ -246,8 +246,8 @@ def check_modules(tree: ast.ContractFile, header_levels, diags: Diagnostics) -> 
             diags.error(m.span, f"module `{m.name}` has no levels", "declare the product's levels in its header (`  levels N1, N2`) or the module's own (`  levels A, B`)", code="levels")
             continue
         modules.append(model.Module(m.name, m.title or m.name, module_levels, m.optional, follows, m.span))
-    if not levels:
-        levels = tuple(dict.fromkeys(lv for m in modules for lv in m.levels))
+    if not levels:  # the levels of the required modules (optional ones come on top)
+        levels = tuple(dict.fromkeys(lv for m in modules if not m.optional for lv in m.levels))
     return levels, tuple(modules)
 
 
