@@ -300,3 +300,11 @@ def test_examples_page_figures_match_the_insurers_published_sheet():
             assert (c.amc, c.rac) == (parse_cents(want["amc"]), parse_cents(want["rac"])), (c.example.id, level)
             compared += 1
     assert compared == 26 * 6
+
+
+def test_two_versions_of_a_product_get_a_folder_each():
+    review = ROOT / "tests" / "review"
+    units, _ = compile_paths([review / "old.garant", review / "new_ok.garant"])
+    got = site.build(units)
+    assert [p["folder"] for p in got.products] == ["products/revue", "products/revue-2"]
+    assert "products/revue-2/index.md" in got.pages
