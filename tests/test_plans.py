@@ -90,9 +90,10 @@ benefits
   emergency_room: copay $150, then coinsurance 20%
   specialist visit out_of_network: copay $90, then coinsurance 50%
   over_the_counter: not covered
+  physical_therapy: copay $40, no deductible, max 4 visits per year
 """
 _PRODUCT = load_product_text(PLAN, "invariants.garant")
-ACTS = ("primary_care visit", "specialist visit", "inpatient", "emergency_room", "diagnostic lab", "over_the_counter", "generic_drugs")
+ACTS = ("primary_care visit", "specialist visit", "inpatient", "emergency_room", "diagnostic lab", "over_the_counter", "generic_drugs", "physical_therapy")
 
 claim = st.fixed_dictionaries({
     "day": st.integers(0, 400),
@@ -102,6 +103,7 @@ claim = st.fixed_dictionaries({
     "price": st.integers(0, 900_000),
     "discount": st.integers(0, 100),
     "emergency": st.booleans(),
+    "quantity": st.integers(1, 3),
 })
 
 
@@ -115,11 +117,12 @@ def test_explanations_of_benefits_hold_their_invariants(items):
         claims.append({
             "id": f"c{n}", "date": (start + dt.timedelta(days=c["day"])).isoformat(), "beneficiary": c["member"],
             "family": None if c["member"] == "D" else "F", "act": c["act"], "provider": c["provider"],
-            "price": f"{c['price'] // 100}.{c['price'] % 100:02d}", "allowed": f"{allowed // 100}.{allowed % 100:02d}", "emergency": c["emergency"],
+            "price": f"{c['price'] // 100}.{c['price'] % 100:02d}", "allowed": f"{allowed // 100}.{allowed % 100:02d}", "emergency": c["emergency"], "quantity": c["quantity"],
         })
     results = _PRODUCT.evaluate(claims)
     toward_max: dict[tuple, int] = {}
     deductible: dict[tuple, int] = {}
+    visits: dict[tuple, int] = {}
     for raw, d in zip(claims, results):
         assert d.id == raw["id"]
         amounts = (d.allowed, d.deductible, d.copay, d.coinsurance, d.plan_paid, d.member_paid, d.balance_billed)
@@ -128,8 +131,13 @@ def test_explanations_of_benefits_hold_their_invariants(items):
         if d.denied is not None:
             assert (d.plan_paid, d.member_paid) == (0, d.price)
             continue
-        assert d.plan_paid + d.member_paid == d.price - (d.price - d.allowed - d.balance_billed)
-        assert d.member_paid == d.deductible + d.copay + d.coinsurance + d.balance_billed
+        assert d.plan_paid + d.member_paid == d.allowed + d.balance_billed
+        assert d.member_paid == d.deductible + d.copay + d.coinsurance + d.balance_billed + d.over_limit
+        if raw["act"] == "physical_therapy" and d.allowed:  # visits covered, read back from the prorated excess
+            quantity = raw["quantity"]
+            covered = quantity - round(quantity * d.over_limit / d.allowed)
+            key = (d.beneficiary, d.date.year)
+            visits[key] = visits.get(key, 0) + covered
         year = d.date.year
         family = raw["family"] or raw["beneficiary"]
         share = d.deductible + d.copay + d.coinsurance
@@ -142,6 +150,7 @@ def test_explanations_of_benefits_hold_their_invariants(items):
         assert total <= (150_000 if who == "m" else 250_000)
     for (who, _, _), total in deductible.items():
         assert total <= (50_000 if who == "m" else 90_000)
+    assert all(n <= 4 for n in visits.values()), visits
 
 
 # ---------------------------------------------------------------- batch path

@@ -248,6 +248,7 @@ def generate_plan(plan) -> str:
                 "id": ln.id, "where": ln.span.where, "text": ln.text, "covered": s.covered, "deductible": s.deductible,
                 "copay": s.copay, "coinsurance": s.coinsurance,
                 "out_of_network": dict(ln.constraints).get(plan.status_dim) == "out_of_network",
+                "visits": s.visits, "visits_where": where(s.visits_span), "visits_text": s.visits_text,
             }
         )
     ref = plan.referral
