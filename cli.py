@@ -287,7 +287,7 @@ def run_(
     rejections: Optional[Path] = typer.Option(None, "--rejections", help="Rejections file (default: OUT.rejections.EXT)."),
     trace: bool = typer.Option(False, "--trace", help="Add each décompte's trace as a column (large)."),
     jobs: int = typer.Option(1, "--jobs", "-j", help="Partitions evaluated in parallel processes."),
-    rows_per_partition: int = typer.Option(50_000, "--rows-per-partition", help="Target claims per partition (bounds memory)."),
+    rows_per_partition: int = typer.Option(20_000, "--rows-per-partition", help="Target claims per partition (bounds memory)."),
     workdir: Optional[Path] = typer.Option(None, "--workdir", help="Folder for the partition files (default: the system's temp)."),
     regime: List[Path] = typer.Option([], "--regime", help="A regime file of your own (the bundled stdlib is always there)."),
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
@@ -319,7 +319,7 @@ def impact(
     claims: Path = typer.Argument(..., help="Claims file: CSV or Parquet."),
     markdown: Optional[Path] = typer.Option(None, "--markdown", "-o", help="Also write the report as Markdown."),
     input_format: Optional[str] = typer.Option(None, "--input-format", help="csv or parquet (default: the file's suffix)."),
-    rows_per_partition: int = typer.Option(50_000, "--rows-per-partition", help="Target claims per partition (bounds memory)."),
+    rows_per_partition: int = typer.Option(20_000, "--rows-per-partition", help="Target claims per partition (bounds memory)."),
     regime: List[Path] = typer.Option([], "--regime", help="A regime file of your own."),
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
 ):

@@ -10,7 +10,8 @@ Prints, in this order:
 2. synthetic claims (`garant.batch.synth`) → CSV and Parquet: seconds, size;
 3. `garant run contracts/essentiel_2025.garant` on each file, each in its
    own process: wall time, claims/s, peak resident memory (the child's
-   ru_maxrss from os.wait4), the counts it printed;
+   ru_maxrss from os.wait4), the counts it printed; and on a quarter of
+   the claims, to show that peak memory does not grow with the file;
 4. `bench/handwritten_run.py` on the CSV (csv module, hard-coded
    vocabulary, `bench/handwritten.py`, all in memory), same measures;
 5. the amounts of 3 (CSV) and 4 compared claim by claim (base, rate, AMO,
@@ -142,6 +143,13 @@ def main() -> int:
         counts = next((line for line in err.splitlines() if "claims in" in line), "?")
         runs[fmt] = (wall, rss, out_path)
         print(f"   {fmt:8s} {wall:8.2f} {args.n / wall:10,.0f} {rss:8.0f}  {counts}")
+
+    # 3b. bounded memory: the same run on a quarter of the claims
+    quarter = args.dir / f"claims-{args.n // 4}-{args.seed}.parquet"
+    write_claims(quarter, args.n // 4, args.seed)
+    wall_q, rss_q, _, _ = run_measured([py, "-m", "garant.cli", "run", str(CONTRACT), str(quarter), "-o", str(args.dir / "quarter.parquet"),
+                                        "--no-progress", "--jobs", str(args.jobs)])
+    print(f"   parquet, {args.n // 4:,} claims: {wall_q:.2f} s, peak {rss_q:.0f} MB (memory depends on the partition size, not the file's)")
 
     # 4. hand-written loop
     hand_out = args.dir / "handwritten.csv"

@@ -301,3 +301,14 @@ def test_latin1_row_and_semicolons(tmp_path, product):
     (r,) = read_table(tmp_path / "out.rejections.csv").to_pylist()
     assert (r["id"], r["row"], r["field"]) == ("A2", "2", "act") and "UTF-8" in r["reason"]
     assert r["act"] == "consultation g\ufffdn\ufffdraliste"
+
+
+def test_trace_column_on_request(tmp_path, product):
+    claims = tmp_path / "claims.csv"
+    _write_csv(claims, HEADER, [GOOD])
+    run(product, claims, tmp_path / "plain.csv")
+    run(product, claims, tmp_path / "traced.csv", trace=True)
+    assert "trace" not in read_table(tmp_path / "plain.csv").schema.names
+    (d,) = read_table(tmp_path / "traced.csv").to_pylist()
+    text = product.evaluate([{k: v for k, v in zip(HEADER, GOOD) if v}])[0].trace_text()
+    assert d["trace"] == text and "21.00" in text and len(text.splitlines()) > 3
