@@ -332,3 +332,16 @@ def test_multi_level_pages_render_as_tables():
     tableau = markdown.markdown(got.pages["products/sante-mix-proximite/index.md"], extensions=["tables", "attr_list", "admonition"])
     for line in units[0].contract.lines:
         assert f'<a href="source.md#L{line.span.line}">ligne {line.span.line}</a></td>' in tableau, line.text
+
+
+def test_no_page_has_a_broken_table():
+    """A table row cut from its table renders as a paragraph starting with
+    `|`: none on any page of the bundled products and regimes."""
+    import markdown
+
+    units, _ = compile_paths([ROOT / "stdlib", ROOT / "contracts"])
+    got = site.build(units)
+    for path, text in got.pages.items():
+        if path.endswith(".md"):
+            html = markdown.markdown(text, extensions=["tables", "attr_list", "admonition"])
+            assert "<p>|" not in html and "\n|" not in html.replace("<p>", ""), path
