@@ -187,3 +187,61 @@ def test_garant_run_partitions_by_family_and_matches_eval(tmp_path):
     as_read = [{k: (v if v != "" else None) for k, v in c.items()} for c in claims]
     bad, shown = differences(_PRODUCT, as_read, read_table(tmp_path / "out.csv"), read_table(tmp_path / "out.rejections.csv"))
     assert bad == 0, shown
+
+
+# ------------------------------------------------- random edits of plan files
+PLAN_SOURCES = sorted((ROOT / "contracts").glob("acme_*.garant"))
+PLAN_WORDS = (
+    "copay $20", "coinsurance 20%", "then coinsurance 30%", "$0", "no deductible", "after deductible", "not covered",
+    "max 2 visits per year", "kind HMO", "kind PPO", "kind EPO", "kind POS", "kind XYZ", "year starting 2025-02-29",
+    "deductible $500 individual", "out_of_pocket_max $100 family", "referral required for specialist", "emergency",
+    "out of network: coinsurance 50%, allowed 60%", "out of network: not covered unless emergency", "in_network",
+    "out_of_network", "primary_care_physician required", "specialist visit", "all", ":", ",", "20€", "150%", "$1,000.555",
+)
+FIXED_CLAIMS = [
+    {"id": f"k{n}", "date": f"2025-0{1 + n % 9}-1{n % 10}", "beneficiary": f"M{n % 3}", "family": "F" if n % 4 else None, "act": act,
+     "provider": ("in_network", "out_of_network")[n % 2], "price": f"{(n * 377) % 5000 + 1}.00", "emergency": n % 5 == 0, "referral": n % 3 == 0}
+    for n, act in enumerate(ACTS * 3)
+]
+
+
+@st.composite
+def edited_plan(draw):
+    path = draw(st.sampled_from(PLAN_SOURCES))
+    lines = path.read_text(encoding="utf-8").split("\n")
+    for _ in range(draw(st.integers(1, 3))):
+        i = draw(st.integers(0, len(lines) - 1))
+        kind = draw(st.sampled_from(("append", "replace", "delete", "insert_line")))
+        word = draw(st.sampled_from(PLAN_WORDS))
+        if kind == "append":
+            lines[i] = lines[i] + ", " + word
+        elif kind == "replace":
+            lines[i] = "  " + word
+        elif kind == "delete":
+            del lines[i]
+        else:
+            lines.insert(i, "  " + draw(st.sampled_from(("specialist visit", "all", "physical_therapy", "preventive"))) + ": " + word)
+        if not lines:
+            lines = [""]
+    return path.name, "\n".join(lines)
+
+
+@settings(max_examples=120, deadline=None, derandomize=True, database=None)
+@given(edited_plan())
+def test_random_plan_edits_never_crash_and_keep_the_invariants(src):
+    from garant.pipeline import compile_text
+
+    name, text = src
+    unit = compile_text(text, name)  # a user's mistake is a diagnostic, never a traceback
+    for d in unit.diagnostics:
+        d.render(unit.source)
+    if unit.plan is None or not unit.ok:
+        return
+    product = load_product_text(text, name)
+    results = product.evaluate(FIXED_CLAIMS)
+    assert len(results) == len(FIXED_CLAIMS)
+    for d in results:
+        if d.to_dict()["status"] == "rejected":
+            continue
+        assert min(d.allowed, d.deductible, d.copay, d.coinsurance, d.plan_paid, d.member_paid, d.over_limit) >= 0, d.to_dict()
+        assert d.plan_paid + d.member_paid == (d.price if d.denied else d.allowed + d.balance_billed)

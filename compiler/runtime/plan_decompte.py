@@ -97,10 +97,7 @@ class PlanDecompte(Explained):
         for name in EXTRA_AMOUNTS:
             d[name] = fmt(getattr(self, name))
         d["denied"] = self.denied
-        d["rule"] = self.rule
-        d["warnings"] = list(self.warnings)
-        d["trace"] = [s.to_dict() for s in self.steps]
-        return d
+        return self._closing_fields(d)
 
     @property
     def steps(self) -> list[Step]:
