@@ -308,3 +308,11 @@ def test_two_versions_of_a_product_get_a_folder_each():
     got = site.build(units)
     assert [p["folder"] for p in got.products] == ["products/revue", "products/revue-2"]
     assert "products/revue-2/index.md" in got.pages
+
+
+def test_compliance_page_has_the_coverage_report():
+    pytest.importorskip("garant.dsl.checker.coverage", reason="the coverage report (issue 4, deliverable 3) is not on this branch yet")
+    units, _ = compile_paths([ROOT / "contracts" / "essentiel_2025.garant"])
+    page = site.build(units).pages["products/essentiel-2025/conformite.md"]
+    assert "## Couverture : trous et recouvrements" in page
+    assert "| acts | providers | outcome | line(s) |" in page
