@@ -84,6 +84,7 @@ def check_plan(tree: ast.PlanFile, source: SourceFile, regimes: dict[str, model.
     own = Diagnostics()
     decision = decide(lines, regime, vocab, None, tree, own)
     diags.extend(_plan_wording(d) for d in own.items)
+    _preventive_at_no_cost(regime, decision, lines, sharing, status_dim, diags)
     effective = units.parse_date(h["effective"].value, h["effective"].span, diags) if "effective" in h else None
     return Plan(
         name=tree.name,
@@ -250,6 +251,9 @@ def _out_of_network(h: dict, kind, rules, currency: str, owner: str, source: Sou
             return OutOfNetwork(False, None, None, None, None, header.span, "not covered unless emergency")
         if t.kind == "allowed":
             allowed = units.percent_bp(t.quantity, diags, "`allowed`")
+            if allowed is not None and allowed > 10000:
+                diags.error(t.quantity.span, f"`allowed {t.quantity.text}`: the plan allows at most the billed price", "the allowed amount out of network is a share of the billed price, at most 100%", code="unit")
+                allowed = None
             continue
         terms.append(t)
     text = source.line_text(header.span.line).strip()
@@ -382,6 +386,27 @@ def _deductible_word(current: bool | None, value: bool, span: Span, diags: Diagn
         diags.error(span, "`no deductible` and `after deductible` contradict each other", "keep one of them", code="plan")
         return current
     return value
+
+
+def _preventive_at_no_cost(regime: model.Regime, decision, lines: list[model.Line], sharing: dict[str, CostSharing], status_dim: str, diags: Diagnostics) -> None:
+    """In network, preventive care is $0 with no deductible under the ACA
+    (MANAGED_CARE.md, step 3): a warning names a line that charges for it."""
+    node = next((n.id for n in regime.nodes.values() if fold(n.name) == "preventive" and n.parent is None), None)
+    group = decision.groups.get(node) if node else None
+    if group is None:
+        return
+    by_id = {ln.id: ln for ln in lines}
+    reported = set()
+    for key, d in decision.table.items():
+        values = dict(zip(decision.dims, key[1:]))
+        if key[0] != group or values.get(status_dim) == "out_of_network" or d.lines[0] in reported:
+            continue
+        cost = sharing[d.lines[0]]
+        if cost.covered and not cost.deductible and not cost.copay and not cost.coinsurance:
+            continue
+        reported.add(d.lines[0])
+        line = by_id[d.lines[0]]
+        diags.warning(line.span, f"line {line.span.line} (`{line.selector}`) charges for in-network preventive care", "under the ACA preventive care is covered at $0 with no deductible: add `preventive: $0, no deductible`", code="aca")
 
 
 def _plan_wording(d: Diagnostic) -> Diagnostic:
