@@ -203,6 +203,10 @@ def _print_plan_table(prod, results, trace: bool) -> None:
         )
         if d["denied"]:
             notes.append((d["id"], f"[red]denied:[/red] {_escape(d['denied'])}"))
+        if d["balance_billed"] != "0.00":
+            notes.append((d["id"], f"balance billed: {d['balance_billed']} (the member's, in member paid)"))
+        if d["over_limit"] != "0.00":
+            notes.append((d["id"], f"over the visit limit: {d['over_limit']} (the member's, in member paid)"))
         for w in d["warnings"]:
             notes.append((d["id"], f"[yellow]warning:[/yellow] {_escape(w)}"))
         if trace:

@@ -245,3 +245,13 @@ def test_random_plan_edits_never_crash_and_keep_the_invariants(src):
             continue
         assert min(d.allowed, d.deductible, d.copay, d.coinsurance, d.plan_paid, d.member_paid, d.over_limit) >= 0, d.to_dict()
         assert d.plan_paid + d.member_paid == (d.price if d.denied else d.allowed + d.balance_billed)
+
+
+def test_readme_plan_example_runs():
+    """The README's plan command: the bundled plan claims through the HMO."""
+    result = runner.invoke(app, ["eval", str(HMO), "--claim", str(ROOT / "examples" / "plan_claims.json"), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    got = json.loads(result.stdout)
+    assert [d["status"] for d in got] == ["evaluated"] * 6 + ["rejected"]
+    # c6 names the plan's network instead of `provider`: in network, preventive at $0.
+    assert (got[5]["plan_paid"], got[5]["member_paid"]) == ("180.00", "0.00")
