@@ -65,7 +65,7 @@ def compile_figures() -> None:
     t1 = time.perf_counter()
     units, problems = compile_paths([ROOT / "contracts"])
     t2 = time.perf_counter()
-    loaded = [load_unit(u) for u in units if u.contract is not None and u.ok]
+    loaded = [load_unit(u) for u in units if u.product is not None and u.ok]
     t3 = time.perf_counter()
     print(f"{t1 - t0:.3f} {t2 - t1:.3f} {t3 - t2:.3f} {len(loaded)} {len(problems)}")
 
@@ -117,7 +117,7 @@ def main() -> int:
     wall, rss, out, _ = run_measured([py, __file__, "--compile-only"])
     imp, check, gen, n_contracts, problems = out.split()
     print(f"\n1. compile (fresh process): import {float(imp):.2f} s; check stdlib + contracts {float(check):.2f} s; "
-          f"generate + load {n_contracts} modules {float(gen):.2f} s; process total {wall:.2f} s ({problems} problems)")
+          f"generate + load {n_contracts} products (contracts and plans) {float(gen):.2f} s; process total {wall:.2f} s ({problems} problems)")
 
     # 2. synthetic claims
     from garant.batch.synth import write_claims
