@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from garant.compiler.python.generate import generate_contract, module_name
+from garant.compiler.python.generate import generate_product, module_name
 from garant.compiler.python.load import load_module
 from garant.compiler.runtime.engine import Product
 from garant.dsl.diagnostics import GarantError
@@ -26,22 +26,22 @@ def _product_unit(units: list[Unit], problems) -> Unit:
     unit = units[0]
     if not unit.ok:
         raise GarantError([d for d in unit.diagnostics if d.is_error])
-    if unit.contract is None:
+    if unit.product is None:
         from garant.dsl.diagnostics import Diagnostic, Severity
         from garant.dsl.source import Span
 
-        raise GarantError([Diagnostic(Severity.ERROR, Span(unit.source.path, 1, 1), "not a product: expected a `contract` file", None, "usage")])
+        raise GarantError([Diagnostic(Severity.ERROR, Span(unit.source.path, 1, 1), "not a product: expected a `contract` or `plan` file", None, "usage")])
     return unit
 
 
 def python_source(unit: Unit) -> str:
-    return generate_contract(unit.contract)
+    return generate_product(unit.product)
 
 
 def load_unit(unit: Unit) -> Product:
     source = python_source(unit)
     digest = hashlib.sha256(source.encode()).hexdigest()[:12]
-    module = load_module(source, f"garant_generated.{module_name(unit.contract)}_{digest}", f"<garant:{unit.source.path}>")
+    module = load_module(source, f"garant_generated.{module_name(unit.product)}_{digest}", f"<garant:{unit.source.path}>")
     return module.PRODUCT
 
 
@@ -58,3 +58,19 @@ def load_product(path: str | Path, regimes: list[str | Path] = ()) -> Product:
 def load_product_text(text: str, path: str = "<text>") -> Product:
     units = compile_sources([SourceFile(path, text)])
     return load_unit(_product_unit(units, []))
+
+
+def at_levels(product: Product, specs) -> Product:
+    """A product at the levels `garant eval --level` names (`["N3"]`,
+    `["hospitalisation=N2", "frais_de_sante=N4"]`); a one-level product
+    takes no level. Raises `LevelError` with a message for people."""
+    from garant.compiler.runtime.levels import LevelError
+
+    specs = [specs] if isinstance(specs, str) else list(specs or [])
+    if not product.modules:
+        if specs:
+            raise LevelError(f"{product.path} declares no levels; --level {' '.join(specs)} does not apply")
+        return product
+    if not specs:
+        product.evaluate([])  # raises, naming the levels to choose from
+    return product.at(specs)

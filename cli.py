@@ -46,12 +46,18 @@ def _print_diagnostics(units, problems, show_warnings: bool = True) -> tuple[int
 def check(
     paths: List[Path] = typer.Argument(..., help="Files or folders of .garant sources."),
     no_warnings: bool = typer.Option(False, "--no-warnings", help="Print errors only."),
+    coverage: bool = typer.Option(False, "--coverage", help="Also print, per contract, which line decides each act family and provider combination (gaps, overlaps) and the contrat responsable rules' verdicts."),
 ):
     """Parse and type-check; exit 1 on any error."""
     from garant.pipeline import compile_paths
 
     units, problems = compile_paths(paths)
     errors, warnings = _print_diagnostics(units, problems, not no_warnings)
+    if coverage:
+        from garant.dsl.checker.coverage import print_coverage
+
+        for unit in units:
+            print_coverage(out, unit)
     summary = f"{len(units)} file{'s' if len(units) != 1 else ''} checked: {errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
     err.print(summary, style="bold red" if errors else "bold green", markup=False)
     raise typer.Exit(1 if errors or not units else 0)
@@ -75,9 +81,9 @@ def build(
     output.mkdir(parents=True, exist_ok=True)
     written = 0
     for unit in units:
-        if unit.contract is None:
+        if unit.product is None:
             continue
-        target = output / f"{module_name(unit.contract)}.py"
+        target = output / f"{module_name(unit.product)}.py"
         target.write_text(python_source(unit), encoding="utf-8")
         out.print(f"{unit.source.path} → {target}", markup=False)
         written += 1
@@ -89,7 +95,7 @@ def eval_(
     product: Path = typer.Argument(..., help="The product's .garant source."),
     claim: Path = typer.Option(..., "--claim", help="A JSON claim (object) or claims (array)."),
     format: str = typer.Option("text", "--format", help="text or json."),
-    level: Optional[str] = typer.Option(None, "--level", help="The product level (multi-level products)."),
+    level: List[str] = typer.Option([], "--level", help="Level of a multi-level product: `N3` for every module, or `MODULE=N3` (repeat for each module; `MODULE=none` leaves an optional module out)."),
     trace: bool = typer.Option(False, "--trace", help="Print each décompte's trace (text format)."),
     regime: List[Path] = typer.Option([], "--regime", help="A regime file of your own (the bundled stdlib is always there)."),
 ):
@@ -99,9 +105,6 @@ def eval_(
     if format not in ("text", "json"):
         err.print(f"error: --format must be text or json, not `{format}`", markup=False)
         raise typer.Exit(2)
-    if level is not None:
-        err.print(f"error: {product} declares no levels; --level {level} does not apply", markup=False)
-        raise typer.Exit(2)
     claims = _read_claims(claim)
     try:
         prod = load_product(product, regime)
@@ -109,11 +112,27 @@ def eval_(
         for d in e.diagnostics:
             err.print(d.render(_source_for(d)), markup=False)
         raise typer.Exit(1) from None
+    prod = _at_levels(prod, product, level)
     results = prod.evaluate(claims)
     if format == "json":
         sys.stdout.write(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2) + "\n")
         return
+    if prod.kind == "plan":
+        _print_plan_table(prod, results, trace)
+        return
     _print_table(prod, results, trace)
+
+
+def _at_levels(prod, path: Path, specs: list[str]):
+    """The product at the levels asked for (`--level`), or exit 2 saying why."""
+    from garant.api import at_levels
+    from garant.compiler.runtime.levels import LevelError
+
+    try:
+        return at_levels(prod, specs)
+    except LevelError as e:
+        err.print(f"{path}: error: {e}", markup=False)
+        raise typer.Exit(2) from None
 
 
 def _source_for(d):
@@ -171,6 +190,34 @@ def _print_table(prod, results, trace: bool) -> None:
         out.print(f"  {_escape(str(cid))}: {note}")
 
 
+def _print_plan_table(prod, results, trace: bool) -> None:
+    """Explanations of benefits of a plan: one row per claim."""
+    table = Table(title=f"{prod.name} ({prod.plan_kind}) — explanation of benefits", title_justify="left")
+    amounts = ("billed", "allowed", "deductible", "copay", "coins.", "plan paid", "member paid")
+    for col in ("id", "date", "member", "act", "provider", *amounts, "rule"):
+        table.add_column(col, justify="right" if col in amounts else "left", no_wrap=col in ("id", "date", "rule"))
+    notes = []
+    for r in results:
+        d = r.to_dict()
+        if d["status"] == "rejected":
+            table.add_row(_escape(str(d["id"])), "", "", "[red]rejected[/red]", *[""] * (len(amounts) + 2))
+            notes.append((d["id"], f"[red]rejected:[/red] {_escape(d['reason'])}"))
+            continue
+        table.add_row(
+            _escape(str(d["id"])), d["date"], _escape(d["beneficiary"]), _escape(d["act"]), _escape(d.get("provider") or ""), d["price"], d["allowed"],
+            d["deductible"], d["copay"], d["coinsurance"], d["plan_paid"], f"[bold]{d['member_paid']}[/bold]", _escape(d["rule"] or ""),
+        )
+        if d["denied"]:
+            notes.append((d["id"], f"[red]denied:[/red] {_escape(d['denied'])}"))
+        for w in d["warnings"]:
+            notes.append((d["id"], f"[yellow]warning:[/yellow] {_escape(w)}"))
+        if trace:
+            notes.append((d["id"], "trace:\n    " + _escape(r.trace_text()).replace("\n", "\n    ")))
+    out.print(table)
+    for cid, note in notes:
+        out.print(f"  {_escape(str(cid))}: {note}")
+
+
 def _escape(text: str) -> str:
     from rich.markup import escape
 
@@ -188,7 +235,7 @@ def test(
     files = []
     for p in paths:
         files.extend(sorted(p.rglob("*.yaml")) if p.is_dir() else [p])
-    failed = total = pending = 0
+    failed = total = pending = figures = figures_ok = per_level = per_level_ok = 0
     for f in files:
         if update:
             n = update_file(f)
@@ -196,6 +243,10 @@ def test(
             continue
         for result in run_file(f):
             total += 1
+            figures += result.figures
+            figures_ok += result.figures_ok
+            per_level += result.level_figures
+            per_level_ok += result.level_figures_ok
             if result.ok and result.pending:
                 pending += 1
                 out.print(f"[yellow]PENDING[/yellow] {_escape(str(f))} :: {_escape(result.id)}")
@@ -208,8 +259,245 @@ def test(
                 for p in result.problems:
                     out.print(f"     {_escape(p)}")
     if not update:
-        out.print(f"{total - failed - pending} passed, {pending} pending, {failed} failed", style="bold red" if failed else "bold green", markup=False)
+        out.print(f"{total - failed - pending} passed, {pending} pending, {failed} failed; figures: {figures_ok} of {figures} equal" + (f" (given level by level: {per_level_ok} of {per_level})" if per_level else ""), style="bold red" if failed else "bold green", markup=False)
         raise typer.Exit(1 if failed else 0)
+
+
+# ---------------------------------------------------------------- batch
+def _load_or_exit(product: Path, regime: List[Path]):
+    """The product, compiled once per process (the batch unit's cache), or exit 1 with its diagnostics."""
+    from garant.batch.unit import resolve_product
+
+    try:
+        return resolve_product((str(product), tuple(str(r) for r in regime)))
+    except GarantError as e:
+        for d in e.diagnostics:
+            err.print(d.render(_source_for(d)), markup=False)
+        raise typer.Exit(1) from None
+
+
+def _progress(enabled: bool):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("{task.description:>10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=err, disable=not enabled, transient=False)
+
+
+@app.command("run")
+def run_(
+    product: Path = typer.Argument(..., help="The product's .garant source."),
+    claims: Path = typer.Argument(..., help="Claims file: CSV or Parquet (spec §5 field names)."),
+    output: Path = typer.Option(..., "-o", "--output", help="Décomptes file; rejections go beside it (OUT.rejections.EXT)."),
+    format: Optional[str] = typer.Option(None, "--format", help="csv or parquet for the outputs (default: OUT's suffix, else the input's)."),
+    input_format: Optional[str] = typer.Option(None, "--input-format", help="csv or parquet (default: the claims file's suffix)."),
+    rejections: Optional[Path] = typer.Option(None, "--rejections", help="Rejections file (default: OUT.rejections.EXT)."),
+    trace: bool = typer.Option(False, "--trace", help="Add each décompte's trace as a column (large)."),
+    jobs: int = typer.Option(1, "--jobs", "-j", help="Partitions evaluated in parallel processes."),
+    rows_per_partition: int = typer.Option(50_000, "--rows-per-partition", help="Target claims per partition (bounds memory)."),
+    workdir: Optional[Path] = typer.Option(None, "--workdir", help="Folder for the partition files (default: the system's temp)."),
+    regime: List[Path] = typer.Option([], "--regime", help="A regime file of your own (the bundled stdlib is always there)."),
+    no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
+):
+    """Evaluate a claims file (CSV, Parquet) into décomptes and rejections, with progress."""
+    from garant.batch.io import ClaimsFileError
+    from garant.batch.run import run
+
+    _load_or_exit(product, regime)
+    try:
+        with _progress(not no_progress) as progress:
+            report = run((str(product), tuple(str(r) for r in regime)), claims, output, out_format=format, in_format=input_format,
+                         rejections=rejections, trace=trace, rows_per_partition=rows_per_partition, workdir=workdir, jobs=jobs,
+                         progress=progress)
+    except ClaimsFileError as e:
+        err.print(f"error: {e}", markup=False)
+        raise typer.Exit(2) from None
+    err.print(
+        f"{report.input} claims in: {report.evaluated} evaluated, {report.rejected} rejected "
+        f"({report.partitions} partition{'s' if report.partitions != 1 else ''}, {report.seconds:.1f} s, {report.claims_per_second:,.0f} claims/s)",
+        style="bold red" if report.rejected else "bold green", markup=False)
+    err.print(f"décomptes → {report.decomptes}\nrejections → {report.rejections}", markup=False)
+
+
+@app.command()
+def impact(
+    old: Path = typer.Argument(..., help="The product as it is (.garant)."),
+    new: Path = typer.Argument(..., help="The product changed (.garant)."),
+    claims: Path = typer.Argument(..., help="Claims file: CSV or Parquet."),
+    markdown: Optional[Path] = typer.Option(None, "--markdown", "-o", help="Also write the report as Markdown."),
+    input_format: Optional[str] = typer.Option(None, "--input-format", help="csv or parquet (default: the file's suffix)."),
+    rows_per_partition: int = typer.Option(50_000, "--rows-per-partition", help="Target claims per partition (bounds memory)."),
+    regime: List[Path] = typer.Option([], "--regime", help="A regime file of your own."),
+    no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
+):
+    """What a contract change does to a set of claims: paid by the contract and reste à charge, old vs new."""
+    from garant.batch.impact import impact as compute, markdown_report, rich_table
+    from garant.batch.io import ClaimsFileError
+
+    old_p, new_p = _load_or_exit(old, regime), _load_or_exit(new, regime)
+    try:
+        with _progress(not no_progress) as progress:
+            report = compute(old_p, new_p, claims, in_format=input_format, rows_per_partition=rows_per_partition, progress=progress)
+    except (ClaimsFileError, ValueError) as e:
+        err.print(f"error: {e}", markup=False)
+        raise typer.Exit(2) from None
+    out.print(rich_table(report))
+    if markdown is not None:
+        markdown.write_text(markdown_report(report), encoding="utf-8")
+        err.print(f"Markdown → {markdown}", markup=False)
+
+
+@app.command()
+def synth(
+    n: int = typer.Argument(..., help="How many claims."),
+    output: Path = typer.Option(..., "-o", "--output", help="CSV or Parquet file (by suffix, or --format)."),
+    seed: int = typer.Option(2025, "--seed", help="Same N and seed → same claims, on any machine."),
+    format: Optional[str] = typer.Option(None, "--format", help="csv or parquet."),
+    beneficiaries: Optional[int] = typer.Option(None, "--beneficiaries", help="How many members (default N/20)."),
+):
+    """Write N reproducible synthetic claims (contracts/essentiel_2025 acts and providers)."""
+    from garant.batch.io import ClaimsFileError
+    from garant.batch.synth import write_claims
+
+    try:
+        written = write_claims(output, n, seed, fmt=format, beneficiaries=beneficiaries)
+    except ClaimsFileError as e:
+        err.print(f"error: {e}", markup=False)
+        raise typer.Exit(2) from None
+    err.print(f"{written} claims (seed {seed}) → {output}", style="bold green", markup=False)
+
+
+@app.command()
+def docs(
+    paths: List[Path] = typer.Argument(..., help="Files or folders of .garant sources (products and regimes)."),
+    output: Path = typer.Option(..., "-o", "--output", help="Directory for the Markdown pages (mkdocs-material)."),
+):
+    """Write the documentation pages: tableaux, euro examples, compliance, regime histories."""
+    from garant.compiler.docs import write
+    from garant.compiler.docs.site import build as build_site
+    from garant.pipeline import compile_paths
+
+    units, problems = compile_paths(paths)
+    errors, _ = _print_diagnostics(units, problems, show_warnings=False)
+    site = build_site(units)
+    for note in site.notes:
+        err.print(note, style="yellow", markup=False)
+    changed = write(site.pages, output)
+    err.print(f"{len(site.pages)} page{'s' if len(site.pages) != 1 else ''} in {output} ({len(changed)} changed)", style="bold red" if errors else "bold green", markup=False)
+    raise typer.Exit(1 if errors or problems else 0)
+
+
+@app.command()
+def diff(
+    versions: List[str] = typer.Argument(..., help="OLD NEW (each a file or path@gitrev), or with --against: the files to compare."),
+    format: str = typer.Option("text", "--format", help="text, or markdown (for a pull-request comment)."),
+    against: Optional[str] = typer.Option(None, "--against", help="Compare each FILE given with FILE@REV (e.g. HEAD, origin/main): for hooks and CI."),
+):
+    """What changed between two versions of a product; exit 1 when NEW breaks compliance."""
+    from garant.compiler.review import render as review
+    from garant.compiler.review.diff import DiffError, compare, read_side, side
+
+    if format not in ("text", "markdown"):
+        err.print(f"error: --format must be text or markdown, not `{format}`", markup=False)
+        raise typer.Exit(2)
+    if against is None:
+        if len(versions) != 2:
+            err.print("error: give OLD and NEW (files or path@gitrev), or --against REV and the files", markup=False)
+            raise typer.Exit(2)
+        pairs = [(versions[0], versions[1])]
+    else:
+        pairs = []
+        for path in versions:
+            try:
+                read_side(f"{path}@{against}")
+            except DiffError:
+                err.print(f"{path}: not in {against}: a new file, nothing to compare", markup=False)
+                continue
+            pairs.append((f"{path}@{against}", path))
+    broken = False
+    for old, new in pairs:
+        try:
+            result = compare(side(old), side(new))
+        except DiffError as e:
+            err.print(f"error: {e}", markup=False)
+            raise typer.Exit(2) from None
+        broken = broken or result.breaks_compliance
+        if format == "markdown":
+            sys.stdout.write(review.markdown(result) + "\n")
+        else:
+            review.terminal(result, out)
+    raise typer.Exit(1 if broken else 0)
+
+
+@app.command()
+def examples(
+    product: Path = typer.Argument(..., help="A plan's .garant source."),
+    lines: bool = typer.Option(False, "--lines", help="Also print each service line of each example."),
+):
+    """The ACA SBC coverage examples (having a baby, type 2 diabetes, a simple fracture) under a plan."""
+    from garant import sbc
+    from garant.api import load_product
+
+    try:
+        prod = load_product(product)
+        results = sbc.run(prod)
+    except GarantError as e:
+        for d in e.diagnostics:
+            err.print(d.render(_source_for(d)), markup=False)
+        raise typer.Exit(1) from None
+    except ValueError as e:
+        err.print(f"{product}: error: {e}", markup=False)
+        raise typer.Exit(1) from None
+    _print_sbc(prod, results, lines)
+
+
+def _usd(cents: int) -> str:
+    from garant.compiler.docs.plan import usd
+
+    return usd(cents)
+
+
+def _sharing_text(sharing) -> str:
+    from garant.compiler.docs.plan import sharing_text
+
+    return sharing_text(sharing, say_deductible=False)
+
+
+def _print_sbc(prod, results, lines: bool) -> None:
+    out.print(f"[bold]{_escape(prod.name)}[/bold] ({prod.plan_kind}) — coverage examples (Summary of Benefits and Coverage)")
+    overall = prod.deductible.individual
+    out.print(f"  The plan's overall deductible: {_usd(overall) if overall is not None else 'none'}")
+    out.print(f"  Specialist: {_escape(_sharing_text(prod.sharing_for('specialist.visit')))}")
+    out.print(f"  Hospital (facility): {_escape(_sharing_text(prod.sharing_for('inpatient.hospital_facility')))}")
+    table = Table(title_justify="left", show_lines=False)
+    table.add_column("")
+    for r in results:
+        table.add_column(_escape(r.example.title), justify="right")
+    table.add_row("Total example cost", *[_usd(r.total_cost) for r in results])
+    table.add_row("[italic]In this example, the member would pay:[/italic]", *[""] * len(results))
+    table.add_row("  Deductibles", *[_usd(r.deductible) for r in results])
+    table.add_row("  Copayments", *[_usd(r.copay) for r in results])
+    table.add_row("  Coinsurance", *[_usd(r.coinsurance) for r in results])
+    table.add_row("  Limits or exclusions", *[_usd(r.excluded) for r in results])
+    table.add_row("[bold]The total the member would pay is[/bold]", *[f"[bold]{_usd(r.member_total)}[/bold]" for r in results])
+    table.add_row("The plan would pay", *[_usd(r.plan_paid) for r in results])
+    out.print(table)
+    out.print(
+        "Self-only coverage, all care in network, premiums excluded, each example on its own. The totals are HHS's; "
+        "the service lines adding up to them are Garant's own breakdown (CMS's per-line data is not published)."
+    )
+    if not lines:
+        return
+    for r in results:
+        detail = Table(title=_escape(f"{r.example.title} — {r.example.description}"), title_justify="left")
+        for col in ("date", "service", "SBC category", "benefit", "allowed", "deductible", "copay", "coins.", "excluded", "plan paid"):
+            detail.add_column(col, justify="right" if col in ("allowed", "deductible", "copay", "coins.", "excluded", "plan paid") else "left")
+        for service, date, d in r.lines:
+            denied = d.denied is not None
+            detail.add_row(
+                date.isoformat(), _escape(service.service), _escape(service.category), _escape(service.act), _usd(service.allowed),
+                _usd(d.deductible), _usd(d.copay), _usd(d.coinsurance), _usd(d.member_paid if denied else 0), _usd(d.plan_paid),
+            )
+        out.print(detail)
 
 
 @app.command()

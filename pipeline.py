@@ -18,8 +18,9 @@ from typing import Iterable
 
 import attrs
 
-from garant.dsl import ast, model
+from garant.dsl import ast, model, plan_model
 from garant.dsl.checker.contract import check_contract
+from garant.dsl.checker.plan import check_plan
 from garant.dsl.checker.regime import check_regime
 from garant.dsl.diagnostics import Diagnostic, Diagnostics
 from garant.dsl.parser import parse_source
@@ -34,6 +35,7 @@ class Unit:
     tree: ast.SourceTree | None = None
     regime: model.Regime | None = None
     contract: model.Contract | None = None
+    plan: "plan_model.Plan | None" = None
     diagnostics: list[Diagnostic] = attrs.field(factory=list)
 
     @property
@@ -41,8 +43,8 @@ class Unit:
         return not any(d.is_error for d in self.diagnostics)
 
     @property
-    def product(self) -> model.Contract | None:
-        return self.contract
+    def product(self) -> "model.Contract | plan_model.Plan | None":
+        return self.contract if self.contract is not None else self.plan
 
 
 def read(path: str | Path) -> SourceFile | Diagnostic:
@@ -124,6 +126,10 @@ def compile_sources(sources: list[SourceFile]) -> list[Unit]:
         if isinstance(unit.tree, ast.ContractFile):
             d = Diagnostics()
             unit.contract = check_contract(unit.tree, unit.source, regimes, d)
+            unit.diagnostics.extend(d.items)
+        elif isinstance(unit.tree, ast.PlanFile):
+            d = Diagnostics()
+            unit.plan = check_plan(unit.tree, unit.source, regimes, d)
             unit.diagnostics.extend(d.items)
     for unit in units:
         unit.diagnostics = Diagnostics(unit.diagnostics).sorted()

@@ -10,6 +10,13 @@ A golden file is YAML in the shape of shared/golden/seeds.yaml:
         expect: [{field: "decimal string", warnings_contain: "…", rejected: "…"}]
                                               # `rule: file:line` matches by path suffix
       - id, check: <Garant source>, expect_check: {ok: bool, error_mentions: [...]}
+      - a product with levels: `levels: {N1: {amc: …, rac: …}, N2: …}` gives
+        the figures at each level (a dict for a one-claim case, else a list
+        per claim); `expect`, if given, holds at every level. Each level is
+        evaluated as `garant eval --level N1` does (a key may also read
+        `hospitalisation=N2 frais_de_sante=N4`). A key `published_amc` (any
+        `published_…`) records what the source printed where it differs
+        from the exact figure; it is shown, not compared.
 
 Only the fields an expectation names are compared, so a case states the
 figures its source document gives and nothing more. `garant test` and the
@@ -36,6 +43,10 @@ class CaseResult:
     problems: list[str] = attrs.field(factory=list)
     actual: list[dict] = attrs.field(factory=list)
     pending: str | None = None
+    figures: int = 0  # figures compared
+    figures_ok: int = 0  # … and found equal
+    level_figures: int = 0  # of which given level by level (`levels:`)
+    level_figures_ok: int = 0
 
 
 def load_file(path: str | Path) -> dict:
@@ -86,31 +97,75 @@ def run_case(case: dict, products: _Products) -> CaseResult:
         product = products.get(case)
     except GarantError as err:
         return CaseResult(cid, False, [f"product does not compile: {d}" for d in err.diagnostics])
+    if "levels" in case:
+        return _run_levels(cid, case, product)
     results = [r.to_dict() for r in product.evaluate(_claims(case["claims"]))]
     expects = case.get("expect", [])
-    problems = []
+    problems: list[str] = []
+    counted = _compare(expects, results, problems, "")
+    return CaseResult(cid, not problems, problems, results, figures=counted[0], figures_ok=counted[1])
+
+
+def _run_levels(cid: str, case: dict, product) -> CaseResult:
+    """One case, evaluated afresh at each level it names."""
+    from garant.api import at_levels
+    from garant.compiler.runtime.levels import LevelError
+
+    problems: list[str] = []
+    actual: list[dict] = []
+    total = ok = other = other_ok = 0
+    for level, want in case["levels"].items():
+        specs = str(level).replace(",", " ").split()
+        try:
+            at = at_levels(product, specs)
+        except LevelError as err:
+            problems.append(f"level {level}: {err}")
+            continue
+        results = [r.to_dict() for r in at.evaluate(_claims(case["claims"]))]
+        actual.extend({"level": str(level), **r} for r in results)
+        per_claim = want if isinstance(want, list) else [{}] * (len(results) - 1) + [want]
+        got = _compare(per_claim, results, problems, f"level {level}, ")
+        total += got[0]
+        ok += got[1]
+        common = case.get("expect")
+        if common:
+            got = _compare(common, results, problems, f"level {level}, ")
+            other += got[0]
+            other_ok += got[1]
+    return CaseResult(cid, not problems, problems, actual, figures=total + other, figures_ok=ok + other_ok,
+                      level_figures=total, level_figures_ok=ok)
+
+
+def _compare(expects: list[dict], results: list[dict], problems: list[str], where: str) -> tuple[int, int]:
+    """Compare the figures an expectation names; returns (compared, equal)."""
+    total = ok = 0
     if len(expects) != len(results):
-        problems.append(f"{len(expects)} expectations for {len(results)} claims")
+        problems.append(f"{where}{len(expects)} expectations for {len(results)} claims")
     for n, (want, got) in enumerate(zip(expects, results), start=1):
         for key, value in want.items():
+            if key.startswith("published_"):
+                continue
+            before = len(problems)
             if key == "warnings_contain":
                 if not any(value in w for w in got.get("warnings", [])):
-                    problems.append(f"claim {n}: no warning contains `{value}` (warnings: {got.get('warnings')})")
+                    problems.append(f"{where}claim {n}: no warning contains `{value}` (warnings: {got.get('warnings')})")
             elif key == "denied_contains":
                 if value not in (got.get("denied") or ""):
-                    problems.append(f"claim {n}: denial does not mention `{value}` (denied: {got.get('denied')})")
+                    problems.append(f"{where}claim {n}: denial does not mention `{value}` (denied: {got.get('denied')})")
             elif key == "rejected":
                 if got.get("status") != "rejected" or value not in got.get("reason", ""):
-                    problems.append(f"claim {n}: expected a rejection mentioning `{value}`, got {got.get('status')}: {got.get('reason', '')}")
+                    problems.append(f"{where}claim {n}: expected a rejection mentioning `{value}`, got {got.get('status')}: {got.get('reason', '')}")
             elif key == "rule":
                 # The product's path depends on where the suite runs from:
                 # compare `file:line` by path suffix.
                 actual = got.get("rule") or ""
                 if not (actual == value or actual.endswith("/" + value)):
-                    problems.append(f"claim {n}: rule = {actual!r}, expected {value!r}")
+                    problems.append(f"{where}claim {n}: rule = {actual!r}, expected {value!r}")
             elif got.get(key) != value:
-                problems.append(f"claim {n}: {key} = {got.get(key)!r}, expected {value!r}")
-    return CaseResult(cid, not problems, problems, results)
+                problems.append(f"{where}claim {n}: {key} = {got.get(key)!r}, expected {value!r}")
+            total += 1
+            ok += len(problems) == before
+    return total, ok
 
 
 def run_file(path: str | Path) -> list[CaseResult]:
@@ -143,8 +198,8 @@ def update_file(path: str | Path) -> int:
     products = _Products(data, Path(path).parent)
     changed = 0
     for case in data.get("cases", []):
-        if "claims" not in case:
-            continue
+        if "claims" not in case or "levels" in case:
+            continue  # figures per level come from the source document: never rewritten
         result = run_case(case, products)
         for want, got in zip(case.get("expect", []), result.actual):
             for key in list(want):

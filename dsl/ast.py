@@ -86,19 +86,32 @@ class Term:
 
 @attrs.frozen
 class Formula:
+    """`terms` is the formula of the first (or only) column; a line written
+    per level (`100% | 125% BRSS`) has one column per level in `columns`."""
+
     additive: bool
     terms: tuple[Term, ...]
     span: Span
+    columns: tuple[tuple[Term, ...], ...] = ()
+
+    @property
+    def per_level(self) -> bool:
+        return len(self.columns) > 1
 
 
 @attrs.frozen
 class Limit:
-    kind: str  # "max" | "cap" | "once"
+    kind: str  # "max" | "cap" | "once" | "frame"
     quantity: "Quantity | NameRef | None"
     unit: str | None
-    period: Period
+    period: Period | None
     span: Span
     shared: str | None = None
+    # One value per level (`cap none | 1400€ | 1500€ per calendar year`);
+    # None in a column: no limit at that level.
+    columns: tuple = ()
+    age_under: Quantity | None = None  # the limit applies below this age
+    age_from: Quantity | None = None  # the limit applies from this age on
 
 
 # ---------------------------------------------------------------- contract
@@ -107,6 +120,20 @@ class Guarantee:
     selector: Selector
     formula: Formula
     limits: tuple[Limit, ...]
+    span: Span
+    module: str | None = None  # None: the `guarantees` block
+
+
+@attrs.frozen
+class Module:
+    """`module NAME "title"`: a block of lines with its own level."""
+
+    name: str
+    title: str | None
+    optional: bool
+    levels: tuple[tuple[str, Span], ...] | None  # None: the product's levels
+    follows: tuple[str, Span] | None  # `level of OTHER`: takes that module's level
+    guarantees: tuple[Guarantee, ...]
     span: Span
 
 
@@ -122,10 +149,11 @@ class Header:
 class ContractFile:
     name: str
     headers: tuple[Header, ...]
-    guarantees: tuple[Guarantee, ...]
+    guarantees: tuple[Guarantee, ...]  # every line of every block, in source order
     guarantees_span: Span
     span: Span
     path: str
+    modules: tuple[Module, ...] = ()  # the `module` blocks, in source order
 
 
 # ------------------------------------------------------------------ regime
@@ -204,6 +232,7 @@ class Applies:
     parameter: str
     per_unit: str | None
     span: Span
+    heavy_acts: bool = False  # `NAME applies for heavy acts`
 
 
 @attrs.frozen
@@ -309,4 +338,43 @@ class RegimeFile:
     no_networks: tuple[NoNetwork, ...] = ()
 
 
-SourceTree = RegimeFile | ContractFile
+# -------------------------------------------------------------------- plan
+@attrs.frozen
+class CostShare:
+    """One term of a plan's benefit line or of its `out of network:` line:
+    `copay $20`, `coinsurance 20%`, `$0`, `no deductible`, `not covered`…"""
+
+    kind: str  # copay | coinsurance | flat_copay | no_deductible | after_deductible | not_covered | not_covered_unless_emergency | allowed
+    quantity: Quantity | None
+    span: Span
+    after_deductible: bool = False  # `coinsurance 20% after deductible`
+
+
+@attrs.frozen
+class Benefit:
+    selector: Selector
+    terms: tuple[CostShare, ...]
+    span: Span
+
+
+@attrs.frozen
+class PlanFile:
+    """A managed-care plan. Plan-wide terms are `Header`s: `kind`, `network`,
+    `year`, `deductible` / `out_of_pocket_max` (a tuple of (amount, word,
+    span) pairs), `pcp`, `referral` ((for words, except words)),
+    `out_of_network` (a tuple of `CostShare`)…"""
+
+    name: str
+    headers: tuple[Header, ...]
+    benefits: tuple[Benefit, ...]
+    benefits_span: Span
+    span: Span
+    path: str
+
+    @property
+    def guarantees_span(self) -> Span:
+        """Where gaps are reported (the resolution shared with contracts)."""
+        return self.benefits_span
+
+
+SourceTree = RegimeFile | ContractFile | PlanFile

@@ -55,15 +55,18 @@ class Period:
 
 @attrs.frozen
 class Limit:
-    """A limit a beneficiary consumes: a count, an amount or one item."""
+    """A limit a beneficiary consumes: a count, an amount or one item; or
+    (`frame`) the most an optical equipment's frame counts for."""
 
-    kind: str  # "count" | "amount" | "once"
+    kind: str  # "count" | "amount" | "once" | "frame"
     amount: int | None  # count, or cents
     param: str | None  # amount taken from a dated parameter instead
-    period: Period
+    period: Period | None
     pool: str  # limits with the same pool share what is consumed
     span: Span
     text: str
+    age_under: int | None = None  # applies only below this age (on the date of care)
+    age_from: int | None = None  # applies only from this age on
 
 
 @attrs.frozen
@@ -122,6 +125,7 @@ class RegimeAct:
     not_reimbursed: bool
     price_limits: tuple[tuple[tuple[tuple[str, str], ...], PriceLimit], ...]
     span: Span | None
+    heavy_act: str | None = None  # flat participation on heavy acts, instead of the rate
 
 
 @attrs.frozen
@@ -235,8 +239,36 @@ class Term:
 
 
 @attrs.frozen
+class Column:
+    """A guarantee line at one level of its module."""
+
+    level: str
+    terms: tuple[Term, ...]
+    limits: tuple[Limit, ...]
+    text: str  # the formula and limits at this level, e.g. `150% BRSS, cap 1400€ per calendar year`
+
+
+@attrs.frozen
+class Module:
+    """A block of lines sold at its own level (spec §3.4)."""
+
+    name: str
+    title: str
+    levels: tuple[str, ...]
+    optional: bool  # a "renfort": adds to the lines it names, when subscribed
+    follows: str | None  # takes the level of that module
+    span: Span
+
+
+@attrs.frozen
 class Line:
-    """One guarantee line, checked."""
+    """One guarantee line, checked.
+
+    In a product with levels, a line whose formula or limits differ by
+    level has one `Column` per level of its module; `terms` and `limits`
+    are then those of the first level. `at(level)` gives the line as it
+    reads at one level.
+    """
 
     id: str  # "L12": the source line number
     selector: str
@@ -247,10 +279,22 @@ class Line:
     limits: tuple[Limit, ...]
     span: Span
     text: str  # the line as written, for comments and docs
+    module: str = "guarantees"
+    columns: tuple[Column, ...] = ()
 
     @property
     def ceiling(self) -> bool:
-        return any(t.ceiling for t in self.terms)
+        return any(t.ceiling for c in (self.columns or (self,)) for t in c.terms)
+
+    def column(self, level: str) -> Column | None:
+        return next((c for c in self.columns if c.level == level), None)
+
+    def at(self, level: str) -> "Line":
+        """This line at one level: a plain single-level line."""
+        col = self.column(level)
+        if col is None:
+            return self
+        return attrs.evolve(self, terms=col.terms, limits=col.limits, columns=(), text=f"{self.selector}: {col.text}")
 
 
 @attrs.frozen
@@ -287,9 +331,54 @@ class Contract:
     decisions: dict[tuple, Decision]
     source_hash: str
     guarantees_span: Span | None = None
+    levels: tuple[str, ...] = ()  # the product's levels; () for a one-level product
+    modules: tuple[Module, ...] = ()  # () for a product without levels
 
     def line(self, line_id: str) -> Line:
         for ln in self.lines:
             if ln.id == line_id:
                 return ln
         raise KeyError(line_id)
+
+    @property
+    def levelled(self) -> bool:
+        return bool(self.modules)
+
+    def module(self, name: str) -> Module:
+        return next(m for m in self.modules if m.name == name)
+
+    def at_levels(self, choice: dict[str, str | None]) -> "Contract":
+        """The product as sold at one choice of levels (module → level, or
+        None for an optional module left out; see `runtime.levels.choose`):
+        a one-level contract whose lines read as at those levels. What the
+        compliance rules and the documents judge, level by level."""
+        if not self.modules:
+            return self
+        kept = {ln.id: ln.at(choice[ln.module]) for ln in self.lines if choice.get(ln.module) is not None}
+        decisions = {}
+        for key, d in self.decisions.items():
+            ids = tuple(i for i in d.lines if i in kept)
+            if ids and not kept[ids[0]].additive:
+                decisions[key] = attrs.evolve(d, lines=ids)
+        return attrs.evolve(self, lines=tuple(kept.values()), decisions=decisions, levels=(), modules=())
+
+    def level_views(self) -> list[tuple[str, "Contract"]]:
+        """One view per level, every module (optional ones included) at that
+        level: `[("N1", contract at N1), …]`; `[("", self)]` without levels."""
+        if not self.modules:
+            return [("", self)]
+        from garant.compiler.runtime.levels import choose
+
+        specs = self.module_specs()
+        views = []
+        for i, level in enumerate(self.levels):
+            # A required module with levels of its own is shown at the one of
+            # the same rank; an optional one without this level is left out.
+            own = [f"{m.name}={m.levels[min(i, len(m.levels) - 1)] if not m.optional else 'none'}" for m in self.modules
+                   if m.follows is None and level not in m.levels]
+            views.append((level, self.at_levels(choose([level, *own], specs))))
+        return views
+
+    def module_specs(self) -> tuple:
+        """The modules as `runtime.levels.choose` reads them."""
+        return tuple((m.name, m.levels, m.optional, m.follows) for m in self.modules)

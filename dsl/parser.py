@@ -16,6 +16,7 @@ from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
 
+import attrs
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 from lark.indenter import DedentError, Indenter
@@ -160,15 +161,148 @@ class _ToAst(Transformer):
         )
 
     def contract_file(self, meta, children):
-        name_tok, headers, guarantees = children
+        name_tok, headers, *blocks = children
+        lines: list = []
+        modules: list = []
+        spans = []
+        for block in blocks:
+            if isinstance(block, ast.Module):
+                modules.append(block)
+                lines.extend(block.guarantees)
+                spans.append(block.span)
+            else:
+                lines.extend(block[0])
+                spans.append(block[1])
         return ast.ContractFile(
             name=_unquote(name_tok),
             headers=headers[1],
-            guarantees=guarantees[0],
-            guarantees_span=guarantees[1],
+            guarantees=tuple(lines),
+            guarantees_span=spans[0],
+            span=self._tspan(name_tok),
+            path=self.file,
+            modules=tuple(modules),
+        )
+
+    def module(self, meta, children):
+        name = children[0]
+        title = None
+        optional = False
+        levels = follows = None
+        lines = []
+        for c in children[1:]:
+            if isinstance(c, Token) and c.type == "STRING":
+                title = _unquote(c)
+            elif isinstance(c, ast.Guarantee):
+                lines.append(attrs.evolve(c, module=str(name)))
+            elif c[0] == "optional":
+                optional = True
+            elif c[0] == "levels":
+                levels = c[1]
+            elif c[0] == "follows":
+                follows = c[1]
+        return ast.Module(str(name), title, optional, levels, follows, tuple(lines), self._tspan(name))
+
+    def module_optional(self, meta, children):
+        return ("optional",)
+
+    def module_levels(self, meta, children):
+        return ("levels", children[0])
+
+    def module_follows(self, meta, children):
+        return ("follows", (str(children[0]), self._tspan(children[0])))
+
+    def levels_decl(self, meta, children):
+        return ast.Header("levels", children[0], self._span(meta))
+
+    # ----- plan
+    def plan_file(self, meta, children):
+        name_tok, headers, benefits = children
+        return ast.PlanFile(
+            name=_unquote(name_tok),
+            headers=headers,
+            benefits=benefits[0],
+            benefits_span=benefits[1],
             span=self._tspan(name_tok),
             path=self.file,
         )
+
+    def plan_header(self, meta, children):
+        return tuple(children)
+
+    def plan_kind(self, meta, children):
+        return ast.Header("kind", str(children[0]), self._tspan(children[0]))
+
+    def plan_network(self, meta, children):
+        return ast.Header("network", _unquote(children[0]), self._tspan(children[0]))
+
+    def plan_year_calendar(self, meta, children):
+        return ast.Header("year", None, self._span(meta))
+
+    def plan_year_starting(self, meta, children):
+        return ast.Header("year", str(children[0]), self._tspan(children[0]))
+
+    def amount_pair(self, meta, children):
+        return tuple(children)
+
+    def amount_for(self, meta, children):
+        return (self._q(children[0]), str(children[1]).lower(), self._tspan(children[1]))
+
+    def plan_deductible(self, meta, children):
+        return ast.Header("deductible", children[0], self._span(meta))
+
+    def plan_oop(self, meta, children):
+        return ast.Header("out_of_pocket_max", children[0], self._span(meta))
+
+    def plan_oon_deductible(self, meta, children):
+        return ast.Header("out_of_network_deductible", children[0], self._span(meta))
+
+    def plan_oon_oop(self, meta, children):
+        return ast.Header("out_of_network_out_of_pocket_max", children[0], self._span(meta))
+
+    def plan_pcp(self, meta, children):
+        return ast.Header("primary_care_physician", True, self._span(meta))
+
+    def plan_referral(self, meta, children):
+        exceptions = children[1] if len(children) > 1 else ()
+        return ast.Header("referral", (children[0], exceptions), self._span(meta))
+
+    def referral_except(self, meta, children):
+        return children[0]
+
+    def plan_oon(self, meta, children):
+        return ast.Header("out_of_network", tuple(children), self._span(meta))
+
+    def benefits(self, meta, children):
+        return (tuple(children), self._span(meta))
+
+    def benefit(self, meta, children):
+        selector, *terms = children
+        return ast.Benefit(selector, tuple(terms), self._span(meta))
+
+    def copay(self, meta, children):
+        return ast.CostShare("copay", self._q(children[0]), self._span(meta))
+
+    def flat_copay(self, meta, children):
+        return ast.CostShare("flat_copay", self._q(children[0]), self._span(meta))
+
+    def coinsurance(self, meta, children):
+        after = any(isinstance(c, ast.CostShare) and c.kind == "after_deductible" for c in children)
+        return ast.CostShare("coinsurance", self._q(children[0]), self._span(meta), after_deductible=after)
+
+    def no_deductible(self, meta, children):
+        return ast.CostShare("no_deductible", None, self._span(meta))
+
+    def after_deductible(self, meta, children):
+        return ast.CostShare("after_deductible", None, self._span(meta))
+
+    def plan_not_covered(self, meta, children):
+        return ast.CostShare("not_covered", None, self._span(meta))
+
+    def not_covered_unless_emergency(self, meta, children):
+        return ast.CostShare("not_covered_unless_emergency", None, self._span(meta))
+
+    def oon_allowed(self, meta, children):
+        return ast.CostShare("allowed", self._q(children[0]), self._span(meta))
 
     def header_block(self, meta, children):
         return ("headers", tuple(children))
@@ -224,8 +358,13 @@ class _ToAst(Transformer):
     # ----- formulas
     def formula(self, meta, children):
         additive = bool(children) and isinstance(children[0], Token) and children[0].type == "PLUS"
-        terms = tuple(c for c in children if isinstance(c, ast.Term))
-        return ast.Formula(additive, terms, self._span(meta))
+        columns = [c for c in children if isinstance(c, tuple)]
+        if len(columns) > 1:
+            columns = _distribute_unit(columns)
+        return ast.Formula(additive, columns[0], self._span(meta), tuple(columns) if len(columns) > 1 else ())
+
+    def column(self, meta, children):
+        return tuple(c for c in children if isinstance(c, ast.Term))
 
     def pct_brss(self, meta, children):
         cap = any(isinstance(c, Token) and c.type == "CAP" for c in children)
@@ -254,20 +393,37 @@ class _ToAst(Transformer):
 
     # ----- limits and periods
     def max_limit(self, meta, children):
-        q = self._q(children[0])
+        values = children[0]
         unit = None
         rest = children[1:]
         if rest and isinstance(rest[0], Token) and rest[0].type == "UNIT":
             unit = str(rest[0])
             rest = rest[1:]
-        return ast.Limit("max", q, unit, rest[0], self._span(meta))
+        under, from_ = _age_band(rest[1:])
+        return ast.Limit("max", values[0], unit, rest[0], self._span(meta), columns=_columns(values), age_under=under, age_from=from_)
 
     def cap_limit(self, meta, children):
-        shared = children[2] if len(children) > 2 else None
-        return ast.Limit("cap", self._q(children[0]), None, children[1], self._span(meta), shared=shared)
+        values, period = children[0], children[1]
+        shared = next((c for c in children[2:] if isinstance(c, str) and not isinstance(c, Token)), None)
+        under, from_ = _age_band(children[2:])
+        return ast.Limit("cap", values[0], None, period, self._span(meta), shared=shared, columns=_columns(values), age_under=under, age_from=from_)
 
     def once_limit(self, meta, children):
-        return ast.Limit("once", None, None, children[0], self._span(meta))
+        under, from_ = _age_band(children[1:])
+        return ast.Limit("once", None, None, children[0], self._span(meta), age_under=under, age_from=from_)
+
+    def frame_limit(self, meta, children):
+        values = children[0]
+        return ast.Limit("frame", values[0], None, None, self._span(meta), columns=_columns(values))
+
+    def limit_values(self, meta, children):
+        return [None if isinstance(c, Token) and c.type == "NONE" else self._q(c) for c in children]
+
+    def age_under(self, meta, children):
+        return ("under", self._q(children[0]))
+
+    def age_from(self, meta, children):
+        return ("from", self._q(children[0]))
 
     def shared(self, meta, children):
         return str(children[0])
@@ -427,7 +583,12 @@ class _ToAst(Transformer):
 
     def applies_clause(self, meta, children):
         per = children[1] if len(children) > 1 else None
+        if per == ("heavy_acts",):
+            return ast.Applies(str(children[0]), None, self._span(meta), heavy_acts=True)
         return ast.Applies(str(children[0]), per, self._span(meta))
+
+    def heavy_acts(self, meta, children):
+        return ("heavy_acts",)
 
     def per_unit(self, meta, children):
         return str(children[0])
@@ -517,6 +678,44 @@ class _ToAst(Transformer):
         return ("below", self._q(children[0]), str(children[2]))
 
 
+def _columns(values: list) -> tuple:
+    return tuple(values) if len(values) > 1 else ()
+
+
+def _age_band(items) -> tuple:
+    under = from_ = None
+    for c in items:
+        if isinstance(c, tuple) and c and c[0] == "under":
+            under = c[1]
+        elif isinstance(c, tuple) and c and c[0] == "from":
+            from_ = c[1]
+    return under, from_
+
+
+# Units a bare column may take from the last column: the term kinds whose
+# quantity is a percentage, and those whose quantity is an amount.
+_PERCENT_UNITS = ("pct_brss", "pct_fr", "cent_pour_cent_sante")
+_MONEY_UNITS = ("amount_per", "secu_incluse")
+
+
+def _distribute_unit(columns: list[tuple]) -> list[tuple]:
+    """`100% | 125% | 150% BRSS`: the unit written after the last column
+    applies to every column whose last term is a bare quantity of the same
+    kind (a percentage for BRSS / FR, an amount for `per …` / Sécu incluse)."""
+    last = columns[-1][-1]
+    if last.kind not in _PERCENT_UNITS + _MONEY_UNITS or last.quantity is None:
+        return columns
+    want = "percent" if last.kind in _PERCENT_UNITS else "money"
+    out = []
+    for column in columns[:-1]:
+        term = column[-1]
+        if term.kind == "amount" and term.quantity is not None and term.quantity.kind == want:
+            term = attrs.evolve(term, kind=last.kind, period=last.period, cap=last.cap)
+            column = column[:-1] + (term,)
+        out.append(column)
+    return out + [columns[-1]]
+
+
 # ------------------------------------------------------------ error text
 _TERMINAL_NAMES = {
     "NAME": "a name",
@@ -532,6 +731,8 @@ _TERMINAL_NAMES = {
     "SECU": "`Sécu incluse`",
     "SANTE": "`santé`",
     "NOT": "`not covered`",
+    "NONE": "`none`",
+    "VBAR": "`|`",
     "UNIT": "a unit (day, session, months…)",
     "_NL": "the end of the line",
     "_INDENT": "an indented block",
@@ -644,7 +845,7 @@ def _in_guarantees(source: SourceFile, line: int) -> bool:
     return False
 
 
-_OPENERS = {"guarantees", "acts", "base", "parameter", "act", "ceiling", "floor", "contract", "regime"}
+_OPENERS = {"guarantees", "module", "acts", "base", "parameter", "act", "ceiling", "floor", "contract", "regime", "plan", "benefits"}
 
 
 def _block_opener_above(source: SourceFile, line: int) -> str | None:

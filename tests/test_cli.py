@@ -44,7 +44,7 @@ def test_check_stdlib_and_contracts_exit_0():
     result = invoke("check", STDLIB, CONTRACTS)
     assert result.exit_code == 0, stderr(result)
     assert "0 errors" in stderr(result)
-    n = 1 + len(list(CONTRACTS.glob("*.garant")))
+    n = len(list(STDLIB.glob("*.garant"))) + len(list(CONTRACTS.glob("*.garant")))
     assert f"{n} files checked" in stderr(result)
 
 
@@ -332,3 +332,57 @@ def test_eval_with_a_regime_of_ones_own(tmp_path):
     (r,) = json.loads(stdout(result))
     # base 20, AMO 50% = 10, 100% BRSS pays 10, rac 25 − 10 − 10 = 5
     assert (r["base"], r["amo"], r["amc"], r["rac"]) == ("20.00", "10.00", "10.00", "5.00")
+
+
+# ------------------------------------------------------------------ levels
+SANTE_MIX = CONTRACTS / "sante_mix_proximite.garant"
+ORTHO = {"id": "D4", "date": "2025-06-02", "beneficiary": "AD4", "birth_date": "2013-03-01", "act": "dentaire orthodontie", "price": "707.00", "base": "193.50"}
+
+
+def _eval_levels(tmp_path, *levels):
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(ORTHO), encoding="utf-8")
+    args = ["eval", SANTE_MIX, "--claim", path, "--format", "json"]
+    for level in levels:
+        args += ["--level", level]
+    return invoke(*args)
+
+
+def test_eval_level_for_every_module(tmp_path):
+    # Published example D4 (APRIL, 03/2025): orthodontics under 16, 100% of the
+    # 193.50 base by the Sécu; at N3 the Renfort Famille adds 400€ → AMC 400.
+    result = _eval_levels(tmp_path, "N3")
+    assert result.exit_code == 0, stderr(result)
+    (d,) = json.loads(stdout(result))
+    assert (d["amo"], d["amc"], d["rac"]) == ("193.50", "400.00", "113.50")
+
+
+def test_eval_level_per_module_and_optional_module_left_out(tmp_path):
+    # N6 on Frais de santé, renfort left out: 100% BRSS pays nothing above the Sécu's 100%.
+    result = _eval_levels(tmp_path, "hospitalisation=N1", "frais_de_sante=N6", "renfort_famille=none")
+    assert result.exit_code == 0, stderr(result)
+    assert json.loads(stdout(result))[0]["amc"] == "0.00"
+    # the renfort follows Frais de santé: at N5 it adds 600€, within the 513.50 left
+    result = _eval_levels(tmp_path, "hospitalisation=N1", "frais_de_sante=n5")
+    assert json.loads(stdout(result))[0]["amc"] == "513.50"
+
+
+def test_eval_levels_errors_say_what_to_write(tmp_path):
+    result = _eval_levels(tmp_path)
+    assert result.exit_code == 2
+    assert "choose a level" in stderr(result) and "`N6`" in stderr(result)
+    result = _eval_levels(tmp_path, "N7")
+    assert result.exit_code == 2 and "no level `N7`" in stderr(result)
+    result = _eval_levels(tmp_path, "hospitalisation=N2")
+    assert result.exit_code == 2 and "frais_de_sante=LEVEL" in stderr(result)
+    result = _eval_levels(tmp_path, "frais_de_sante=none")
+    assert result.exit_code == 2 and "not optional" in stderr(result)
+    result = invoke("eval", ESSENTIEL, "--claim", tmp_path / "c.json", "--level", "N1")
+    assert result.exit_code == 2 and "declares no levels" in stderr(result)
+
+
+def test_golden_summary_counts_figures_per_level():
+    result = invoke("test", GOLDEN / "sante_mix.yaml")
+    assert result.exit_code == 0, stdout(result)
+    # 26 published examples × 6 levels × (amc, rac)
+    assert "given level by level: 312 of 312" in stdout(result)

@@ -18,13 +18,15 @@ from pathlib import Path
 
 import pytest
 
-from garant.compiler.python.generate import generate_contract, module_name
+from garant.compiler.python.generate import generate_contract, generate_product, module_name
 from garant.dsl.source import SourceFile
 from garant.pipeline import compile_sources, compile_text
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACTS = sorted((ROOT / "contracts").glob("*.garant"))
 assert CONTRACTS, "the example contracts are part of the repository"
+# French complementary contracts among them (the others are managed-care plans).
+FRENCH = [p for p in CONTRACTS if ("\n" + p.read_text(encoding="utf-8")).count("\ncontract ")]
 
 
 def compiled(text: str, path: str):
@@ -41,7 +43,7 @@ def source_of(path: Path) -> tuple[str, str]:
 
 def generated(path: Path) -> str:
     text, rel = source_of(path)
-    return generate_contract(compiled(text, rel).contract)
+    return generate_product(compiled(text, rel).product)
 
 
 def exec_module(code: str, filename: str = "<generated>") -> dict:
@@ -93,22 +95,22 @@ def test_generated_module_has_no_dynamic_code(path):
 def test_generation_is_deterministic(path):
     text, rel = source_of(path)
     unit = compiled(text, rel)
-    once = generate_contract(unit.contract).encode("utf-8")
-    twice = generate_contract(unit.contract).encode("utf-8")
+    once = generate_product(unit.product).encode("utf-8")
+    twice = generate_product(unit.product).encode("utf-8")
     assert once == twice
-    again = generate_contract(compiled(text, rel).contract).encode("utf-8")
+    again = generate_product(compiled(text, rel).product).encode("utf-8")
     assert once == again
 
 
 _GEN_SCRIPT = """
 import hashlib, sys
 from garant.pipeline import compile_text
-from garant.compiler.python.generate import generate_contract
+from garant.compiler.python.generate import generate_product
 for path in sys.argv[1:]:
     with open(path, encoding="utf-8") as fh:
         text = fh.read()
     unit = compile_text(text, "contracts/" + path.rsplit("/", 1)[-1])
-    print(hashlib.sha256(generate_contract(unit.contract).encode("utf-8")).hexdigest())
+    print(hashlib.sha256(generate_product(unit.product).encode("utf-8")).hexdigest())
 """
 
 
@@ -131,26 +133,26 @@ def _comments(code: str) -> list[tuple[int, str]]:
 def test_every_guarantee_line_carries_a_file_line_comment(path):
     text, rel = source_of(path)
     unit = compiled(text, rel)
-    code = generate_contract(unit.contract)
+    code = generate_product(unit.product)
     comments = [c for _, c in _comments(code)]
     source_lines = text.splitlines()
     in_block = False
     checked = 0
     for number, line in enumerate(source_lines, start=1):
-        if line.strip() == "guarantees":
+        if line.strip() in ("guarantees", "benefits") or line.startswith("module "):
             in_block = True
             continue
-        if not in_block or not line.strip() or line.strip().startswith("#"):
-            continue
+        if not in_block or not line.strip() or line.strip().startswith("#") or ":" not in line:
+            continue  # blank, comment, or a module's clause (`optional`, `level of …`)
         where = f"{rel}:{number}"
         mine = [c for c in comments if f"{where} " in c + " "]
         assert mine, f"no comment names {where}"
         assert any(line.strip() in c for c in mine), (where, line.strip(), mine)
         checked += 1
-    assert checked == len(unit.contract.lines)
+    assert checked == len(unit.product.lines)
 
 
-@pytest.mark.parametrize("path", CONTRACTS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", FRENCH, ids=lambda p: p.name)
 def test_generated_module_compiles_and_runs(path):
     code = generated(path)
     compile(code, f"<{path.name}>", "exec")
@@ -161,6 +163,8 @@ def test_generated_module_compiles_and_runs(path):
     # every line of the LINES table names its source line
     for line_id, line in ns["LINES"].items():
         assert line.where == f"{rel}:{line_id[1:]}"
+    if product.needs_level:  # a product with levels is evaluated at one
+        product = product.at(product.levels[0])
     (d,) = product.evaluate([{"id": "c1", "date": "2025-03-10", "beneficiary": "B1", "act": "consultation generaliste", "provider": "secteur1", "price": "30.00"}])
     assert d.to_dict()["amo"] == "21.00"
 
@@ -248,7 +252,7 @@ def test_injection_does_not_shift_the_line_comments():
     """The comment on each line function names its line and shows its text,
     whatever characters the header's texts hold."""
     unit = compiled(_evil_contract(), "evil.garant")
-    code = generate_contract(unit.contract)
+    code = generate_product(unit.product)
     comments = [c for _, c in _comments(code)]
     for number, text in ((7, "all: TM"), (8, "consultation: 100% BRSS"), (9, "optique monture: 100€ per rolling 24 months")):
         assert any(f"evil.garant:{number}  {text}" in c for c in comments), (number, text, [c for c in comments if f"evil.garant:{number}" in c])

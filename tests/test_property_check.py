@@ -198,7 +198,12 @@ def test_random_edits_never_crash_the_pipeline(src):
 
 
 def _evaluate(product) -> None:
-    """One result per claim, in input order; décomptes keep spec §5's invariants."""
+    """One result per claim, in input order; décomptes keep spec §5's invariants
+    (a product with levels: at its first and last level)."""
+    if product.needs_level:
+        for level in dict.fromkeys((product.levels[0], product.levels[-1])):
+            _evaluate(product.at(level))
+        return
     results = product.evaluate([dict(c) for c in CLAIMS])
     assert len(results) == len(CLAIMS)
     for claim, result in zip(CLAIMS, results):

@@ -618,11 +618,11 @@ def test_shared_cap_across_lines(rt):
     )
     # protheses: AMO 60% × 107.50 = 64.50; 100% BRSS → 43.00, + 200€ → 243.00
     assert (out[0]["amo"], out[0]["amc"]) == ("64.50", "243.00")
-    # orthodontie: AMO 116.10; 77.40 + 200 = 277.40, but 300 − 243 = 57 left of the shared cap
-    assert (out[1]["amo"], out[1]["amc"]) == ("116.10", "57.00")
+    # orthodontie (100%, stdlib): AMO 193.50; 0 + 200 = 200, but 300 − 243 = 57 left of the shared cap
+    assert (out[1]["amo"], out[1]["amc"]) == ("193.50", "57.00")
     assert out[2]["amc"] == "0.00"
     assert out[3]["amc"] == "243.00"
-    assert out[4]["amc"] == "277.40"
+    assert out[4]["amc"] == "200.00"
 
 
 def test_amount_per_day_times_quantity(rt):
@@ -730,7 +730,9 @@ def _products_for_invariants():
     import pathlib
 
     root = pathlib.Path(__file__).resolve().parent.parent / "contracts"
-    return [load_product_text(p.read_text(encoding="utf-8"), f"contracts/{p.name}") for p in sorted(root.glob("*.garant"))]
+    products = [load_product_text(p.read_text(encoding="utf-8"), f"contracts/{p.name}") for p in sorted(root.glob("*.garant"))]
+    # a product with levels: every level (every module at it)
+    return [view for p in products for view in ([p.at(lv) for lv in p.levels] if p.needs_level else [p])]
 
 
 INVARIANT_CLAIMS = [

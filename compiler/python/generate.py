@@ -60,9 +60,15 @@ def _comment(value) -> str:
 
 
 def _py_limit(lim: model.Limit) -> str:
+    period = lim.period or model.Period("none")
+    band = ""
+    if lim.age_under is not None:
+        band += f", age_under={_py(lim.age_under)}"
+    if lim.age_from is not None:
+        band += f", age_from={_py(lim.age_from)}"
     return (
-        f"_rules.Limit({_py(lim.kind)}, {_py(lim.amount)}, {_py(lim.param)}, {_py(lim.period.kind)}, "
-        f"{_py(lim.period.months)}, {_py(lim.pool)}, {_py(lim.text)}, {_py(lim.span.where)})"
+        f"_rules.Limit({_py(lim.kind)}, {_py(lim.amount)}, {_py(lim.param)}, {_py(period.kind)}, "
+        f"{_py(period.months)}, {_py(lim.pool)}, {_py(lim.text)}, {_py(lim.span.where)}{band})"
     )
 
 
@@ -136,34 +142,57 @@ def _regime_context(regime: model.Regime) -> dict:
                 "rate_dims": a.rate.dims if a.rate else (),
                 "deductions": a.deductions,
                 "price_limits": tuple((c, _value(pl.value), pl.of_base, pl.ref, pl.span.where) for c, pl in a.price_limits),
+                "heavy_act": a.heavy_act,
             }
         )
     return {"regime": regime, "params": params, "dims": dims, "words": words, "nodes": list(regime.nodes.values()), "acts": acts}
 
 
+def _line_entry(ln: model.Line, fn: str, terms, limits, text: str, level: str | None, module: str | None) -> dict:
+    exprs = []
+    for t in terms:
+        if t.budget is not None:
+            continue  # a budget pays from what remains of it: the engine's part
+        kind = "amount_per_unit" if t.kind == "amount" and t.per_unit else t.kind
+        exprs.append(_FORMULA[kind].format(value=t.value))
+    return {
+        "id": ln.id,
+        "fn": fn,
+        "where": ln.span.where,
+        "text": text,
+        "source_text": ln.text,
+        "level": level,
+        "module": module,
+        "expressions": exprs or ["0"],
+        "per_unit": any(t.per_unit for t in terms),
+        "limits": limits,
+        "budgets": tuple(t.budget for t in terms if t.budget is not None),
+    }
+
+
 def generate_contract(contract: model.Contract) -> str:
+    """One module per product. A product with levels gets every level in
+    the same module: a line that differs by level has one function per
+    level, and `PRODUCT.at(level)` (or `evaluate(claims, level=…)`)
+    chooses. One module rather than one per level, so that modules chosen
+    at different levels combine, and the regime's tables exist once."""
     regime = contract.regime
     lines = []
+    levelled = []  # (line id, module, ((level, entry), …)) for lines that differ by level
+    module_of = {m.name: m for m in contract.modules}
     for ln in contract.lines:
-        exprs = []
-        for t in ln.terms:
-            if t.budget is not None:
-                continue  # a budget pays from what remains of it: the engine's part
-            kind = "amount_per_unit" if t.kind == "amount" and t.per_unit else t.kind
-            exprs.append(_FORMULA[kind].format(value=t.value))
-        exprs = exprs or ["0"]
-        lines.append(
-            {
-                "id": ln.id,
-                "fn": f"line_{ln.span.line}",
-                "where": ln.span.where,
-                "text": ln.text,
-                "expressions": exprs,
-                "per_unit": any(t.per_unit for t in ln.terms),
-                "limits": ln.limits,
-                "budgets": tuple(t.budget for t in ln.terms if t.budget is not None),
-            }
-        )
+        module = ln.module if contract.modules else None
+        if ln.columns:
+            entries = []
+            for n, col in enumerate(ln.columns, start=1):
+                entry = _line_entry(ln, f"line_{ln.span.line}_level{n}", col.terms, col.limits,
+                                    f"{ln.selector}: {col.text} ({col.level})", col.level, module)
+                entries.append((col.level, entry))
+                lines.append(entry)
+            levelled.append((ln.id, module, tuple(entries)))
+        else:
+            lines.append(_line_entry(ln, f"line_{ln.span.line}", ln.terms, ln.limits, ln.text, None, module))
+    single = [e for e in lines if e["level"] is None]
     shared: dict[tuple, str] = {}
     shared_decisions = []
     decisions = []
@@ -182,6 +211,11 @@ def generate_contract(contract: model.Contract) -> str:
         "contract": contract,
         "effective": contract.effective.isoformat() if contract.effective else None,
         "lines": lines,
+        "single_lines": single,
+        "levelled": levelled,
+        "levels": contract.levels,
+        "modules": [(m.name, m.levels, m.optional, m.follows, m.title, m.span.where) for m in contract.modules],
+        "module_of": module_of,
         "groups": sorted(contract.groups.items(), key=lambda kv: list(regime.nodes).index(kv[0])),
         "shared_decisions": shared_decisions,
         "decisions": decisions,
@@ -190,6 +224,60 @@ def generate_contract(contract: model.Contract) -> str:
         **_regime_context(regime),
     }
     return _environment().get_template("contract.py.j2").render(**context)
+
+
+def generate_plan(plan) -> str:
+    """A checked `plan_model.Plan` → its module: the plan's terms and one
+    cost sharing per benefit line as data, over the same taxonomy tables."""
+    regime = plan.regime
+
+    def where(span) -> str | None:
+        return span.where if span is not None and span.line else None
+
+    def accumulator(acc) -> dict | None:
+        if acc is None:
+            return None
+        return {"individual": acc.individual, "family": acc.family, "where": where(acc.span), "text": acc.text}
+
+    oon = plan.out_of_network
+    benefits = []
+    for ln in plan.lines:
+        s = plan.sharing[ln.id]
+        benefits.append(
+            {
+                "id": ln.id, "where": ln.span.where, "text": ln.text, "covered": s.covered, "deductible": s.deductible,
+                "copay": s.copay, "coinsurance": s.coinsurance,
+                "out_of_network": dict(ln.constraints).get(plan.status_dim) == "out_of_network",
+            }
+        )
+    ref = plan.referral
+    context = {
+        "version": __version__,
+        "plan": plan,
+        "effective": plan.effective.isoformat() if plan.effective else None,
+        "deductible": accumulator(plan.deductible),
+        "oop": accumulator(plan.out_of_pocket_max),
+        "referral": None if ref is None else {"nodes": ref.nodes, "exceptions": ref.exceptions, "emergency_exempt": ref.emergency_exempt, "where": ref.span.where, "text": ref.text},
+        "oon": {
+            "covered": oon.covered, "sharing": oon.sharing, "allowed_percent": oon.allowed_percent,
+            "deductible": accumulator(oon.deductible), "oop": accumulator(oon.out_of_pocket_max),
+            "where": where(oon.span), "text": oon.text,
+        },
+        "benefits": benefits,
+        "groups": sorted(plan.groups.items(), key=lambda kv: list(regime.nodes).index(kv[0])),
+        "decisions": [(key, d.lines[0]) for key, d in plan.decisions.items()],
+        "decision_dims": plan.decision_dims,
+        "gap_rule": f"{plan.path}:{plan.benefits_span.line}",
+        **_regime_context(regime),
+    }
+    return _environment().get_template("plan.py.j2").render(**context)
+
+
+def generate_product(product) -> str:
+    """The module of a checked product, contract or plan."""
+    if isinstance(product, model.Contract):
+        return generate_contract(product)
+    return generate_plan(product)
 
 
 def module_name(contract: model.Contract) -> str:

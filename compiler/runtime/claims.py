@@ -23,7 +23,7 @@ MAX_QUANTITY = 10_000  # days, sessions, boxes on one claim line
 class Claim:
     __slots__ = (
         "index", "id", "date", "beneficiary", "family", "birth_date", "node", "act", "provider", "dims",
-        "price", "quantity", "base", "amo", "network", "emergency", "referral", "allowed", "warnings",
+        "price", "quantity", "base", "amo", "frame_price", "network", "emergency", "referral", "allowed", "warnings",
     )
 
 
@@ -103,7 +103,13 @@ class ClaimReader:
         c.base = None if get("base") is None else _amount(raw, "base", required=False)
         c.amo = None if get("amo") is None else _amount(raw, "amo", required=False)
         c.allowed = None if get("allowed") is None else _amount(raw, "allowed", required=False)
-        q = get("quantity", 1)
+        # The frame's share of an optical equipment's price (`frame at most …`).
+        c.frame_price = None if get("frame_price") is None else _amount(raw, "frame_price", required=False)
+        if c.frame_price is not None and c.frame_price > c.price:
+            raise ClaimError(f"`frame_price` {raw['frame_price']} is more than the price {raw['price']}", "frame_price")
+        q = get("quantity")
+        if q is None:  # absent, JSON null or an empty CSV cell: one
+            q = 1
         if q.__class__ is not int:
             q = _quantity(q)
         if q < 1 or q > MAX_QUANTITY:

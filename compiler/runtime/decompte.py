@@ -40,7 +40,22 @@ class Step:
         return f"{self.label}{amount}{where}"
 
 
-class Decompte:
+class Explained:
+    """What every explanation (a contract's décompte, a plan's explanation
+    of benefits) shows the same way: its warnings and its trace as text.
+    A subclass has `notes` and a `steps` property."""
+
+    __slots__ = ()
+
+    @property
+    def warnings(self) -> list[str]:
+        return [render_warning(n) for n in self.notes]
+
+    def trace_text(self) -> str:
+        return "\n".join(s.render() for s in self.steps)
+
+
+class Decompte(Explained):
     __slots__ = (
         "id", "beneficiary", "date", "act", "provider",
         "price", "base", "amo_rate", "amo", "participation_forfaitaire", "franchise", "amo_net", "amc", "rac",
@@ -90,19 +105,12 @@ class Decompte:
         return d
 
     @property
-    def warnings(self) -> list[str]:
-        return [render_warning(n) for n in self.notes]
-
-    @property
     def steps(self) -> list[Step]:
         """The trace, rendered: one sentence per step, with its rule; the
         reste à charge closes it (derived from the fields, not stored)."""
         steps = [Step(*render(t)) for t in self.trace]
         steps.append(Step(*render((None, "rac", self.rac))))
         return steps
-
-    def trace_text(self) -> str:
-        return "\n".join(s.render() for s in self.steps)
 
 
 class Rejection:

@@ -19,7 +19,7 @@ import datetime as dt
 from typing import Iterable
 
 from garant.compiler.runtime.claims import Claim, ClaimReader
-from garant.compiler.runtime.rules import Ceiling, keyed
+from garant.compiler.runtime.rules import Ceiling, Decision, Levels, keyed
 from garant.compiler.runtime.decompte import ClaimError, Decompte, Rejection
 from garant.compiler.runtime.ledger import Ledger
 from garant.compiler.runtime.money import fmt, fmt_rate, pct
@@ -51,10 +51,14 @@ class Product:
     """A compiled French complementary contract over its regime."""
 
     kind = "contract"
+    # A product without levels (and a plan, which has none) needs no choice.
+    levels: tuple = ()
+    modules: tuple = ()
+    choice: dict | None = None
 
     def __init__(self, *, name, insurer, path, source_hash, regime, regime_path, regime_hash, currency, responsable,
                  effective, parameters, dimensions, words, ancestors, titles, regime_acts, lines, decision_dims,
-                 act_groups, decisions, gap_rule):
+                 act_groups, decisions, gap_rule, levels=(), modules=()):
         self.name = name
         self.insurer = insurer
         self.path = path
@@ -72,6 +76,9 @@ class Product:
         self.decisions = decisions
         self.act_groups = act_groups
         self.gap_rule = gap_rule
+        self.levels = tuple(levels)
+        self.modules = tuple(modules)  # (name, levels, optional, follows)
+        self.choice: dict | None = None  # module → level, once chosen (`at`)
         dim_names = tuple(d[0] for d in dimensions) + ("network",)
         self.dim_index = {d: i for i, d in enumerate(dim_names)}
         self.decision_idx = tuple(self.dim_index[d] for d in decision_dims)
@@ -82,12 +89,7 @@ class Product:
         for ra in regime_acts.values():
             ra.bind(self.dim_index, parameters)
         self.decision_key, _ = keyed({}, self.decision_idx)
-        self._plans: dict[tuple, tuple] = {}
-        self.by_group: dict[int, dict] = {}
-        for key, decision in decisions.items():
-            rest = key[1:]
-            sub = None if not rest else (rest[0] if len(rest) == 1 else rest)
-            self.by_group.setdefault(key[0], {})[sub] = decision
+        self._index_decisions()
         words = {
             w: tuple((m[0], m[1], m[2], dt.date.fromisoformat(m[3]) if m[0] == "alias" else None) for m in ms)
             for w, ms in words.items()
@@ -102,11 +104,71 @@ class Product:
             networks={fold(n): n for n in networks_used},
         )
 
+    def _index_decisions(self) -> None:
+        self._plans: dict[tuple, tuple] = {}
+        self.by_group: dict[int, dict] = {}
+        for key, decision in self.decisions.items():
+            rest = key[1:]
+            sub = None if not rest else (rest[0] if len(rest) == 1 else rest)
+            self.by_group.setdefault(key[0], {})[sub] = decision
+
+    # --------------------------------------------------------- levels
+    def at(self, *specs) -> "Product":
+        """The product at a choice of levels (spec §3.4): `at("N3")`,
+        `at("hospitalisation=N2", "frais_de_sante=N4")`, or a dict
+        {module: level}; see `runtime.levels.choose`. Returns an evaluator
+        of its own (the compiled tables are shared, not copied)."""
+        import copy
+
+        from garant.compiler.runtime.levels import LevelError, choose
+
+        if not self.modules:
+            raise LevelError(f"{self.path} declares no levels")
+        if self.choice is not None:
+            raise LevelError("the levels are already chosen")
+        if len(specs) == 1 and isinstance(specs[0], (list, tuple, dict)):
+            specs = specs[0]
+        choice = choose(specs, self.modules)
+        view = copy.copy(self)
+        view.choice = choice
+        lines = {}
+        for line_id, line in self.lines.items():
+            level = choice.get(line.module)
+            if level is not None:
+                lines[line_id] = line.at(level) if isinstance(line, Levels) else line
+        view.lines = lines
+        decisions = {}
+        for key, d in self.decisions.items():
+            ids = tuple(i for i in d.lines if i in lines)
+            if ids:
+                decisions[key] = d if ids == d.lines else Decision(ids, d.ceiling)
+        view.decisions = decisions
+        view._index_decisions()
+        return view
+
+    @property
+    def needs_level(self) -> bool:
+        """A product with levels whose levels are not chosen yet (see `at`)."""
+        return bool(self.modules) and self.choice is None
+
+    def _require_levels(self) -> None:
+        if self.modules and self.choice is None:
+            from garant.compiler.runtime.levels import LevelError, choose
+
+            choose([], self.modules)  # raises, saying which levels there are
+            raise LevelError("choose a level")
+
     # ------------------------------------------------------------ API
-    def evaluate(self, claims: Iterable[dict], ledger: Ledger | None = None) -> list[Decompte | Rejection]:
+    def evaluate(self, claims: Iterable[dict], ledger: Ledger | None = None, level=None) -> list[Decompte | Rejection]:
         """Evaluate claims as `garant eval` does: results in input order,
-        limits consumed per beneficiary in date order of care."""
+        limits consumed per beneficiary in date order of care. A product
+        with levels is evaluated at a choice of levels: `level="N3"` (or
+        any form `at` takes), or on the product returned by `at`."""
         import gc
+
+        if level is not None:
+            return self.at(level).evaluate(claims, ledger)
+        self._require_levels()
 
         ledger = ledger if ledger is not None else Ledger()
         enabled = gc.isenabled()
@@ -132,6 +194,7 @@ class Product:
         """
         import gc
 
+        self._require_levels()
         enabled = gc.isenabled()
         gc.disable()
         try:
@@ -237,7 +300,9 @@ class Product:
                 counted = base
             amo = (counted * rate + 5000) // 10000
             add((rate_rule, "amo", amo, rate, counted))
-            if c.amo is not None and c.amo != amo:
+            if c.amo is not None and c.amo != amo and ra.heavy_param is not None and self._heavy_act(ra.heavy_param, c.amo, counted, date, add):
+                amo = c.amo
+            elif c.amo is not None and c.amo != amo:
                 warnings.append(f"the claim's AMO {fmt(c.amo)} differs from {fmt_rate(rate)} × {fmt(counted)} = {fmt(amo)}; the claim's is used")
                 amo = c.amo
                 add((None, "amo_claim", amo))
@@ -322,6 +387,8 @@ class Product:
                 line = lines[line_id]
                 paid_quantity = quantity
                 for lim in line.count_limits:
+                    if line.banded and not lim.applies(c):
+                        continue
                     remaining = lim.left(ledger, beneficiary, date, params)
                     allowed = remaining if lim.kind == "count" else (quantity if remaining > 0 else 0)
                     if allowed < paid_quantity:
@@ -334,7 +401,10 @@ class Product:
                 if paid_quantity <= 0:
                     part = 0
                 else:
-                    part = line.fn(price, base, amo_ref, paid_quantity if line.per_unit else quantity, ceiling_price)
+                    line_price = price
+                    if line.frames and c.frame_price is not None:
+                        line_price = self._frame_price(line, c, price, add)
+                    part = line.fn(line_price, base, amo_ref, paid_quantity if line.per_unit else quantity, ceiling_price)
                     if paid_quantity < quantity and not line.per_unit:
                         part = (part * paid_quantity * 2 + quantity) // (2 * quantity)
                 add((line.where, "line", part, line.text))
@@ -362,6 +432,8 @@ class Product:
                         from_budgets.append([lim, extra])
                         part += extra
                 for lim in line.amount_limits:
+                    if line.banded and not lim.applies(c):
+                        continue
                     remaining = lim.left(ledger, beneficiary, date, params)
                     if part > remaining:
                         cut = part - remaining
@@ -379,6 +451,35 @@ class Product:
                         lim.consume(ledger, beneficiary, date, used, paid_quantity)
                 amc += part
         return Decompte(c.id, beneficiary, date, c.act, c.provider, price, base, rate, amo, pf, franchise, amo_net, amc, rule, warnings, trace)
+
+    @staticmethod
+    def _heavy_act(param, claim_amo: int, counted: int, date, add) -> bool:
+        """A claim's AMO that reads as a heavy act (CSS R160-16): the base
+        less the flat participation, or the whole base when the stay bears
+        it. Such an AMO is the regime's own, not a discrepancy."""
+        try:
+            i = param.index_at(date)
+        except ClaimError:
+            return False
+        flat = param.values[i]
+        if claim_amo == counted - flat:
+            add((param.sources[i], "heavy_act", claim_amo, flat, param.title))
+            return True
+        if claim_amo == counted:
+            add((param.sources[i], "heavy_act_stay", claim_amo, param.title))
+            return True
+        return False
+
+    @staticmethod
+    def _frame_price(line, c: Claim, price: int, add) -> int:
+        """`frame at most X`: the frame of an optical equipment counts for at
+        most X of its price; what it costs above X is left to the patient."""
+        for lim in line.frames:
+            if c.frame_price > lim.amount:
+                counted = price - (c.frame_price - lim.amount)
+                add((lim.where, "frame", counted, lim.text, c.frame_price, counted))
+                return counted
+        return price
 
     def _ceiling_limit(self, ceiling: Ceiling, price, base, amo_ref, quantity, ceiling_price) -> int:
         """What the contract may pay under a responsable ceiling: all-in at

@@ -67,8 +67,11 @@ class Param:
 class Limit:
     """A limit consumed per beneficiary: a count, an amount, or one item."""
 
-    def __init__(self, kind, amount, param, period, months, pool, text, where):
-        self.kind = kind  # "count" | "amount" | "once"
+    def __init__(self, kind, amount, param, period, months, pool, text, where, age_under=None, age_from=None):
+        self.kind = kind  # "count" | "amount" | "once" | "frame"
+        self.age_under = age_under  # the limit binds only below this age (on the date of care)
+        self.age_from = age_from  # … or only from this age on
+        self.banded = age_under is not None or age_from is not None
         self.amount = amount
         self.param = param
         self.period = period  # "calendar_year" | "rolling" | "day"
@@ -78,6 +81,21 @@ class Limit:
         self.key = f"{pool}#{kind}"
         self.text = text
         self.where = where
+
+    def applies(self, claim: Claim) -> bool:
+        """Whether an age-banded limit binds this claim's patient. Without a
+        birth date the patient is taken as an adult: bands `from age N`
+        bind, bands `under N` do not."""
+        if not self.banded:
+            return True
+        b = claim.birth_date
+        if b is None:
+            return self.age_under is None
+        d = claim.date
+        age = d.year - b.year - ((d.month, d.day) < (b.month, b.day))
+        if self.age_under is not None and age >= self.age_under:
+            return False
+        return self.age_from is None or age >= self.age_from
 
     def left(self, ledger: Ledger, beneficiary: str, date: dt.date, params: dict) -> int:
         total = self.amount if self.param is None else params[self.param].at(date)
@@ -103,7 +121,7 @@ class RegimeAct:
     """The regime's rule for one act: base and rate by provider, deductions."""
 
     def __init__(self, title, rule, base_dims=(), base=None, rate_dims=(), rate=None,
-                 deductions=(), not_reimbursed=False, price_limits=()):
+                 deductions=(), not_reimbursed=False, price_limits=(), heavy_act=None):
         self.title = title
         self.rule = rule
         self.base_dims = base_dims
@@ -113,12 +131,14 @@ class RegimeAct:
         self.deductions = deductions
         self.not_reimbursed = not_reimbursed
         self.price_limits = price_limits  # ((constraints, value, of_base, ref, where), …)
+        self.heavy_act = heavy_act  # parameter: flat participation on heavy acts (R160-16)
 
     def bind(self, dim_index: dict[str, int], params: dict) -> None:
         """Precompute what each claim needs: key getters over the claim's
         dimension tuple, tables re-keyed for them, deduction parameters."""
         self.base_key, self.base_table = keyed(self.base or {}, tuple(dim_index[d] for d in self.base_dims))
         self.rate_key, self.rate_table = keyed(self.rate or {}, tuple(dim_index[d] for d in self.rate_dims))
+        self.heavy_param = params[self.heavy_act] if self.heavy_act else None
         self.deduction_params = tuple((params[name], per_unit, name == PF) for name, per_unit in self.deductions)
         self.price_checks = tuple((tuple((dim_index[d], v) for d, v in constraints), value, of_base, ref, where) for constraints, value, of_base, ref, where in self.price_limits)
 
@@ -136,16 +156,34 @@ def keyed(table: dict, idx: tuple[int, ...]):
 class Line:
     """One guarantee line: its formula (a generated function) and limits."""
 
-    def __init__(self, id, fn: Callable, where: str, text: str, per_unit: bool = False, limits: tuple = (), budgets: tuple = ()):
+    def __init__(self, id, fn: Callable, where: str, text: str, per_unit: bool = False, limits: tuple = (), budgets: tuple = (), module: str | None = None):
         self.id = id
         self.fn = fn
         self.where = where
         self.text = text
         self.per_unit = per_unit
+        self.module = module
+        self.frames = tuple(lim for lim in limits if lim.kind == "frame")
+        limits = tuple(lim for lim in limits if lim.kind != "frame")
         self.limits = limits
         self.budgets = budgets  # `X€ per period` terms: each pays from what remains of it
         self.count_limits = tuple(lim for lim in limits if lim.kind != "amount")
         self.amount_limits = tuple(lim for lim in limits if lim.kind == "amount")
+        self.banded = any(lim.banded for lim in limits)
+
+
+class Levels:
+    """A guarantee line whose formula or limits differ by level: one `Line`
+    per level of its module; `at(level)` is the line at that level."""
+
+    def __init__(self, id, module: str, by_level: dict):
+        self.id = id
+        self.module = module
+        self.by_level = by_level
+        self.where = next(iter(by_level.values())).where
+
+    def at(self, level: str) -> Line:
+        return self.by_level[level]
 
 
 class Ceiling:

@@ -33,6 +33,9 @@ LABELS = {
     "limit_amount": lambda text, remaining: f"limit {text}: {fmt(remaining)} left",
     "budget": lambda text, remaining: f"budget {text}: {fmt(remaining)} left",
     "rac": lambda: "reste à charge = price − AMO net − AMC",
+    "frame": lambda text, frame, counted: f"{text}: the frame ({fmt(frame)}) counts for at most that; price counted {fmt(counted)}",
+    "heavy_act": lambda flat, title: f"heavy act: AMO = base − {title} {fmt(flat)}, instead of the proportional participation",
+    "heavy_act_stay": lambda title: f"heavy act: AMO = 100% of the base ({title} borne once, by the stay)",
 }
 
 

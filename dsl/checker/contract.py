@@ -33,13 +33,17 @@ def check_contract(tree: ast.ContractFile, source: SourceFile, regimes: dict[str
         diags.error(headers["currency_span"], f"currency: contract \"{tree.name}\" is in {headers['currency']} but regime `{regime.name}` is in {currency}", code="currency")
     vocab = vocabulary(regime)
     networks = tuple(dict.fromkeys(list(regime.networks) + headers["networks"]))
+    product_levels, modules = check_modules(tree, headers["levels"], diags)
+    by_module = {m.name: m for m in modules}
     lines: list[model.Line] = []
     seen: dict[tuple, model.Line] = {}
     for g in tree.guarantees:
-        line = _line(g, source, vocab, networks, currency, owner, diags)
+        module = by_module.get(g.module or DEFAULT_MODULE)
+        line = _line(g, source, vocab, networks, currency, owner, diags, module)
         if line is None:
             continue
-        key = (line.node, line.constraints, line.additive)
+        # Additions of different modules may name the same acts.
+        key = (line.node, line.constraints, line.additive, line.module if line.additive else None)
         if key in seen:
             other = seen[key]
             diags.error(g.selector.span, f"line {g.span.line} repeats the selector of line {other.span.line} (`{other.selector}`)", "merge the two lines", code="overlap")
@@ -63,6 +67,8 @@ def check_contract(tree: ast.ContractFile, source: SourceFile, regimes: dict[str
         decisions=decision.table,
         source_hash=hashlib.sha256(source.text.encode()).hexdigest()[:16],
         guarantees_span=tree.guarantees_span,
+        levels=product_levels,
+        modules=modules,
     )
     if not diags.has_errors:
         # The law, proved on the formulas (a broken table would only add noise).
@@ -71,7 +77,7 @@ def check_contract(tree: ast.ContractFile, source: SourceFile, regimes: dict[str
 
 
 def _headers(tree: ast.ContractFile, regimes: dict[str, model.Regime], diags: Diagnostics) -> dict:
-    out = {"insurer": None, "regime": None, "effective": None, "responsable": False, "currency": None, "currency_span": None, "networks": []}
+    out = {"insurer": None, "regime": None, "effective": None, "responsable": False, "currency": None, "currency_span": None, "networks": [], "levels": None}
     seen: dict[str, ast.Header] = {}
     for h in tree.headers:
         if h.key in seen and h.key != "network":
@@ -99,42 +105,165 @@ def _headers(tree: ast.ContractFile, regimes: dict[str, model.Regime], diags: Di
     return out
 
 
-def _line(g: ast.Guarantee, source: SourceFile, vocab, networks, currency: str, owner: str, diags: Diagnostics) -> model.Line | None:
+def _line(g: ast.Guarantee, source: SourceFile, vocab, networks, currency: str, owner: str, diags: Diagnostics,
+          module: model.Module | None = None) -> model.Line | None:
     ok, node, constraints = resolve(g.selector, vocab, diags, allow_network=True, extra_networks=networks, what="selector")
     line_id = f"L{g.span.line}"
+    per_level = g.formula.per_level or any(lim.columns for lim in g.limits)
+    levels = module.levels if module is not None else ()
+    if per_level and not _columns_fit(g, module, diags):
+        return None
+    additive = g.formula.additive or (module is not None and module.optional)
+    formulas = g.formula.columns or (g.formula.terms,)
+    checked_terms: list[tuple[model.Term, ...]] = []
+    for n, column in enumerate(formulas):
+        terms = _terms(column, g.formula, currency, owner, line_id, diags, several=len(formulas) > 1)
+        if terms is None:
+            ok = False
+        checked_terms.append(terms or ())
+    if len(formulas) > 1 and all(all(t.kind == "not_covered" for t in col) for col in checked_terms) and g.formula.additive:
+        diags.error(g.formula.span, "`+not covered` adds nothing at any level", "write `not covered` to replace the line it refines", code="formula")
+        ok = False
+    count = len(levels) if per_level else 1
+    checked_limits: list[list[model.Limit]] = [[] for _ in range(count)]
+    for lim in g.limits:
+        values = lim.columns or (lim.quantity,) * count
+        for n in range(count):
+            if lim.kind not in ("once",) and values[n] is None:
+                continue  # `none`: no limit at this level
+            m = units.limit(attrs.evolve(lim, quantity=values[n], columns=()), currency, owner, line_id, diags)
+            if m is None:
+                ok = False
+                break
+            checked_limits[n].append(m)
+    if not ok:
+        return None
+    columns: tuple[model.Column, ...] = ()
+    if per_level:
+        columns = tuple(
+            model.Column(level, checked_terms[n if len(checked_terms) > 1 else 0], tuple(checked_limits[n]),
+                         _column_text(checked_terms[n if len(checked_terms) > 1 else 0], checked_limits[n], g.formula.additive))
+            for n, level in enumerate(levels)
+        )
+    return model.Line(
+        id=line_id,
+        selector=g.selector.text,
+        node=node,
+        constraints=tuple(sorted(constraints.items(), key=lambda kv: kv[0])),
+        terms=checked_terms[0],
+        additive=additive,
+        limits=tuple(checked_limits[0]),
+        span=g.span,
+        text=source.line_text(g.span.line).strip(),
+        module=module.name if module is not None else DEFAULT_MODULE,
+        columns=columns,
+    )
+
+
+def _columns_fit(g: ast.Guarantee, module: model.Module | None, diags: Diagnostics) -> bool:
+    """A line written per level has one column per level of its module."""
+    if module is None:
+        diags.error(g.formula.span if g.formula.per_level else g.span, f"line {g.span.line} gives one formula per level (`|`), but the product declares no levels",
+                    "declare them in the header, e.g. `  levels N1, N2, N3`", code="levels")
+        return False
+    ok = True
+    want = len(module.levels)
+    names = ", ".join(module.levels)
+    where = f"module `{module.name}`" if module.name != DEFAULT_MODULE else "the product"
+    if g.formula.per_level and len(g.formula.columns) != want:
+        diags.error(g.formula.span, f"line {g.span.line} has {len(g.formula.columns)} columns but {where} has {want} levels ({names})",
+                    "give one formula for every level, or one per level in level order", code="levels")
+        ok = False
+    for lim in g.limits:
+        if lim.columns and len(lim.columns) != want:
+            diags.error(lim.span, f"the limit of line {g.span.line} has {len(lim.columns)} columns but {where} has {want} levels ({names})",
+                        "give one value for every level, or one per level (`none` where there is no limit)", code="levels")
+            ok = False
+    return ok
+
+
+def _terms(column, formula: ast.Formula, currency: str, owner: str, line_id: str, diags: Diagnostics, several: bool) -> tuple[model.Term, ...] | None:
+    ok = True
     terms: list[model.Term] = []
-    limits: list[model.Limit] = []
-    for t in g.formula.terms:
+    for t in column:
         term, budget = _term(t, currency, owner, f"{line_id}.{len(terms) + 1}", diags)
         if term is None:
             ok = False
             continue
         terms.append(attrs.evolve(term, budget=budget) if budget is not None else term)
     if any(t.kind == "not_covered" for t in terms) and len(terms) > 1:
-        diags.error(g.formula.span, "`not covered` cannot be added to other terms", code="formula")
+        diags.error(formula.span, "`not covered` cannot be added to other terms", code="formula")
         ok = False
-    if g.formula.additive and any(t.kind == "not_covered" for t in terms):
-        diags.error(g.formula.span, "`+not covered` adds nothing", "write `not covered` to replace the line it refines", code="formula")
+    if formula.additive and not several and any(t.kind == "not_covered" for t in terms):
+        diags.error(formula.span, "`+not covered` adds nothing", "write `not covered` to replace the line it refines", code="formula")
         ok = False
-    for lim in g.limits:
-        m = units.limit(lim, currency, owner, line_id, diags)
-        if m is None:
-            ok = False
+    return tuple(terms) if ok else None
+
+
+def _column_text(terms, limits, additive: bool) -> str:
+    text = ("+" if additive else "") + " + ".join(t.text for t in terms)
+    return ", ".join([text] + [lim.text for lim in limits])
+
+
+DEFAULT_MODULE = "guarantees"
+
+
+def check_modules(tree: ast.ContractFile, header_levels, diags: Diagnostics) -> tuple[tuple[str, ...], tuple[model.Module, ...]]:
+    """The product's levels and modules. A product with neither is a
+    one-level product (no modules); lines of a `guarantees` block belong to
+    an implicit module of that name, at the product's levels."""
+    levels = _level_names(header_levels, "the product", diags) if header_levels else ()
+    if not levels and not tree.modules:
+        return (), ()
+    declared: dict[str, ast.Module] = {}
+    for m in tree.modules:
+        if fold(m.name) in declared:
+            diags.error(m.span, f"module `{m.name}` is declared twice (first on line {declared[fold(m.name)].span.line})", code="levels")
             continue
-        limits.append(m)
-    if not ok:
-        return None
-    return model.Line(
-        id=line_id,
-        selector=g.selector.text,
-        node=node,
-        constraints=tuple(sorted(constraints.items(), key=lambda kv: kv[0])),
-        terms=tuple(terms),
-        additive=g.formula.additive,
-        limits=tuple(limits),
-        span=g.span,
-        text=source.line_text(g.span.line).strip(),
-    )
+        declared[fold(m.name)] = m
+    modules: list[model.Module] = []
+    if any(g.module is None for g in tree.guarantees):
+        if not levels:
+            diags.error(tree.guarantees_span, "a product with modules declares its levels", "add `  levels N1, N2, N3` to the header", code="levels")
+            return (), ()
+        modules.append(model.Module(DEFAULT_MODULE, "Garanties", levels, False, None, tree.guarantees_span))
+    own: dict[str, tuple[str, ...]] = {}
+    for m in declared.values():
+        own[m.name] = _level_names(m.levels, f"module `{m.name}`", diags) if m.levels else levels
+    for m in declared.values():
+        follows = None
+        module_levels = own[m.name]
+        if m.follows is not None:
+            # On an error the module keeps its own levels, so that its lines
+            # are still checked (and not reported again as level-less).
+            target = next((d for d in declared.values() if fold(d.name) == fold(m.follows[0])), None)
+            if target is None or target is m:
+                hint = did_you_mean(m.follows[0], [d.name for d in declared.values() if d is not m])
+                diags.error(m.follows[1], f"`level of {m.follows[0]}`: no other module of that name", hint, code="levels")
+            elif m.levels:
+                diags.error(m.follows[1], f"module `{m.name}` both declares its levels and takes those of `{target.name}`", "keep one", code="levels")
+            elif target.follows is not None:
+                diags.error(m.follows[1], f"module `{target.name}` itself takes the level of another module", "name the module that has its own level", code="levels")
+            else:
+                follows = target.name
+                module_levels = own[target.name]
+        if not module_levels:
+            diags.error(m.span, f"module `{m.name}` has no levels", "declare the product's levels in its header (`  levels N1, N2`) or the module's own (`  levels A, B`)", code="levels")
+            continue
+        modules.append(model.Module(m.name, m.title or m.name, module_levels, m.optional, follows, m.span))
+    if not levels:  # the levels of the required modules (optional ones come on top)
+        levels = tuple(dict.fromkeys(lv for m in modules if not m.optional for lv in m.levels))
+    return levels, tuple(modules)
+
+
+def _level_names(names, owner: str, diags: Diagnostics) -> tuple[str, ...]:
+    out: dict[str, str] = {}
+    for name, span in names:
+        if fold(name) in out:
+            diags.error(span, f"level `{name}` is listed twice for {owner}", code="levels")
+            continue
+        out[fold(name)] = name
+    return tuple(out.values())
 
 
 def _term(t: ast.Term, currency: str, owner: str, line_id: str, diags: Diagnostics) -> tuple[model.Term | None, model.Limit | None]:
@@ -181,4 +310,14 @@ def _term_text(t: ast.Term) -> str:
         "cent_pour_cent_sante": "100% santé",
         "amount": q,
         "secu_incluse": f"{q} Sécu incluse",
-    }.get(t.kind, f"{q} per {t.period.unit if t.period and t.period.unit else 'period'}" if t.period else q)
+    }.get(t.kind, f"{q} per {_period_text(t.period)}" if t.period else q)
+
+
+def _period_text(p: ast.Period) -> str:
+    if p.kind == "calendar_year":
+        return "calendar year"
+    if p.kind == "rolling":
+        return f"rolling {p.count.text} {p.unit}"
+    if p.kind == "n_units":
+        return f"{p.count.text} {p.unit}"
+    return p.unit or "period"

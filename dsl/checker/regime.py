@@ -316,10 +316,14 @@ def _acts(tree: ast.RegimeFile, vocab: Vocabulary, params, currency, diags: Diag
                 if p.unit != "money":
                     diags.error(a.span, f"`{a.parameter}` is a percentage; only amounts can be deducted", code="unit")
                     continue
+                if a.heavy_acts:
+                    fields["heavy_act"] = p.name
+                    continue
                 if a.per_unit is not None and a.per_unit.lower() not in units.PER_UNIT_WORDS:
                     diags.error(a.span, f"`per {a.per_unit}`: deductions apply per unit (box, trip, session…)", code="unit")
                 deds.append((p.name, a.per_unit is not None))
-            fields["deductions"] = tuple(deds)
+            if deds or "heavy_act" not in fields:
+                fields["deductions"] = tuple(deds)
         if rule.not_reimbursed is not None:
             fields["not_reimbursed"] = True
             if rule.rates or rule.base:
@@ -349,13 +353,14 @@ def _acts(tree: ast.RegimeFile, vocab: Vocabulary, params, currency, diags: Diag
             if r is None:
                 continue
             span = r["span"]
-            for key in ("base", "rate", "deductions", "not_reimbursed", "price_limits"):
+            for key in ("base", "rate", "deductions", "not_reimbursed", "price_limits", "heavy_act"):
                 if key in r:
                     merged[key] = r[key]
             if r.get("not_reimbursed"):
                 merged.pop("base", None)
                 merged.pop("rate", None)
                 merged.pop("deductions", None)
+                merged.pop("heavy_act", None)
             elif "rate" in r or "base" in r:
                 merged.pop("not_reimbursed", None)
         acts[node_id] = model.RegimeAct(
@@ -366,8 +371,11 @@ def _acts(tree: ast.RegimeFile, vocab: Vocabulary, params, currency, diags: Diag
             not_reimbursed=merged.get("not_reimbursed", False),
             price_limits=merged.get("price_limits", ()),
             span=span,
+            heavy_act=merged.get("heavy_act"),
         )
         if span is None:
+            if not tree.act_rules:
+                continue  # a taxonomy-only regime (managed care): its products price every claim themselves
             diags.warning(node.span, f"act `{vocab.path_text(node_id)}` has no rule: claims for it will be rejected", "add an `act` rule (or `not reimbursed`) on it or one of its parents", code="regime")
         elif not merged.get("not_reimbursed") and merged.get("rate") is None:
             diags.error(node.span, f"act `{vocab.path_text(node_id)}` has no rate", "add `rate N%` to its rule or a parent's", code="regime")
@@ -381,6 +389,20 @@ def _acts(tree: ast.RegimeFile, vocab: Vocabulary, params, currency, diags: Diag
     return acts
 
 
+def _dated(values, what: str, diags: Diagnostics):
+    """(value, date) of a ceiling's or floor's dated values, each checked
+    for its `ref` and for ascending dates (date None when unreadable)."""
+    previous = None
+    for v in values:
+        date = units.parse_date(v.start, v.span, diags)
+        if v.ref is None:
+            diags.error(v.span, f"{what} value has no `ref`", 'name its legal source: `ref "CSS R871-2"`', code="param")
+        if date is not None and previous is not None and date <= previous:
+            diags.error(v.span, f"{what} dates must ascend", code="param")
+        previous = date or previous
+        yield v, date
+
+
 def _ceilings(tree: ast.RegimeFile, vocab: Vocabulary, currency: str, diags: Diagnostics) -> tuple[model.Ceiling, ...]:
     out = []
     for c in tree.ceilings:
@@ -388,9 +410,7 @@ def _ceilings(tree: ast.RegimeFile, vocab: Vocabulary, currency: str, diags: Dia
         if not ok:
             continue
         steps = []
-        previous = None
-        for v in c.values:
-            date = units.parse_date(v.start, v.span, diags)
+        for v, date in _dated(c.values, "ceiling", diags):
             amount = None
             if v.of_base:
                 pct = units.percent_bp(v.percent, diags, "a ceiling")
@@ -399,8 +419,6 @@ def _ceilings(tree: ast.RegimeFile, vocab: Vocabulary, currency: str, diags: Dia
                 amount = units.money_cents(v.percent, currency, f"regime `{tree.name}`", diags, "a ceiling: `N% BRSS` or an amount")
                 if v.below_percent is not None:
                     diags.error(v.span, "`below` compares percentages of the base: write the ceiling in `% BRSS`", code="unit")
-            if v.ref is None:
-                diags.error(v.span, "ceiling value has no `ref`", 'name its legal source: `ref "CSS R871-2"`', code="param")
             below_pct = below_value = None
             if v.below_percent is not None:
                 below_pct = units.percent_bp(v.below_percent, diags, "a ceiling")
@@ -409,9 +427,6 @@ def _ceilings(tree: ast.RegimeFile, vocab: Vocabulary, currency: str, diags: Dia
                     diags.error(v.span, f"`below {v.below_value}`: not a value of a dimension", did_you_mean(v.below_value or "", vocab.spellings()), code="name")
                 else:
                     below_value = (meanings[0].dim, meanings[0].target)
-            if date is not None and previous is not None and date <= previous:
-                diags.error(v.span, "ceiling dates must ascend", code="param")
-            previous = date or previous
             if date is None or (pct is None and amount is None):
                 continue
             steps.append(model.CeilingStep(date, pct, below_pct, below_value, v.ref, v.span, amount))
@@ -427,14 +442,7 @@ def _floors(tree: ast.RegimeFile, vocab: Vocabulary, params, currency: str, diag
         if not ok:
             continue
         steps = []
-        previous = None
-        for v in f.values:
-            date = units.parse_date(v.start, v.span, diags)
-            if v.ref is None:
-                diags.error(v.span, "floor value has no `ref`", 'name its legal source: `ref "CSS R871-2"`', code="param")
-            if date is not None and previous is not None and date <= previous:
-                diags.error(v.span, "floor dates must ascend", code="param")
-            previous = date or previous
+        for v, date in _dated(f.values, "floor", diags):
             if v.value is None:
                 kind, value = "price_limit", None
             elif v.of_base:

@@ -44,11 +44,16 @@ def more_specific_or_equal(a: model.Line, b: model.Line, nodes: dict[str, model.
 
 
 def _same_effect(a: model.Line, b: model.Line) -> bool:
-    strip = lambda ln: (
-        tuple((t.kind, t.value, t.per_unit, t.ceiling, t.budget and (t.budget.amount, t.budget.period)) for t in ln.terms),
-        tuple((l.kind, l.amount, l.param, l.period) for l in ln.limits),
-    )
-    return strip(a) == strip(b)
+    def strip(ln):
+        return tuple(
+            (
+                tuple((t.kind, t.value, t.per_unit, t.ceiling, t.budget and (t.budget.amount, t.budget.period)) for t in c.terms),
+                tuple((l.kind, l.amount, l.param, l.period, l.age_under, l.age_from) for l in c.limits),
+            )
+            for c in (ln.columns or (ln,))
+        )
+
+    return a.module == b.module and strip(a) == strip(b)
 
 
 def _maximal(lines: list[model.Line], nodes) -> list[model.Line]:
@@ -87,16 +92,20 @@ def decide(lines: list[model.Line], regime: model.Regime, vocab: Vocabulary, eff
             values = dict(zip(dims, combo))
             matching = [ln for ln in candidates if all(values.get(d) == v for d, v in ln.constraints)]
             base = [ln for ln in matching if not ln.additive]
-            extra = [ln for ln in matching if ln.additive]
             winner = _winner(base, nodes, values, members[gid], vocab, reported, diags)
-            refinement = _winner(extra, nodes, values, members[gid], vocab, reported, diags)
+            # One addition per module: a renfort adds to what the others pay.
+            refinements = []
+            for module in dict.fromkeys(ln.module for ln in matching if ln.additive):
+                extra = [ln for ln in matching if ln.additive and ln.module == module]
+                refinements.append(_winner(extra, nodes, values, members[gid], vocab, reported, diags))
             if winner is None:
-                if refinement is not None and ("adds", refinement.id) not in reported:
-                    reported.add(("adds", refinement.id))
-                    diags.error(refinement.span, f"`+` line adds to no line for {_describe(members[gid], values, vocab)}", "write a line it can add to, or drop the `+`", code="formula")
+                for refinement in refinements:
+                    if ("adds", refinement.id) not in reported:
+                        reported.add(("adds", refinement.id))
+                        diags.error(refinement.span, f"`+` line adds to no line for {_describe(members[gid], values, vocab)}", "write a line it can add to, or drop the `+`", code="formula")
                 gaps.setdefault(gid, []).append(values)
                 continue
-            parts = (winner.id,) + ((refinement.id,) if refinement is not None else ())
+            parts = (winner.id,) + tuple(r.id for r in refinements)
             ceiling = _ceiling_for(winner, group_ceilings[gid], values, dims, gid, effective, diags, reported)
             table[(gid,) + combo] = model.Decision(parts, ceiling)
 

@@ -159,7 +159,7 @@ def resolve(
         )
         ok = False
     node = None
-    if node_words:
+    if node_words and ok:  # after an unknown word, what the others name alone would only echo it
         node, reason = vocab.node_for(node_words)
         if node is None:
             span = node_spans[0]

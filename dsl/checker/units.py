@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import attrs
+
 from garant.dsl import ast, model
 from garant.dsl.diagnostics import Diagnostics
 
@@ -114,6 +116,23 @@ def period(p: ast.Period, diags: Diagnostics) -> model.Period | None:
 
 
 def limit(lim: ast.Limit, currency: str, owner: str, pool: str, diags: Diagnostics, params: dict | None = None) -> model.Limit | None:
+    if lim.kind == "frame":
+        cents = money_cents(lim.quantity, currency, owner, diags, "an amount for `frame at most`")
+        if cents is None:
+            return None
+        return model.Limit("frame", cents, None, None, pool, lim.span, f"frame at most {lim.quantity.text}")
+    got = _limit(lim, currency, owner, pool, diags, params)
+    if got is None or (lim.age_under is None and lim.age_from is None):
+        return got
+    under = count_value(lim.age_under, diags, "under") if lim.age_under is not None else None
+    from_ = count_value(lim.age_from, diags, "from age") if lim.age_from is not None else None
+    if (lim.age_under is not None and under is None) or (lim.age_from is not None and from_ is None):
+        return None
+    band = f" under {under}" if under is not None else f" from age {from_}"
+    return attrs.evolve(got, age_under=under, age_from=from_, text=got.text + band)
+
+
+def _limit(lim: ast.Limit, currency: str, owner: str, pool: str, diags: Diagnostics, params: dict | None = None) -> model.Limit | None:
     per = period(lim.period, diags)
     text = _limit_text(lim)
     if lim.kind == "once":

@@ -22,7 +22,7 @@ from fractions import Fraction
 from garant.dsl import model
 from garant.dsl.checker.responsable import envelope as E
 from garant.dsl.checker.responsable import payment
-from garant.dsl.checker.responsable.findings import HOLDS, Finding, claim_text, euros, percent_of, prove_bound
+from garant.dsl.checker.responsable.findings import HOLDS, Best, Finding, claim_text, counterexample, euros, percent_of, prove_bound
 from garant.dsl.checker.responsable.floors import step_at
 from garant.dsl.checker.responsable.payment import Scenario
 from garant.dsl.checker.responsable.scenarios import decision_for, matches
@@ -67,7 +67,7 @@ def _ceiling_words(contract, step: model.CeilingStep, s: Scenario, value: Fracti
 
 
 def check_ceilings(contract: model.Contract, all_scenarios: list[Scenario], levels, date) -> list[Finding]:
-    out: list[Finding] = []
+    best = Best()
     memo: dict = {}
     regime = contract.regime
     for c in regime.ceilings:
@@ -86,13 +86,14 @@ def check_ceilings(contract: model.Contract, all_scenarios: list[Scenario], leve
                     bound = ceiling_bound(contract, step, s, formulas)
                     memo[sig] = (bound,) + prove_bound(contract, s, formulas, date, bound, "ceiling")
                 bound, status, verdict, allin = memo[sig]
-                if status == HOLDS:
-                    out.append(Finding(rule, c.title, step.ref, HOLDS, line, level, s, "holds"))
+                key = (rule, c.title, line.id, level)
+                if not best.wants(key, status, s):
                     continue
-                p, b = verdict.price, verdict.base
-                paid = E.evaluate(allin, p, b)
-                limit = E.evaluate(bound, p, b)
+                if status == HOLDS:
+                    best.add(key, Finding(rule, c.title, step.ref, HOLDS, line, level, s, "holds"))
+                    continue
+                p, b, paid, limit = counterexample(verdict, allin, bound)
                 where = f"level {level}: " if level else ""
                 msg = f"{rule} ({c.title}): {where}{claim_text(contract, s, p, b)} pays {euros(paid)} in all; {_ceiling_words(contract, step, s, limit, b)}"
-                out.append(Finding(rule, c.title, step.ref, status, line, level, s, msg, p, b, paid, limit))
-    return out
+                best.add(key, Finding(rule, c.title, step.ref, status, line, level, s, msg, p, b, paid, limit))
+    return best.findings()

@@ -119,16 +119,17 @@ def pos(e: Expr) -> Expr:
 
 # ------------------------------------------------------------- evaluation
 def evaluate(e: Expr, price: Fraction, base: Fraction) -> Fraction:
+    return Program(e)(price, base)
+
+
+def homogeneous(e: Expr) -> Expr:
+    """The same tree with every constant dropped: its value at a direction
+    d is the recession slope lim g(x + t·d)/t of the original."""
     if isinstance(e, Aff):
-        return e.p * price + e.b * base + e.c
+        return Aff(e.p, e.b, Fraction(0))
     if isinstance(e, Scale):
-        return e.k * evaluate(e.arg, price, base)
-    values = [evaluate(a, price, base) for a in e.args]
-    if e.kind == "min":
-        return min(values)
-    if e.kind == "max":
-        return max(values)
-    return sum(values, Fraction(0))
+        return Scale(e.k, homogeneous(e.arg))
+    return Op(e.kind, tuple(homogeneous(a) for a in e.args))
 
 
 class Program:
@@ -180,20 +181,6 @@ class Program:
                     total = total + values[i]
                 push(total)
         return values[-1]
-
-
-def recession(e: Expr, dp: Fraction, db: Fraction) -> Fraction:
-    """lim g(x + t·d)/t: the slope of g far along direction d."""
-    if isinstance(e, Aff):
-        return e.p * dp + e.b * db
-    if isinstance(e, Scale):
-        return e.k * recession(e.arg, dp, db)
-    values = [recession(a, dp, db) for a in e.args]
-    if e.kind == "min":
-        return min(values)
-    if e.kind == "max":
-        return max(values)
-    return sum(values, Fraction(0))
 
 
 def _pieces(e: Expr, memo: dict) -> frozenset:
@@ -317,8 +304,9 @@ def prove_nonpositive(g: Expr, domain: Domain, lines: set[Aff] | None = None) ->
     examined = len(vertices) + len(directions)
     if worst is not None:
         return Verdict(False, worst[1], worst[2], worst[0], examined)
+    slope = Program(homogeneous(g))
     for dp, db in sorted(directions):
-        if recession(g, dp, db) > 0:
+        if slope(dp, db) > 0:
             # Rising without bound: walk out along the ray until it shows.
             p0, b0 = min(vertices)
             t = Fraction(100)

@@ -43,20 +43,10 @@ class Finding:
     bound: Fraction | None = None  # the floor or ceiling there
 
 
-def line_formulas(contract: model.Contract) -> list[tuple[str | None, dict[str, tuple[model.Term, ...]]]]:
-    """The formulas to check, one mapping (line id → terms) per level.
-
-    Contracts have one level today; a multi-level contract gives one
-    mapping per level, named, and every check runs once per mapping."""
-    levels = getattr(contract, "levels", None) or ()
-    if levels:
-        return [(lv, {ln.id: _level_terms(ln, i) for ln in contract.lines}) for i, lv in enumerate(levels)]
-    return [(None, {ln.id: ln.terms for ln in contract.lines})]
-
-
-def _level_terms(line: model.Line, index: int):
-    per_level = getattr(line, "level_terms", None)
-    return per_level[index] if per_level else line.terms
+def line_formulas(contract: model.Contract, level: str | None = None) -> list[tuple[str | None, dict[str, tuple[model.Term, ...]]]]:
+    """The formulas to check: line id → terms, for a one-level contract or
+    one level's view of a product (`Contract.level_views`)."""
+    return [(level, {ln.id: ln.terms for ln in contract.lines})]
 
 
 def euros(cents: Fraction) -> str:
@@ -73,10 +63,16 @@ def percent_of(amount: Fraction, base: Fraction) -> str:
     return f"{text}% BRSS"
 
 
+_VOCABULARIES: dict = {}
+
+
 def describe(contract: model.Contract, s: Scenario) -> str:
     """`consultation generaliste secteur2 non_optam in network kalivia`."""
     regime = contract.regime
-    words = [vocabulary(regime).path_text(s.node)]
+    if id(regime) not in _VOCABULARIES:
+        _VOCABULARIES.clear()
+        _VOCABULARIES[id(regime)] = (regime, vocabulary(regime))
+    words = [_VOCABULARIES[id(regime)][1].path_text(s.node)]
     defaults = {d.name: d.default for d in regime.dims}
     for dim, value in s.values:
         if value is None or value == defaults.get(dim):
@@ -122,18 +118,42 @@ def prove_bound(contract: model.Contract, s: Scenario, formulas, date: dt.date, 
     return status, verdict, allin
 
 
+def counterexample(verdict: E.Verdict, allin: E.Expr, bound: E.Expr) -> tuple[Fraction, Fraction, Fraction, Fraction]:
+    """(price, base, all-in paid, floor or ceiling) at the verdict's claim."""
+    p, b = verdict.price, verdict.base
+    return p, b, E.evaluate(allin, p, b), E.evaluate(bound, p, b)
+
+
+_STATUS_RANK = {VIOLATED: 0, DEPENDS_ON_BASE: 1, HOLDS: 2}
+
+
+def rank(status: str, s: Scenario | None) -> tuple:
+    """Which finding speaks for a line: a proved violation first, then one
+    on a base the regime fixes, then an act claims name (a leaf)."""
+    return (_STATUS_RANK[status], s is None or s.base is None, s is None or s.leaf is False)
+
+
+class Best:
+    """The finding kept per (rule, title, line, level); lets a checker skip
+    writing the message of one that would not be kept."""
+
+    def __init__(self):
+        self.kept: dict[tuple, tuple] = {}
+
+    def wants(self, key: tuple, status: str, s: Scenario | None) -> bool:
+        return key not in self.kept or rank(status, s) < self.kept[key][0]
+
+    def add(self, key: tuple, f: Finding) -> None:
+        if self.wants(key, f.status, f.scenario):
+            self.kept[key] = (rank(f.status, f.scenario), f)
+
+    def findings(self) -> list[Finding]:
+        return [f for _, f in self.kept.values()]
+
+
 def worst(findings: list[Finding]) -> list[Finding]:
-    """One finding per (rule, line, level): a proved violation before one
-    that depends on the base, the first scenario in taxonomy order."""
-    status_rank = {VIOLATED: 0, DEPENDS_ON_BASE: 1, HOLDS: 2}
-
-    def rank(f: Finding):
-        s = f.scenario
-        return (status_rank[f.status], s is None or s.base is None, s is None or s.leaf is False)
-
-    best: dict[tuple, Finding] = {}
+    """One finding per (rule, title, line, level)."""
+    best = Best()
     for f in findings:
-        key = (f.rule, f.title, f.line.id if f.line else None, f.level)
-        if key not in best or rank(f) < rank(best[key]):
-            best[key] = f
-    return list(best.values())
+        best.add((f.rule, f.title, f.line.id if f.line else None, f.level), f)
+    return best.findings()

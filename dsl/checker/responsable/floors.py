@@ -17,7 +17,7 @@ from fractions import Fraction
 from garant.dsl import model
 from garant.dsl.checker.responsable import envelope as E
 from garant.dsl.checker.responsable import payment
-from garant.dsl.checker.responsable.findings import HOLDS, Finding, claim_text, euros, prove_bound
+from garant.dsl.checker.responsable.findings import HOLDS, Best, Finding, claim_text, counterexample, euros, prove_bound
 from garant.dsl.checker.responsable.payment import Scenario
 from garant.dsl.checker.responsable.scenarios import matches
 
@@ -66,7 +66,7 @@ def applies(f: model.Floor, step: model.FloorStep, s: Scenario, node: model.Node
 
 
 def check_floors(contract: model.Contract, all_scenarios: list[Scenario], levels, date) -> list[Finding]:
-    out: list[Finding] = []
+    best = Best()
     memo: dict = {}
     regime = contract.regime
     for f in regime.floors:
@@ -80,24 +80,25 @@ def check_floors(contract: model.Contract, all_scenarios: list[Scenario], levels
                 continue
             if step.kind != "percent" and not s.reimbursed and s.base is None:
                 s = _with_base(s, 0)  # the evaluator's base when the claim has none
+            line = contract.line(s.decision.lines[0]) if s.decision else None
             for level, formulas in levels:
                 sig = (id(step), level, s.rate, s.ref_rate, s.base, s.price_limit, s.reimbursed, s.decision)
                 if sig not in memo:  # many combinations share every figure
                     bound = floor_bound(step, s, regime.params, date)
                     memo[sig] = (bound,) + prove_bound(contract, s, formulas, date, bound, "floor")
                 bound, status, verdict, allin = memo[sig]
-                line = contract.line(s.decision.lines[0]) if s.decision else None
-                if status == HOLDS:
-                    out.append(Finding(rule, f.title, step.ref, HOLDS, line, level, s, "holds"))
+                key = (rule, f.title, line.id if line else None, level)
+                if not best.wants(key, status, s):
                     continue
-                p, b = verdict.price, verdict.base
-                paid = E.evaluate(allin, p, b)
-                need = E.evaluate(bound, p, b)
+                if status == HOLDS:
+                    best.add(key, Finding(rule, f.title, step.ref, HOLDS, line, level, s, "holds"))
+                    continue
+                p, b, paid, need = counterexample(verdict, allin, bound)
                 where = f"level {level}: " if level else ""
                 pays = f"pays {euros(paid)} in all" if s.decision else "is decided by no line and gets only the regime's " + euros(paid)
                 msg = f"{rule} ({f.title}): {where}{claim_text(contract, s, p, b)} {pays}; {_floor_words(step, s, need)}"
-                out.append(Finding(rule, f.title, step.ref, status, line, level, s, msg, p, b, paid, need))
-    return out
+                best.add(key, Finding(rule, f.title, step.ref, status, line, level, s, msg, p, b, paid, need))
+    return best.findings()
 
 
 def _with_base(s: Scenario, base: int) -> Scenario:

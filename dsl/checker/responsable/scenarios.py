@@ -30,10 +30,17 @@ def matches(node: str | None, constraints, scenario_node: model.Node, values: di
     return all(values.get(d) == v for d, v in constraints)
 
 
-def value_combinations(contract: model.Contract) -> list[dict]:
+def value_combinations(contract: model.Contract, relevant: set[str]) -> list[dict]:
+    """Every consistent combination of the dimensions in `relevant` (the
+    others cannot change a figure or a decision: they stay unset)."""
     regime = contract.regime
-    dims = [d for d in regime.dims]
-    networks = tuple(dict.fromkeys(v for ln in contract.lines for d, v in ln.constraints if d == "network" and v is not None))
+    dims = [d for d in regime.dims if d.name in relevant]
+    for d in list(dims):  # a value that exists only with another (`optam` with `secteur2`)
+        if d.only_with and all(x.name != d.only_with[0] for x in dims):
+            dims.append(regime.dim(d.only_with[0]))
+    networks = ()
+    if "network" in relevant:
+        networks = tuple(dict.fromkeys(v for ln in contract.lines for d, v in ln.constraints if d == "network" and v is not None))
     choices = [d.values if d.default else (None,) + d.values for d in dims]
     out = []
     for combo in itertools.product(*choices):
@@ -42,6 +49,24 @@ def value_combinations(contract: model.Contract) -> list[dict]:
             continue
         for net in (None,) + networks:
             out.append({**values, "network": net})
+    return out
+
+
+def relevant_dims(contract: model.Contract, ra: model.RegimeAct, node: model.Node) -> set[str]:
+    """The dimensions that can change a figure, a decision or a rule's scope
+    for this act."""
+    regime = contract.regime
+    out = set(contract.decision_dims)
+    for table in (ra.base, ra.rate):
+        if table is not None:
+            out.update(table.dims)
+    for constraints, _ in ra.price_limits:
+        out.update(d for d, _ in constraints)
+    for rule in (*regime.floors, *regime.ceilings):
+        if rule.node is None or rule.node in node.ancestors:
+            out.update(d for d, _ in rule.constraints)
+        for e in getattr(rule, "exceptions", ()):
+            out.update(d for d, _ in e.constraints)
     return out
 
 
@@ -86,14 +111,17 @@ def scenarios(contract: model.Contract, node_filter=None) -> Iterator[Scenario]:
     date = contract_date(contract)
     params = regime.params
     parcours = next((d for d in regime.dims if d.name == "parcours"), None)
-    combos = value_combinations(contract)
+    combos_by_dims: dict[frozenset, list[dict]] = {}
     for node in regime.nodes.values():
         if node_filter is not None and not node_filter(node):
             continue
         ra = regime.acts.get(node.id)
         if ra is None or ra.span is None:
             continue  # the regime has no rule: claims are rejected
-        for values in combos:
+        relevant = frozenset(relevant_dims(contract, ra, node))
+        if relevant not in combos_by_dims:
+            combos_by_dims[relevant] = value_combinations(contract, set(relevant))
+        for values in combos_by_dims[relevant]:
             decision = decision_for(contract, node.id, values)
             limit = _price_limit(ra, values, params, date)
             if ra.not_reimbursed:

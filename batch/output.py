@@ -1,0 +1,152 @@
+"""Décomptes and rejections as Arrow tables, the shape `garant run` writes.
+
+Amounts are decimal strings with two decimals, rates `"70%"`, exactly as
+`garant eval --format json` prints them (spec §5), so a file and a JSON
+answer can be compared field by field. Integer cents become text through
+Arrow compute (one pass per column) rather than a Python call per amount.
+"""
+
+from __future__ import annotations
+
+from operator import attrgetter
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from garant.batch.io import INTERNAL
+from garant.compiler.runtime.decompte import AMOUNT_FIELDS
+from garant.compiler.runtime.plan_decompte import PLAN_AMOUNTS
+from garant.compiler.runtime.money import fmt_rate
+from garant.compiler.runtime.trace import render_warning
+
+WARNING_SEPARATOR = " | "
+REJECTION_HEAD = ("id", "row", "reason", "field")
+
+
+def decompte_columns(product, trace: bool = False) -> tuple[str, ...]:
+    """The columns of a product's décomptes: those of its `to_dict()` (spec
+    §5), plus `row`; `warnings` joined; `trace` (text) on request."""
+    if getattr(product, "kind", "contract") == "plan":
+        names = ("id", "row", "beneficiary", "family", "date", "act", "provider", "price", *PLAN_AMOUNTS, "balance_billed", "denied")
+    else:
+        names = ("id", "row", "beneficiary", "date", "act", "provider", "price", "base", "amo_rate", *AMOUNT_FIELDS[2:])
+    return (*names, "rule", "warnings") + (("trace",) if trace else ())
+
+
+TEXT = frozenset(("beneficiary", "act", "provider", "rule"))  # str or None by construction (the claim reader's)
+MONEY = frozenset(AMOUNT_FIELDS + PLAN_AMOUNTS + ("balance_billed",))
+
+
+def decompte_schema(product, trace: bool = False) -> pa.Schema:
+    return pa.schema([pa.field(n, pa.int64() if n == "row" else pa.string()) for n in decompte_columns(product, trace)])
+
+
+def rejection_schema(input_columns: list[str]) -> pa.Schema:
+    """id, row, reason, field, then the claim's own fields as text (its `id`
+    is the first column already; a field named like a head column is
+    prefixed with `input_`)."""
+    fields = [pa.field("id", pa.string()), pa.field("row", pa.int64()), pa.field("reason", pa.string()), pa.field("field", pa.string())]
+    for name in input_columns:
+        if name == "id" or name in INTERNAL:
+            continue
+        fields.append(pa.field(input_name(name), pa.string()))
+    return pa.schema(fields)
+
+
+def input_name(name: str) -> str:
+    return f"input_{name}" if name in REJECTION_HEAD else name
+
+
+def money_column(cents: list) -> pa.Array:
+    """[2650, 5, None, -100] → ["26.50", "0.05", null, "-1.00"] (money.fmt, vectorised)."""
+    a = pa.array(cents, pa.int64())
+    digits = pc.utf8_lpad(pc.cast(pc.abs(a), pa.string()), 3, "0")
+    text = pc.binary_join_element_wise(pc.utf8_slice_codeunits(digits, 0, -2), pc.utf8_slice_codeunits(digits, -2, 1 << 30), ".")
+    negative = pc.less(a, 0)
+    if pc.any(negative).as_py():
+        text = pc.if_else(negative, pc.binary_join_element_wise("-", text, ""), text)
+    return text
+
+
+def _memo(fn):
+    cache: dict = {}
+
+    def get(value):
+        try:
+            return cache[value]
+        except KeyError:
+            if len(cache) > 100_000:  # bounded: a run may meet many distinct values
+                cache.clear()
+            out = cache[value] = fn(value)
+            return out
+
+    return get
+
+
+_iso = _memo(lambda d: d.isoformat())
+_rate = _memo(fmt_rate)
+
+
+def _warnings_text(notes) -> str:
+    return WARNING_SEPARATOR.join([_warning(n) for n in notes]) if notes else ""
+
+
+_warning = _memo(render_warning)  # most warnings repeat (a date before the contract's effect…)
+
+
+def decompte_table(product, rows: list[int], decomptes: list, trace: bool = False) -> pa.Table:
+    """One line per décompte, in the order given."""
+    schema = decompte_schema(product, trace)
+    names = tuple(n for n in schema.names if n not in ("row", "warnings", "trace")) + ("notes",)
+    # one pass over the décomptes (attrgetter of all fields, then transposed)
+    transposed = dict(zip(names, zip(*map(attrgetter(*names), decomptes)))) if decomptes else {n: () for n in names}
+    cols: dict[str, object] = {"row": pa.array(rows, pa.int64())}
+    for name in names:
+        values = transposed[name]
+        if name in MONEY:
+            cols[name] = money_column(values)
+        elif name == "date":
+            cols[name] = list(map(_iso, values))
+        elif name == "amo_rate":
+            cols[name] = list(map(_rate, values))
+        elif name == "notes":
+            cols["warnings"] = list(map(_warnings_text, values))
+        elif name in TEXT or all(v is None or v.__class__ is str for v in values):
+            cols[name] = values
+        else:
+            cols[name] = [None if v is None else str(v) for v in values]
+    if trace:
+        cols["trace"] = [d.trace_text() for d in decomptes]
+    return pa.table([cols[n] for n in schema.names], schema=schema)
+
+
+def rejection_table(input_columns: list[str], claims: pa.Table | None, positions: list[int], rejections: list) -> pa.Table:
+    """One line per rejection: who, where, why, and the fields as read.
+
+    `positions` index the rejected records in `claims` (the partition's
+    table), in the same order as `rejections`."""
+    schema = rejection_schema(input_columns)
+    rows = [r.index for r in rejections]
+    cols = {
+        "id": [synthetic_id(r.id, row) for r, row in zip(rejections, rows)],
+        "row": pa.array(rows, pa.int64()),
+        "reason": [r.reason for r in rejections],
+        "field": [r.field for r in rejections],
+    }
+    taken = claims.take(pa.array(positions, pa.int64())) if claims is not None else None
+    for name in input_columns:
+        if name == "id" or name in INTERNAL:
+            continue
+        if taken is not None and name in taken.schema.names:
+            col = taken.column(name)
+            cols[input_name(name)] = col if pa.types.is_string(col.type) else pc.cast(col, pa.string())
+        else:
+            cols[input_name(name)] = pa.nulls(len(rejections), pa.string())
+    return pa.table([cols[f.name] for f in schema], schema=schema)
+
+
+def synthetic_id(cid, row) -> str:
+    """The claim's id, or `row:N` for a claim that has none."""
+    if cid is None or (isinstance(cid, str) and not cid.strip()):
+        return f"row:{row}"
+    return str(cid)

@@ -1,0 +1,160 @@
+"""Spill claims to disk by partition key, so that each bucket holds all the
+claims of its beneficiaries (or families) and fits in memory.
+
+The key of a record picks its bucket by a stable hash (CRC-32 of the key's
+text, modulo the number of buckets): the same beneficiary always lands in
+the same bucket, on any machine and in any process, which is what lets a
+bucket be evaluated on its own (see `unit.py`). Buckets are Arrow IPC
+stream files; only one batch per bucket is in memory at a time while
+spilling.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+import zlib
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterable
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.ipc as ipc
+
+ROWS_PER_PARTITION = 50_000  # ~100 MB of Python objects while a bucket is evaluated
+CSV_BYTES_PER_ROW = 90  # a synthetic claim line is 80-100 bytes
+
+
+def partition_count(size: int, unit: str, rows_per_partition: int = ROWS_PER_PARTITION) -> int:
+    """How many buckets for a file of `size` bytes (CSV) or rows (Parquet)."""
+    rows = size / CSV_BYTES_PER_ROW if unit == "bytes" else size
+    return max(1, min(4096, math.ceil(rows / rows_per_partition)))
+
+
+def bucket_ids(keys: pa.Array | pa.ChunkedArray, buckets: int) -> pa.Array:
+    """The bucket of each key: crc32(text) % buckets; a missing key goes to
+    bucket 0 (its claim is rejected there, like any other)."""
+    if buckets == 1:
+        return pa.array([0] * len(keys), pa.int32())
+    if isinstance(keys, pa.ChunkedArray):
+        keys = keys.combine_chunks()
+    if not pa.types.is_string(keys.type) and not pa.types.is_large_string(keys.type):
+        keys = pc.cast(keys, pa.string())
+    encoded = pc.dictionary_encode(keys)
+    per_value = pa.array(
+        [zlib.crc32(v.encode("utf-8")) % buckets for v in encoded.dictionary.to_pylist()], pa.int32()
+    )
+    return pc.fill_null(pc.take(per_value, encoded.indices), 0)
+
+
+class Spill:
+    """K bucket files in a folder; `add(batch)` routes each record."""
+
+    def __init__(self, folder: str | Path, buckets: int, key: tuple[str, ...], schema: pa.Schema):
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.buckets = buckets
+        self.key = key  # the key field, then the fields that stand in for it when it is empty
+        self.schema = schema
+        self.rows = [0] * buckets
+        self._writers: dict[int, ipc.RecordBatchStreamWriter] = {}
+
+    def path(self, bucket: int) -> Path:
+        return self.folder / f"bucket-{bucket:04d}.arrow"
+
+    def add(self, batch: pa.RecordBatch) -> None:
+        present = [batch.column(k) for k in self.key if k in batch.schema.names]
+        if present:
+            keys = present[0] if len(present) == 1 else pc.coalesce(*[pc.cast(k, pa.string()) for k in present])
+            ids = bucket_ids(keys, self.buckets)
+        else:
+            ids = pa.array([0] * batch.num_rows, pa.int32())
+        for b in pc.unique(ids).to_pylist():
+            part = batch.filter(pc.equal(ids, b)) if self.buckets > 1 else batch
+            writer = self._writers.get(b)
+            if writer is None:
+                writer = self._writers[b] = ipc.new_stream(str(self.path(b)), self.schema)
+            writer.write_batch(part)
+            self.rows[b] += part.num_rows
+
+    def close(self) -> None:
+        for w in self._writers.values():
+            w.close()
+        self._writers.clear()
+
+    def tables(self) -> Iterable[tuple[int, pa.Table]]:
+        """Each non-empty bucket, whole, in bucket order."""
+        for b in range(self.buckets):
+            if self.rows[b]:
+                with ipc.open_stream(str(self.path(b))) as reader:
+                    table = reader.read_all()
+                yield b, table
+
+    def remove(self, bucket: int) -> None:
+        self.path(bucket).unlink(missing_ok=True)
+
+
+class InMemory:
+    """The one-bucket case: a small file is read whole, nothing is spilled."""
+
+    def __init__(self, schema: pa.Schema):
+        self.buckets = 1
+        self.schema = schema
+        self._batches: list[pa.RecordBatch] = []
+        self.rows = [0]
+
+    def add(self, batch: pa.RecordBatch) -> None:
+        self._batches.append(batch)
+        self.rows[0] += batch.num_rows
+
+    def close(self) -> None:
+        pass
+
+    def tables(self) -> Iterable[tuple[int, pa.Table]]:
+        if self.rows[0]:
+            yield 0, pa.Table.from_batches(self._batches, self.schema)
+
+    def remove(self, bucket: int) -> None:
+        self._batches = []
+
+
+def split(source, key: tuple[str, ...], folder: str | Path, rows_per_partition: int = ROWS_PER_PARTITION, on_batch=None):
+    """Read `source` (a `ClaimsFile`) once into buckets by `key` (a field,
+    then its stand-ins: `unit.partition_key`); a file of
+    one partition's size stays in memory. `on_batch()` is called after each
+    batch (progress)."""
+    buckets = partition_count(source.size, source.unit, rows_per_partition)
+    batches = source.batches()
+    first = next(batches, None)
+    schema = first.schema if first is not None else pa.schema([pa.field(c, pa.string()) for c in source.columns] + [pa.field("_garant_row", pa.int64())])
+    target = InMemory(schema) if buckets == 1 else Spill(folder, buckets, key, schema)
+    try:
+        for batch in ([first] if first is not None else []):
+            target.add(batch)
+            if on_batch:
+                on_batch()
+        for batch in batches:
+            target.add(batch)
+            if on_batch:
+                on_batch()
+    finally:
+        target.close()
+    return target
+
+
+@contextmanager
+def partitioned(source, key: tuple[str, ...], rows_per_partition: int = ROWS_PER_PARTITION, workdir=None, progress=None):
+    """Pass 1 of a batch command, with its "reading" progress bar: `split`
+    into a temporary folder, removed when the block ends."""
+    reading = progress.add_task("reading", total=source.size) if progress else None
+
+    def advance():
+        if progress:
+            progress.update(reading, completed=source.position())
+
+    with tempfile.TemporaryDirectory(prefix="garant-", dir=workdir) as folder:
+        parts = split(source, key, folder, rows_per_partition, advance)
+        if progress:
+            progress.update(reading, completed=source.size)
+        yield parts

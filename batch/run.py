@@ -1,0 +1,153 @@
+"""`garant run`: a claims file through a product, every claim accounted for.
+
+    report = run("contracts/essentiel_2025.garant", "claims.csv", "out.csv")
+    report.input == report.evaluated + report.rejected     # always
+
+Two passes, memory bounded by one partition:
+
+1. read the file in record batches and spill each record to the bucket of
+   its beneficiary (`partition.py`; a file of one partition's size stays
+   in memory);
+2. evaluate each bucket on its own (`unit.evaluate_partition`, no state
+   shared between buckets: `--jobs N` runs them in N processes) and append
+   its décomptes and rejections to the two output files.
+
+Output files hold the décomptes in bucket order, each bucket in file
+order; the `row` column gives each record's place in the input. The
+counts are checked at the end of every run: a record neither evaluated
+nor rejected is a defect and stops the run with an error.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.ipc as ipc
+
+from garant.batch.io import ROW, ClaimsFile, TableWriter, format_of
+from garant.batch.output import decompte_schema, rejection_schema, rejection_table
+from garant.batch.partition import ROWS_PER_PARTITION, partitioned
+from garant.batch.unit import evaluate_partition, partition_key, resolve_product
+from garant.compiler.runtime.decompte import Rejection
+
+
+@dataclass
+class RunReport:
+    input: int
+    evaluated: int
+    rejected: int
+    partitions: int
+    seconds: float
+    split_seconds: float  # pass 1: reading and spilling to partitions
+    decomptes: Path
+    rejections: Path
+
+    @property
+    def claims_per_second(self) -> float:
+        return self.input / self.seconds if self.seconds else 0.0
+
+
+class CountMismatch(RuntimeError):
+    """in ≠ evaluated + rejected: a claim was lost or doubled (a defect)."""
+
+
+def rejections_path_for(out: Path) -> Path:
+    """out.csv → out.rejections.csv"""
+    out = Path(out)
+    return out.with_name(f"{out.stem}.rejections{out.suffix}")
+
+
+def malformed_rejections(source: ClaimsFile) -> pa.Table:
+    """The CSV lines that did not parse, as rejections: the id read from the
+    line if it has one, else `malformed:K` (K-th such line); no row number
+    (the line never became a record)."""
+    rejections = []
+    fields = []
+    for k, bad in enumerate(source.malformed, 1):
+        cid = (bad.fields.get("id") or "").strip() or f"malformed:{k}"
+        shown = bad.text if len(bad.text) <= 200 else bad.text[:200] + "…"
+        rejections.append(Rejection(cid, f"malformed CSV line: {bad.actual} fields where the header has {bad.expected}: {shown}", None, None))
+        fields.append(bad.fields)
+    table = rejection_table(source.columns, None, [], rejections)
+    for i, name in enumerate(table.schema.names):
+        if name in source.columns and name != "id":
+            table = table.set_column(i, name, pa.array([f.get(name) for f in fields], pa.string()))
+    return table
+
+
+def _evaluate_bucket_file(task):
+    """A worker's job: one bucket file → its two tables (product compiled
+    once per worker process, from its path)."""
+    product_ref, path, trace = task
+    with ipc.open_stream(path) as reader:
+        table = reader.read_all()
+    return evaluate_partition(product_ref, table, trace=trace)
+
+
+def run(
+    product,
+    claims: str | Path,
+    out: str | Path,
+    *,
+    out_format: str | None = None,
+    in_format: str | None = None,
+    rejections: str | Path | None = None,
+    trace: bool = False,
+    rows_per_partition: int = ROWS_PER_PARTITION,
+    workdir: str | Path | None = None,
+    jobs: int = 1,
+    progress=None,
+) -> RunReport:
+    """Evaluate a claims file into a décomptes file and a rejections file.
+
+    `product`: a loaded product, or its source path (a `(path, regimes)`
+    pair) — a path is needed for `jobs > 1`. `progress`: a rich `Progress`
+    (or None)."""
+    started = time.perf_counter()
+    product_ref = product
+    product = resolve_product(product)
+    source = ClaimsFile(claims, in_format)
+    out = Path(out)
+    fmt = format_of(out, out_format) if out_format or out.suffix else source.format
+    rejections = Path(rejections) if rejections else rejections_path_for(out)
+    key = partition_key(product)
+
+    with partitioned(source, key, rows_per_partition, workdir, progress) as parts:
+        split_seconds = time.perf_counter() - started
+        malformed = malformed_rejections(source) if source.malformed else None
+        total_in = sum(parts.rows) + len(source.malformed)
+        evaluated = rejected = 0
+        evaluating = progress.add_task("evaluating", total=total_in) if progress else None
+        with TableWriter(out, fmt, decompte_schema(product, trace)) as dw, \
+                TableWriter(rejections, fmt, rejection_schema(source.columns + [ROW])) as rw:
+            if malformed is not None:
+                rw.write(malformed)
+                rejected += malformed.num_rows
+            for decomptes, rejected_table in _evaluate_all(product, product_ref, parts, trace, jobs):
+                dw.write(decomptes)
+                rw.write(rejected_table)
+                evaluated += decomptes.num_rows
+                rejected += rejected_table.num_rows
+                if progress:
+                    progress.update(evaluating, completed=evaluated + rejected)
+    if total_in != evaluated + rejected or dw.rows != evaluated or rw.rows != rejected:
+        raise CountMismatch(f"{total_in} claims in, {evaluated} evaluated + {rejected} rejected: this is a defect of Garant, please report it")
+    return RunReport(total_in, evaluated, rejected, parts.buckets, time.perf_counter() - started, split_seconds, out, rejections)
+
+
+def _evaluate_all(product, product_ref, parts, trace: bool, jobs: int):
+    """Each bucket's (décomptes, rejections), in bucket order."""
+    if jobs <= 1 or parts.buckets == 1:
+        for bucket, table in parts.tables():
+            yield evaluate_partition(product, table, trace=trace)
+            parts.remove(bucket)
+        return
+    if not isinstance(product_ref, (str, Path, tuple)):
+        raise ValueError("jobs > 1 needs the product's source path (each worker compiles it)")
+    tasks = [(product_ref, str(parts.path(b)), trace) for b in range(parts.buckets) if parts.rows[b]]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        yield from pool.map(_evaluate_bucket_file, tasks)

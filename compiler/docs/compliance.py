@@ -1,0 +1,101 @@
+"""The compliance report of a product: what `garant check` found, line by
+line, for a compliance officer.
+
+It renders the checker's diagnostics for the product's file (errors,
+warnings: overlaps, gaps, responsable rules), each with the rule's code,
+the message, the hint and a link to the source line. When the checker
+provides a coverage report of its own (gaps and overlaps per act), it is
+included as the checker renders it.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from garant.dsl.diagnostics import Diagnostic, Severity
+
+_SEVERITY = {Severity.ERROR: "erreur", Severity.WARNING: "avertissement", Severity.NOTE: "note"}
+
+
+@attrs.frozen
+class Finding:
+    severity: str
+    code: str
+    message: str
+    hint: str | None
+    line: int | None
+
+
+@attrs.frozen
+class RuleRow:
+    """One contrat responsable rule and its verdict over the contract."""
+
+    rule: str
+    title: str
+    ref: str | None
+    verdict: str  # in French
+    ok: bool
+    lines: tuple[int, ...]  # the guarantee lines it concerns
+    details: tuple[str, ...]  # the findings that do not hold, with their counterexample
+
+
+@attrs.frozen
+class Report:
+    responsable: bool
+    findings: tuple[Finding, ...]
+    coverage_markdown: str | None
+    rules: tuple[RuleRow, ...] = ()
+
+    @property
+    def errors(self) -> int:
+        return sum(f.severity == "erreur" for f in self.findings)
+
+    @property
+    def warnings(self) -> int:
+        return sum(f.severity == "avertissement" for f in self.findings)
+
+
+def finding(d: Diagnostic) -> Finding:
+    return Finding(_SEVERITY.get(d.severity, d.severity.value), d.code or "", d.message, d.hint, d.span.line if d.span else None)
+
+
+def report(unit) -> Report:
+    """`unit`: a checked pipeline unit (source, diagnostics, contract)."""
+    path = unit.source.path
+    findings = tuple(finding(d) for d in unit.diagnostics if d.span is None or d.span.file == path)
+    return Report(bool(unit.contract and unit.contract.responsable), findings, coverage_markdown(unit), rule_rows(unit))
+
+
+_VERDICTS = {"violated": ("non respectée", False), "depends_on_base": ("dépend de la base transmise", False), "holds": ("respectée", True)}
+
+
+def rule_rows(unit) -> tuple[RuleRow, ...]:
+    """The checker's verdict per responsable rule (R1…R8), when the checker
+    proves them (`dsl.checker.responsable.compliance_report`)."""
+    contract = unit.contract
+    if contract is None or not contract.responsable or not unit.ok:
+        return ()
+    try:
+        from garant.dsl.checker.responsable import compliance_report
+    except ImportError:
+        return ()
+    rows = []
+    for r in compliance_report(contract):
+        verdict, ok = _VERDICTS.get(r.status, (r.status, False))
+        lines = tuple(int(w.rsplit(":", 1)[1]) for w in r.lines if w.rsplit(":", 1)[-1].isdigit())
+        details = tuple(dict.fromkeys(f.message for f in r.findings))
+        rows.append(RuleRow(r.rule, r.title, r.ref, verdict, ok, lines, details))
+    return tuple(rows)
+
+
+def coverage_markdown(unit) -> str | None:
+    """The checker's own gap and overlap report, when it has one."""
+    try:
+        from garant.dsl.checker import coverage  # provided by the compliance work (issue 4, 1-3)
+    except ImportError:
+        return None
+    render = getattr(coverage, "render_markdown", None)
+    build = getattr(coverage, "report", None)
+    if render is None or build is None or unit.contract is None:
+        return None
+    return render(build(unit.contract))

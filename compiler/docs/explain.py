@@ -1,0 +1,243 @@
+"""Plain-French explanation of a guarantee line, with a worked figure.
+
+One sentence per formula kind (spec §3.2), written from the checked model;
+then one worked example computed by the product's generated evaluator, on
+a claim the line actually decides (found in the contract's decision table)
+at a plausible price: the standard example's price when one matches the
+act and provider, otherwise a price above the line's level so that the
+level shows. A line the regime cannot price (no base for the act) gets the
+explanation without a figure, and says why.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from garant.compiler.docs import french
+from garant.compiler.docs.examples import ExampleList, evaluate, product_date
+from garant.compiler.runtime.decompte import Decompte
+from garant.compiler.runtime.money import fmt, parse_cents, pct
+from garant.dsl import model
+
+_PROVIDER_DIMS = ("secteur", "option")  # claim field `provider`; the rest are fields of their own
+_ADULT = 40
+_PROBES = 300  # combinations tried for a worked figure, best first
+
+
+@attrs.frozen
+class Explanation:
+    text: str
+    figure: str | None  # the worked example, or why there is none
+
+
+# ----------------------------------------------------------------- words
+def _unit_word(term: model.Term) -> str:
+    unit = french.count_unit(term.text, 1)
+    return "par unité facturée" if unit == "prise en charge" else f"par {unit}"
+
+
+def term_text(term: model.Term) -> str:
+    """One term of a formula in plain French."""
+    k, v = term.kind, term.value
+    if k == "pct_brss":
+        text = f"Sécu incluse, dans la limite de {french.percent(v)} de la base de remboursement"
+        if term.ceiling:
+            text += ", sans dépasser le plafond du contrat responsable"
+        return text
+    if k == "ticket_moderateur":
+        return "le ticket modérateur : la part de la base de remboursement que la Sécu ne rembourse pas (Sécu incluse, 100\u00a0% de la base)"
+    if k == "pct_fr":
+        if v == 10000:
+            return "la totalité des frais réels, Sécu incluse"
+        return f"Sécu incluse, {french.percent(v)} des frais réels"
+    if k == "amount":
+        if term.per_unit:
+            return f"{french.euros(v)} {_unit_word(term)} en plus de la Sécu, dans la limite des frais réels"
+        return f"{french.euros(v)} en plus de la Sécu, dans la limite des frais réels"
+    if k == "budget":
+        period = french.period(term.budget.period) if term.budget is not None else ""
+        return f"un budget de {french.euros(v)} {period}, en plus de la Sécu, dans la limite des frais réels"
+    if k == "secu_incluse":
+        return f"{french.euros(v)} Sécu incluse : la Sécu et le contrat ensemble paient au plus {french.euros(v)}"
+    if k == "cent_pour_cent_sante":
+        return "100\u00a0% Santé : tout le reste à charge, dans la limite du prix limite de vente"
+    if k == "not_covered":
+        return "non couvert par le contrat"
+    return term.text
+
+
+def formula_text(terms, additive: bool, refines: list[model.Line]) -> str:
+    text = " plus ".join(term_text(t) for t in terms)
+    text = text[:1].upper() + text[1:]
+    if additive:
+        where = ", ".join(f"ligne {ln.span.line}" for ln in refines) or "la garantie de base"
+        text = f"En supplément de la garantie qu'elle complète ({where}) : {text[:1].lower() + text[1:]}"
+    return text
+
+
+def limits_text(contract: model.Contract, line: model.Line) -> list[str]:
+    out = []
+    for lim in line.limits:
+        shared = tuple(
+            f"ligne {other.span.line}"
+            for other in contract.lines
+            if other is not line and any(o.pool == lim.pool for o in other.limits)
+        )
+        out.append(french.limit(lim, shared))
+    return out
+
+
+def refined_lines(contract: model.Contract, line: model.Line) -> list[model.Line]:
+    """The lines a `+` line adds to, from the decision table."""
+    ids = []
+    for decision in contract.decisions.values():
+        if line.id in decision.lines[1:] and decision.lines[0] not in ids:
+            ids.append(decision.lines[0])
+    return [contract.line(i) for i in ids]
+
+
+# ------------------------------------------------------------ worked figure
+def candidates(contract: model.Contract, line: model.Line) -> list[tuple[str, dict]]:
+    """(act node, dimension values) combinations this line decides, the
+    line's own act first, then in the regime's order."""
+    nodes = contract.regime.nodes
+    order = {n: i for i, n in enumerate(nodes)}
+    seen, out = set(), []
+    for key, decision in contract.decisions.items():
+        if line.id not in decision.lines or (not line.additive and decision.lines[0] != line.id):
+            continue
+        dims = dict(zip(contract.decision_dims, key[1:]))
+        for node in contract.group_members.get(key[0], ()):
+            k = (node, tuple(sorted(dims.items(), key=lambda kv: kv[0])))
+            if k not in seen:
+                seen.add(k)
+                out.append((node, dims))
+    out.sort(key=lambda c: (c[0] != line.node, order.get(c[0], 0), sum(v is not None for v in c[1].values())))
+    return out
+
+
+def claim_for(contract: model.Contract, node: str, dims: dict, date, price: int, quantity: int = 1, base: int | None = None, claim_id: str = "x") -> dict:
+    nodes = contract.regime.nodes
+    claim = {
+        "id": claim_id,
+        "date": date.isoformat(),
+        "beneficiary": claim_id,
+        "birth_date": date.replace(year=date.year - _ADULT).isoformat(),
+        "act": " ".join(nodes[a].name for a in nodes[node].ancestors),
+        "price": fmt(price),
+        "quantity": quantity,
+    }
+    provider = [v for d, v in dims.items() if d in _PROVIDER_DIMS and v is not None]
+    if provider:
+        claim["provider"] = " ".join(provider)
+    if dims.get("parcours"):
+        claim["parcours"] = dims["parcours"]
+    if dims.get("network"):
+        claim["network"] = dims["network"]
+    if base is not None:
+        claim["base"] = fmt(base)
+    return claim
+
+
+def _matching_example(contract: model.Contract, node: str, dims: dict, examples: ExampleList | None):
+    if examples is None:
+        return None
+    nodes = contract.regime.nodes
+    names = {nodes[a].name for a in nodes[node].ancestors}
+    provider = {v for d, v in dims.items() if d in _PROVIDER_DIMS and v is not None}
+    for e in examples.examples:
+        words = set(str(e.claim.get("act", "")).split())
+        if nodes[node].name in words and words <= names and set(str(e.claim.get("provider", "")).split()) == provider:
+            return e
+    return None
+
+
+def _example_base(example) -> int | None:
+    if example is None or "base" not in example.claim:
+        return None
+    return parse_cents(str(example.claim["base"]))
+
+
+def _is_default(contract: model.Contract, dim: str, value: str) -> bool:
+    if dim == "network":
+        return False
+    try:
+        return contract.regime.dim(dim).default == value
+    except KeyError:
+        return False
+
+
+def _level_price(terms, base: int) -> int:
+    """A price a little above what the line's percentages of the base reach."""
+    top = max([t.value for t in terms if t.kind == "pct_brss"] + [10000])
+    level = pct(base, top)
+    return ((level * 125 // 100) + 99) // 100 * 100
+
+
+def worked(contract: model.Contract, line: model.Line, product, level: str | None = None, examples: ExampleList | None = None) -> str | None:
+    """`contract` and `line` as they read at `level` (see `levels.view_at`)."""
+    terms = line.terms
+    if all(t.kind == "not_covered" for t in terms):
+        return None
+    ref = examples.reference_date if examples is not None else contract.effective
+    date = product_date(product, ref) if ref else contract.effective
+    found = candidates(contract, line)
+    if not found or date is None:
+        return None
+    # A combination a standard example describes reads best (a real act at
+    # a published price): those first, the line's own act before others.
+    paired = sorted(zip(found, (_matching_example(contract, n, d, examples) for n, d in found)), key=lambda fm: (fm[0][0] != line.node, fm[1] is None))
+    found = [f for f, _ in paired][:_PROBES]
+    matches = [m for _, m in paired][:_PROBES]
+    probe = [
+        claim_for(contract, n, d, date, 100000, base=_example_base(m), claim_id=f"p{i}")
+        for i, ((n, d), m) in enumerate(zip(found, matches))
+    ]
+    results = evaluate(product, probe, level)
+    needs_base = any(t.kind in ("pct_brss", "ticket_moderateur") for t in terms)
+    pick = next((i for i, r in enumerate(results) if isinstance(r, Decompte) and (r.base > 0 or not needs_base)), None)
+    if pick is None:
+        return "Pas d'exemple chiffré : le régime ne donne pas encore la base de remboursement de cet acte."
+    node, dims = found[pick]
+    level_reached = results[pick].amo + results[pick].amc
+    base = results[pick].base
+    per_unit = any(t.per_unit for t in terms)
+    quantity = 3 if per_unit else 1
+    example = matches[pick]
+    claim_base = _example_base(example)
+    if example is not None:
+        unit_price = parse_cents(str(example.claim["price"]))
+    elif needs_base:
+        unit_price = _level_price(terms, base)
+    else:
+        amounts = [t.value for t in terms if t.kind in ("amount", "budget", "secu_incluse") and t.value]
+        unit_price = (max(amounts) * 3 // 2) if amounts else max(base, 10000)
+    claim = claim_for(contract, node, dims, date, unit_price * quantity, quantity, claim_base, claim_id="w")
+    r = evaluate(product, [claim], level)[0]
+    if not isinstance(r, Decompte):
+        return None
+    what = french.act_label(contract.regime.nodes, node)
+    order = tuple(d.name for d in contract.regime.dims) + ("network",)
+    who = french.constraints([(d, v) for d, v in dims.items() if v is not None and not _is_default(contract, d, v)], order)
+    what = f"{what}, {who}" if who else what
+    unit = next(t for t in terms if t.per_unit) if per_unit else None
+    days = f" ({quantity} {french.count_unit(unit.text, quantity)})" if per_unit else ""
+    base_text = f", base {french.euros(r.base)}" if r.base else ""
+    text = (
+        f"Exemple : {what}{days}, facturé {french.euros(r.price)}{base_text} : "
+        f"Sécu {french.euros(r.amo_net)}, contrat {french.euros(r.amc)}, reste à charge {french.euros(r.rac)}."
+    )
+    if needs_base and all(t.kind in ("pct_brss", "ticket_moderateur") for t in terms) and not line.additive:
+        text = f"Soit au plus {french.euros(level_reached)} Sécu incluse pour une base de {french.euros(base)}. " + text
+    return text
+
+
+def explain(contract: model.Contract, line: model.Line, product, level: str | None = None, examples: ExampleList | None = None) -> Explanation:
+    """`contract` and `line` as they read at `level` (see `levels.view_at`);
+    the figure comes from `product` evaluated at that level."""
+    terms = line.terms
+    text = formula_text(terms, line.additive, refined_lines(contract, line) if line.additive else [])
+    limits = limits_text(contract, line)
+    if limits:
+        text += " ; " + " ; ".join(limits)
+    return Explanation(text + ".", worked(contract, line, product, level, examples))

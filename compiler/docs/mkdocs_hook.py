@@ -1,0 +1,102 @@
+"""mkdocs hook: the generated pages, built fresh at every `mkdocs build`.
+
+Listed under `hooks:` in mkdocs.yml. It runs the same back end as `garant
+docs` on the sources named in `extra.garant.paths` (default: stdlib and
+contracts, relative to mkdocs.yml) and serves the pages under
+`extra.garant.dir` (default `generated/`) without writing them into
+`docs/`: nothing generated is committed, so nothing goes stale. The nav
+entry whose page is `<dir>/index.md` becomes a section with every product
+and regime. A source with errors is a warning, so `mkdocs build --strict`
+fails on it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+log = logging.getLogger("mkdocs.hooks.garant")
+
+_SITE: dict = {}
+
+
+def _settings(config) -> tuple[list[str], str]:
+    extra = (config.extra or {}).get("garant", {}) or {}
+    return list(extra.get("paths", ["stdlib", "contracts"])), str(extra.get("dir", "generated")).strip("/")
+
+
+def _generate(config):
+    from garant.compiler.docs.site import build
+    from garant.pipeline import compile_paths
+
+    paths, _ = _settings(config)
+    root = Path(config.config_file_path).resolve().parent
+    here = os.getcwd()
+    os.chdir(root)  # so that sources are named relative to the project, on every machine
+    try:
+        units, problems = compile_paths(paths)
+        for d in problems:
+            log.warning(d.render())
+        for unit in units:
+            for d in unit.diagnostics:
+                if d.is_error:
+                    log.warning(d.render(unit.source))
+        return build(units)
+    finally:
+        os.chdir(here)
+
+
+def _section(site, prefix: str) -> list:
+    products = []
+    for p in site.products:
+        first = "Benefits and coverage examples" if p.get("kind") else "Tableau de garanties"
+        pages = [{first: f"{prefix}/{p['folder']}/index.md"}]
+        if f"{p['folder']}/exemples.md" in site.pages:
+            pages.append({"Exemples de remboursement": f"{prefix}/{p['folder']}/exemples.md"})
+        pages.append({"Conformité": f"{prefix}/{p['folder']}/conformite.md"})
+        pages.append({"Source": f"{prefix}/{p['folder']}/source.md"})
+        products.append({p["name"]: pages})
+    regimes = [
+        {r["title"]: [{"Paramètres et règles": f"{prefix}/{r['folder']}/index.md"}, {"Source": f"{prefix}/{r['folder']}/source.md"}]}
+        for r in site.regimes
+    ]
+    section = [{"Vue d'ensemble": f"{prefix}/index.md"}, *products]
+    if regimes:
+        section.append({"Régimes": regimes})
+    return section
+
+
+def _replace(nav, target: str, section: list) -> bool:
+    if not isinstance(nav, list):
+        return False
+    for i, item in enumerate(nav):
+        if isinstance(item, dict):
+            for title, value in item.items():
+                if value == target:
+                    nav[i] = {title: section}
+                    return True
+                if _replace(value, target, section):
+                    return True
+    return False
+
+
+def on_config(config):
+    _, prefix = _settings(config)
+    site = _generate(config)
+    _SITE["site"] = site
+    if config.nav is not None:
+        _replace(config.nav, f"{prefix}/index.md", _section(site, prefix))
+    return config
+
+
+def on_files(files, config):
+    from mkdocs.structure.files import File
+
+    _, prefix = _settings(config)
+    site = _SITE.get("site")
+    if site is None:
+        return files
+    for rel, text in sorted(site.pages.items()):
+        files.append(File.generated(config, f"{prefix}/{rel}", content=text))
+    return files

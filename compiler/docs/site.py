@@ -1,0 +1,166 @@
+"""Checked units → the pages of the documentation site.
+
+    products/<slug>/index.md        tableau de garanties, explained
+    products/<slug>/exemples.md     the standard examples, with the chart
+    products/<slug>/conformite.md   the compliance report
+    products/<slug>/source.md       the source, one anchor per line
+    regimes/<name>/index.md         parameter histories, act rules, ceilings
+    regimes/<name>/source.md
+    index.md                        what was documented
+
+`build` returns the pages as a dict (relative path → text) so that the
+`garant docs` command writes them to a folder and the mkdocs hook serves
+them without writing anything.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from garant.compiler.docs import chart, compliance, french, regime as regime_pages, tableau
+from garant.compiler.docs import examples as standard
+from garant.compiler.docs.levels import levels_of
+from garant.compiler.docs.render import render
+
+
+@attrs.define
+class Site:
+    pages: dict[str, str] = attrs.field(factory=dict)
+    notes: list[str] = attrs.field(factory=list)  # files skipped, and why
+    products: list[dict] = attrs.field(factory=list)
+    regimes: list[dict] = attrs.field(factory=list)
+
+
+def build(units, example_list: standard.ExampleList | None = None, include_stdlib_regimes: bool = True) -> Site:
+    from garant.pipeline import load_regimes
+
+    example_list = example_list or standard.load()
+    site = Site()
+    regimes_done: set[str] = set()
+    for unit in units:
+        if unit.regime is not None:
+            _regime(site, unit)
+            regimes_done.add(unit.regime.name)
+        elif unit.contract is not None:
+            _product(site, unit, example_list)
+        elif getattr(unit, "plan", None) is not None:
+            _plan(site, unit)
+        else:
+            site.notes.append(f"{unit.source.path}: skipped: not a contract, a plan or a regime")
+    if include_stdlib_regimes:
+        _, stdlib_units = load_regimes()
+        for unit in stdlib_units:
+            used = any(p["regime"] == unit.regime.name for p in site.products) if unit.regime else False
+            if unit.regime is not None and unit.regime.name not in regimes_done and used:
+                _regime(site, unit)
+                regimes_done.add(unit.regime.name)
+    site.pages["index.md"] = render("index.md.j2", products=site.products, regimes=site.regimes, notes=site.notes)
+    return site
+
+
+def _source_page(unit, title: str) -> str:
+    lines = unit.source.text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return render("source.md.j2", title=title, path=unit.source.path, lines=[(i + 1, text.rstrip("\r")) for i, text in enumerate(lines)])
+
+
+def _regime(site: Site, unit) -> None:
+    reg = unit.regime
+    folder = f"regimes/{french.slug(reg.name)}"
+    params = [regime_pages.history(p) for p in reg.params.values()]
+    site.pages[f"{folder}/index.md"] = render(
+        "regime.md.j2",
+        regime=reg,
+        path=unit.source.path,
+        params=params,
+        acts=regime_pages.act_rules(reg),
+        nodes=list(reg.nodes.values()),
+        ceilings=regime_pages.ceilings(reg),
+    )
+    site.pages[f"{folder}/source.md"] = _source_page(unit, reg.title or reg.name)
+    site.regimes.append({"name": reg.name, "title": reg.title, "folder": folder})
+
+
+def _plan(site: Site, unit) -> None:
+    from garant.api import load_unit
+    from garant.compiler.docs import plan as plan_pages
+
+    plan = unit.plan
+    folder = f"products/{french.slug(plan.name)}"
+    report = compliance.report(unit)
+    site.products.append({"name": plan.name, "folder": folder, "regime": plan.regime.name, "responsable": False, "errors": report.errors, "path": unit.source.path, "kind": plan.kind})
+    site.pages[f"{folder}/conformite.md"] = render("compliance.md.j2", contract=plan, report=report, path=unit.source.path)
+    site.pages[f"{folder}/source.md"] = _source_page(unit, plan.name)
+    if not unit.ok:
+        site.pages[f"{folder}/index.md"] = render("product_errors.md.j2", contract=plan, report=report)
+        site.notes.append(f"{unit.source.path}: {report.errors} error(s): only the compliance report and the source are documented")
+        return
+    results, error = plan_pages.coverage_examples(load_unit(unit))
+    site.pages[f"{folder}/index.md"] = render(
+        "plan.md.j2",
+        plan=plan,
+        path=unit.source.path,
+        terms=plan_pages.terms(plan),
+        benefits=plan_pages.benefits(plan),
+        examples=results,
+        examples_error=error,
+        report=report,
+        usd=plan_pages.usd,
+    )
+
+
+def _product(site: Site, unit, example_list: standard.ExampleList) -> None:
+    from garant.api import load_unit
+
+    contract = unit.contract
+    folder = f"products/{french.slug(contract.name)}"
+    regime_folder = f"regimes/{french.slug(contract.regime.name)}"
+    report = compliance.report(unit)
+    entry = {"name": contract.name, "folder": folder, "regime": contract.regime.name, "responsable": contract.responsable, "errors": report.errors, "path": unit.source.path, "kind": None}
+    site.products.append(entry)
+    site.pages[f"{folder}/conformite.md"] = render("compliance.md.j2", contract=contract, report=report, path=unit.source.path)
+    site.pages[f"{folder}/source.md"] = _source_page(unit, contract.name)
+    if not unit.ok:
+        site.pages[f"{folder}/index.md"] = render("product_errors.md.j2", contract=contract, report=report)
+        site.notes.append(f"{unit.source.path}: {report.errors} error(s): only the compliance report and the source are documented")
+        return
+    levels = levels_of(contract)
+    product = load_unit(unit)  # one evaluator; the level is chosen per evaluation
+    products = {lv: product for lv in levels}
+    computed = {lv: standard.compute(products[lv], example_list, lv) for lv in levels}
+    computable_ids = {c.example.id for c in computed[levels[0]] if c.computed}
+    usable = attrs.evolve(example_list, examples=tuple(e for e in example_list.examples if e.id in computable_ids))
+    sections = tableau.sections(contract, products, usable)
+    charts = []
+    for lv in levels:
+        svg = chart.svg(chart.series(products[lv], example_list, computed[lv], lv), f"{contract.name}{' — ' + lv if lv else ''} : reste à charge des consultations")
+        if svg is not None:
+            name = f"rac-consultations{'-' + french.slug(lv) if lv else ''}.svg"
+            site.pages[f"{folder}/{name}"] = svg
+            charts.append({"level": lv, "file": name})
+    date = standard.product_date(products[levels[0]], example_list.reference_date)
+    site.pages[f"{folder}/index.md"] = render(
+        "product.md.j2",
+        contract=contract,
+        path=unit.source.path,
+        levels=levels,
+        sections=sections,
+        report=report,
+        regime_link=f"../../{regime_folder}/index.md",
+    )
+    rows = []
+    for i, example in enumerate(example_list.examples):
+        per_level = [computed[lv][i] for lv in levels]
+        rows.append({"example": example, "results": per_level, "first": per_level[0]})
+    site.pages[f"{folder}/exemples.md"] = render(
+        "examples.md.j2",
+        contract=contract,
+        levels=levels,
+        rows=rows,
+        headings=french.HEADINGS,
+        heading_titles=french.HEADING_TITLES,
+        charts=charts,
+        date=date,
+        source=example_list.source,
+    )

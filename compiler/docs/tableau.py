@@ -1,0 +1,51 @@
+"""The tableau de garanties of a product, grouped under the standard
+headings, one formula column per level, each line explained in French."""
+
+from __future__ import annotations
+
+import attrs
+
+from garant.compiler.docs import french
+from garant.compiler.docs.examples import ExampleList
+from garant.compiler.docs.explain import Explanation, explain
+from garant.compiler.docs.levels import formula_of, levels_of, view_at
+from garant.dsl import model
+
+
+@attrs.frozen
+class Row:
+    line: model.Line
+    act: str
+    provider: str
+    formulas: tuple[str, ...]  # one per level ("—": not offered at that level)
+    explanations: tuple[Explanation | None, ...]  # one per level
+    anchor: str  # the line's anchor on the source page
+
+
+@attrs.frozen
+class Section:
+    key: str
+    title: str
+    rows: tuple[Row, ...]
+
+
+def sections(contract: model.Contract, products: dict, examples: ExampleList | None) -> list[Section]:
+    """`products` maps each level (None for a product without levels) to
+    the generated evaluator the worked figures come from."""
+    nodes = contract.regime.nodes
+    levels = levels_of(contract)
+    order = tuple(d.name for d in contract.regime.dims) + ("network",)
+    views = {lv: view_at(contract, lv) for lv in levels}
+    grouped: dict[str, list[Row]] = {key: [] for key, _ in french.HEADINGS}
+    for line in contract.lines:
+        at = {lv: next((ln for ln in views[lv].lines if ln.id == line.id), None) for lv in levels}
+        row = Row(
+            line=line,
+            act=french.act_label(nodes, line.node),
+            provider=french.constraints(line.constraints, order),
+            formulas=tuple(formula_of(at[lv], None) if at[lv] is not None else "—" for lv in levels),
+            explanations=tuple(explain(views[lv], at[lv], products[lv], lv, examples) if at[lv] is not None else None for lv in levels),
+            anchor=f"L{line.span.line}",
+        )
+        grouped[french.heading_of(nodes, line.node)].append(row)
+    return [Section(key, title, tuple(grouped[key])) for key, title in french.HEADINGS if grouped[key]]

@@ -1,0 +1,52 @@
+"""The rules a generated plan module is made of: benefit lines (cost
+sharing as data), the referral rule and the out-of-network terms. The
+yearly limits are `accumulators.Accumulator`; `plan_engine.PlanProduct`
+walks a claim through them."""
+
+from __future__ import annotations
+
+
+class Sharing:
+    """What a benefit line (or the `out of network:` line) makes the member
+    pay: the deductible (unless `no deductible`), a copay per visit, then
+    coinsurance on the rest."""
+
+    __slots__ = ("covered", "deductible", "copay", "coinsurance", "where", "text", "out_of_network")
+
+    def __init__(self, covered: bool, deductible: bool, copay: int, coinsurance: int, where: str | None, text: str, out_of_network: bool = False):
+        self.covered = covered
+        self.deductible = deductible
+        self.copay = copay  # cents per visit
+        self.coinsurance = coinsurance  # basis points
+        self.where = where
+        self.text = text
+        self.out_of_network = out_of_network  # the line names `out_of_network` itself
+
+
+class Referral:
+    """Care under `nodes` needs a referral, unless under `exceptions` or an emergency (when exempt)."""
+
+    __slots__ = ("nodes", "exceptions", "emergency_exempt", "where", "text")
+
+    def __init__(self, nodes, exceptions, emergency_exempt: bool, where: str, text: str):
+        self.nodes = frozenset(nodes)
+        self.exceptions = frozenset(exceptions)
+        self.emergency_exempt = emergency_exempt
+        self.where = where
+        self.text = text
+
+
+class OutOfNetwork:
+    """The plan's `out of network:` terms. `covered` False: only emergencies
+    are covered out of network (at the in-network level)."""
+
+    __slots__ = ("covered", "sharing", "allowed_percent", "deductible", "out_of_pocket_max", "where", "text")
+
+    def __init__(self, covered: bool, sharing: Sharing | None, allowed_percent: int | None, deductible, out_of_pocket_max, where: str | None, text: str):
+        self.covered = covered
+        self.sharing = sharing
+        self.allowed_percent = allowed_percent
+        self.deductible = deductible  # a separate Accumulator, or None: the in-network one
+        self.out_of_pocket_max = out_of_pocket_max
+        self.where = where
+        self.text = text
