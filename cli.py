@@ -209,6 +209,10 @@ def _print_plan_table(prod, results, trace: bool) -> None:
         )
         if d["denied"]:
             notes.append((d["id"], f"[red]denied:[/red] {_escape(d['denied'])}"))
+        if d["balance_billed"] != "0.00":
+            notes.append((d["id"], f"balance billed: {d['balance_billed']} (the member's, in member paid)"))
+        if d["over_limit"] != "0.00":
+            notes.append((d["id"], f"over the visit limit: {d['over_limit']} (the member's, in member paid)"))
         for w in d["warnings"]:
             notes.append((d["id"], f"[yellow]warning:[/yellow] {_escape(w)}"))
         if trace:
@@ -264,16 +268,26 @@ def test(
 
 
 # ---------------------------------------------------------------- batch
-def _load_or_exit(product: Path, regime: List[Path]):
-    """The product, compiled once per process (the batch unit's cache), or exit 1 with its diagnostics."""
+def _load_or_exit(product: Path, regime: List[Path], level: List[str] = ()):
+    """The product (at its levels), compiled once per process (the batch
+    unit's cache), or exit 1 with its diagnostics (2 for a level choice)."""
     from garant.batch.unit import resolve_product
+    from garant.compiler.runtime.levels import LevelError
 
     try:
-        return resolve_product((str(product), tuple(str(r) for r in regime)))
+        return resolve_product(_product_ref(product, regime, level))
     except GarantError as e:
         for d in e.diagnostics:
             err.print(d.render(_source_for(d)), markup=False)
         raise typer.Exit(1) from None
+    except LevelError as e:
+        err.print(f"{product}: error: {e}", markup=False)
+        raise typer.Exit(2) from None
+
+
+def _product_ref(product: Path, regime: List[Path], level: List[str] = ()) -> tuple:
+    """What batch workers compile a product from: path, regimes, levels."""
+    return (str(product), tuple(str(r) for r in regime), tuple(level))
 
 
 def _progress(enabled: bool):
@@ -293,19 +307,20 @@ def run_(
     rejections: Optional[Path] = typer.Option(None, "--rejections", help="Rejections file (default: OUT.rejections.EXT)."),
     trace: bool = typer.Option(False, "--trace", help="Add each décompte's trace as a column (large)."),
     jobs: int = typer.Option(1, "--jobs", "-j", help="Partitions evaluated in parallel processes."),
-    rows_per_partition: int = typer.Option(50_000, "--rows-per-partition", help="Target claims per partition (bounds memory)."),
+    rows_per_partition: int = typer.Option(20_000, "--rows-per-partition", help="Target claims per partition (bounds memory)."),
     workdir: Optional[Path] = typer.Option(None, "--workdir", help="Folder for the partition files (default: the system's temp)."),
     regime: List[Path] = typer.Option([], "--regime", help="A regime file of your own (the bundled stdlib is always there)."),
+    level: List[str] = typer.Option([], "--level", help="Level of a multi-level product, as for `garant eval`."),
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
 ):
     """Evaluate a claims file (CSV, Parquet) into décomptes and rejections, with progress."""
     from garant.batch.io import ClaimsFileError
     from garant.batch.run import run
 
-    _load_or_exit(product, regime)
+    _load_or_exit(product, regime, level)
     try:
         with _progress(not no_progress) as progress:
-            report = run((str(product), tuple(str(r) for r in regime)), claims, output, out_format=format, in_format=input_format,
+            report = run(_product_ref(product, regime, level), claims, output, out_format=format, in_format=input_format,
                          rejections=rejections, trace=trace, rows_per_partition=rows_per_partition, workdir=workdir, jobs=jobs,
                          progress=progress)
     except ClaimsFileError as e:
@@ -325,15 +340,16 @@ def impact(
     claims: Path = typer.Argument(..., help="Claims file: CSV or Parquet."),
     markdown: Optional[Path] = typer.Option(None, "--markdown", "-o", help="Also write the report as Markdown."),
     input_format: Optional[str] = typer.Option(None, "--input-format", help="csv or parquet (default: the file's suffix)."),
-    rows_per_partition: int = typer.Option(50_000, "--rows-per-partition", help="Target claims per partition (bounds memory)."),
+    rows_per_partition: int = typer.Option(20_000, "--rows-per-partition", help="Target claims per partition (bounds memory)."),
     regime: List[Path] = typer.Option([], "--regime", help="A regime file of your own."),
+    level: List[str] = typer.Option([], "--level", help="Level of multi-level products (both), as for `garant eval`."),
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
 ):
     """What a contract change does to a set of claims: paid by the contract and reste à charge, old vs new."""
     from garant.batch.impact import impact as compute, markdown_report, rich_table
     from garant.batch.io import ClaimsFileError
 
-    old_p, new_p = _load_or_exit(old, regime), _load_or_exit(new, regime)
+    old_p, new_p = _load_or_exit(old, regime, level), _load_or_exit(new, regime, level)
     try:
         with _progress(not no_progress) as progress:
             report = compute(old_p, new_p, claims, in_format=input_format, rows_per_partition=rows_per_partition, progress=progress)

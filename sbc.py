@@ -116,6 +116,7 @@ def evaluate(product, example: Example) -> ExampleResult:
         if decompte.denied is not None:
             result.excluded += decompte.member_paid
         else:
+            result.excluded += decompte.over_limit  # visits beyond a benefit's limit
             result.deductible += decompte.deductible
             result.copay += decompte.copay
             result.coinsurance += decompte.coinsurance

@@ -70,6 +70,7 @@ def shares(d) -> tuple[int, int]:
 class ImpactReport:
     old: str
     new: str
+    kind: str = "contract"  # or "plan": paid by the plan, paid by the member
     input: int = 0
     rejected_old_only: int = 0
     rejected_new_only: int = 0
@@ -104,7 +105,7 @@ def impact(old, new, claims: str | Path, *, in_format: str | None = None, rows_p
            workdir: str | Path | None = None, progress=None) -> ImpactReport:
     old, new = resolve_product(old), resolve_product(new)
     source = ClaimsFile(claims, in_format)
-    report = ImpactReport(old.name, new.name)
+    report = ImpactReport(old.name, new.name, getattr(old, "kind", "contract"))
     key = partition_key(old)
     if partition_key(new) != key:
         raise ValueError(f"`{old.name}` partitions claims by {key[0]}, `{new.name}` by {partition_key(new)[0]}: compare products of one kind")
@@ -144,6 +145,12 @@ def _signed(cents: int) -> str:
 
 
 HEAD = ("act family", "provider", "claims", "paid (old)", "paid (new)", "Δ paid", "RAC (old)", "RAC (new)", "Δ RAC")
+PLAN_HEAD = ("benefit", "network", "claims", "plan paid (old)", "plan paid (new)", "Δ plan paid", "member paid (old)",
+             "member paid (new)", "Δ member paid")
+
+
+def _head(report) -> tuple[str, ...]:
+    return PLAN_HEAD if report.kind == "plan" else HEAD
 
 
 def _cells(line: Line) -> list[str]:
@@ -155,14 +162,14 @@ def _footer(report: ImpactReport) -> str:
     rejected = report.rejected_old_only + report.rejected_new_only + report.rejected_both
     return (f"{report.input} claims; {report.total.claims} evaluated by both products; {rejected} left out "
             f"(rejected by the old product only: {report.rejected_old_only}, by the new only: {report.rejected_new_only}, "
-            f"by both: {report.rejected_both}). Paid: by the contract (AMC); RAC: reste à charge.")
+            f"by both: {report.rejected_both})." + ("" if report.kind == "plan" else " Paid: by the contract (AMC); RAC: reste à charge."))
 
 
 def rich_table(report: ImpactReport):
     from rich.table import Table
 
     table = Table(title=f"Impact: {report.old} → {report.new}", title_justify="left", caption=_footer(report), caption_justify="left")
-    for i, h in enumerate(HEAD):
+    for i, h in enumerate(_head(report)):
         table.add_column(h, justify="right" if i >= 2 else "left")
     for line in report.sorted_lines():
         table.add_row(*_cells(line))
@@ -175,7 +182,7 @@ def markdown_report(report: ImpactReport) -> str:
     def row(cells):
         return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
 
-    out = [f"# Impact: {report.old} → {report.new}", "", row(HEAD), "|" + "|".join("---" if i < 2 else "---:" for i in range(len(HEAD))) + "|"]
+    out = [f"# Impact: {report.old} → {report.new}", "", row(_head(report)), "|" + "|".join("---" if i < 2 else "---:" for i in range(len(HEAD))) + "|"]
     out += [row(_cells(line)) for line in report.sorted_lines()]
     out.append(row([f"**{c}**" if c else "" for c in _cells(report.total)]))
     out += ["", _footer(report), ""]

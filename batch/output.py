@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from garant.batch.io import INTERNAL
 from garant.compiler.runtime.decompte import AMOUNT_FIELDS
-from garant.compiler.runtime.plan_decompte import PLAN_AMOUNTS
+from garant.compiler.runtime.plan_decompte import EXTRA_AMOUNTS, PLAN_AMOUNTS
 from garant.compiler.runtime.money import fmt_rate
 from garant.compiler.runtime.trace import render_warning
 
@@ -27,14 +27,14 @@ def decompte_columns(product, trace: bool = False) -> tuple[str, ...]:
     """The columns of a product's décomptes: those of its `to_dict()` (spec
     §5), plus `row`; `warnings` joined; `trace` (text) on request."""
     if getattr(product, "kind", "contract") == "plan":
-        names = ("id", "row", "beneficiary", "family", "date", "act", "provider", "price", *PLAN_AMOUNTS, "balance_billed", "denied")
+        names = ("id", "row", "beneficiary", "family", "date", "act", "provider", "price", *PLAN_AMOUNTS, *EXTRA_AMOUNTS, "denied")
     else:
         names = ("id", "row", "beneficiary", "date", "act", "provider", "price", "base", "amo_rate", *AMOUNT_FIELDS[2:])
     return (*names, "rule", "warnings") + (("trace",) if trace else ())
 
 
 TEXT = frozenset(("beneficiary", "act", "provider", "rule"))  # str or None by construction (the claim reader's)
-MONEY = frozenset(AMOUNT_FIELDS + PLAN_AMOUNTS + ("balance_billed",))
+MONEY = frozenset(AMOUNT_FIELDS + PLAN_AMOUNTS + EXTRA_AMOUNTS)
 
 
 def decompte_schema(product, trace: bool = False) -> pa.Schema:

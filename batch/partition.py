@@ -22,14 +22,32 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
-ROWS_PER_PARTITION = 50_000  # ~100 MB of Python objects while a bucket is evaluated
+ROWS_PER_PARTITION = 20_000  # ~2 KB of Python objects per claim while a bucket is evaluated: ~40 MB
 CSV_BYTES_PER_ROW = 90  # a synthetic claim line is 80-100 bytes
 
 
 def partition_count(size: int, unit: str, rows_per_partition: int = ROWS_PER_PARTITION) -> int:
-    """How many buckets for a file of `size` bytes (CSV) or rows (Parquet)."""
+    """How many buckets for a file of `size` bytes (CSV) or rows (Parquet):
+    one bucket file is open per bucket while spilling, so never more than
+    the process may open (past that, buckets grow beyond the target)."""
     rows = size / CSV_BYTES_PER_ROW if unit == "bytes" else size
-    return max(1, min(4096, math.ceil(rows / rows_per_partition)))
+    return max(1, min(_open_file_room(), math.ceil(rows / rows_per_partition)))
+
+
+def _open_file_room() -> int:
+    """Files this process may still open, after raising its soft limit to
+    the hard one (as far as 65,536)."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        wanted = min(hard, 65_536) if hard != resource.RLIM_INFINITY else 65_536
+        if soft != resource.RLIM_INFINITY and soft < wanted:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+            soft = wanted
+        return max(1, min(soft if soft != resource.RLIM_INFINITY else 65_536, 65_536) - 64)
+    except (ImportError, ValueError, OSError):  # no resource module (Windows), or not allowed
+        return 448
 
 
 def bucket_ids(keys: pa.Array | pa.ChunkedArray, buckets: int) -> pa.Array:

@@ -61,13 +61,18 @@ def resolve_product(product):
     if isinstance(product, (str, Path)):
         product = (str(product), ())
     if isinstance(product, tuple):
-        path, regimes = product
+        # (path, regimes) or (path, regimes, levels): a product with levels
+        # is evaluated at the levels `--level` names (spec §3.4).
+        path, regimes, *levels = product
+        levels = tuple(levels[0]) if levels else ()
         key = (str(path), tuple(str(r) for r in regimes))
         if key not in _LOADED:
             from garant.api import load_product
 
             _LOADED[key] = load_product(path, list(regimes))
-        return _LOADED[key]
+        from garant.api import at_levels
+
+        return at_levels(_LOADED[key], list(levels))  # raises LevelError if levels are missing or wrong
     return product
 
 

@@ -166,7 +166,7 @@ def evaluate(c, members: dict) -> tuple[int, int, int, int, int, int, int, int]:
     pf = franchise = 0
 
     if kind == GP or kind == SPECIALIST:
-        secteur, option, parcours, _network = c.dims
+        secteur, option, parcours = c.dims[:3]  # then the optics dimensions and the network
         if secteur == "secteur1" or option == "optam" or option == "optam_co":
             tariff = gp_tariff(date) if kind == GP else specialist_tariff(date)
         elif option == "non_optam":

@@ -355,6 +355,7 @@ class Benefit:
     selector: Selector
     terms: tuple[CostShare, ...]
     span: Span
+    limits: tuple[Limit, ...] = ()  # `max 20 visits per year`
 
 
 @attrs.frozen

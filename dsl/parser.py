@@ -276,8 +276,10 @@ class _ToAst(Transformer):
         return (tuple(children), self._span(meta))
 
     def benefit(self, meta, children):
-        selector, *terms = children
-        return ast.Benefit(selector, tuple(terms), self._span(meta))
+        selector, *rest = children
+        terms = tuple(c for c in rest if isinstance(c, ast.CostShare))
+        limits = tuple(c for c in rest if isinstance(c, ast.Limit))
+        return ast.Benefit(selector, terms, self._span(meta), limits)
 
     def copay(self, meta, children):
         return ast.CostShare("copay", self._q(children[0]), self._span(meta))
@@ -742,6 +744,8 @@ _TERMINAL_NAMES = {
     "PLUS": "`+`",
     "EQUAL": "`=`",
     "$END": "the end of the file",
+    "INDIVIDUAL": "`individual`",
+    "FAMILY": "`family`",
 }
 
 
@@ -817,6 +821,12 @@ def _syntax_diagnostic(err: UnexpectedInput, source: SourceFile) -> Diagnostic:
         if "COLON" in err.expected and _in_guarantees(source, line) and ":" not in source.line_text(line):
             # The expected set would list terminals of other rules LALR merged in.
             message = f"unexpected {_token_text(token)}: a guarantee line needs `:` between its selector and its formula"
+        elif _in_block(source, line, "benefits"):
+            message, plan_hint = _benefit_message(token, source.line_text(line))
+            return Diagnostic(Severity.ERROR, span, message, plan_hint, "syntax")
+        elif _in_block(source, line, "plan") and re.match(r"\s*(out of network\s+)?(deductible|out_of_pocket_max)\b", source.line_text(line)):
+            message = f"unexpected {_token_text(token)}: each amount is for `individual` or `family`"
+            return Diagnostic(Severity.ERROR, span, message, "e.g. `deductible $1,500 individual, $3,000 family`", "syntax")
         opener = _block_opener_above(source, line)
         if opener is not None and token.type not in ("_NL", "_INDENT", "_DEDENT", "$END"):
             message = f"expected the indented lines of `{opener}`, got {_token_text(token)}"
@@ -836,13 +846,30 @@ def _syntax_diagnostic(err: UnexpectedInput, source: SourceFile) -> Diagnostic:
 
 def _in_guarantees(source: SourceFile, line: int) -> bool:
     """Whether `line` lies in a contract's `guarantees` block."""
+    return _in_block(source, line, "guarantees")
+
+
+def _in_block(source: SourceFile, line: int, opener: str) -> bool:
+    """Whether `line` lies in the top-level block `opener` opens."""
     for number in range(line - 1, 0, -1):
         stripped = source.line_text(number).strip().lower()
-        if stripped.startswith("guarantees") and not source.line_text(number).startswith(" "):
+        if stripped.startswith(opener) and not source.line_text(number).startswith(" "):
             return True
         if stripped and not source.line_text(number).startswith((" ", "#")):
             return False
     return False
+
+
+def _benefit_message(token: Token, text: str) -> tuple[str, str]:
+    """A plan's benefit line, in the words of plans (LALR's expected set
+    would list the contracts' formula keywords it shares states with)."""
+    example = "e.g. `specialist visit: copay $50, no deductible`"
+    if ":" not in text.split("#", 1)[0]:
+        return f"unexpected {_token_text(token)}: a benefit line needs `:` between its benefit and its terms", f"a benefit line reads `benefit: terms`, {example}"
+    return (
+        f"unexpected {_token_text(token)} in a benefit line",
+        f"terms are `copay $20`, `coinsurance 20%`, `$0`, `no deductible`, `after deductible` or `not covered`, separated by commas, {example}",
+    )
 
 
 _OPENERS = {"guarantees", "module", "acts", "base", "parameter", "act", "ceiling", "floor", "contract", "regime", "plan", "benefits"}

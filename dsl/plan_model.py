@@ -47,6 +47,9 @@ class CostSharing:
     copay: int  # cents per visit (0: none)
     coinsurance: int  # basis points of what is left after deductible and copay
     text: str  # as written, for traces and docs
+    visits: int | None = None  # `max 20 visits per year`: covered visits per member and plan year
+    visits_text: str = ""
+    visits_span: Span | None = None
 
 
 @attrs.frozen

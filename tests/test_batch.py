@@ -301,3 +301,34 @@ def test_latin1_row_and_semicolons(tmp_path, product):
     (r,) = read_table(tmp_path / "out.rejections.csv").to_pylist()
     assert (r["id"], r["row"], r["field"]) == ("A2", "2", "act") and "UTF-8" in r["reason"]
     assert r["act"] == "consultation g\ufffdn\ufffdraliste"
+
+
+def test_trace_column_on_request(tmp_path, product):
+    claims = tmp_path / "claims.csv"
+    _write_csv(claims, HEADER, [GOOD])
+    run(product, claims, tmp_path / "plain.csv")
+    run(product, claims, tmp_path / "traced.csv", trace=True)
+    assert "trace" not in read_table(tmp_path / "plain.csv").schema.names
+    (d,) = read_table(tmp_path / "traced.csv").to_pylist()
+    text = product.evaluate([{k: v for k, v in zip(HEADER, GOOD) if v}])[0].trace_text()
+    assert d["trace"] == text and "21.00" in text and len(text.splitlines()) > 3
+
+
+def test_impact_of_a_plan_change(tmp_path):
+    """The family case of test_plan_partitions_by_family under the golden
+    PPO, then under the same plan with generic drugs at a $5 copay: only
+    c4 changes (copay 10 → 5: the plan pays 45 instead of 40)."""
+    old = load_product_text(PPO_FAMILY, "old.garant")
+    new = load_product_text(PPO_FAMILY.replace("copay $10", "copay $5"), "new.garant")
+    header = ["id", "date", "beneficiary", "family", "act", "provider", "price"]
+    rows = [["c3", "2025-03-10", "C", "F1", "imaging", "in_network", "500.00"],
+            ["c1", "2025-01-10", "A", "F1", "inpatient", "in_network", "1500.00"],
+            ["c2", "2025-02-10", "B", "F1", "inpatient", "in_network", "800.00"],
+            ["c4", "2025-04-10", "C", "F1", "generic_drugs", "in_network", "50.00"]]
+    _write_csv(tmp_path / "p.csv", header, rows)
+    report = impact(old, new, tmp_path / "p.csv")
+    total = report.total
+    assert (total.claims, total.paid_change, total.rac_change) == (4, 500, -500)
+    changed = [line for line in report.sorted_lines() if line.paid_change]
+    assert len(changed) == 1 and (changed[0].old_paid, changed[0].new_paid) == (4000, 4500)
+    assert "| benefit | network | claims | plan paid (old)" in markdown_report(report)

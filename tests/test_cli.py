@@ -386,3 +386,23 @@ def test_golden_summary_counts_figures_per_level():
     assert result.exit_code == 0, stdout(result)
     # 26 published examples × 6 levels × (amc, rac)
     assert "given level by level: 312 of 312" in stdout(result)
+
+
+def test_run_claims_file_at_a_level(tmp_path):
+    claims = tmp_path / "mix.csv"
+    claims.write_text(
+        "id,date,beneficiary,birth_date,act,provider,price,base\n"
+        "D4,2025-06-02,AD4,2013-03-01,dentaire orthodontie,,707.00,193.50\n"
+        "S5,2025-06-02,AS5,1975-03-01,consultation specialiste,secteur2 optam,54.00,31.50\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.csv"
+    result = invoke("run", SANTE_MIX, claims, "-o", out, "--level", "N2", "--no-progress")
+    assert result.exit_code == 0, stderr(result)
+    import csv
+
+    rows = {r["id"]: r for r in csv.DictReader(out.open(encoding="utf-8"))}
+    # published examples D4 and S5 at N2: 300.00 (renfort) and 17.33
+    assert (rows["D4"]["amc"], rows["S5"]["amc"]) == ("300.00", "17.33")
+    result = invoke("run", SANTE_MIX, claims, "-o", out, "--no-progress")
+    assert result.exit_code == 2 and "choose a level" in stderr(result)

@@ -90,9 +90,10 @@ benefits
   emergency_room: copay $150, then coinsurance 20%
   specialist visit out_of_network: copay $90, then coinsurance 50%
   over_the_counter: not covered
+  physical_therapy: copay $40, no deductible, max 4 visits per year
 """
 _PRODUCT = load_product_text(PLAN, "invariants.garant")
-ACTS = ("primary_care visit", "specialist visit", "inpatient", "emergency_room", "diagnostic lab", "over_the_counter", "generic_drugs")
+ACTS = ("primary_care visit", "specialist visit", "inpatient", "emergency_room", "diagnostic lab", "over_the_counter", "generic_drugs", "physical_therapy")
 
 claim = st.fixed_dictionaries({
     "day": st.integers(0, 400),
@@ -102,6 +103,7 @@ claim = st.fixed_dictionaries({
     "price": st.integers(0, 900_000),
     "discount": st.integers(0, 100),
     "emergency": st.booleans(),
+    "quantity": st.integers(1, 3),
 })
 
 
@@ -115,11 +117,12 @@ def test_explanations_of_benefits_hold_their_invariants(items):
         claims.append({
             "id": f"c{n}", "date": (start + dt.timedelta(days=c["day"])).isoformat(), "beneficiary": c["member"],
             "family": None if c["member"] == "D" else "F", "act": c["act"], "provider": c["provider"],
-            "price": f"{c['price'] // 100}.{c['price'] % 100:02d}", "allowed": f"{allowed // 100}.{allowed % 100:02d}", "emergency": c["emergency"],
+            "price": f"{c['price'] // 100}.{c['price'] % 100:02d}", "allowed": f"{allowed // 100}.{allowed % 100:02d}", "emergency": c["emergency"], "quantity": c["quantity"],
         })
     results = _PRODUCT.evaluate(claims)
     toward_max: dict[tuple, int] = {}
     deductible: dict[tuple, int] = {}
+    visits: dict[tuple, int] = {}
     for raw, d in zip(claims, results):
         assert d.id == raw["id"]
         amounts = (d.allowed, d.deductible, d.copay, d.coinsurance, d.plan_paid, d.member_paid, d.balance_billed)
@@ -128,8 +131,13 @@ def test_explanations_of_benefits_hold_their_invariants(items):
         if d.denied is not None:
             assert (d.plan_paid, d.member_paid) == (0, d.price)
             continue
-        assert d.plan_paid + d.member_paid == d.price - (d.price - d.allowed - d.balance_billed)
-        assert d.member_paid == d.deductible + d.copay + d.coinsurance + d.balance_billed
+        assert d.plan_paid + d.member_paid == d.allowed + d.balance_billed
+        assert d.member_paid == d.deductible + d.copay + d.coinsurance + d.balance_billed + d.over_limit
+        if raw["act"] == "physical_therapy" and d.allowed:  # visits covered, read back from the prorated excess
+            quantity = raw["quantity"]
+            covered = quantity - round(quantity * d.over_limit / d.allowed)
+            key = (d.beneficiary, d.date.year)
+            visits[key] = visits.get(key, 0) + covered
         year = d.date.year
         family = raw["family"] or raw["beneficiary"]
         share = d.deductible + d.copay + d.coinsurance
@@ -142,6 +150,7 @@ def test_explanations_of_benefits_hold_their_invariants(items):
         assert total <= (150_000 if who == "m" else 250_000)
     for (who, _, _), total in deductible.items():
         assert total <= (50_000 if who == "m" else 90_000)
+    assert all(n <= 4 for n in visits.values()), visits
 
 
 # ---------------------------------------------------------------- batch path
@@ -178,3 +187,71 @@ def test_garant_run_partitions_by_family_and_matches_eval(tmp_path):
     as_read = [{k: (v if v != "" else None) for k, v in c.items()} for c in claims]
     bad, shown = differences(_PRODUCT, as_read, read_table(tmp_path / "out.csv"), read_table(tmp_path / "out.rejections.csv"))
     assert bad == 0, shown
+
+
+# ------------------------------------------------- random edits of plan files
+PLAN_SOURCES = sorted((ROOT / "contracts").glob("acme_*.garant"))
+PLAN_WORDS = (
+    "copay $20", "coinsurance 20%", "then coinsurance 30%", "$0", "no deductible", "after deductible", "not covered",
+    "max 2 visits per year", "kind HMO", "kind PPO", "kind EPO", "kind POS", "kind XYZ", "year starting 2025-02-29",
+    "deductible $500 individual", "out_of_pocket_max $100 family", "referral required for specialist", "emergency",
+    "out of network: coinsurance 50%, allowed 60%", "out of network: not covered unless emergency", "in_network",
+    "out_of_network", "primary_care_physician required", "specialist visit", "all", ":", ",", "20€", "150%", "$1,000.555",
+)
+FIXED_CLAIMS = [
+    {"id": f"k{n}", "date": f"2025-0{1 + n % 9}-1{n % 10}", "beneficiary": f"M{n % 3}", "family": "F" if n % 4 else None, "act": act,
+     "provider": ("in_network", "out_of_network")[n % 2], "price": f"{(n * 377) % 5000 + 1}.00", "emergency": n % 5 == 0, "referral": n % 3 == 0}
+    for n, act in enumerate(ACTS * 3)
+]
+
+
+@st.composite
+def edited_plan(draw):
+    path = draw(st.sampled_from(PLAN_SOURCES))
+    lines = path.read_text(encoding="utf-8").split("\n")
+    for _ in range(draw(st.integers(1, 3))):
+        i = draw(st.integers(0, len(lines) - 1))
+        kind = draw(st.sampled_from(("append", "replace", "delete", "insert_line")))
+        word = draw(st.sampled_from(PLAN_WORDS))
+        if kind == "append":
+            lines[i] = lines[i] + ", " + word
+        elif kind == "replace":
+            lines[i] = "  " + word
+        elif kind == "delete":
+            del lines[i]
+        else:
+            lines.insert(i, "  " + draw(st.sampled_from(("specialist visit", "all", "physical_therapy", "preventive"))) + ": " + word)
+        if not lines:
+            lines = [""]
+    return path.name, "\n".join(lines)
+
+
+@settings(max_examples=120, deadline=None, derandomize=True, database=None)
+@given(edited_plan())
+def test_random_plan_edits_never_crash_and_keep_the_invariants(src):
+    from garant.pipeline import compile_text
+
+    name, text = src
+    unit = compile_text(text, name)  # a user's mistake is a diagnostic, never a traceback
+    for d in unit.diagnostics:
+        d.render(unit.source)
+    if unit.plan is None or not unit.ok:
+        return
+    product = load_product_text(text, name)
+    results = product.evaluate(FIXED_CLAIMS)
+    assert len(results) == len(FIXED_CLAIMS)
+    for d in results:
+        if d.to_dict()["status"] == "rejected":
+            continue
+        assert min(d.allowed, d.deductible, d.copay, d.coinsurance, d.plan_paid, d.member_paid, d.over_limit) >= 0, d.to_dict()
+        assert d.plan_paid + d.member_paid == (d.price if d.denied else d.allowed + d.balance_billed)
+
+
+def test_readme_plan_example_runs():
+    """The README's plan command: the bundled plan claims through the HMO."""
+    result = runner.invoke(app, ["eval", str(HMO), "--claim", str(ROOT / "examples" / "plan_claims.json"), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    got = json.loads(result.stdout)
+    assert [d["status"] for d in got] == ["evaluated"] * 6 + ["rejected"]
+    # c6 names the plan's network instead of `provider`: in network, preventive at $0.
+    assert (got[5]["plan_paid"], got[5]["member_paid"]) == ("180.00", "0.00")

@@ -132,3 +132,18 @@ def test_plan_diff_lines_and_coverage_examples(tmp_path):
     assert [(c.kind, c.selector, c.old, c.new) for c in d.lines] == [("changed", "specialist visit", "copay $50, no deductible", "copay $60, no deductible")]
     assert {e.id: e.delta for e in d.examples} == {"peg": 11000, "joe": 0, "mia": 0}
     assert "+$110.00" in render.markdown(d)
+
+
+def test_multi_level_diff_names_the_level(tmp_path):
+    """APRIL Santé Mix Proximité with the N2 private room raised from 40 € to
+    45 € a day: the sheet's H2 (one night at 67 €) left 27 € at N2; 22 € now."""
+    source = Path(__file__).resolve().parent.parent / "contracts" / "sante_mix_proximite.garant"
+    text = source.read_text(encoding="utf-8")
+    old_line = "hospitalisation chambre_particuliere: not covered | 40€ | 55€"
+    assert old_line in text
+    changed = tmp_path / "sante_mix.garant"
+    changed.write_text(text.replace(old_line, "hospitalisation chambre_particuliere: not covered | 45€ | 55€"), encoding="utf-8")
+    d = compare(side(str(source)), side(str(changed)))
+    assert [(c.kind, c.level, c.old, c.new) for c in d.lines] == [("changed", "N2", "40€ per day", "45€ per day")]
+    moved = [(e.id, e.level, e.old_rac, e.new_rac) for e in d.examples if e.delta]
+    assert moved == [("H2", "N2", 2700, 2200)]

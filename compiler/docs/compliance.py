@@ -89,13 +89,12 @@ def rule_rows(unit) -> tuple[RuleRow, ...]:
 
 
 def coverage_markdown(unit) -> str | None:
-    """The checker's own gap and overlap report, when it has one."""
+    """The checker's own gap and overlap report (`garant check
+    --coverage`), as the checker renders it in Markdown."""
+    if unit.contract is None or not unit.ok:
+        return None
     try:
-        from garant.dsl.checker import coverage  # provided by the compliance work (issue 4, 1-3)
-    except ImportError:
+        from garant.dsl.checker.coverage import coverage_markdown as render
+    except ImportError:  # a checker without the coverage report
         return None
-    render = getattr(coverage, "render_markdown", None)
-    build = getattr(coverage, "report", None)
-    if render is None or build is None or unit.contract is None:
-        return None
-    return render(build(unit.contract))
+    return render(unit)

@@ -126,6 +126,9 @@ def why_not_computable(example: Example, result) -> str | None:
     """None when the regime reproduces the published figures."""
     if not isinstance(result, Decompte):
         return f"le régime ne sait pas encore évaluer cet acte ({result.reason})"
+    unrecognised = [w for w in result.warnings if "claim's AMO" in w or "claim's base" in w]
+    if unrecognised:
+        return f"le régime ne reconnaît pas les montants transmis ({unrecognised[0]})"
     if result.base != example.published_base or result.amo_net != example.published_secu:
         return (
             f"le régime calcule une base de {euros(result.base)} et une Sécu de {euros(result.amo_net)}, "

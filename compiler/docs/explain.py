@@ -116,13 +116,16 @@ def candidates(contract: model.Contract, line: model.Line) -> list[tuple[str, di
     return out
 
 
-def claim_for(contract: model.Contract, node: str, dims: dict, date, price: int, quantity: int = 1, base: int | None = None, claim_id: str = "x") -> dict:
+def claim_for(contract: model.Contract, node: str, dims: dict, date, price: int, quantity: int = 1, claim_id: str = "x", example=None) -> dict:
+    """A claim for one act and provider; a matching standard example gives
+    the patient's age and what the Sécu sends (`base`, `amo`)."""
     nodes = contract.regime.nodes
+    age = int(example.claim.get("age", _ADULT)) if example is not None else _ADULT
     claim = {
         "id": claim_id,
         "date": date.isoformat(),
         "beneficiary": claim_id,
-        "birth_date": date.replace(year=date.year - _ADULT).isoformat(),
+        "birth_date": date.replace(year=date.year - age).isoformat(),
         "act": " ".join(nodes[a].name for a in nodes[node].ancestors),
         "price": fmt(price),
         "quantity": quantity,
@@ -134,8 +137,10 @@ def claim_for(contract: model.Contract, node: str, dims: dict, date, price: int,
         claim["parcours"] = dims["parcours"]
     if dims.get("network"):
         claim["network"] = dims["network"]
-    if base is not None:
-        claim["base"] = fmt(base)
+    if example is not None:
+        for field in ("base", "amo"):
+            if field in example.claim:
+                claim[field] = fmt(parse_cents(str(example.claim[field])) * quantity)
     return claim
 
 
@@ -150,12 +155,6 @@ def _matching_example(contract: model.Contract, node: str, dims: dict, examples:
         if nodes[node].name in words and words <= names and set(str(e.claim.get("provider", "")).split()) == provider:
             return e
     return None
-
-
-def _example_base(example) -> int | None:
-    if example is None or "base" not in example.claim:
-        return None
-    return parse_cents(str(example.claim["base"]))
 
 
 def _is_default(contract: model.Contract, dim: str, value: str) -> bool:
@@ -190,7 +189,7 @@ def worked(contract: model.Contract, line: model.Line, product, level: str | Non
     found = [f for f, _ in paired][:_PROBES]
     matches = [m for _, m in paired][:_PROBES]
     probe = [
-        claim_for(contract, n, d, date, 100000, base=_example_base(m), claim_id=f"p{i}")
+        claim_for(contract, n, d, date, 100000, claim_id=f"p{i}", example=m)
         for i, ((n, d), m) in enumerate(zip(found, matches))
     ]
     results = evaluate(product, probe, level)
@@ -204,7 +203,6 @@ def worked(contract: model.Contract, line: model.Line, product, level: str | Non
     per_unit = any(t.per_unit for t in terms)
     quantity = 3 if per_unit else 1
     example = matches[pick]
-    claim_base = _example_base(example)
     if example is not None:
         unit_price = parse_cents(str(example.claim["price"]))
     elif needs_base:
@@ -212,7 +210,7 @@ def worked(contract: model.Contract, line: model.Line, product, level: str | Non
     else:
         amounts = [t.value for t in terms if t.kind in ("amount", "budget", "secu_incluse") and t.value]
         unit_price = (max(amounts) * 3 // 2) if amounts else max(base, 10000)
-    claim = claim_for(contract, node, dims, date, unit_price * quantity, quantity, claim_base, claim_id="w")
+    claim = claim_for(contract, node, dims, date, unit_price * quantity, quantity, claim_id="w", example=example)
     r = evaluate(product, [claim], level)[0]
     if not isinstance(r, Decompte):
         return None

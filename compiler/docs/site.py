@@ -30,6 +30,17 @@ class Site:
     products: list[dict] = attrs.field(factory=list)
     regimes: list[dict] = attrs.field(factory=list)
 
+    def folder(self, kind: str, name: str) -> str:
+        """A folder of its own for each product: two products of the same
+        name (two versions side by side) get `-2`, `-3`…"""
+        base = f"{kind}/{french.slug(name)}"
+        taken = {p["folder"] for p in self.products} | {r["folder"] for r in self.regimes}
+        folder, n = base, 1
+        while folder in taken:
+            n += 1
+            folder = f"{base}-{n}"
+        return folder
+
 
 def build(units, example_list: standard.ExampleList | None = None, include_stdlib_regimes: bool = True) -> Site:
     from garant.pipeline import load_regimes
@@ -67,7 +78,7 @@ def _source_page(unit, title: str) -> str:
 
 def _regime(site: Site, unit) -> None:
     reg = unit.regime
-    folder = f"regimes/{french.slug(reg.name)}"
+    folder = site.folder("regimes", reg.name)
     params = [regime_pages.history(p) for p in reg.params.values()]
     site.pages[f"{folder}/index.md"] = render(
         "regime.md.j2",
@@ -87,7 +98,7 @@ def _plan(site: Site, unit) -> None:
     from garant.compiler.docs import plan as plan_pages
 
     plan = unit.plan
-    folder = f"products/{french.slug(plan.name)}"
+    folder = site.folder("products", plan.name)
     report = compliance.report(unit)
     site.products.append({"name": plan.name, "folder": folder, "regime": plan.regime.name, "responsable": False, "errors": report.errors, "path": unit.source.path, "kind": plan.kind})
     site.pages[f"{folder}/conformite.md"] = render("compliance.md.j2", contract=plan, report=report, path=unit.source.path)
@@ -114,7 +125,7 @@ def _product(site: Site, unit, example_list: standard.ExampleList) -> None:
     from garant.api import load_unit
 
     contract = unit.contract
-    folder = f"products/{french.slug(contract.name)}"
+    folder = site.folder("products", contract.name)
     regime_folder = f"regimes/{french.slug(contract.regime.name)}"
     report = compliance.report(unit)
     entry = {"name": contract.name, "folder": folder, "regime": contract.regime.name, "responsable": contract.responsable, "errors": report.errors, "path": unit.source.path, "kind": None}

@@ -20,6 +20,7 @@ class Row:
     formulas: tuple[str, ...]  # one per level ("—": not offered at that level)
     explanations: tuple[Explanation | None, ...]  # one per level
     anchor: str  # the line's anchor on the source page
+    module: str | None = None  # the title of an optional module the line belongs to
 
 
 @attrs.frozen
@@ -36,6 +37,7 @@ def sections(contract: model.Contract, products: dict, examples: ExampleList | N
     levels = levels_of(contract)
     order = tuple(d.name for d in contract.regime.dims) + ("network",)
     views = {lv: view_at(contract, lv) for lv in levels}
+    optional = {m.name: f"module optionnel {m.title}" for m in getattr(contract, "modules", ()) if m.optional}
     grouped: dict[str, list[Row]] = {key: [] for key, _ in french.HEADINGS}
     for line in contract.lines:
         at = {lv: next((ln for ln in views[lv].lines if ln.id == line.id), None) for lv in levels}
@@ -46,6 +48,7 @@ def sections(contract: model.Contract, products: dict, examples: ExampleList | N
             formulas=tuple(formula_of(at[lv], None) if at[lv] is not None else "—" for lv in levels),
             explanations=tuple(explain(views[lv], at[lv], products[lv], lv, examples) if at[lv] is not None else None for lv in levels),
             anchor=f"L{line.span.line}",
+            module=optional.get(getattr(line, "module", None)),
         )
         grouped[french.heading_of(nodes, line.node)].append(row)
     return [Section(key, title, tuple(grouped[key])) for key, title in french.HEADINGS if grouped[key]]

@@ -54,6 +54,13 @@ class Explained:
     def trace_text(self) -> str:
         return "\n".join(s.render() for s in self.steps)
 
+    def _closing_fields(self, d: dict) -> dict:
+        """The fields every explanation's dict ends with: rule, warnings, trace."""
+        d["rule"] = self.rule
+        d["warnings"] = list(self.warnings)
+        d["trace"] = [s.to_dict() for s in self.steps]
+        return d
+
 
 class Decompte(Explained):
     __slots__ = (
@@ -99,10 +106,7 @@ class Decompte(Explained):
                 d[name] = fmt(value)
         if self.denied is not None:
             d["denied"] = self.denied
-        d["rule"] = self.rule
-        d["warnings"] = list(self.warnings)
-        d["trace"] = [s.to_dict() for s in self.steps]
-        return d
+        return self._closing_fields(d)
 
     @property
     def steps(self) -> list[Step]:

@@ -129,7 +129,12 @@ class Product:
         if len(specs) == 1 and isinstance(specs[0], (list, tuple, dict)):
             specs = specs[0]
         choice = choose(specs, self.modules)
+        chosen = tuple(choice.items())
+        views = self.__dict__.setdefault("_views", {})
+        if chosen in views:  # a view holds no state of a run: one per choice
+            return views[chosen]
         view = copy.copy(self)
+        view._views = {}
         view.choice = choice
         lines = {}
         for line_id, line in self.lines.items():
@@ -144,6 +149,7 @@ class Product:
                 decisions[key] = d if ids == d.lines else Decision(ids, d.ceiling)
         view.decisions = decisions
         view._index_decisions()
+        views[chosen] = view
         return view
 
     @property

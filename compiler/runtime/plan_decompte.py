@@ -13,6 +13,7 @@ from garant.compiler.runtime.decompte import Explained, Step
 from garant.compiler.runtime.money import fmt, fmt_rate
 
 PLAN_AMOUNTS = ("allowed", "deductible", "copay", "coinsurance", "plan_paid", "member_paid")
+EXTRA_AMOUNTS = ("balance_billed", "over_limit")  # the member's, outside the cost sharing: they count toward no limit
 
 
 def _usd(cents: int | None) -> str:
@@ -37,8 +38,10 @@ LABELS = {
     "coinsurance": lambda rate, on: f"coinsurance {fmt_rate(rate)} × {_usd(on)}",
     "oop_cap": lambda room: f"out-of-pocket maximum: {_usd(room)} left before this claim; the plan pays the rest",
     "oop_met": lambda: "out-of-pocket maximum met: the plan pays 100% of the allowed amount",
-    "plan_paid": lambda: "plan pays = allowed − deductible − copay − coinsurance",
-    "member_paid": lambda: "member pays = deductible + copay + coinsurance + balance billing (or the billed price when denied)",
+    "visits_left": lambda text, left: f"limit {text}: {left} left",
+    "over_limit": lambda text, paid, quantity: f"limit {text}: {paid} of {quantity} covered; the rest of the allowed amount is the member's",
+    "plan_paid": lambda over: "plan pays = allowed − " + ("over the limit − " if over else "") + "deductible − copay − coinsurance",
+    "member_paid": lambda over: "member pays = deductible + copay + coinsurance + balance billing" + (" + over the limit" if over else "") + " (or the billed price when denied)",
 }
 
 
@@ -52,10 +55,10 @@ class PlanDecompte(Explained):
 
     __slots__ = (
         "id", "beneficiary", "family", "date", "act", "provider", "price", "allowed", "deductible", "copay",
-        "coinsurance", "plan_paid", "member_paid", "balance_billed", "denied", "rule", "notes", "trace",
+        "coinsurance", "plan_paid", "member_paid", "balance_billed", "over_limit", "denied", "rule", "notes", "trace",
     )
 
-    def __init__(self, id, beneficiary, family, date, act, provider, price, allowed, deductible, copay, coinsurance, balance_billed, denied, rule, warnings, trace):
+    def __init__(self, id, beneficiary, family, date, act, provider, price, allowed, deductible, copay, coinsurance, balance_billed, denied, rule, warnings, trace, over_limit=0):
         self.id = id
         self.beneficiary = beneficiary
         self.family = family
@@ -68,10 +71,11 @@ class PlanDecompte(Explained):
         self.copay = copay
         self.coinsurance = coinsurance
         self.balance_billed = balance_billed
+        self.over_limit = over_limit
         self.denied = denied
         if denied is None:
-            self.plan_paid = allowed - deductible - copay - coinsurance
-            self.member_paid = deductible + copay + coinsurance + balance_billed
+            self.plan_paid = allowed - over_limit - deductible - copay - coinsurance
+            self.member_paid = deductible + copay + coinsurance + balance_billed + over_limit
         else:
             self.plan_paid = 0
             self.member_paid = price
@@ -90,17 +94,15 @@ class PlanDecompte(Explained):
         d["price"] = fmt(self.price)
         for name in PLAN_AMOUNTS:
             d[name] = fmt(getattr(self, name))
-        d["balance_billed"] = fmt(self.balance_billed)
+        for name in EXTRA_AMOUNTS:
+            d[name] = fmt(getattr(self, name))
         d["denied"] = self.denied
-        d["rule"] = self.rule
-        d["warnings"] = list(self.warnings)
-        d["trace"] = [s.to_dict() for s in self.steps]
-        return d
+        return self._closing_fields(d)
 
     @property
     def steps(self) -> list[Step]:
         steps = [Step(*render(t)) for t in self.trace]
         if self.denied is None:
-            steps.append(Step(*render((None, "plan_paid", self.plan_paid))))
-        steps.append(Step(*render((None, "member_paid", self.member_paid))))
+            steps.append(Step(*render((None, "plan_paid", self.plan_paid, self.over_limit > 0))))
+        steps.append(Step(*render((None, "member_paid", self.member_paid, self.over_limit > 0))))
         return steps

@@ -143,7 +143,11 @@ class PlanProduct(Product):
                 denied = "referral: care from a specialist needs a referral from the primary care physician"
                 rule = ref.where
 
-        # 2. The benefit line of the act at that level.
+        # 2. The benefit line of the act at that level, and its visit limit.
+        member, family = c.beneficiary, c.family or c.beneficiary
+        year = plan_year(c.date, self.year_start)
+        quantity = paid_visits = c.quantity
+        visits_key = None
         sharing = None
         if denied is None:
             i = self.status_idx
@@ -164,6 +168,16 @@ class PlanProduct(Product):
                     sharing = oon.sharing
                     rule = oon.where
                     add((oon.where, "out_of_network_terms", None, oon.text))
+                if denied is None and line.visits is not None:
+                    visits_key = ("member", member, line.visits_pool, year)
+                    used = ledger.buckets.get(visits_key, 0)
+                    left = line.visits - used if line.visits > used else 0
+                    if left == 0:
+                        denied = f"limit reached: {line.visits_text}"
+                        rule = line.visits_where
+                    else:
+                        add((line.visits_where, "visits_left", None, line.visits_text, left))
+                        paid_visits = left if left < quantity else quantity
         if denied is not None:
             add((rule, "denied", None, denied))
             return PlanDecompte(c.id, c.beneficiary, c.family, c.date, c.act, c.provider, c.price, 0, 0, 0, 0, 0, denied, rule, warnings, trace)
@@ -191,13 +205,17 @@ class PlanProduct(Product):
                 balance = price - allowed
                 add((None, "balance_bill", balance))
 
+        over_limit = 0
+        if paid_visits < quantity:  # the visits beyond the limit are not covered: the member's, toward nothing
+            over_limit = allowed - (allowed * paid_visits * 2 + quantity) // (2 * quantity)
+            add((line.visits_where, "over_limit", over_limit, line.visits_text, paid_visits, quantity))
+            warnings.append(f"limit {line.visits_text}: {paid_visits} of {quantity} covered [{line.visits_where}]")
+
         # 4. Deductible, copay, coinsurance.
-        member, family = c.beneficiary, c.family or c.beneficiary
-        year = plan_year(c.date, self.year_start)
         separate = level == OUT
         ded_acc = oon.deductible if separate and oon.deductible is not None else self.deductible
         oop_acc = oon.out_of_pocket_max if separate and oon.out_of_pocket_max is not None else self.out_of_pocket_max
-        rest = allowed
+        rest = allowed - over_limit
         deductible = 0
         if not sharing.deductible:
             add((sharing.where, "no_deductible", None))
@@ -208,9 +226,9 @@ class PlanProduct(Product):
         rest -= deductible
         copay = 0
         if sharing.copay:
-            copay = sharing.copay * c.quantity
+            copay = sharing.copay * paid_visits
             copay = rest if copay > rest else copay
-            add((sharing.where, "copay", copay, sharing.copay, c.quantity))
+            add((sharing.where, "copay", copay, sharing.copay, paid_visits))
         rest -= copay
         coinsurance = 0
         if sharing.coinsurance:
@@ -231,4 +249,6 @@ class PlanProduct(Product):
                     add((oop_acc.where, "oop_cap", deductible + copay + coinsurance, room))
             oop_acc.consume(ledger, member, family, year, deductible + copay + coinsurance)
         ded_acc.consume(ledger, member, family, year, deductible)
-        return PlanDecompte(c.id, c.beneficiary, c.family, c.date, c.act, c.provider, price, allowed, deductible, copay, coinsurance, balance, None, rule, warnings, trace)
+        if visits_key is not None:
+            ledger.buckets[visits_key] = ledger.buckets.get(visits_key, 0) + paid_visits
+        return PlanDecompte(c.id, c.beneficiary, c.family, c.date, c.act, c.provider, price, allowed, deductible, copay, coinsurance, balance, None, rule, warnings, trace, over_limit)

@@ -11,9 +11,10 @@ class Sharing:
     pay: the deductible (unless `no deductible`), a copay per visit, then
     coinsurance on the rest."""
 
-    __slots__ = ("covered", "deductible", "copay", "coinsurance", "where", "text", "out_of_network")
+    __slots__ = ("covered", "deductible", "copay", "coinsurance", "where", "text", "out_of_network", "visits", "visits_where", "visits_text", "visits_pool")
 
-    def __init__(self, covered: bool, deductible: bool, copay: int, coinsurance: int, where: str | None, text: str, out_of_network: bool = False):
+    def __init__(self, covered: bool, deductible: bool, copay: int, coinsurance: int, where: str | None, text: str, out_of_network: bool = False,
+                 visits: int | None = None, visits_where: str | None = None, visits_text: str = ""):
         self.covered = covered
         self.deductible = deductible
         self.copay = copay  # cents per visit
@@ -21,6 +22,10 @@ class Sharing:
         self.where = where
         self.text = text
         self.out_of_network = out_of_network  # the line names `out_of_network` itself
+        self.visits = visits  # covered visits per member and plan year (None: no limit)
+        self.visits_where = visits_where
+        self.visits_text = visits_text
+        self.visits_pool = f"visits {where}"
 
 
 class Referral:

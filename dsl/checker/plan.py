@@ -54,11 +54,19 @@ def check_plan(tree: ast.PlanFile, source: SourceFile, regimes: dict[str, model.
         diags.error(h["regime"].span if "regime" in h else tree.span, f"regime `{regime.name}` has no provider dimension with the values `in_network` and `out_of_network`", "plans are written over `managed_care`", code="regime")
         return None
 
+    year_start = (1, 1)
+    if "year" in h and h["year"].value is not None:
+        start = units.parse_date(h["year"].value, h["year"].span, diags)
+        if start is not None:
+            if (start.month, start.day) == (2, 29):
+                diags.error(h["year"].span, "a plan year cannot start on 29 February", "start it on 1 March", code="plan")
+            else:
+                year_start = (start.month, start.day)
     lines: list[model.Line] = []
     sharing: dict[str, CostSharing] = {}
     seen: dict[tuple, model.Line] = {}
     for b in tree.benefits:
-        got = _benefit(b, source, vocab, currency, owner, diags)
+        got = _benefit(b, source, vocab, currency, owner, year_start, diags)
         if got is None:
             continue
         line, cost = got
@@ -76,14 +84,7 @@ def check_plan(tree: ast.PlanFile, source: SourceFile, regimes: dict[str, model.
     own = Diagnostics()
     decision = decide(lines, regime, vocab, None, tree, own)
     diags.extend(_plan_wording(d) for d in own.items)
-    year_start = (1, 1)
-    if "year" in h and h["year"].value is not None:
-        start = units.parse_date(h["year"].value, h["year"].span, diags)
-        if start is not None:
-            if (start.month, start.day) == (2, 29):
-                diags.error(h["year"].span, "a plan year cannot start on 29 February", "start it on 1 March", code="plan")
-            else:
-                year_start = (start.month, start.day)
+    _preventive_at_no_cost(regime, decision, lines, sharing, status_dim, diags)
     effective = units.parse_date(h["effective"].value, h["effective"].span, diags) if "effective" in h else None
     return Plan(
         name=tree.name,
@@ -250,6 +251,9 @@ def _out_of_network(h: dict, kind, rules, currency: str, owner: str, source: Sou
             return OutOfNetwork(False, None, None, None, None, header.span, "not covered unless emergency")
         if t.kind == "allowed":
             allowed = units.percent_bp(t.quantity, diags, "`allowed`")
+            if allowed is not None and allowed > 10000:
+                diags.error(t.quantity.span, f"`allowed {t.quantity.text}`: the plan allows at most the billed price", "the allowed amount out of network is a share of the billed price, at most 100%", code="unit")
+                allowed = None
             continue
         terms.append(t)
     text = source.line_text(header.span.line).strip()
@@ -262,12 +266,19 @@ def _out_of_network(h: dict, kind, rules, currency: str, owner: str, source: Sou
 
 
 # ---------------------------------------------------------------- benefits
-def _benefit(b: ast.Benefit, source: SourceFile, vocab, currency: str, owner: str, diags: Diagnostics) -> tuple[model.Line, CostSharing] | None:
+def _benefit(b: ast.Benefit, source: SourceFile, vocab, currency: str, owner: str, year_start, diags: Diagnostics) -> tuple[model.Line, CostSharing] | None:
     ok, node, constraints = resolve(b.selector, vocab, diags, what="benefit")
     text = source.line_text(b.span.line).strip()
     cost = _sharing(b.terms, currency, owner, text, b.span, diags)
-    if not ok or cost is None:
+    limits = _visit_limits(b, currency, owner, year_start, diags)
+    if not ok or cost is None or limits is None:
         return None
+    if limits:
+        if not cost.covered:
+            diags.error(limits[0].span, "a line that is `not covered` has no visit limit", "drop the limit", code="plan")
+            return None
+        lim = limits[0]
+        cost = attrs.evolve(cost, visits=lim.amount, visits_text=lim.text, visits_span=lim.span)
     terms = (
         model.Term("covered" if cost.covered else "not_covered", None, False, False, "covered" if cost.covered else "not covered", b.span),
         model.Term("deductible", int(cost.deductible), False, False, "deductible", b.span),
@@ -281,11 +292,38 @@ def _benefit(b: ast.Benefit, source: SourceFile, vocab, currency: str, owner: st
         constraints=tuple(sorted(constraints.items(), key=lambda kv: kv[0])),
         terms=terms,
         additive=False,
-        limits=(),
+        limits=tuple(limits),
         span=b.span,
         text=text,
     )
     return line, cost
+
+
+def _visit_limits(b: ast.Benefit, currency: str, owner: str, year_start, diags: Diagnostics) -> list[model.Limit] | None:
+    """`max 20 visits per year`: the only limit a benefit line takes; it
+    counts per member and plan year. None when a limit is in error."""
+    out = []
+    for lim in b.limits:
+        if lim.kind != "max":
+            diags.error(lim.span, f"a benefit line takes a visit limit (`max 20 visits per year`), not `{lim.kind}`", code="plan")
+            return None
+        if lim.period.kind not in ("calendar_year", "one_unit") or (lim.period.unit or "year").lower() not in ("year", "years"):
+            diags.error(lim.period.span, "a plan's visit limits run per plan year", "write `per year`", code="plan")
+            return None
+        if lim.period.kind == "calendar_year" and year_start != (1, 1):
+            diags.error(lim.period.span, "this plan's year is not the calendar year: its limits run per plan year", "write `per year`", code="plan")
+            return None
+        m = units.limit(lim, currency, owner, f"L{b.span.line}", diags)
+        if m is None:
+            return None
+        if m.amount is None or m.amount < 1:
+            diags.error(lim.quantity.span, "a visit limit allows at least one visit", code="plan")
+            return None
+        out.append(m)
+    if len(out) > 1:
+        diags.error(b.limits[1].span, "one visit limit per benefit line", code="plan")
+        return None
+    return out
 
 
 def _sharing(terms, currency: str, owner: str, text: str, span: Span, diags: Diagnostics) -> CostSharing | None:
@@ -348,6 +386,27 @@ def _deductible_word(current: bool | None, value: bool, span: Span, diags: Diagn
         diags.error(span, "`no deductible` and `after deductible` contradict each other", "keep one of them", code="plan")
         return current
     return value
+
+
+def _preventive_at_no_cost(regime: model.Regime, decision, lines: list[model.Line], sharing: dict[str, CostSharing], status_dim: str, diags: Diagnostics) -> None:
+    """In network, preventive care is $0 with no deductible under the ACA
+    (MANAGED_CARE.md, step 3): a warning names a line that charges for it."""
+    node = next((n.id for n in regime.nodes.values() if fold(n.name) == "preventive" and n.parent is None), None)
+    group = decision.groups.get(node) if node else None
+    if group is None:
+        return
+    by_id = {ln.id: ln for ln in lines}
+    reported = set()
+    for key, d in decision.table.items():
+        values = dict(zip(decision.dims, key[1:]))
+        if key[0] != group or values.get(status_dim) == "out_of_network" or d.lines[0] in reported:
+            continue
+        cost = sharing[d.lines[0]]
+        if cost.covered and not cost.deductible and not cost.copay and not cost.coinsurance:
+            continue
+        reported.add(d.lines[0])
+        line = by_id[d.lines[0]]
+        diags.warning(line.span, f"line {line.span.line} (`{line.selector}`) charges for in-network preventive care", "under the ACA preventive care is covered at $0 with no deductible: add `preventive: $0, no deductible`", code="aca")
 
 
 def _plan_wording(d: Diagnostic) -> Diagnostic:
