@@ -82,7 +82,12 @@ def describe(contract: model.Contract, s: Scenario) -> str:
 
 
 def claim_text(contract: model.Contract, s: Scenario, price: Fraction, base: Fraction) -> str:
-    base_text = f"base {euros(base)}" if s.reimbursed else "not reimbursed by the regime"
+    if not s.reimbursed:
+        base_text = "not reimbursed by the regime"
+    elif s.base is None:
+        base_text = f"a base of {euros(base)} sent by the claim: the regime states none"
+    else:
+        base_text = f"base {euros(base)}"
     return f"{describe(contract, s)} at {euros(price)} ({base_text})"
 
 
