@@ -32,12 +32,11 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-os.chdir(ROOT)
+from garant.api import load_product
+from garant.compiler.runtime.claims import Claim
+from garant.compiler.runtime.ledger import Ledger
 
-from garant.api import load_product  # noqa: E402
-from garant.compiler.runtime.claims import Claim  # noqa: E402
-from garant.compiler.runtime.ledger import Ledger  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 PLAN = "contracts/acme_ppo.garant"
 
@@ -153,6 +152,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=2025)
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
+    os.chdir(ROOT)
     product = load_product(PLAN)
     raw = synth(args.n, args.seed)
     t_read, read = best_of(1, lambda: [product.reader.read(r, i) for i, r in enumerate(raw)])
