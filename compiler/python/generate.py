@@ -148,7 +148,7 @@ def _regime_context(regime: model.Regime) -> dict:
     return {"regime": regime, "params": params, "dims": dims, "words": words, "nodes": list(regime.nodes.values()), "acts": acts}
 
 
-def _line_entry(ln: model.Line, fn: str, terms, limits, text: str, level: str | None, module: str | None) -> dict:
+def _line_entry(ln: model.Line, fn: str, terms, limits, text: str, level: str | None, module: str | None, column: str = "") -> dict:
     exprs = []
     for t in terms:
         if t.budget is not None:
@@ -162,6 +162,7 @@ def _line_entry(ln: model.Line, fn: str, terms, limits, text: str, level: str | 
         "text": text,
         "source_text": ln.text,
         "level": level,
+        "column": column,
         "module": module,
         "expressions": exprs or ["0"],
         "per_unit": any(t.per_unit for t in terms),
@@ -186,7 +187,7 @@ def generate_contract(contract: model.Contract) -> str:
             entries = []
             for n, col in enumerate(ln.columns, start=1):
                 entry = _line_entry(ln, f"line_{ln.span.line}_level{n}", col.terms, col.limits,
-                                    f"{ln.selector}: {col.text} ({col.level})", col.level, module)
+                                    f"{ln.selector}: {col.text} ({col.level})", col.level, module, col.text)
                 entries.append((col.level, entry))
                 lines.append(entry)
             levelled.append((ln.id, module, tuple(entries)))
