@@ -46,12 +46,18 @@ def _print_diagnostics(units, problems, show_warnings: bool = True) -> tuple[int
 def check(
     paths: List[Path] = typer.Argument(..., help="Files or folders of .garant sources."),
     no_warnings: bool = typer.Option(False, "--no-warnings", help="Print errors only."),
+    coverage: bool = typer.Option(False, "--coverage", help="Also print, per contract, which line decides each act family and provider combination (gaps, overlaps) and the contrat responsable rules' verdicts."),
 ):
     """Parse and type-check; exit 1 on any error."""
     from garant.pipeline import compile_paths
 
     units, problems = compile_paths(paths)
     errors, warnings = _print_diagnostics(units, problems, not no_warnings)
+    if coverage:
+        from garant.dsl.checker.coverage import print_coverage
+
+        for unit in units:
+            print_coverage(out, unit)
     summary = f"{len(units)} file{'s' if len(units) != 1 else ''} checked: {errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
     err.print(summary, style="bold red" if errors else "bold green", markup=False)
     raise typer.Exit(1 if errors or not units else 0)

@@ -260,11 +260,12 @@ class ActRule:
 @attrs.frozen
 class CeilingValue:
     start: str
-    percent: Quantity
+    percent: Quantity  # a percentage of the base (`of_base`) or an amount
     below_percent: Quantity | None
     below_value: str | None
     ref: str | None
     span: Span
+    of_base: bool = True
 
 
 @attrs.frozen
@@ -272,6 +273,45 @@ class Ceiling:
     selector: Selector
     title: str | None
     values: tuple[CeilingValue, ...]
+    span: Span
+    rule: str | None = None  # the contrat responsable rule it encodes (`rule R3`)
+
+
+@attrs.frozen
+class FloorValue:
+    """`from DATE: 100% BRSS` / `forfait_journalier` / `price limit`."""
+
+    start: str
+    value: Value | None  # None: the act's regulated price (`price limit`)
+    of_base: bool
+    ref: str | None
+    span: Span
+
+
+@attrs.frozen
+class FloorException:
+    selector: Selector
+    ref: str | None
+    span: Span
+
+
+@attrs.frozen
+class Floor:
+    selector: Selector
+    title: str | None
+    rule: str | None
+    values: tuple[FloorValue, ...]
+    exceptions: tuple[FloorException, ...]
+    span: Span
+
+
+@attrs.frozen
+class NoNetwork:
+    """`no network honoraires_medicaux ref "…"`: acts whose cover may not
+    depend on a care network."""
+
+    selector: Selector
+    ref: str | None
     span: Span
 
 
@@ -294,6 +334,8 @@ class RegimeFile:
     ceilings: tuple[Ceiling, ...]
     span: Span
     path: str
+    floors: tuple[Floor, ...] = ()
+    no_networks: tuple[NoNetwork, ...] = ()
 
 
 # -------------------------------------------------------------------- plan

@@ -131,11 +131,12 @@ class RegimeAct:
 @attrs.frozen
 class CeilingStep:
     start: dt.date
-    percent: int
+    percent: int | None  # all-in ceiling in basis points of the base, or None for an amount
     below_percent: int | None
     below_value: tuple[str, str] | None  # (dimension, value) of the reference line
     ref: str | None
     span: Span
+    amount: int | None = None  # all-in ceiling in cents (R8: 1,700€ per hearing aid)
 
 
 @attrs.frozen
@@ -144,6 +145,50 @@ class Ceiling:
     node: str | None
     constraints: tuple[tuple[str, str], ...]
     steps: tuple[CeilingStep, ...]
+    span: Span
+    rule: str | None = None  # the contrat responsable rule it encodes ("R3")
+
+
+@attrs.frozen
+class FloorStep:
+    """What a responsable contract must pay at least, all-in (AMO included),
+    from `start`: `min(FR, value)` where value is N% of the base, an amount
+    (constant or dated parameter), or the act's regulated price (`price
+    limit`: the whole bill when the regime declares none)."""
+
+    start: dt.date
+    kind: str  # "percent" | "amount" | "price_limit"
+    value: ValueRef | None
+    ref: str | None
+    span: Span
+
+
+@attrs.frozen
+class FloorException:
+    node: str | None
+    constraints: tuple[tuple[str, str], ...]
+    ref: str | None
+    span: Span
+
+
+@attrs.frozen
+class Floor:
+    title: str
+    rule: str | None
+    node: str | None
+    constraints: tuple[tuple[str, str], ...]
+    steps: tuple[FloorStep, ...]
+    exceptions: tuple[FloorException, ...]
+    span: Span
+
+
+@attrs.frozen
+class NetworkBan:
+    """Acts whose cover may not depend on a care network."""
+
+    node: str | None
+    constraints: tuple[tuple[str, str], ...]
+    ref: str | None
     span: Span
 
 
@@ -171,6 +216,8 @@ class Regime:
     ceilings: tuple[Ceiling, ...]
     vocabulary: dict[str, tuple[Meaning, ...]]
     source_hash: str
+    floors: tuple[Floor, ...] = ()
+    network_bans: tuple[NetworkBan, ...] = ()
 
     def dim(self, name: str) -> Dim:
         for d in self.dims:

@@ -126,7 +126,7 @@ class _ToAst(Transformer):
             rest = rest[1:]
         elif rest and rest[0] == ("headers", ()):
             rest = rest[1:]
-        buckets = {k: [] for k in ("dimensions", "acts", "parameters", "act_rules", "networks", "ceilings")}
+        buckets = {k: [] for k in ("dimensions", "acts", "parameters", "act_rules", "networks", "ceilings", "floors", "no_networks")}
         for item in rest:
             if isinstance(item, ast.Dimension):
                 buckets["dimensions"].append(item)
@@ -140,6 +140,10 @@ class _ToAst(Transformer):
                 buckets["networks"].append(item)
             elif isinstance(item, ast.Ceiling):
                 buckets["ceilings"].append(item)
+            elif isinstance(item, ast.Floor):
+                buckets["floors"].append(item)
+            elif isinstance(item, ast.NoNetwork):
+                buckets["no_networks"].append(item)
         return ast.RegimeFile(
             name=str(name),
             title=title,
@@ -152,6 +156,8 @@ class _ToAst(Transformer):
             ceilings=tuple(buckets["ceilings"]),
             span=self._tspan(name),
             path=self.file,
+            floors=tuple(buckets["floors"]),
+            no_networks=tuple(buckets["no_networks"]),
         )
 
     def contract_file(self, meta, children):
@@ -609,24 +615,66 @@ class _ToAst(Transformer):
 
     def ceiling(self, meta, children):
         selector = children[0]
-        title = None
+        title = rule = None
         values = []
         for c in children[1:]:
             if isinstance(c, Token) and c.type == "STRING":
                 title = _unquote(c)
             elif isinstance(c, ast.CeilingValue):
                 values.append(c)
-        return ast.Ceiling(selector, title, tuple(values), self._span(meta))
+            elif isinstance(c, tuple) and c and c[0] == "rule":
+                rule = c[1]
+        return ast.Ceiling(selector, title, tuple(values), self._span(meta), rule)
 
     def ceiling_value(self, meta, children):
         date, pct = children[0], self._q(children[1])
         below_pct = below_value = ref = None
+        of_base = False
         for c in children[2:]:
             if isinstance(c, tuple) and c and c[0] == "below":
                 below_pct, below_value = c[1], c[2]
+            elif isinstance(c, Token) and c.type == "BRSS":
+                of_base = True
             elif isinstance(c, str) and not isinstance(c, Token):
                 ref = c
-        return ast.CeilingValue(str(date), pct, below_pct, below_value, ref, self._span(meta))
+        return ast.CeilingValue(str(date), pct, below_pct, below_value, ref, self._span(meta), of_base)
+
+    def rule_tag(self, meta, children):
+        return ("rule", str(children[0]))
+
+    def floor(self, meta, children):
+        selector = children[0]
+        title = rule = None
+        values, exceptions = [], []
+        for c in children[1:]:
+            if isinstance(c, Token) and c.type == "STRING":
+                title = _unquote(c)
+            elif isinstance(c, ast.FloorValue):
+                values.append(c)
+            elif isinstance(c, ast.FloorException):
+                exceptions.append(c)
+            elif isinstance(c, tuple) and c and c[0] == "rule":
+                rule = c[1]
+        return ast.Floor(selector, title, rule, tuple(values), tuple(exceptions), self._span(meta))
+
+    def floor_value(self, meta, children):
+        date, (value, of_base) = children[0], children[1]
+        ref = next((c for c in children[2:] if isinstance(c, str) and not isinstance(c, Token)), None)
+        return ast.FloorValue(str(date), value, of_base, ref, self._span(meta))
+
+    def floor_amount(self, meta, children):
+        return (self._q(children[0]), any(isinstance(c, Token) and c.type == "BRSS" for c in children[1:]))
+
+    def floor_price_limit(self, meta, children):
+        return (None, False)
+
+    def except_clause(self, meta, children):
+        ref = next((c for c in children[1:] if isinstance(c, str) and not isinstance(c, Token)), None)
+        return ast.FloorException(children[0], ref, self._span(meta))
+
+    def no_network(self, meta, children):
+        ref = next((c for c in children[1:] if isinstance(c, str) and not isinstance(c, Token)), None)
+        return ast.NoNetwork(children[0], ref, self._span(meta))
 
     def below(self, meta, children):
         return ("below", self._q(children[0]), str(children[2]))
@@ -824,7 +872,7 @@ def _benefit_message(token: Token, text: str) -> tuple[str, str]:
     )
 
 
-_OPENERS = {"guarantees", "module", "acts", "base", "parameter", "act", "ceiling", "contract", "regime", "plan", "benefits"}
+_OPENERS = {"guarantees", "module", "acts", "base", "parameter", "act", "ceiling", "floor", "contract", "regime", "plan", "benefits"}
 
 
 def _block_opener_above(source: SourceFile, line: int) -> str | None:

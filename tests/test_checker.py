@@ -21,6 +21,8 @@ MONTURE = "optique.monture"
 VERRES = "optique.verres"
 
 FIRST = 7  # line of the first guarantee
+# What a responsable contract must cover besides the line under test (R2, R5).
+FLOORS = "  hospitalisation forfait_journalier: 100% FR\n  dentaire protheses panier_100_sante: 100% santé\n  aides_auditives classe_1: 100% santé\n"
 
 
 def contract(body: str, *, responsable: bool = False, effective: str = "2025-01-01", extra_header: str = ""):
@@ -375,7 +377,7 @@ def test_responsable_ceiling_is_resolved_for_cap_lines():
     c = ok(
         "  all: TM\n"
         "  consultation secteur2 optam: 200% BRSS\n"
-        "  consultation secteur2 non_optam: 200% BRSS cap\n",
+        "  consultation secteur2 non_optam: 200% BRSS cap\n" + FLOORS,
         responsable=True,
     )
     d = decision(c, GEN, secteur="secteur2", option="non_optam")
@@ -388,7 +390,7 @@ def test_responsable_ceiling_is_resolved_for_cap_lines():
 
 
 def test_ceiling_is_judged_at_the_effective_date():
-    c = ok("  all: TM\n  consultation secteur2 non_optam: 200% BRSS cap\n", responsable=True, effective="2016-01-01")
+    c = ok("  all: TM\n  consultation secteur2 non_optam: 200% BRSS cap\n" + FLOORS, responsable=True, effective="2016-01-01")
     d = decision(c, GEN, secteur="secteur2", option="non_optam")
     assert d.ceiling.percent == 22500
 

@@ -13,6 +13,10 @@ from garant.pipeline import compile_text
 HEADER = 'contract "T"\n  insurer "x"\n  regime secu\n  effective 2025-01-01\n{extra}\nguarantees\n  all: TM\n'
 
 
+# What a responsable contract must cover besides the lines under test (R2, R5).
+FLOORS = "  hospitalisation forfait_journalier: 100% FR\n  dentaire protheses panier_100_sante: 100% santé\n  aides_auditives classe_1: 100% santé\n"
+
+
 def product(lines: str, extra: str = ""):
     return load_product_text(HEADER.format(extra=extra) + lines, "t.garant")
 
@@ -54,16 +58,16 @@ def test_budget_alone_pays_what_remains_of_it():
 
 def test_responsable_ceiling_bounds_an_additive_refinement():
     p = product(
-        "  consultation optam: 150% BRSS\n  consultation non_optam: 200% BRSS cap\n  consultation in network kalivia: +20€\n",
+        "  consultation optam: 150% BRSS\n  consultation non_optam: 200% BRSS cap\n  consultation generaliste non_optam: +20€\n" + FLOORS,
         extra="  responsable\n",
     )
-    (r,) = ev(p, claim("n", "consultation generaliste", "60.00", provider="secteur2 non_optam", network="kalivia"))
+    (r,) = ev(p, claim("n", "consultation generaliste", "60.00", provider="secteur2 non_optam"))
     # BR 23, AMO 16.10; ceiling min(200%, 150% − 20%) = 130% × 23 = 29.90 all-in → AMC 13.80, +20€ clamped to 0.
     assert (r["amc"], r["rac"]) == ("13.80", "32.10")
 
 
 def test_ceiling_does_not_shrink_with_a_small_bill():
-    p = product("  consultation optam: 200% BRSS\n  consultation non_optam: 200% BRSS cap\n", extra="  responsable\n")
+    p = product("  consultation optam: 200% BRSS\n  consultation non_optam: 200% BRSS cap\n" + FLOORS, extra="  responsable\n")
     (r,) = ev(p, claim("n", "consultation generaliste", "30.00", provider="secteur2 non_optam"))
     # Ceiling 180% × 23 = 41.40 all-in; the bill is 30: AMC 30 − 16.10 = 13.90; rac = the 2€ PF.
     assert (r["amc"], r["rac"]) == ("13.90", "2.00")

@@ -255,3 +255,26 @@ def test_readme_plan_example_runs():
     assert [d["status"] for d in got] == ["evaluated"] * 6 + ["rejected"]
     # c6 names the plan's network instead of `provider`: in network, preventive at $0.
     assert (got[5]["plan_paid"], got[5]["member_paid"]) == ("180.00", "0.00")
+
+
+def test_generated_plan_agrees_with_a_hand_written_adjudicator():
+    """bench/bench_plan.py's independent adjudicator of contracts/acme_ppo
+    (straight-line code from MANAGED_CARE.md), on 3,000 family claims."""
+    import importlib.util
+
+    from garant.compiler.runtime.claims import Claim
+    from garant.compiler.runtime.ledger import Ledger
+
+    spec = importlib.util.spec_from_file_location("bench_plan", ROOT / "bench" / "bench_plan.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    product = load_product(ROOT / bench.PLAN)
+    raw = bench.synth(3000, seed=7)
+    claims = sorted((c for c in (product.reader.read(r, i) for i, r in enumerate(raw)) if isinstance(c, Claim)), key=lambda c: (c.date, c.index))
+    assert len(claims) == 3000
+    used: dict = {}
+    hand = [bench.adjudicate(c, used) for c in claims]
+    generated = [bench.amounts(d) for d in product.evaluate_sorted(claims, Ledger())]
+    bad = [(c.id, g, h) for c, g, h in zip(claims, generated, hand) if g != h]
+    assert not bad, bad[:5]
+    assert any(h[-1] for h in hand) and any(h[1] for h in hand)  # denials and deductibles both occur

@@ -293,6 +293,9 @@ guarantees
   consultation: 100% BRSS
   consultation secteur2 optam: 200% BRSS
   consultation secteur2 non_optam: 200% BRSS cap
+  hospitalisation forfait_journalier: 100% FR
+  dentaire protheses panier_100_sante: 100% santé
+  aides_auditives classe_1: 100% santé
 """
 
 

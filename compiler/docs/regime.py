@@ -130,7 +130,10 @@ def ceilings(regime: model.Regime) -> list[dict]:
     for c in regime.ceilings:
         steps = []
         for s in sorted(c.steps, key=lambda s: s.start, reverse=True):
-            text = f"{french.percent(s.percent)} de la base, Sécu incluse"
+            if s.percent is None:  # an all-in amount (R8)
+                text = f"{french.euros(s.amount)} Sécu incluse"
+            else:
+                text = f"{french.percent(s.percent)} de la base, Sécu incluse"
             if s.below_percent is not None and s.below_value is not None:
                 text += f", et {french.percent(s.below_percent)} de la base sous la garantie {french.word(s.below_value[1])}"
             steps.append({"start": s.start, "text": text, "ref": s.ref or "", "line": s.span.line})

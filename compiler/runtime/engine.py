@@ -308,6 +308,8 @@ class Product:
             add((rate_rule, "amo", amo, rate, counted))
             if c.amo is not None and c.amo != amo and ra.heavy_param is not None and self._heavy_act(ra.heavy_param, c.amo, counted, date, add):
                 amo = c.amo
+                if amo == counted:
+                    rate = 10000  # the stay bears the flat participation: this item is paid in full
             elif c.amo is not None and c.amo != amo:
                 warnings.append(f"the claim's AMO {fmt(c.amo)} differs from {fmt_rate(rate)} × {fmt(counted)} = {fmt(amo)}; the claim's is used")
                 amo = c.amo

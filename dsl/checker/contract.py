@@ -15,6 +15,7 @@ from garant.dsl import ast, model
 from garant.dsl.checker import units
 from garant.dsl.checker.regime import vocabulary
 from garant.dsl.checker.resolution import decide
+from garant.dsl.checker.responsable import check_compliance
 from garant.dsl.checker.selectors import resolve
 from garant.dsl.diagnostics import Diagnostics, did_you_mean
 from garant.dsl.names import fold
@@ -25,6 +26,10 @@ def check_contract(tree: ast.ContractFile, source: SourceFile, regimes: dict[str
     headers = _headers(tree, regimes, diags)
     regime = headers["regime"]
     if regime is None:
+        return None
+    if regime.acts and all(a.span is None for a in regime.acts.values()):
+        where = next((h.span for h in tree.headers if h.key == "regime"), tree.span)
+        diags.error(where, f"regime `{regime.name}` has no reimbursement rules for a contract to complement", "a product over it is a `plan` file (`plan \"…\"`, `kind`, `benefits`)", code="regime")
         return None
     currency = regime.currency
     owner = f"contract \"{tree.name}\""
@@ -50,7 +55,7 @@ def check_contract(tree: ast.ContractFile, source: SourceFile, regimes: dict[str
         seen[key] = line
         lines.append(line)
     decision = decide(lines, regime, vocab, headers["effective"], tree, diags)
-    return model.Contract(
+    contract = model.Contract(
         name=tree.name,
         insurer=headers["insurer"],
         path=tree.path,
@@ -69,6 +74,10 @@ def check_contract(tree: ast.ContractFile, source: SourceFile, regimes: dict[str
         levels=product_levels,
         modules=modules,
     )
+    if not diags.has_errors:
+        # The law, proved on the formulas (a broken table would only add noise).
+        check_compliance(contract, diags)
+    return contract
 
 
 def _headers(tree: ast.ContractFile, regimes: dict[str, model.Regime], diags: Diagnostics) -> dict:

@@ -256,7 +256,7 @@ def _out_of_network(h: dict, kind, rules, currency: str, owner: str, source: Sou
                 allowed = None
             continue
         terms.append(t)
-    text = source.line_text(header.span.line).strip()
+    text = source.line_text(header.span.line).split("#", 1)[0].split(":", 1)[-1].strip()  # the terms, after `out of network:`
     cost = _sharing(terms, currency, owner, text, header.span, diags)
     ded = _accumulator(separate["out_of_network_deductible"], "out-of-network deductible", currency, owner, diags) if separate["out_of_network_deductible"] else None
     oop = _accumulator(separate["out_of_network_out_of_pocket_max"], "out-of-network out-of-pocket maximum", currency, owner, diags) if separate["out_of_network_out_of_pocket_max"] else None

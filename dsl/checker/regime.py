@@ -32,7 +32,9 @@ def check_regime(tree: ast.RegimeFile, text: str, diags: Diagnostics) -> model.R
     vocab = Vocabulary(nodes, dims, networks)
     params = _parameters(tree, currency, diags)
     acts = _acts(tree, vocab, params, currency, diags)
-    ceilings = _ceilings(tree, vocab, diags)
+    ceilings = _ceilings(tree, vocab, currency, diags)
+    floors = _floors(tree, vocab, params, currency, diags)
+    bans = _network_bans(tree, vocab, diags)
     return model.Regime(
         name=tree.name,
         title=tree.title or tree.name,
@@ -46,6 +48,8 @@ def check_regime(tree: ast.RegimeFile, text: str, diags: Diagnostics) -> model.R
         ceilings=ceilings,
         vocabulary=vocab.words,
         source_hash=hashlib.sha256(text.encode()).hexdigest()[:16],
+        floors=floors,
+        network_bans=bans,
     )
 
 
@@ -385,19 +389,36 @@ def _acts(tree: ast.RegimeFile, vocab: Vocabulary, params, currency, diags: Diag
     return acts
 
 
-def _ceilings(tree: ast.RegimeFile, vocab: Vocabulary, diags: Diagnostics) -> tuple[model.Ceiling, ...]:
+def _dated(values, what: str, diags: Diagnostics):
+    """(value, date) of a ceiling's or floor's dated values, each checked
+    for its `ref` and for ascending dates (date None when unreadable)."""
+    previous = None
+    for v in values:
+        date = units.parse_date(v.start, v.span, diags)
+        if v.ref is None:
+            diags.error(v.span, f"{what} value has no `ref`", 'name its legal source: `ref "CSS R871-2"`', code="param")
+        if date is not None and previous is not None and date <= previous:
+            diags.error(v.span, f"{what} dates must ascend", code="param")
+        previous = date or previous
+        yield v, date
+
+
+def _ceilings(tree: ast.RegimeFile, vocab: Vocabulary, currency: str, diags: Diagnostics) -> tuple[model.Ceiling, ...]:
     out = []
     for c in tree.ceilings:
         ok, node, constraints = resolve(c.selector, vocab, diags, what="ceiling")
         if not ok:
             continue
         steps = []
-        previous = None
-        for v in c.values:
-            date = units.parse_date(v.start, v.span, diags)
-            pct = units.percent_bp(v.percent, diags, "a ceiling")
-            if v.ref is None:
-                diags.error(v.span, "ceiling value has no `ref`", 'name its legal source: `ref "CSS R871-2"`', code="param")
+        for v, date in _dated(c.values, "ceiling", diags):
+            amount = None
+            if v.of_base:
+                pct = units.percent_bp(v.percent, diags, "a ceiling")
+            else:  # an all-in amount (R8)
+                pct = None
+                amount = units.money_cents(v.percent, currency, f"regime `{tree.name}`", diags, "a ceiling: `N% BRSS` or an amount")
+                if v.below_percent is not None:
+                    diags.error(v.span, "`below` compares percentages of the base: write the ceiling in `% BRSS`", code="unit")
             below_pct = below_value = None
             if v.below_percent is not None:
                 below_pct = units.percent_bp(v.below_percent, diags, "a ceiling")
@@ -406,11 +427,47 @@ def _ceilings(tree: ast.RegimeFile, vocab: Vocabulary, diags: Diagnostics) -> tu
                     diags.error(v.span, f"`below {v.below_value}`: not a value of a dimension", did_you_mean(v.below_value or "", vocab.spellings()), code="name")
                 else:
                     below_value = (meanings[0].dim, meanings[0].target)
-            if date is not None and previous is not None and date <= previous:
-                diags.error(v.span, "ceiling dates must ascend", code="param")
-            previous = date or previous
-            if date is None or pct is None:
+            if date is None or (pct is None and amount is None):
                 continue
-            steps.append(model.CeilingStep(date, pct, below_pct, below_value, v.ref, v.span))
-        out.append(model.Ceiling(c.title or c.selector.text, node, tuple(sorted(constraints.items(), key=lambda kv: kv[0])), tuple(steps), c.span))
+            steps.append(model.CeilingStep(date, pct, below_pct, below_value, v.ref, v.span, amount))
+        out.append(model.Ceiling(c.title or c.selector.text, node, tuple(sorted(constraints.items(), key=lambda kv: kv[0])), tuple(steps), c.span, c.rule))
     return tuple(out)
+
+
+def _floors(tree: ast.RegimeFile, vocab: Vocabulary, params, currency: str, diags: Diagnostics) -> tuple[model.Floor, ...]:
+    out = []
+    owner = f"regime `{tree.name}`"
+    for f in tree.floors:
+        ok, node, constraints = resolve(f.selector, vocab, diags, what="floor")
+        if not ok:
+            continue
+        steps = []
+        for v, date in _dated(f.values, "floor", diags):
+            if v.value is None:
+                kind, value = "price_limit", None
+            elif v.of_base:
+                kind, value = "percent", _value(v.value, "percent", params, currency, owner, diags, "a floor")
+            else:
+                kind, value = "amount", _value(v.value, "money", params, currency, owner, diags, "a floor")
+            if date is None or (kind != "price_limit" and value is None):
+                continue
+            steps.append(model.FloorStep(date, kind, value, v.ref, v.span))
+        exceptions = []
+        for e in f.exceptions:
+            ok, ex_node, ex_constraints = resolve(e.selector, vocab, diags, what="floor exception")
+            if ok:
+                exceptions.append(model.FloorException(ex_node, tuple(sorted(ex_constraints.items())), e.ref, e.span))
+        out.append(model.Floor(f.title or f.selector.text, f.rule, node, tuple(sorted(constraints.items())), tuple(steps), tuple(exceptions), f.span))
+    return tuple(out)
+
+
+def _network_bans(tree: ast.RegimeFile, vocab: Vocabulary, diags: Diagnostics) -> tuple[model.NetworkBan, ...]:
+    out = []
+    for b in tree.no_networks:
+        ok, node, constraints = resolve(b.selector, vocab, diags, what="`no network` rule")
+        if not ok:
+            continue
+        if b.ref is None:
+            diags.error(b.span, "`no network` has no `ref`", 'name its legal source: `ref "Loi n° 2014-57 …"`', code="param")
+        out.append(model.NetworkBan(node, tuple(sorted(constraints.items())), b.ref, b.span))
+    return out and tuple(out) or ()

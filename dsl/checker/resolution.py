@@ -164,7 +164,7 @@ def _ceiling_for(line, ceilings, values, dims, gid, effective, diags, reported) 
     for c in ceilings:
         if not all(values.get(d) == v for d, v in c.constraints):
             continue
-        steps = [s for s in c.steps if effective is None or s.start <= effective]
+        steps = [s for s in c.steps if (effective is None or s.start <= effective) and s.percent is not None]
         if not steps:
             continue
         step = steps[-1]

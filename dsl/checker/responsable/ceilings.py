@@ -1,0 +1,99 @@
+"""Ceilings of the contrat responsable: what the contract may pay at most.
+
+R3 (dépassements of doctors outside OPTAM / OPTAM-CO: all-in at most N% of
+the base, and M% of the base below what the contract pays an OPTAM doctor)
+and R8 (hearing aids of class II: an all-in amount per aid). Figures,
+dates and references are the regime's `ceiling` declarations; this module
+proves, for every act and provider combination a ceiling covers, that
+all-in (AMO + contract) ≤ the ceiling at every price.
+
+The OPTAM reference is read as the `cap` clamp of the evaluator reads it
+(engine `_ceiling_limit`): the OPTAM line's level, measured on an unbounded
+price with the non-OPTAM claim's own base — so a `N% BRSS cap` line is
+compliant by construction, and the proof says so. (The evaluator reads the
+level at a price of 10^15 cents; the proof at an infinite one: they agree
+for every base below 10^13 cents.)
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from garant.dsl import model
+from garant.dsl.checker.responsable import envelope as E
+from garant.dsl.checker.responsable import payment
+from garant.dsl.checker.responsable.findings import HOLDS, Best, Finding, claim_text, counterexample, euros, percent_of, prove_bound
+from garant.dsl.checker.responsable.floors import step_at
+from garant.dsl.checker.responsable.payment import Scenario
+from garant.dsl.checker.responsable.scenarios import decision_for, matches
+
+
+def reference_decision(contract: model.Contract, s: Scenario, step: model.CeilingStep) -> model.Decision | None:
+    """The decision for the same act with the reference value (`optam`)."""
+    if step.below_value is None:
+        return None
+    dim, value = step.below_value
+    values = dict(s.values)
+    values[dim] = value
+    return decision_for(contract, s.node, values)
+
+
+def ceiling_bound(contract: model.Contract, step: model.CeilingStep, s: Scenario, formulas) -> E.Expr:
+    if step.percent is None:
+        return E.const(step.amount)
+    B = E.BASE
+    above = E.sub(E.scale(Fraction(step.percent, 10000), B), B)
+    if step.below_percent is not None:
+        a_ref = payment.amo(s.ref_rate)
+        ref = reference_decision(contract, s, step)
+        level = E.ZERO if ref is None else payment.level_fn(formulas[ref.lines[0]], s, a_ref)
+        if level is not None:  # an unbounded reference leaves only the first bound
+            ref_above = E.pos(E.sub(E.add(a_ref, level), B))
+            above = E.emin(above, E.sub(ref_above, E.scale(Fraction(step.below_percent, 10000), B)))
+    return E.add(B, E.pos(above))
+
+
+def _ceiling_words(contract, step: model.CeilingStep, s: Scenario, value: Fraction, base: Fraction) -> str:
+    if step.percent is None:
+        return f"at most {euros(value)} in all allowed"
+    pct = percent_of(value, base)
+    parts = [f"{step.percent / 100:g}% BRSS"]
+    if step.below_percent is not None:
+        ref = reference_decision(contract, s, step)
+        ref_line = contract.line(ref.lines[0]) if ref else None
+        ref_text = f"line {ref_line.span.line}: `{ref_line.text.split('#')[0].strip()}`" if ref_line else "no line covers it"
+        parts.append(f"{step.below_percent / 100:g}% BRSS below the {step.below_value[1]} cover ({ref_text})")
+    return f"at most {euros(value)} ({pct}) allowed here: " + ", and ".join(parts)
+
+
+def check_ceilings(contract: model.Contract, all_scenarios: list[Scenario], levels, date) -> list[Finding]:
+    best = Best()
+    memo: dict = {}
+    regime = contract.regime
+    for c in regime.ceilings:
+        step = step_at(c.steps, date)
+        if step is None:
+            continue
+        rule = c.rule or "ceiling"
+        for s in all_scenarios:
+            if s.decision is None or not matches(c.node, c.constraints, regime.nodes[s.node], dict(s.values)):
+                continue
+            line = contract.line(s.decision.lines[0])
+            reference = reference_decision(contract, s, step)
+            for level, formulas in levels:
+                sig = (id(step), level, s.rate, s.ref_rate, s.base, s.price_limit, s.reimbursed, s.decision, reference)
+                if sig not in memo:  # many combinations share every figure
+                    bound = ceiling_bound(contract, step, s, formulas)
+                    memo[sig] = (bound,) + prove_bound(contract, s, formulas, date, bound, "ceiling")
+                bound, status, verdict, allin = memo[sig]
+                key = (rule, c.title, line.id, level)
+                if not best.wants(key, status, s):
+                    continue
+                if status == HOLDS:
+                    best.add(key, Finding(rule, c.title, step.ref, HOLDS, line, level, s, "holds"))
+                    continue
+                p, b, paid, limit = counterexample(verdict, allin, bound)
+                where = f"level {level}: " if level else ""
+                msg = f"{rule} ({c.title}): {where}{claim_text(contract, s, p, b)} pays {euros(paid)} in all; {_ceiling_words(contract, step, s, limit, b)}"
+                best.add(key, Finding(rule, c.title, step.ref, status, line, level, s, msg, p, b, paid, limit))
+    return best.findings()

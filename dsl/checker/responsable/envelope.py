@@ -1,0 +1,339 @@
+"""Piecewise-linear envelopes in price and base, and exact proofs over them.
+
+Every formula of spec §3.2 — and a whole decision: the winning line, its
+`+` refinement, the `cap` ceiling, the room `FR − AMO` — is built from
+affine functions of the price `P` and the base `B` (the AMO is
+`rate × min(P, B)`) with `min`, `max`, sums and constant multiples. Such a
+function `g` is *piecewise linear*: it is affine on every cell of the
+arrangement of the finitely many lines where two of its pieces are equal.
+
+So "g ≤ 0 on the whole domain" (P ≥ 0; B fixed to the regime's base, or
+any B ≥ 0 when the claim carries it) is decided exactly by a finite check:
+
+* its recession function (the same tree with every constant dropped) is
+  ≤ 0 along every direction in which a cell can be unbounded — the
+  domain's own rays and the directions of the arrangement's lines;
+* g ≤ 0 at every vertex of the arrangement (intersections of two lines,
+  the domain's corners): a linear function bounded above on a pointed
+  cell reaches its maximum at one of the cell's vertices.
+
+Evaluation is in exact fractions, so `prove_nonpositive` is a proof, not a
+sample; when it fails it returns a counterexample point (the worst vertex,
+or a point far enough along a rising ray).
+"""
+
+from __future__ import annotations
+
+import itertools
+from fractions import Fraction
+from typing import Iterable
+
+import attrs
+
+Number = Fraction
+
+
+@attrs.frozen
+class Aff:
+    """p·P + b·B + c (cents)."""
+
+    p: Fraction
+    b: Fraction
+    c: Fraction
+
+
+@attrs.frozen
+class Op:
+    kind: str  # "min" | "max" | "add"
+    args: tuple
+
+
+@attrs.frozen
+class Scale:
+    k: Fraction
+    arg: object
+
+
+Expr = Aff | Op | Scale
+
+ZERO = Aff(Fraction(0), Fraction(0), Fraction(0))
+PRICE = Aff(Fraction(1), Fraction(0), Fraction(0))
+BASE = Aff(Fraction(0), Fraction(1), Fraction(0))
+
+
+def const(c) -> Aff:
+    return Aff(Fraction(0), Fraction(0), Fraction(c))
+
+
+def add(*args: Expr) -> Expr:
+    affs = [a for a in args if isinstance(a, Aff)]
+    rest = [a for a in args if not isinstance(a, Aff)]
+    if affs:
+        s = Aff(sum((a.p for a in affs), Fraction(0)), sum((a.b for a in affs), Fraction(0)), sum((a.c for a in affs), Fraction(0)))
+        rest.append(s)
+    return rest[0] if len(rest) == 1 else Op("add", tuple(rest))
+
+
+def sub(a: Expr, b: Expr) -> Expr:
+    return add(a, scale(-1, b))
+
+
+def scale(k, e: Expr) -> Expr:
+    k = Fraction(k)
+    if isinstance(e, Aff):
+        return Aff(k * e.p, k * e.b, k * e.c)
+    return Scale(k, e)
+
+
+def _flat(kind: str, args) -> Expr:
+    """min/max with nested ones of the same kind flattened, duplicates
+    dropped, and affine arguments differing only by a constant merged."""
+    out: list = []
+    for a in args:
+        out.extend(a.args if isinstance(a, Op) and a.kind == kind else (a,))
+    pick = min if kind == "min" else max
+    best: dict = {}
+    rest: list = []
+    for a in out:
+        if isinstance(a, Aff):
+            key = (a.p, a.b)
+            best[key] = a if key not in best else pick(best[key], a, key=lambda x: x.c)
+        elif a not in rest:
+            rest.append(a)
+    merged = list(best.values()) + rest
+    return merged[0] if len(merged) == 1 else Op(kind, tuple(merged))
+
+
+def emin(*args: Expr) -> Expr:
+    return _flat("min", args)
+
+
+def emax(*args: Expr) -> Expr:
+    return _flat("max", args)
+
+
+def pos(e: Expr) -> Expr:
+    """max(e, 0): what "floored at 0" means in every formula."""
+    return emax(e, ZERO)
+
+
+# ------------------------------------------------------------- evaluation
+def evaluate(e: Expr, price: Fraction, base: Fraction) -> Fraction:
+    return Program(e)(price, base)
+
+
+def homogeneous(e: Expr) -> Expr:
+    """The same tree with every constant dropped: its value at a direction
+    d is the recession slope lim g(x + t·d)/t of the original."""
+    if isinstance(e, Aff):
+        return Aff(e.p, e.b, Fraction(0))
+    if isinstance(e, Scale):
+        return Scale(e.k, homogeneous(e.arg))
+    return Op(e.kind, tuple(homogeneous(a) for a in e.args))
+
+
+class Program:
+    """`e` flattened once: every shared subtree evaluated once per point."""
+
+    def __init__(self, e: Expr):
+        self.ops: list[tuple] = []
+        index: dict[int, int] = {}
+        keep = []
+
+        def visit(x) -> int:
+            if id(x) in index:
+                return index[id(x)]
+            if isinstance(x, Aff):
+                op = ("aff", x.p, x.b, x.c)
+            elif isinstance(x, Scale):
+                op = ("scale", x.k, visit(x.arg))
+            else:
+                op = (x.kind, tuple(visit(a) for a in x.args))
+            keep.append(x)
+            self.ops.append(op)
+            index[id(x)] = len(self.ops) - 1
+            return index[id(x)]
+
+        visit(e)
+        self._keep = keep
+
+    def __call__(self, price: Fraction, base: Fraction) -> Fraction:
+        values: list = []
+        push = values.append
+        for op in self.ops:
+            kind = op[0]
+            if kind == "aff":
+                v = op[3]
+                if op[1]:
+                    v = v + op[1] * price
+                if op[2]:
+                    v = v + op[2] * base
+                push(v)
+            elif kind == "scale":
+                push(op[1] * values[op[2]])
+            elif kind == "min":
+                push(min(values[i] for i in op[1]))
+            elif kind == "max":
+                push(max(values[i] for i in op[1]))
+            else:
+                total = values[op[1][0]]
+                for i in op[1][1:]:
+                    total = total + values[i]
+                push(total)
+        return values[-1]
+
+
+def _pieces(e: Expr, memo: dict) -> frozenset:
+    key = id(e)
+    if key in memo:
+        return memo[key][0]
+    if isinstance(e, Aff):
+        out = frozenset([e])
+    elif isinstance(e, Scale):
+        out = frozenset(scale(e.k, p) for p in _pieces(e.arg, memo))
+    elif e.kind == "add":
+        out = frozenset(add(*combo) for combo in itertools.product(*(_pieces(a, memo) for a in e.args)))
+    else:
+        out = frozenset().union(*(_pieces(a, memo) for a in e.args))
+    memo[key] = (out, e)
+    return out
+
+
+def breakpoint_lines(e: Expr) -> set[Aff]:
+    """The lines (affine = 0) across which some min/max of `e` switches."""
+    memo: dict = {}
+    lines: set[Aff] = set()
+
+    def walk(x):
+        if isinstance(x, Aff):
+            return
+        if isinstance(x, Scale):
+            walk(x.arg)
+            return
+        for a in x.args:
+            walk(a)
+        if x.kind in ("min", "max"):
+            # Between its children's own breakpoints, each child is one of
+            # its pieces: the min/max switches only where pieces of two
+            # different children meet.
+            per_child = [_pieces(a, memo) for a in x.args]
+            pairs = set()
+            for i, j in itertools.combinations(range(len(per_child)), 2):
+                pairs.update(itertools.product(per_child[i], per_child[j]))
+            for u, v in pairs:
+                d = sub(u, v)
+                if d.p != 0 or d.b != 0:
+                    lead = d.p if d.p != 0 else d.b  # one line, whatever its scale
+                    lines.add(Aff(d.p / lead, d.b / lead, d.c / lead))
+
+    walk(e)
+    return lines
+
+
+# ----------------------------------------------------------------- proofs
+@attrs.frozen
+class Domain:
+    """P ≥ 0 and B = `base` (cents), or B ≥ 0 when `base` is None."""
+
+    base: Fraction | None
+
+    def contains(self, price: Fraction, base: Fraction) -> bool:
+        return price >= 0 and (base == self.base if self.base is not None else base >= 0)
+
+
+@attrs.frozen
+class Verdict:
+    holds: bool
+    price: Fraction | None = None  # a counterexample when it does not hold
+    base: Fraction | None = None
+    excess: Fraction | None = None  # g at the counterexample (> 0)
+    points: int = 0  # vertices and directions examined
+    unbounded: bool = False  # g grows without bound along some ray
+
+
+def _vertices(lines: Iterable[Aff], domain: Domain) -> set[tuple[Fraction, Fraction]]:
+    out: set[tuple[Fraction, Fraction]] = set()
+    if domain.base is not None:
+        b = domain.base
+        out.add((Fraction(0), b))
+        for ln in lines:
+            if ln.p != 0:
+                p = -(ln.b * b + ln.c) / ln.p
+                if p >= 0:
+                    out.add((p, b))
+        return out
+    boundary = [Aff(Fraction(1), Fraction(0), Fraction(0)), Aff(Fraction(0), Fraction(1), Fraction(0))]
+    all_lines = list(dict.fromkeys(list(lines) + boundary))
+    for u, v in itertools.combinations(all_lines, 2):
+        det = u.p * v.b - u.b * v.p
+        if det == 0:
+            continue
+        p = (-u.c * v.b + u.b * v.c) / det
+        b = (-u.p * v.c + u.c * v.p) / det
+        if p >= 0 and b >= 0:
+            out.add((p, b))
+    return out
+
+
+def _directions(lines: Iterable[Aff], domain: Domain) -> set[tuple[Fraction, Fraction]]:
+    if domain.base is not None:
+        return {(Fraction(1), Fraction(0))}
+    out = {(Fraction(1), Fraction(0)), (Fraction(0), Fraction(1))}
+    for ln in lines:
+        for dp, db in ((ln.b, -ln.p), (-ln.b, ln.p)):
+            if dp >= 0 and db >= 0 and (dp, db) != (0, 0):
+                out.add((dp, db))
+    return out
+
+
+def prove_nonpositive(g: Expr, domain: Domain, lines: set[Aff] | None = None) -> Verdict:
+    """Decide `g(P, B) ≤ 0` for every point of the domain, exactly.
+
+    The counterexample given is the vertex where g is largest, the
+    smallest claim (price + base) among equals: the one a reader checks."""
+    if lines is None:
+        lines = breakpoint_lines(g)
+    vertices = _vertices(lines, domain)
+    directions = _directions(lines, domain)
+    worst = None
+    run = Program(g)
+    for p, b in vertices:
+        value = run(p, b)
+        if value > 0 and (worst is None or (-value, p + b, p) < (-worst[0], worst[1] + worst[2], worst[1])):
+            worst = (value, p, b)
+    examined = len(vertices) + len(directions)
+    if worst is not None:
+        return Verdict(False, worst[1], worst[2], worst[0], examined)
+    slope = Program(homogeneous(g))
+    for dp, db in sorted(directions):
+        if slope(dp, db) > 0:
+            # Rising without bound: walk out along the ray until it shows.
+            p0, b0 = min(vertices)
+            t = Fraction(100)
+            for _ in range(200):
+                value = run(p0 + t * dp, b0 + t * db)
+                if value > 0:
+                    return Verdict(False, p0 + t * dp, b0 + t * db, value, examined, True)
+                t *= 2
+    return Verdict(True, points=examined)
+
+
+def vertex_bases(g: Expr) -> list[Fraction]:
+    """The base coordinates of the arrangement's vertices (free base)."""
+    return sorted({b for _, b in _vertices(breakpoint_lines(g), Domain(None))})
+
+
+def violated_at_every_base(g: Expr) -> bool:
+    """Whether `g ≤ 0` fails whatever the base (a free base only).
+
+    Used to grade a finding, not to prove it: the bases tried are the
+    vertices' base coordinates, the midpoints between them and points
+    beyond the last one; the violation itself is always proved exactly.
+    """
+    lines = breakpoint_lines(g)
+    bases = sorted({b for _, b in _vertices(lines, Domain(None)) if b > 0}) or [Fraction(1)]
+    bases = bases[:24]
+    probes = set(bases)
+    probes.update((a + b) / 2 for a, b in zip([Fraction(0)] + bases, bases))
+    probes.update({bases[-1] + 1, bases[-1] * 2 + 100, bases[-1] * 10 + 10000})
+    return all(not prove_nonpositive(g, Domain(b), lines).holds for b in sorted(probes))

@@ -1,0 +1,178 @@
+"""What a contract pays, as an envelope in price and base (spec §3.2).
+
+This mirrors, term for term, the generated evaluator (`compiler/runtime/
+formulas.py` and the contract step of `engine.py`) on a first claim of the
+period (limits not yet consumed: a budget or a yearly cap pays at most its
+amount), with quantity 1 — formulas per day or session scale with the
+quantity, and so do the base and the price. Amounts are exact fractions of
+cents: the evaluator rounds each amount half up once, which moves a result
+by less than a cent, never across a ceiling stated in whole percentages.
+
+A *formula* here is a tuple of `model.Term` (one line, or one level of a
+line once contracts have levels): the checks call `formula_amc` per
+formula, so running them level by level is a loop.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import attrs
+
+from garant.dsl import model
+from garant.dsl.checker.responsable import envelope as E
+
+
+@attrs.frozen
+class Scenario:
+    """One act and provider combination, at the contract's date."""
+
+    node: str
+    values: tuple[tuple[str, str | None], ...]  # (dimension, value), network included
+    rate: int  # basis points: the regime's rate (0 when not reimbursed)
+    ref_rate: int  # the rate the contract's formulas are measured against (in-parcours for a responsable contract)
+    base: int | None  # cents; None: the claim carries it (any base)
+    price_limit: tuple[str, int] | None  # ("percent", bp) or ("amount", cents): the regime's regulated price
+    reimbursed: bool
+    decision: model.Decision | None
+    leaf: bool = True  # a node with no children (claims usually name those)
+
+    def describe(self) -> dict:
+        return dict(self.values)
+
+
+def amo(rate: int) -> E.Expr:
+    """rate × min(P, B): the regime reimburses on the price when it is below the base."""
+    return E.scale(Fraction(rate, 10000), E.emin(E.PRICE, E.BASE))
+
+
+def regulated_price(s: Scenario) -> E.Expr | None:
+    if s.price_limit is None:
+        return None
+    kind, value = s.price_limit
+    return E.scale(Fraction(value, 10000), E.BASE) if kind == "percent" else E.const(value)
+
+
+def term_amc(t: model.Term, s: Scenario, price: E.Expr, amo_ref: E.Expr) -> E.Expr:
+    """One term, as the runtime function of the same name computes it."""
+    P, B = price, E.BASE
+    if t.kind == "pct_brss":
+        return E.pos(E.sub(E.emin(P, E.scale(Fraction(t.value, 10000), B)), amo_ref))
+    if t.kind == "ticket_moderateur":
+        return E.pos(E.sub(E.emin(B, P), amo_ref))
+    if t.kind == "pct_fr":
+        return E.pos(E.sub(E.scale(Fraction(t.value, 10000), P), amo_ref))
+    if t.kind == "amount":
+        return E.emin(E.const(t.value), E.pos(E.sub(P, amo_ref)))
+    if t.kind == "secu_incluse":
+        return E.pos(E.sub(E.emin(P, E.const(t.value)), amo_ref))
+    if t.kind == "cent_pour_cent_sante":
+        limit = regulated_price(s)
+        return E.pos(E.sub(P if limit is None else E.emin(P, limit), amo_ref))
+    return E.ZERO  # not covered; a budget pays through the line's budgets
+
+
+def level_fn(terms: tuple[model.Term, ...], s: Scenario, amo_ref: E.Expr) -> E.Expr | None:
+    """A line's level: what it pays on an unbounded price (the evaluator
+    reads it with a price of 10^15 cents), None when that is unbounded
+    (`N% FR`, a 100% Santé item with no regulated price)."""
+    parts = []
+    for t in terms:
+        if t.budget is not None or t.kind == "not_covered":
+            continue
+        if t.kind == "pct_brss":
+            parts.append(E.pos(E.sub(E.scale(Fraction(t.value, 10000), E.BASE), amo_ref)))
+        elif t.kind == "ticket_moderateur":
+            parts.append(E.pos(E.sub(E.BASE, amo_ref)))
+        elif t.kind == "amount":
+            parts.append(E.const(t.value))
+        elif t.kind == "secu_incluse":
+            parts.append(E.pos(E.sub(E.const(t.value), amo_ref)))
+        elif t.kind == "cent_pour_cent_sante" and regulated_price(s) is not None:
+            parts.append(E.pos(E.sub(regulated_price(s), amo_ref)))
+        elif t.value != 0:
+            return None
+    return E.add(*parts) if parts else E.ZERO
+
+
+def formula_fn(terms: tuple[model.Term, ...], s: Scenario, price: E.Expr, amo_ref: E.Expr) -> E.Expr:
+    parts = [term_amc(t, s, price, amo_ref) for t in terms if t.budget is None]
+    return E.add(*parts) if parts else E.ZERO
+
+
+def _budget_amounts(terms, line: model.Line, params, date) -> tuple[list[int], list[int]]:
+    budgets = [_limit_amount(t.budget, params, date) for t in terms if t.budget is not None]
+    caps = [_limit_amount(lim, params, date) for lim in line.limits if lim.kind == "amount"]
+    return budgets, caps
+
+
+def _limit_amount(lim: model.Limit, params, date) -> int:
+    if lim.param is None:
+        return lim.amount
+    p = params[lim.param]
+    return param_at(p, date) or 0
+
+
+def param_at(p: model.Param, date):
+    value = None
+    for start, v in zip(p.starts, p.values):
+        if start <= date:
+            value = v
+    return value
+
+
+def ceiling_room(c: model.CeilingUse, s: Scenario, reference: tuple[model.Term, ...] | None, amo_ref: E.Expr) -> E.Expr:
+    """What a `cap` line may pay (engine `_ceiling_limit`): all-in at most
+    N% of the base and, for R3, M% of the base under the reference line."""
+    B = E.BASE
+    above = E.sub(E.scale(Fraction(c.percent, 10000), B), B)
+    if c.below_percent is not None:
+        ref = E.ZERO if reference is None else level_fn(reference, s, amo_ref)
+        if ref is not None:
+            ref_above = E.pos(E.sub(E.add(amo_ref, ref), B))
+            second = E.sub(ref_above, E.scale(Fraction(c.below_percent, 10000), B))
+            above = E.emin(above, second)
+    allin = E.add(B, E.pos(above))
+    return E.pos(E.sub(allin, amo_ref))
+
+
+def decision_amc(contract: model.Contract, s: Scenario, formulas: dict[str, tuple[model.Term, ...]], date) -> E.Expr:
+    """The contract's payment for the scenario: the winning line, then its
+    refinement, each within the ceiling and the room `FR − AMO`, budgets
+    and yearly caps at their full amount. `formulas` gives the formula to
+    use for each line id (one level of a multi-level contract)."""
+    d = s.decision
+    if d is None:
+        return E.ZERO
+    P = E.PRICE
+    a = amo(s.rate)
+    a_ref = amo(s.ref_rate)
+    room = E.sub(P, a)
+    amc: E.Expr = E.ZERO
+    cr = None
+    if d.ceiling is not None:
+        reference = None
+        if d.ceiling.below_key is not None:
+            below = contract.decisions.get(d.ceiling.below_key)
+            if below is not None:
+                reference = formulas[below.lines[0]]
+        cr = ceiling_room(d.ceiling, s, reference, a_ref)
+    for line_id in d.lines:
+        line = contract.line(line_id)
+        terms = formulas[line_id]
+        part = formula_fn(terms, s, P, a_ref)
+        if cr is not None:
+            part = E.emin(part, E.pos(E.sub(cr, amc)))
+        part = E.emin(part, E.pos(E.sub(room, amc)))
+        budgets, caps = _budget_amounts(terms, line, contract.regime.params, date)
+        for amount in budgets:
+            part = E.add(part, E.emin(E.const(amount), E.pos(E.sub(E.sub(room, amc), part))))
+        for cap in caps:
+            part = E.emin(part, E.const(cap))
+        amc = E.add(amc, part)
+    return amc
+
+
+def allin(contract: model.Contract, s: Scenario, formulas, date) -> E.Expr:
+    """AMO (in-parcours for a responsable contract) + AMC: what the rules call "all-in"."""
+    return E.add(amo(s.ref_rate), decision_amc(contract, s, formulas, date))
