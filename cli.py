@@ -315,7 +315,7 @@ def run_(
 ):
     """Evaluate a claims file (CSV, Parquet) into décomptes and rejections, with progress."""
     from garant.batch.io import ClaimsFileError
-    from garant.batch.run import run
+    from garant.batch.run import CountMismatch, run
 
     _load_or_exit(product, regime, level)
     try:
@@ -326,6 +326,9 @@ def run_(
     except ClaimsFileError as e:
         err.print(f"error: {e}", markup=False)
         raise typer.Exit(2) from None
+    except CountMismatch as e:  # a defect: say it, with the counts, and fail
+        err.print(f"error: {e}", markup=False)
+        raise typer.Exit(3) from None
     err.print(
         f"{report.input} claims in: {report.evaluated} evaluated, {report.rejected} rejected "
         f"({report.partitions} partition{'s' if report.partitions != 1 else ''}, {report.seconds:.1f} s, {report.claims_per_second:,.0f} claims/s)",

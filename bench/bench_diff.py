@@ -1,7 +1,7 @@
 """Differential: the batch path and `garant eval`'s path on the same claims.
 
     .venv/bin/python bench/bench_diff.py [--n 100000] [--seed 2025] [--rows-per-partition 20000]
-                                         [--contract contracts/essentiel_2025.garant] [--format csv]
+                                         [--contract contracts/essentiel_2025.garant] [--format csv] [--level N3]
 
 Writes N synthetic claims to a file, runs `garant run` on it (partitions
 spilled to disk, columns formatted by Arrow), evaluates the same claims
@@ -29,15 +29,16 @@ def main() -> int:
     ap.add_argument("--rows-per-partition", type=int, default=20_000)
     ap.add_argument("--contract", type=Path, default=ROOT / "contracts" / "essentiel_2025.garant")
     ap.add_argument("--format", default="csv", choices=("csv", "parquet"))
+    ap.add_argument("--level", action="append", default=[], help="level of a multi-level product (as garant eval --level)")
     args = ap.parse_args()
 
-    from garant.api import load_product
+    from garant.api import at_levels, load_product
     from garant.batch.io import read_table
     from garant.batch.oracle import differences
     from garant.batch.run import run
     from garant.batch.synth import generate, write_claims
 
-    product = load_product(args.contract)
+    product = at_levels(load_product(args.contract), args.level)
     with tempfile.TemporaryDirectory(prefix="garant-diff-") as folder:
         claims = Path(folder) / f"claims.{args.format}"
         write_claims(claims, args.n, args.seed)

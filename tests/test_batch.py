@@ -332,3 +332,19 @@ def test_impact_of_a_plan_change(tmp_path):
     changed = [line for line in report.sorted_lines() if line.paid_change]
     assert len(changed) == 1 and (changed[0].old_paid, changed[0].new_paid) == (4000, 4500)
     assert "| benefit | network | claims | plan paid (old)" in markdown_report(report)
+
+
+def test_a_lost_claim_stops_the_run(tmp_path, product, monkeypatch):
+    """The end-of-run check can fail: a partition that loses a décompte
+    (simulated) makes the run raise instead of reporting success."""
+    import garant.batch.run as batch_run
+    from garant.batch.unit import evaluate_partition as real
+
+    def lossy(*args, **kwargs):
+        decomptes, rejections = real(*args, **kwargs)
+        return decomptes.slice(1), rejections
+
+    monkeypatch.setattr(batch_run, "evaluate_partition", lossy)
+    write_claims(tmp_path / "c.csv", 50, seed=1)
+    with pytest.raises(batch_run.CountMismatch, match="50 claims in, 49 evaluated"):
+        run(product, tmp_path / "c.csv", tmp_path / "out.csv")

@@ -27,6 +27,10 @@ def check_contract(tree: ast.ContractFile, source: SourceFile, regimes: dict[str
     regime = headers["regime"]
     if regime is None:
         return None
+    if regime.acts and all(a.span is None for a in regime.acts.values()):
+        where = next((h.span for h in tree.headers if h.key == "regime"), tree.span)
+        diags.error(where, f"regime `{regime.name}` has no reimbursement rules for a contract to complement", "a product over it is a `plan` file (`plan \"…\"`, `kind`, `benefits`)", code="regime")
+        return None
     currency = regime.currency
     owner = f"contract \"{tree.name}\""
     if headers["currency"] is not None and headers["currency"] != currency:
