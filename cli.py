@@ -66,9 +66,10 @@ def check(
 @app.command()
 def build(
     paths: List[Path] = typer.Argument(..., help="Files or folders of .garant sources."),
-    output: Path = typer.Option(..., "-o", "--output", help="Directory for the generated modules."),
+    output: Path = typer.Option(..., "-o", "--output", help="Directory for the generated modules (and, under docs/, their documentation)."),
+    with_docs: bool = typer.Option(True, "--docs/--no-docs", help="Also write the documentation pages under OUTPUT/docs (as `garant docs`)."),
 ):
-    """Generate one importable Python module per product."""
+    """Generate one importable Python module per product, and its documentation."""
     from garant.api import python_source
     from garant.compiler.python.generate import module_name
     from garant.pipeline import compile_paths
@@ -88,6 +89,23 @@ def build(
         out.print(f"{unit.source.path} → {target}", markup=False)
         written += 1
     err.print(f"{written} module{'s' if written != 1 else ''} written to {output}", style="bold green", markup=False)
+    if with_docs:
+        _write_docs(units, output / "docs")
+
+
+def _write_docs(units, output: Path) -> int:
+    """The documentation pages of `units` under `output`; returns how many
+    pages there are. Shared by `build` (spec §6: modules and their
+    documentation) and `docs`."""
+    from garant.compiler.docs import write
+    from garant.compiler.docs.site import build as build_site
+
+    site = build_site(units)
+    for note in site.notes:
+        err.print(note, style="yellow", markup=False)
+    changed = write(site.pages, output)
+    err.print(f"{len(site.pages)} page{'s' if len(site.pages) != 1 else ''} in {output} ({len(changed)} changed)", style="bold green", markup=False)
+    return len(site.pages)
 
 
 @app.command("eval")
@@ -391,17 +409,13 @@ def docs(
     output: Path = typer.Option(..., "-o", "--output", help="Directory for the Markdown pages (mkdocs-material)."),
 ):
     """Write the documentation pages: tableaux, euro examples, compliance, regime histories."""
-    from garant.compiler.docs import write
-    from garant.compiler.docs.site import build as build_site
     from garant.pipeline import compile_paths
 
     units, problems = compile_paths(paths)
     errors, _ = _print_diagnostics(units, problems, show_warnings=False)
-    site = build_site(units)
-    for note in site.notes:
-        err.print(note, style="yellow", markup=False)
-    changed = write(site.pages, output)
-    err.print(f"{len(site.pages)} page{'s' if len(site.pages) != 1 else ''} in {output} ({len(changed)} changed)", style="bold red" if errors else "bold green", markup=False)
+    _write_docs(units, output)
+    if errors:
+        err.print(f"{errors} error(s): products with errors have only their compliance and source pages", style="bold red", markup=False)
     raise typer.Exit(1 if errors or problems else 0)
 
 

@@ -135,6 +135,20 @@ def test_build_writes_importable_modules(tmp_path):
     assert d["amc"] == "29.00"
 
 
+def test_build_also_writes_the_documentation(tmp_path):
+    # spec §6: `build` generates the modules *and* the documentation
+    out = tmp_path / "out"
+    result = invoke("build", CONTRACTS / "essentiel_2025.garant", "-o", out)
+    assert result.exit_code == 0, stderr(result)
+    pages = sorted(p.relative_to(out / "docs").as_posix() for p in (out / "docs").rglob("*.md"))
+    assert any("essentiel" in p for p in pages), pages
+    tableau = "\n".join(p.read_text(encoding="utf-8") for p in (out / "docs").rglob("*.md") if "essentiel" in p.as_posix())
+    assert "Essentiel 2025" in tableau and "reste à charge" in tableau.lower()
+    skipped = tmp_path / "nodocs"
+    assert invoke("build", CONTRACTS / "essentiel_2025.garant", "-o", skipped, "--no-docs").exit_code == 0
+    assert not (skipped / "docs").exists()
+
+
 def test_build_refuses_a_broken_file(tmp_path):
     path = tmp_path / "broken.garant"
     path.write_text(BROKEN, encoding="utf-8")
@@ -311,6 +325,19 @@ def test_golden_file_failing(tmp_path):
     assert "FAIL" in out and "gp-secteur1" in out
     assert "amc" in out and "9.00" in out and "9.01" in out
     assert "1 passed, 0 pending, 1 failed" in out
+
+
+def test_golden_update_rewrites_only_the_figures_and_keeps_comments(tmp_path):
+    path = tmp_path / "g.yaml"
+    stale = GOLDEN_OK.replace('amc: "9.00"', 'amc: "9.01"').replace("- id: gp-secteur1", "# arithmetic: 30 − 21 = 9\n- id: gp-secteur1")
+    path.write_text(stale, encoding="utf-8")
+    result = invoke("test", "--update", path)
+    assert result.exit_code == 0, stdout(result)
+    text = path.read_text(encoding="utf-8")
+    assert "# arithmetic: 30 − 21 = 9" in text  # hand-written comments survive
+    assert 'amc: "9.00"' in text and "9.01" not in text
+    assert text == stale.replace('amc: "9.01"', 'amc: "9.00"')  # nothing else moved
+    assert invoke("test", path).exit_code == 0
 
 
 def test_eval_with_a_regime_of_ones_own(tmp_path):
