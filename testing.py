@@ -192,25 +192,34 @@ def update_file(path: str | Path) -> int:
     """Rewrite the expected figures of every evaluation case; returns how many changed.
 
     Only the keys an expectation already names are refreshed: a deliberate
-    change shows up as a reviewable diff of figures, nothing more.
+    change shows up as a reviewable diff of figures, nothing more. The file
+    is rewritten by a round-trip YAML editor (ruamel.yaml), so its comments
+    (the arithmetic of hand-computed cases, citations), key order and block
+    texts stay as they were written; only the changed figures move.
     """
+    from ruamel.yaml import YAML
+
     data = load_file(path)
     products = _Products(data, Path(path).parent)
+    editor = YAML()  # round-trip: keeps comments and layout
+    editor.preserve_quotes = True
+    editor.width = 4096
+    with open(path, encoding="utf-8") as f:
+        document = editor.load(f)
     changed = 0
-    for case in data.get("cases", []):
+    for index, case in enumerate(data.get("cases", [])):
         if "claims" not in case or "levels" in case:
             continue  # figures per level come from the source document: never rewritten
         result = run_case(case, products)
-        for want, got in zip(case.get("expect", []), result.actual):
+        written = document["cases"][index].get("expect", [])
+        for position, (want, got) in enumerate(zip(case.get("expect", []), result.actual)):
             for key in list(want):
                 if key.endswith("_contain") or key == "rejected":
                     continue
                 if got.get(key) != want[key]:
-                    want[key] = got.get(key)
+                    written[position][key] = got.get(key)
                     changed += 1
     if changed:
-        text = Path(path).read_text(encoding="utf-8")
-        header = "".join(line for line in text.splitlines(keepends=True) if line.startswith("#"))
-        body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120)
-        Path(path).write_text(header.split("\n\n")[0] + ("\n" if header else "") + body, encoding="utf-8")
+        with open(path, "w", encoding="utf-8") as f:
+            editor.dump(document, f)
     return changed
