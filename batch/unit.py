@@ -32,6 +32,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from garant.batch.columns import read_columns
 from garant.batch.io import INTERNAL, ROW, UNREADABLE
 from garant.batch.output import decompte_table, rejection_table
 from garant.compiler.runtime.claims import Claim
@@ -98,7 +99,6 @@ def evaluate_records(product, claims: pa.Table) -> Outcome:
     order = list(range(n))
     if any(rows[i] > rows[i + 1] for i in range(n - 1)):
         order.sort(key=rows.__getitem__)
-    columns = [claims.column(c).to_pylist() for c in names]
     read = product.reader.read
     out = Outcome()
     results: list = [None] * n
@@ -108,13 +108,19 @@ def evaluate_records(product, claims: pa.Table) -> Outcome:
     enabled = gc.isenabled()
     gc.disable()  # no reference cycles are made; full GC passes over a partition's objects would cost ~40%
     try:
-        records = [dict(zip(names, values)) for values in zip(*columns)] if names else [{} for _ in range(n)]
+        skip = [i for i in range(n) if unreadable[i] is not None] if unreadable is not None else []
+        read_all = read_columns(product.reader, claims, rows, skip)
+        if read_all is None:  # a table the fast way does not take: record by record
+            columns = [claims.column(c).to_pylist() for c in names]
+            records = [dict(zip(names, values)) for values in zip(*columns)] if names else [{} for _ in range(n)]
+            read_all = [None if unreadable is not None and unreadable[i] is not None else read(records[i], rows[i]) for i in range(n)]
+        ids = claims.column("id").to_pylist() if skip and "id" in names else None
         for i in order:
-            raw = records[i]
             if unreadable is not None and unreadable[i] is not None:
-                results[i] = Rejection(raw.get("id"), f"`{unreadable[i]}` is not UTF-8 text (shown with �): save the file as UTF-8", unreadable[i], rows[i])
+                cid = ids[i] if ids is not None else None
+                results[i] = Rejection(cid, f"`{unreadable[i]}` is not UTF-8 text (shown with �): save the file as UTF-8", unreadable[i], rows[i])
                 continue
-            got = read(raw, rows[i])
+            got = read_all[i]
             if got.__class__ is Claim:
                 key = (getattr(got, field, None) or got.beneficiary, str(got.id))
                 first = seen.get(key)
