@@ -303,6 +303,7 @@ class Floor:
     values: tuple[FloorValue, ...]
     exceptions: tuple[FloorException, ...]
     span: Span
+    above_tm_only: bool = False  # binds only when the contract pays above the ticket modérateur (R6)
 
 
 @attrs.frozen

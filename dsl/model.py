@@ -180,6 +180,7 @@ class Floor:
     steps: tuple[FloorStep, ...]
     exceptions: tuple[FloorException, ...]
     span: Span
+    above_tm_only: bool = False  # binds only where the contract pays more than the ticket modérateur (R6)
 
 
 @attrs.frozen

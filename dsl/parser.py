@@ -655,7 +655,11 @@ class _ToAst(Transformer):
                 exceptions.append(c)
             elif isinstance(c, tuple) and c and c[0] == "rule":
                 rule = c[1]
-        return ast.Floor(selector, title, rule, tuple(values), tuple(exceptions), self._span(meta))
+        above_tm = any(isinstance(c, tuple) and c == ("above_tm",) for c in children[1:])
+        return ast.Floor(selector, title, rule, tuple(values), tuple(exceptions), self._span(meta), above_tm)
+
+    def above_tm(self, meta, children):
+        return ("above_tm",)
 
     def floor_value(self, meta, children):
         date, (value, of_base) = children[0], children[1]

@@ -188,3 +188,21 @@ def test_an_amo_that_is_neither_rate_nor_heavy_act_is_flagged(mix):
     stay = claim("h", "2025-06-02", "hospitalisation frais_de_sejour", "835.60", base="835.60", amo="700.00")
     (d,) = run(mix, "N1", [stay])
     assert any("differs" in w for w in d["warnings"])
+
+
+# ------------------------------------------------------------ compliance
+def test_sante_mix_is_responsable_with_no_false_alarm():
+    unit = compile_text(SANTE_MIX.read_text(encoding="utf-8"), "contracts/sante_mix_proximite.garant")
+    assert unit.contract.responsable
+    assert not [d.message for d in unit.diagnostics if d.is_error]
+
+
+def test_compliance_is_judged_level_by_level():
+    # N4 non-OPTAM at 190% under OPTAM 200%: R3 allows 180% (RESPONSABLE.md, R3 formula)
+    text = SANTE_MIX.read_text(encoding="utf-8").replace(
+        "consultation non_optam: 100% | 100% | 125% | 175% | 200% | 200% BRSS",
+        "consultation non_optam: 100% | 100% | 125% | 190% | 200% | 200% BRSS",
+    )
+    unit = compile_text(text, "bad.garant")
+    errors = [d.message for d in unit.diagnostics if d.is_error]
+    assert len(errors) == 1 and "R3" in errors[0] and "level N4" in errors[0], errors

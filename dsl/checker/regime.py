@@ -457,7 +457,7 @@ def _floors(tree: ast.RegimeFile, vocab: Vocabulary, params, currency: str, diag
             ok, ex_node, ex_constraints = resolve(e.selector, vocab, diags, what="floor exception")
             if ok:
                 exceptions.append(model.FloorException(ex_node, tuple(sorted(ex_constraints.items())), e.ref, e.span))
-        out.append(model.Floor(f.title or f.selector.text, f.rule, node, tuple(sorted(constraints.items())), tuple(steps), tuple(exceptions), f.span))
+        out.append(model.Floor(f.title or f.selector.text, f.rule, node, tuple(sorted(constraints.items())), tuple(steps), tuple(exceptions), f.span, f.above_tm_only))
     return tuple(out)
 
 

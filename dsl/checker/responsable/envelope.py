@@ -33,7 +33,7 @@ import attrs
 Number = Fraction
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Aff:
     """p·P + b·B + c (cents)."""
 
@@ -42,13 +42,13 @@ class Aff:
     c: Fraction
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Op:
     kind: str  # "min" | "max" | "add"
     args: tuple
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Scale:
     k: Fraction
     arg: object
@@ -192,7 +192,10 @@ def _pieces(e: Expr, memo: dict) -> frozenset:
     elif isinstance(e, Scale):
         out = frozenset(scale(e.k, p) for p in _pieces(e.arg, memo))
     elif e.kind == "add":
-        out = frozenset(add(*combo) for combo in itertools.product(*(_pieces(a, memo) for a in e.args)))
+        out = frozenset(
+            Aff(sum(a.p for a in combo), sum(a.b for a in combo), sum(a.c for a in combo))
+            for combo in itertools.product(*(_pieces(a, memo) for a in e.args))
+        )
     else:
         out = frozenset().union(*(_pieces(a, memo) for a in e.args))
     memo[key] = (out, e)
@@ -221,10 +224,10 @@ def breakpoint_lines(e: Expr) -> set[Aff]:
             for i, j in itertools.combinations(range(len(per_child)), 2):
                 pairs.update(itertools.product(per_child[i], per_child[j]))
             for u, v in pairs:
-                d = sub(u, v)
-                if d.p != 0 or d.b != 0:
-                    lead = d.p if d.p != 0 else d.b  # one line, whatever its scale
-                    lines.add(Aff(d.p / lead, d.b / lead, d.c / lead))
+                dp, db = u.p - v.p, u.b - v.b
+                if dp != 0 or db != 0:
+                    lead = dp if dp != 0 else db  # one line, whatever its scale
+                    lines.add(Aff(dp / lead, db / lead, (u.c - v.c) / lead))
 
     walk(e)
     return lines

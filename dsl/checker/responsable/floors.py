@@ -85,7 +85,10 @@ def check_floors(contract: model.Contract, all_scenarios: list[Scenario], levels
                 sig = (id(step), level, s.rate, s.ref_rate, s.base, s.price_limit, s.reimbursed, s.decision)
                 if sig not in memo:  # many combinations share every figure
                     bound = floor_bound(step, s, regime.params, date)
-                    memo[sig] = (bound,) + prove_bound(contract, s, formulas, date, bound, "floor")
+                    if f.above_tm_only and _tm_only(contract, s, formulas, date):
+                        memo[sig] = (bound, HOLDS, None, None)  # the floor does not bind (R6)
+                    else:
+                        memo[sig] = (bound,) + prove_bound(contract, s, formulas, date, bound, "floor")
                 bound, status, verdict, allin = memo[sig]
                 key = (rule, f.title, line.id if line else None, level)
                 if not best.wants(key, status, s):
@@ -99,6 +102,13 @@ def check_floors(contract: model.Contract, all_scenarios: list[Scenario], levels
                 msg = f"{rule} ({f.title}): {where}{claim_text(contract, s, p, b)} {pays}; {_floor_words(step, s, need)}"
                 best.add(key, Finding(rule, f.title, step.ref, status, line, level, s, msg, p, b, paid, need))
     return best.findings()
+
+
+def _tm_only(contract, s: Scenario, formulas, date) -> bool:
+    """Whether the contract pays at most the ticket modérateur here, at
+    every price: all-in ≤ min(FR, BR)."""
+    status, _, _ = prove_bound(contract, s, formulas, date, E.emin(E.PRICE, E.BASE), "ceiling")
+    return status == HOLDS
 
 
 def _with_base(s: Scenario, base: int) -> Scenario:

@@ -56,7 +56,8 @@ def relevant_dims(contract: model.Contract, ra: model.RegimeAct, node: model.Nod
     """The dimensions that can change a figure, a decision or a rule's scope
     for this act."""
     regime = contract.regime
-    out = set(contract.decision_dims)
+    # Only the dimensions the lines that can match this act name.
+    out = {d for ln in contract.lines if ln.node is None or ln.node in node.ancestors for d, _ in ln.constraints}
     for table in (ra.base, ra.rate):
         if table is not None:
             out.update(table.dims)
@@ -101,8 +102,20 @@ def decision_for(contract: model.Contract, node_id: str, values: dict) -> model.
     gid = contract.groups.get(node_id)
     if gid is None:
         return None
-    key = (gid,) + tuple(values.get(d) for d in contract.decision_dims)
+    defaults = _defaults(contract.regime)
+    key = (gid,) + tuple(values[d] if d in values else defaults.get(d) for d in contract.decision_dims)
     return contract.decisions.get(key)
+
+
+_DEFAULTS: dict = {}
+
+
+def _defaults(regime: model.Regime) -> dict:
+    """A dimension no line of an act names takes its default (or none)."""
+    if id(regime) not in _DEFAULTS:
+        _DEFAULTS.clear()
+        _DEFAULTS[id(regime)] = (regime, {d.name: d.default for d in regime.dims})
+    return _DEFAULTS[id(regime)][1]
 
 
 def scenarios(contract: model.Contract, node_filter=None) -> Iterator[Scenario]:
