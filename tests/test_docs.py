@@ -322,3 +322,32 @@ def test_compliance_page_has_the_coverage_report():
     page = site.build(units).pages["products/essentiel-2025/conformite.md"]
     assert "## Couverture : trous et recouvrements" in page
     assert "| acts | providers | outcome | line(s) |" in page
+
+
+def test_multi_level_pages_render_as_tables():
+    """Every example and every line is a row of a rendered table (a stray
+    blank line would cut a Markdown table in two)."""
+    import markdown
+
+    units, _ = compile_paths([ROOT / "contracts" / "sante_mix_proximite.garant"])
+    got = site.build(units)
+    html = markdown.markdown(got.pages["products/sante-mix-proximite/exemples.md"], extensions=["tables", "attr_list", "admonition"])
+    for example_id in EXAMPLE_IDS:
+        assert f"<td>{example_id}</td>" in html, example_id
+    assert html.count("N6 reste à charge</th>") == 5  # one table per heading with examples
+    tableau = markdown.markdown(got.pages["products/sante-mix-proximite/index.md"], extensions=["tables", "attr_list", "admonition"])
+    for line in units[0].contract.lines:
+        assert f'<a href="source.md#L{line.span.line}">ligne {line.span.line}</a></td>' in tableau, line.text
+
+
+def test_no_page_has_a_broken_table():
+    """A table row cut from its table renders as a paragraph starting with
+    `|`: none on any page of the bundled products and regimes."""
+    import markdown
+
+    units, _ = compile_paths([ROOT / "stdlib", ROOT / "contracts"])
+    got = site.build(units)
+    for path, text in got.pages.items():
+        if path.endswith(".md"):
+            html = markdown.markdown(text, extensions=["tables", "attr_list", "admonition"])
+            assert "<p>|" not in html and "\n|" not in html.replace("<p>", ""), path

@@ -62,6 +62,14 @@ class Computed:
     def computed(self) -> bool:
         return self.reason is None
 
+    @property
+    def line(self) -> int | None:
+        """The source line of the product that decided (from `rule`)."""
+        if not self.rule or ":" not in self.rule:
+            return None
+        tail = self.rule.rsplit(":", 1)[1]
+        return int(tail) if tail.isdigit() else None
+
 
 def load(text: str | None = None) -> ExampleList:
     """The bundled list (or a list given as YAML text, for tests)."""

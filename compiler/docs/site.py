@@ -174,4 +174,5 @@ def _product(site: Site, unit, example_list: standard.ExampleList) -> None:
         charts=charts,
         date=date,
         source=example_list.source,
+        path=unit.source.path,
     )
