@@ -66,7 +66,7 @@ def report(unit) -> Report:
     return Report(bool(unit.contract and unit.contract.responsable), findings, coverage_markdown(unit), rule_rows(unit))
 
 
-_VERDICTS = {"violated": ("non respectée", False), "depends_on_base": ("dépend de la base transmise", False), "holds": ("respectée", True)}
+_VERDICTS = {"violated": ("❌ non respectée", False), "depends_on_base": ("⚠️ dépend de la base transmise", False), "holds": ("✅ respectée", True)}
 
 
 def rule_rows(unit) -> tuple[RuleRow, ...]:

@@ -93,20 +93,32 @@ def _regime(site: Site, unit) -> None:
     site.regimes.append({"name": reg.name, "title": reg.title, "folder": folder})
 
 
+def _common_pages(site: Site, unit, product, kind: str | None):
+    """What every product has (an entry in the index, the compliance report,
+    the source); (folder, report), or None when the product has errors and
+    gets nothing more."""
+    folder = site.folder("products", product.name)
+    report = compliance.report(unit)
+    responsable = bool(getattr(product, "responsable", False))
+    site.products.append({"name": product.name, "folder": folder, "regime": product.regime.name, "responsable": responsable, "errors": report.errors, "path": unit.source.path, "kind": kind})
+    site.pages[f"{folder}/conformite.md"] = render("compliance.md.j2", contract=product, report=report, path=unit.source.path)
+    site.pages[f"{folder}/source.md"] = _source_page(unit, product.name)
+    if not unit.ok:
+        site.pages[f"{folder}/index.md"] = render("product_errors.md.j2", contract=product, report=report)
+        site.notes.append(f"{unit.source.path}: {report.errors} error(s): only the compliance report and the source are documented")
+        return None
+    return folder, report
+
+
 def _plan(site: Site, unit) -> None:
     from garant.api import load_unit
     from garant.compiler.docs import plan as plan_pages
 
     plan = unit.plan
-    folder = site.folder("products", plan.name)
-    report = compliance.report(unit)
-    site.products.append({"name": plan.name, "folder": folder, "regime": plan.regime.name, "responsable": False, "errors": report.errors, "path": unit.source.path, "kind": plan.kind})
-    site.pages[f"{folder}/conformite.md"] = render("compliance.md.j2", contract=plan, report=report, path=unit.source.path)
-    site.pages[f"{folder}/source.md"] = _source_page(unit, plan.name)
-    if not unit.ok:
-        site.pages[f"{folder}/index.md"] = render("product_errors.md.j2", contract=plan, report=report)
-        site.notes.append(f"{unit.source.path}: {report.errors} error(s): only the compliance report and the source are documented")
+    common = _common_pages(site, unit, plan, plan.kind)
+    if common is None:
         return
+    folder, report = common
     results, error = plan_pages.coverage_examples(load_unit(unit))
     site.pages[f"{folder}/index.md"] = render(
         "plan.md.j2",
@@ -125,17 +137,11 @@ def _product(site: Site, unit, example_list: standard.ExampleList) -> None:
     from garant.api import load_unit
 
     contract = unit.contract
-    folder = site.folder("products", contract.name)
     regime_folder = f"regimes/{french.slug(contract.regime.name)}"
-    report = compliance.report(unit)
-    entry = {"name": contract.name, "folder": folder, "regime": contract.regime.name, "responsable": contract.responsable, "errors": report.errors, "path": unit.source.path, "kind": None}
-    site.products.append(entry)
-    site.pages[f"{folder}/conformite.md"] = render("compliance.md.j2", contract=contract, report=report, path=unit.source.path)
-    site.pages[f"{folder}/source.md"] = _source_page(unit, contract.name)
-    if not unit.ok:
-        site.pages[f"{folder}/index.md"] = render("product_errors.md.j2", contract=contract, report=report)
-        site.notes.append(f"{unit.source.path}: {report.errors} error(s): only the compliance report and the source are documented")
+    common = _common_pages(site, unit, contract, None)
+    if common is None:
         return
+    folder, report = common
     levels = levels_of(contract)
     product = load_unit(unit)  # one evaluator; the level is chosen per evaluation
     products = {lv: product for lv in levels}
