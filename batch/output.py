@@ -57,15 +57,16 @@ def input_name(name: str) -> str:
     return f"input_{name}" if name in REJECTION_HEAD else name
 
 
+_CENTS = pa.decimal128(38, 0)
+_EUROS = pa.decimal128(38, 2)  # the same 128-bit integers, read with two decimals
+
+
 def money_column(cents: list) -> pa.Array:
-    """[2650, 5, None, -100] → ["26.50", "0.05", null, "-1.00"] (money.fmt, vectorised)."""
+    """[2650, 5, None, -100] → ["26.50", "0.05", null, "-1.00"] (money.fmt,
+    vectorised): integer cents are the unscaled values of a decimal with
+    two decimals, which Arrow writes as text in C++."""
     a = pa.array(cents, pa.int64())
-    digits = pc.utf8_lpad(pc.cast(pc.abs(a), pa.string()), 3, "0")
-    text = pc.binary_join_element_wise(pc.utf8_slice_codeunits(digits, 0, -2), pc.utf8_slice_codeunits(digits, -2, 1 << 30), ".")
-    negative = pc.less(a, 0)
-    if pc.any(negative).as_py():
-        text = pc.if_else(negative, pc.binary_join_element_wise("-", text, ""), text)
-    return text
+    return pc.cast(pc.cast(a, _CENTS).view(_EUROS), pa.string())
 
 
 def _memo(fn):
@@ -87,8 +88,28 @@ _iso = _memo(lambda d: d.isoformat())
 _rate = _memo(fmt_rate)
 
 
-def _warnings_text(notes) -> str:
-    return WARNING_SEPARATOR.join([_warning(n) for n in notes]) if notes else ""
+def _warnings_column(all_notes) -> list[str]:
+    """Each décompte's warnings joined; a few combinations of notes repeat
+    over a partition (a date before the contract's effect, a price above
+    the base…): each is rendered once per call."""
+    texts: dict = {}
+    out = []
+    append = out.append
+    for notes in all_notes:
+        if not notes:
+            append("")
+            continue
+        try:
+            key = tuple(notes)
+            text = texts.get(key)
+        except TypeError:  # a note that is not hashable: rendered on its own
+            key = text = None
+        if text is None:
+            text = WARNING_SEPARATOR.join([_warning(n) for n in notes])
+            if key is not None:
+                texts[key] = text
+        append(text)
+    return out
 
 
 _warning = _memo(render_warning)  # most warnings repeat (a date before the contract's effect…)
@@ -110,7 +131,7 @@ def decompte_table(product, rows: list[int], decomptes: list, trace: bool = Fals
         elif name == "amo_rate":
             cols[name] = list(map(_rate, values))
         elif name == "notes":
-            cols["warnings"] = list(map(_warnings_text, values))
+            cols["warnings"] = _warnings_column(values)
         elif name in TEXT or all(v is None or v.__class__ is str for v in values):
             cols[name] = values
         else:

@@ -88,8 +88,16 @@ class Spill:
             ids = bucket_ids(keys, self.buckets)
         else:
             ids = pa.array([0] * batch.num_rows, pa.int32())
-        for b in pc.unique(ids).to_pylist():
-            part = batch.filter(pc.equal(ids, b)) if self.buckets > 1 else batch
+        # One stable sort by bucket, then a slice per bucket: each record is
+        # copied once, whatever the number of buckets (a filter per bucket
+        # would read the whole batch once per bucket), file order kept.
+        order = pc.sort_indices(ids)
+        grouped = batch.take(order)
+        counts = pc.value_counts(pc.take(ids, order))
+        start = 0
+        for b, k in sorted(zip(counts.field(0).to_pylist(), counts.field(1).to_pylist())):  # the sorted ids' runs, in order
+            part = grouped.slice(start, k)
+            start += k
             writer = self._writers.get(b)
             if writer is None:
                 writer = self._writers[b] = ipc.new_stream(str(self.path(b)), self.schema)

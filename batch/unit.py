@@ -28,10 +28,12 @@ run needs no global index of ids and stays bounded in memory).
 from __future__ import annotations
 
 import gc
+from operator import attrgetter
 from pathlib import Path
 
 import pyarrow as pa
 
+from garant.batch.columns import read_columns
 from garant.batch.io import INTERNAL, ROW, UNREADABLE
 from garant.batch.output import decompte_table, rejection_table
 from garant.compiler.runtime.claims import Claim
@@ -76,6 +78,10 @@ def resolve_product(product):
     return product
 
 
+_DATE_THEN_ROW = attrgetter("date", "index")  # limits are consumed in date order of care, file order breaking ties
+_ROW_OF = attrgetter("index")
+
+
 class Outcome:
     """A partition's results, record by record (before they become tables)."""
 
@@ -96,9 +102,9 @@ def evaluate_records(product, claims: pa.Table) -> Outcome:
     rows = claims.column(ROW).to_pylist() if ROW in claims.schema.names else list(range(1, n + 1))
     unreadable = claims.column(UNREADABLE).to_pylist() if UNREADABLE in claims.schema.names else None
     order = list(range(n))
-    if any(rows[i] > rows[i + 1] for i in range(n - 1)):
+    shuffled = any(rows[i] > rows[i + 1] for i in range(n - 1))
+    if shuffled:
         order.sort(key=rows.__getitem__)
-    columns = [claims.column(c).to_pylist() for c in names]
     read = product.reader.read
     out = Outcome()
     results: list = [None] * n
@@ -108,15 +114,23 @@ def evaluate_records(product, claims: pa.Table) -> Outcome:
     enabled = gc.isenabled()
     gc.disable()  # no reference cycles are made; full GC passes over a partition's objects would cost ~40%
     try:
-        records = [dict(zip(names, values)) for values in zip(*columns)] if names else [{} for _ in range(n)]
+        skip = [i for i in range(n) if unreadable[i] is not None] if unreadable is not None else []
+        read_all = read_columns(product.reader, claims, rows, skip)
+        if read_all is None:  # a table the fast way does not take: record by record
+            columns = [claims.column(c).to_pylist() for c in names]
+            records = [dict(zip(names, values)) for values in zip(*columns)] if names else [{} for _ in range(n)]
+            read_all = [None if unreadable is not None and unreadable[i] is not None else read(records[i], rows[i]) for i in range(n)]
+        ids = claims.column("id").to_pylist() if skip and "id" in names else None
+        by_beneficiary = field == "beneficiary"
         for i in order:
-            raw = records[i]
-            if unreadable is not None and unreadable[i] is not None:
-                results[i] = Rejection(raw.get("id"), f"`{unreadable[i]}` is not UTF-8 text (shown with �): save the file as UTF-8", unreadable[i], rows[i])
+            got = read_all[i]
+            if got is None:  # not UTF-8 (the claim reader never answers None)
+                cid = ids[i] if ids is not None else None
+                results[i] = Rejection(cid, f"`{unreadable[i]}` is not UTF-8 text (shown with �): save the file as UTF-8", unreadable[i], rows[i])
                 continue
-            got = read(raw, rows[i])
             if got.__class__ is Claim:
-                key = (getattr(got, field, None) or got.beneficiary, str(got.id))
+                cid = got.id
+                key = (got.beneficiary if by_beneficiary else (getattr(got, field, None) or got.beneficiary), cid if cid.__class__ is str else str(cid))
                 first = seen.get(key)
                 if first is None:
                     seen[key] = rows[i]
@@ -125,15 +139,18 @@ def evaluate_records(product, claims: pa.Table) -> Outcome:
                 got = Rejection(got.id, f"duplicate id `{got.id}`: already the id of the claim on row {first}; a claim line is paid once", "id", rows[i])
             results[i] = got
         parsed = [c for c in parsed_claims if c is not None]
-        parsed.sort(key=lambda c: (c.date, c.index))
-        position = {rows[i]: i for i in range(n)} if parsed else {}
-        for claim, result in zip(parsed, product.evaluate_sorted(parsed, Ledger())):
-            results[position[claim.index]] = result
-        for i in order:
-            out.rows.append(rows[i])
-            out.results.append(results[i])
-            out.claims.append(parsed_claims[i])
-            out.positions.append(i)
+        parsed.sort(key=_DATE_THEN_ROW)
+        if parsed:
+            position = dict(zip(rows, range(n)))
+            for at, result in zip(map(position.__getitem__, map(_ROW_OF, parsed)), product.evaluate_sorted(parsed, Ledger())):
+                results[at] = result
+        if not shuffled:
+            out.rows, out.results, out.claims, out.positions = list(rows), results, parsed_claims, order
+        else:
+            out.rows = [rows[i] for i in order]
+            out.results = [results[i] for i in order]
+            out.claims = [parsed_claims[i] for i in order]
+            out.positions = order
     finally:
         if enabled:
             gc.enable()

@@ -107,16 +107,18 @@ class ClaimReader:
         c.frame_price = None if get("frame_price") is None else _amount(raw, "frame_price", required=False)
         if c.frame_price is not None and c.frame_price > c.price:
             raise ClaimError(f"`frame_price` {raw['frame_price']} is more than the price {raw['price']}", "frame_price")
-        q = get("quantity")
-        if q is None:  # absent, JSON null or an empty CSV cell: one
-            q = 1
-        if q.__class__ is not int:
-            q = _quantity(q)
-        if q < 1 or q > MAX_QUANTITY:
-            q = _quantity(q)
-        c.quantity = q
+        c.quantity = claim_quantity(get("quantity"))
         c.emergency = False if get("emergency") is None else _bool(raw, "emergency")
         c.referral = False if get("referral") is None else _bool(raw, "referral")
+        self._vocabulary(raw, c)
+        return c
+
+    def _vocabulary(self, raw: dict, c: Claim) -> None:
+        """act, provider, network and the dimension fields → c.act,
+        c.provider, c.network, c.node, c.dims (and c.warnings for a value
+        used before it exists). Depends on nothing else of the claim but
+        its date, which only alias and start checks compare: a batch
+        reader resolves each combination once (`claim_columns`)."""
         act = raw.get("act")
         if not isinstance(act, str) or not act.strip():
             raise ClaimError("missing field `act`", "act")
@@ -152,7 +154,6 @@ class ClaimReader:
                 elif have != req_value:
                     raise ClaimError(f"`{values[dim]}` only exists with `{req_value}`, not with `{have}`", "provider")
         c.dims = tuple([values.get(dim, default) for dim, default in self.dim_slots] + [c.network])
-        return c
 
     def _act(self, act: str):
         """Act words → (node, the dimension words among them); cached per
@@ -209,6 +210,17 @@ class ClaimReader:
         if dim in values and values[dim] != value:
             raise ClaimError(f"two values of `{dim}`: `{values[dim]}` and `{value}`", field)
         values[dim] = value
+
+
+def claim_quantity(q) -> int:
+    """The quantity field as read: absent, JSON null or an empty CSV cell is one."""
+    if q is None:
+        q = 1
+    if q.__class__ is not int:
+        q = _quantity(q)
+    if q < 1 or q > MAX_QUANTITY:
+        q = _quantity(q)
+    return q
 
 
 def _quantity(q) -> int:
