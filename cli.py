@@ -199,13 +199,8 @@ def _print_table(prod, results, trace: bool) -> None:
             _escape(str(d["id"])), d["date"], _escape(d["act"]), _escape(d.get("provider") or ""), d["price"], d["base"], d["amo_rate"], d["amo"],
             d["participation_forfaitaire"], d["franchise"], d["amo_net"], d["amc"], f"[bold]{d['rac']}[/bold]", _escape(d["rule"] or ""),
         )
-        for w in d["warnings"]:
-            notes.append((d["id"], f"[yellow]warning:[/yellow] {_escape(w)}"))
-        if trace:
-            notes.append((d["id"], "trace:\n    " + _escape(r.trace_text()).replace("\n", "\n    ")))
-    out.print(table)
-    for cid, note in notes:
-        out.print(f"  {_escape(str(cid))}: {note}")
+        _add_closing_notes(notes, d, r, trace)
+    _print_with_notes(table, notes)
 
 
 def _print_plan_table(prod, results, trace: bool) -> None:
@@ -231,10 +226,19 @@ def _print_plan_table(prod, results, trace: bool) -> None:
             notes.append((d["id"], f"balance billed: {d['balance_billed']} (the member's, in member paid)"))
         if d["over_limit"] != "0.00":
             notes.append((d["id"], f"over the visit limit: {d['over_limit']} (the member's, in member paid)"))
-        for w in d["warnings"]:
-            notes.append((d["id"], f"[yellow]warning:[/yellow] {_escape(w)}"))
-        if trace:
-            notes.append((d["id"], "trace:\n    " + _escape(r.trace_text()).replace("\n", "\n    ")))
+        _add_closing_notes(notes, d, r, trace)
+    _print_with_notes(table, notes)
+
+
+def _add_closing_notes(notes: list, d: dict, result, trace: bool) -> None:
+    """Warnings, then the trace when asked: the notes every kind of product prints under its table."""
+    for w in d["warnings"]:
+        notes.append((d["id"], f"[yellow]warning:[/yellow] {_escape(w)}"))
+    if trace:
+        notes.append((d["id"], "trace:\n    " + _escape(result.trace_text()).replace("\n", "\n    ")))
+
+
+def _print_with_notes(table, notes: list) -> None:
     out.print(table)
     for cid, note in notes:
         out.print(f"  {_escape(str(cid))}: {note}")
