@@ -34,6 +34,7 @@ class Example:
     published_secu: int
     note: str | None = None
     consultation: bool = False
+    origin: str | None = None  # None: on the insurers' published list; else who added it and from where
 
 
 @attrs.frozen
@@ -89,6 +90,7 @@ def load(text: str | None = None) -> ExampleList:
                 published_secu=parse_cents(published.get("secu", "0")),
                 note=e.get("note"),
                 consultation=bool(e.get("consultation", False)),
+                origin=e.get("origin"),
             )
         )
     ref = data["reference_date"]
