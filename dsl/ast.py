@@ -307,6 +307,28 @@ class Floor:
 
 
 @attrs.frozen
+class RenewalValue:
+    """`from DATE: once per rolling 24 months from age 16, … ref "…"`."""
+
+    start: str
+    limits: tuple[Limit, ...]
+    ref: str | None
+    span: Span
+
+
+@attrs.frozen
+class Renewal:
+    """How often a responsable contract may pay an equipment (R7)."""
+
+    selector: Selector
+    title: str | None
+    rule: str | None
+    values: tuple[RenewalValue, ...]
+    exceptions: tuple[FloorException, ...]
+    span: Span
+
+
+@attrs.frozen
 class NoNetwork:
     """`no network honoraires_medicaux ref "…"`: acts whose cover may not
     depend on a care network."""
@@ -337,6 +359,7 @@ class RegimeFile:
     path: str
     floors: tuple[Floor, ...] = ()
     no_networks: tuple[NoNetwork, ...] = ()
+    renewals: tuple[Renewal, ...] = ()
 
 
 # -------------------------------------------------------------------- plan

@@ -184,6 +184,28 @@ class Floor:
 
 
 @attrs.frozen
+class RenewalStep:
+    """From `start`, at most one equipment per period: `limits` are
+    `once` limits, each for an age band (R7)."""
+
+    start: dt.date
+    limits: tuple[Limit, ...]
+    ref: str | None
+    span: Span
+
+
+@attrs.frozen
+class Renewal:
+    title: str
+    rule: str | None
+    node: str | None
+    constraints: tuple[tuple[str, str], ...]
+    steps: tuple[RenewalStep, ...]
+    exceptions: tuple[FloorException, ...]
+    span: Span
+
+
+@attrs.frozen
 class NetworkBan:
     """Acts whose cover may not depend on a care network."""
 
@@ -219,6 +241,7 @@ class Regime:
     source_hash: str
     floors: tuple[Floor, ...] = ()
     network_bans: tuple[NetworkBan, ...] = ()
+    renewals: tuple[Renewal, ...] = ()
 
     def dim(self, name: str) -> Dim:
         for d in self.dims:

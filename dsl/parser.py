@@ -126,7 +126,7 @@ class _ToAst(Transformer):
             rest = rest[1:]
         elif rest and rest[0] == ("headers", ()):
             rest = rest[1:]
-        buckets = {k: [] for k in ("dimensions", "acts", "parameters", "act_rules", "networks", "ceilings", "floors", "no_networks")}
+        buckets = {k: [] for k in ("dimensions", "acts", "parameters", "act_rules", "networks", "ceilings", "floors", "no_networks", "renewals")}
         for item in rest:
             if isinstance(item, ast.Dimension):
                 buckets["dimensions"].append(item)
@@ -144,6 +144,8 @@ class _ToAst(Transformer):
                 buckets["floors"].append(item)
             elif isinstance(item, ast.NoNetwork):
                 buckets["no_networks"].append(item)
+            elif isinstance(item, ast.Renewal):
+                buckets["renewals"].append(item)
         return ast.RegimeFile(
             name=str(name),
             title=title,
@@ -158,6 +160,7 @@ class _ToAst(Transformer):
             path=self.file,
             floors=tuple(buckets["floors"]),
             no_networks=tuple(buckets["no_networks"]),
+            renewals=tuple(buckets["renewals"]),
         )
 
     def contract_file(self, meta, children):
@@ -658,6 +661,26 @@ class _ToAst(Transformer):
         above_tm = any(isinstance(c, tuple) and c == ("above_tm",) for c in children[1:])
         return ast.Floor(selector, title, rule, tuple(values), tuple(exceptions), self._span(meta), above_tm)
 
+    def renewal(self, meta, children):
+        selector = children[0]
+        title = rule = None
+        values, exceptions = [], []
+        for c in children[1:]:
+            if isinstance(c, Token) and c.type == "STRING":
+                title = _unquote(c)
+            elif isinstance(c, ast.RenewalValue):
+                values.append(c)
+            elif isinstance(c, ast.FloorException):
+                exceptions.append(c)
+            elif isinstance(c, tuple) and c and c[0] == "rule":
+                rule = c[1]
+        return ast.Renewal(selector, title, rule, tuple(values), tuple(exceptions), self._span(meta))
+
+    def renewal_value(self, meta, children):
+        limits = tuple(c for c in children[1:] if isinstance(c, ast.Limit))
+        ref = next((c for c in children[1:] if isinstance(c, str) and not isinstance(c, Token)), None)
+        return ast.RenewalValue(str(children[0]), limits, ref, self._span(meta))
+
     def above_tm(self, meta, children):
         return ("above_tm",)
 
@@ -876,7 +899,7 @@ def _benefit_message(token: Token, text: str) -> tuple[str, str]:
     )
 
 
-_OPENERS = {"guarantees", "module", "acts", "base", "parameter", "act", "ceiling", "floor", "contract", "regime", "plan", "benefits"}
+_OPENERS = {"guarantees", "module", "acts", "base", "parameter", "act", "ceiling", "floor", "renewal", "contract", "regime", "plan", "benefits"}
 
 
 def _block_opener_above(source: SourceFile, line: int) -> str | None:

@@ -291,6 +291,8 @@ def test_compliance_page_lists_the_responsable_rules():
     # state (claims carry it: optics, hearing aids); none is broken.
     assert rows and not any("non respectée" in r for r in rows)
     assert all(("respectée" in r) or ("dépend de la base" in r) for r in rows)
+    # R7 (optics renewal) is among them, with its verdict
+    assert any(r.startswith("| R7 ") and "respectée" in r for r in rows), rows
 
 
 def test_examples_page_figures_match_the_insurers_published_sheet():

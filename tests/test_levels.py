@@ -206,3 +206,22 @@ def test_compliance_is_judged_level_by_level():
     unit = compile_text(text, "bad.garant")
     errors = [d.message for d in unit.diagnostics if d.is_error]
     assert len(errors) == 1 and "R3" in errors[0] and "level N4" in errors[0], errors
+
+
+def test_sante_mix_renewal_is_proved_by_level_and_dropping_it_breaks_r7():
+    """R7 (RESPONSABLE.md): the age-banded renewal of the class B lines
+    holds at every level; without its under-16 band the line renews too
+    often for children at the levels that pay above the ticket modérateur
+    (N2..N6; N1 pays 100% BRSS, the ticket modérateur only)."""
+    from garant.dsl.checker.responsable import HOLDS, compliance_report
+
+    unit = compile_text(SANTE_MIX.read_text(encoding="utf-8"), "contracts/sante_mix_proximite.garant")
+    r7 = [r for r in compliance_report(unit.contract) if r.rule == "R7"]
+    assert len(r7) == 1 and r7[0].status == HOLDS and r7[0].lines
+    line = "  optique equipement classe_b verres_simples: 100% BRSS | 100€ | 150€ | 200€ | 250€ | 300€ Sécu incluse, frame at most 100€, once per rolling 24 months from age 16, once per rolling 12 months under 16"
+    text = SANTE_MIX.read_text(encoding="utf-8")
+    assert line in text
+    unit = compile_text(text.replace(line, line.removesuffix(", once per rolling 12 months under 16")), "bad.garant")
+    errors = [d.message for d in unit.diagnostics if d.is_error]
+    assert errors and all("R7" in e and "under 16" in e for e in errors), errors
+    assert not any("level N1" in e for e in errors) and any("level N2" in e for e in errors), errors

@@ -35,6 +35,7 @@ def check_regime(tree: ast.RegimeFile, text: str, diags: Diagnostics) -> model.R
     ceilings = _ceilings(tree, vocab, currency, diags)
     floors = _floors(tree, vocab, params, currency, diags)
     bans = _network_bans(tree, vocab, diags)
+    renewals = _renewals(tree, vocab, params, currency, diags)
     return model.Regime(
         name=tree.name,
         title=tree.title or tree.name,
@@ -50,6 +51,7 @@ def check_regime(tree: ast.RegimeFile, text: str, diags: Diagnostics) -> model.R
         source_hash=hashlib.sha256(text.encode()).hexdigest()[:16],
         floors=floors,
         network_bans=bans,
+        renewals=renewals,
     )
 
 
@@ -471,3 +473,33 @@ def _network_bans(tree: ast.RegimeFile, vocab: Vocabulary, diags: Diagnostics) -
             diags.error(b.span, "`no network` has no `ref`", 'name its legal source: `ref "Loi n° 2014-57 …"`', code="param")
         out.append(model.NetworkBan(node, tuple(sorted(constraints.items())), b.ref, b.span))
     return out and tuple(out) or ()
+
+
+def _renewals(tree: ast.RegimeFile, vocab: Vocabulary, params, currency: str, diags: Diagnostics) -> tuple[model.Renewal, ...]:
+    """`renewal` declarations (R7): dated `once per rolling N months` limits."""
+    out = []
+    owner = f"regime `{tree.name}`"
+    for r in tree.renewals:
+        ok, node, constraints = resolve(r.selector, vocab, diags, what="renewal")
+        if not ok:
+            continue
+        steps = []
+        for v, date in _dated(r.values, "renewal", diags):
+            limits = []
+            for lim in v.limits:
+                got = units.limit(lim, currency, owner, "renewal", diags, params)
+                if got is None:
+                    continue
+                if got.kind != "once" or got.period is None or got.period.kind != "rolling":
+                    diags.error(lim.span, "a renewal is written `once per rolling N months` (with an age band)", code="unit")
+                    continue
+                limits.append(got)
+            if date is not None and limits:
+                steps.append(model.RenewalStep(date, tuple(limits), v.ref, v.span))
+        exceptions = []
+        for e in r.exceptions:
+            ok, ex_node, ex_constraints = resolve(e.selector, vocab, diags, what="renewal exception")
+            if ok:
+                exceptions.append(model.FloorException(ex_node, tuple(sorted(ex_constraints.items())), e.ref, e.span))
+        out.append(model.Renewal(r.title or r.selector.text, r.rule, node, tuple(sorted(constraints.items())), tuple(steps), tuple(exceptions), r.span))
+    return tuple(out)

@@ -5,8 +5,9 @@
     compliance_report(contract)          # one row per rule (docs, CLI)
 
 The rules are the regime's declarations (stdlib/secu.garant): `floor`
-(R1, R2, R5), `ceiling` (R3, R8) with their figures, dates and references,
-and `no network` (loi du 27 janvier 2014). A contract marked `responsable`
+(R1, R2, R5, R6), `ceiling` (R3, R6, R8) with their figures, dates and
+references, `renewal` (R7: the limits an optics line must carry) and
+`no network` (loi du 27 janvier 2014). A contract marked `responsable`
 is proved against the floors and ceilings in force at its effective date,
 line by line (and level by level): `envelope` decides each bound exactly
 over every price (and every base when the claim carries it), and a
@@ -23,6 +24,7 @@ from garant.dsl.checker.responsable.ceilings import check_ceilings
 from garant.dsl.checker.responsable.findings import DEPENDS_ON_BASE, HOLDS, VIOLATED, Finding, line_formulas, worst
 from garant.dsl.checker.responsable.floors import check_floors
 from garant.dsl.checker.responsable.networks import check_networks, network_violations
+from garant.dsl.checker.responsable.renewals import check_renewals
 from garant.dsl.checker.responsable.scenarios import contract_date, scenarios
 from garant.dsl.diagnostics import Diagnostics
 
@@ -49,6 +51,7 @@ def responsable_findings(contract: model.Contract) -> list[Finding]:
         all_scenarios = list(scenarios(view))
         levels = line_formulas(view, level or None)
         found += check_floors(view, all_scenarios, levels, date) + check_ceilings(view, all_scenarios, levels, date)
+        found += check_renewals(view, all_scenarios, levels, date)
     return worst(found)
 
 
