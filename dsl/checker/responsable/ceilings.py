@@ -23,7 +23,7 @@ from garant.dsl import model
 from garant.dsl.checker.responsable import envelope as E
 from garant.dsl.checker.responsable import payment
 from garant.dsl.checker.responsable.findings import HOLDS, Best, Finding, claim_text, counterexample, euros, percent_of, prove_bound
-from garant.dsl.checker.responsable.floors import step_at
+from garant.dsl.checker.responsable.floors import in_force
 from garant.dsl.checker.responsable.payment import Scenario
 from garant.dsl.checker.responsable.scenarios import decision_for, matches
 
@@ -70,11 +70,7 @@ def check_ceilings(contract: model.Contract, all_scenarios: list[Scenario], leve
     best = Best()
     memo: dict = {}
     regime = contract.regime
-    for c in regime.ceilings:
-        step = step_at(c.steps, date)
-        if step is None:
-            continue
-        rule = c.rule or "ceiling"
+    for c, step, rule in in_force(regime.ceilings, date, "ceiling"):
         for s in all_scenarios:
             if s.decision is None or not matches(c.node, c.constraints, regime.nodes[s.node], dict(s.values)):
                 continue

@@ -30,6 +30,16 @@ def step_at(steps, date):
     return chosen
 
 
+def in_force(statements, date, kind: str):
+    """(statement, its step in force on `date`, its rule name) for each of the
+    regime's floors, ceilings or renewals that applies to a contract of that
+    date: the one loop every responsable rule family starts with."""
+    for statement in statements:
+        step = step_at(statement.steps, date)
+        if step is not None:
+            yield statement, step, statement.rule or kind
+
+
 def floor_bound(step: model.FloorStep, s: Scenario, params, date) -> E.Expr:
     P = E.PRICE
     if step.kind == "percent":
@@ -69,11 +79,7 @@ def check_floors(contract: model.Contract, all_scenarios: list[Scenario], levels
     best = Best()
     memo: dict = {}
     regime = contract.regime
-    for f in regime.floors:
-        step = step_at(f.steps, date)
-        if step is None:
-            continue  # not yet in force for this contract's date
-        rule = f.rule or "floor"
+    for f, step, rule in in_force(regime.floors, date, "floor"):
         for s in all_scenarios:
             node = regime.nodes[s.node]
             if not applies(f, step, s, node):

@@ -23,7 +23,7 @@ from garant.dsl import model
 from garant.dsl.checker.responsable import envelope as E
 from garant.dsl.checker.responsable import payment
 from garant.dsl.checker.responsable.findings import HOLDS, VIOLATED, Best, Finding, claim_text, euros
-from garant.dsl.checker.responsable.floors import step_at
+from garant.dsl.checker.responsable.floors import in_force
 from garant.dsl.checker.responsable.payment import Scenario
 from garant.dsl.checker.responsable.scenarios import matches
 
@@ -94,11 +94,7 @@ def check_renewals(contract: model.Contract, all_scenarios: list[Scenario], leve
     best = Best()
     memo: dict = {}
     regime = contract.regime
-    for r in regime.renewals:
-        step = step_at(r.steps, date)
-        if step is None:
-            continue
-        rule = r.rule or "renewal"
+    for r, step, rule in in_force(regime.renewals, date, "renewal"):
         for s in all_scenarios:
             if s.decision is None or not applies(r, s, regime.nodes[s.node]):
                 continue
