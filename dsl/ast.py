@@ -275,6 +275,7 @@ class Ceiling:
     values: tuple[CeilingValue, ...]
     span: Span
     rule: str | None = None  # the contrat responsable rule it encodes (`rule R3`)
+    first_euros: bool = False  # binds only on the first euros above it (R4: dépassements autorisés)
 
 
 @attrs.frozen
@@ -339,6 +340,21 @@ class NoNetwork:
 
 
 @attrs.frozen
+class RuleDecl:
+    """`rule R9 "title"` and its clauses: a contrat responsable rule the
+    compliance report lists, with what it asks beyond floors and ceilings."""
+
+    name: str
+    title: str
+    start: str | None  # `from DATE` (ISO), the first contract date it applies to
+    ref: str | None
+    states: tuple[tuple[str, bool, Span], ...]  # (word the contract states, only a warning if missing, span)
+    no_refund: bool  # `no refund of deductions`
+    not_checked: tuple[str, ...]  # what the checker cannot prove, and why
+    span: Span
+
+
+@attrs.frozen
 class Networks:
     names: tuple[tuple[str, Span], ...]
     span: Span
@@ -360,6 +376,7 @@ class RegimeFile:
     floors: tuple[Floor, ...] = ()
     no_networks: tuple[NoNetwork, ...] = ()
     renewals: tuple[Renewal, ...] = ()
+    rules: tuple[RuleDecl, ...] = ()
 
 
 # -------------------------------------------------------------------- plan

@@ -147,6 +147,7 @@ class Ceiling:
     steps: tuple[CeilingStep, ...]
     span: Span
     rule: str | None = None  # the contrat responsable rule it encodes ("R3")
+    first_euros: bool = False  # binds only on the first euros above it, by an amount not stated (R4)
 
 
 @attrs.frozen
@@ -216,6 +217,23 @@ class NetworkBan:
 
 
 @attrs.frozen
+class RuleDecl:
+    """A contrat responsable rule (R1 … R12) as the regime declares it: its
+    title, the first contract date it applies to, what a contract must
+    state (`contract states solidaire`), whether it bans refunding the
+    regime's deductions, and what the checker cannot prove (and why)."""
+
+    name: str
+    title: str
+    start: dt.date | None
+    ref: str | None
+    states: tuple[tuple[str, bool], ...]  # (word, only a warning if missing)
+    no_refund: bool
+    not_checked: tuple[str, ...]
+    span: Span
+
+
+@attrs.frozen
 class Meaning:
     """What a word of a selector or claim can name."""
 
@@ -242,6 +260,7 @@ class Regime:
     floors: tuple[Floor, ...] = ()
     network_bans: tuple[NetworkBan, ...] = ()
     renewals: tuple[Renewal, ...] = ()
+    rules: tuple[RuleDecl, ...] = ()
 
     def dim(self, name: str) -> Dim:
         for d in self.dims:
@@ -357,6 +376,8 @@ class Contract:
     guarantees_span: Span | None = None
     levels: tuple[str, ...] = ()  # the product's levels; () for a one-level product
     modules: tuple[Module, ...] = ()  # () for a product without levels
+    states: frozenset[str] = frozenset()  # what the header states: `solidaire`, `tiers_payant`, `annual_statement`
+    responsable_span: Span | None = None  # the `responsable` header line
 
     def line(self, line_id: str) -> Line:
         for ln in self.lines:

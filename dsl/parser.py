@@ -126,7 +126,7 @@ class _ToAst(Transformer):
             rest = rest[1:]
         elif rest and rest[0] == ("headers", ()):
             rest = rest[1:]
-        buckets = {k: [] for k in ("dimensions", "acts", "parameters", "act_rules", "networks", "ceilings", "floors", "no_networks", "renewals")}
+        buckets = {k: [] for k in ("dimensions", "acts", "parameters", "act_rules", "networks", "ceilings", "floors", "no_networks", "renewals", "rules")}
         for item in rest:
             if isinstance(item, ast.Dimension):
                 buckets["dimensions"].append(item)
@@ -146,6 +146,8 @@ class _ToAst(Transformer):
                 buckets["no_networks"].append(item)
             elif isinstance(item, ast.Renewal):
                 buckets["renewals"].append(item)
+            elif isinstance(item, ast.RuleDecl):
+                buckets["rules"].append(item)
         return ast.RegimeFile(
             name=str(name),
             title=title,
@@ -161,6 +163,7 @@ class _ToAst(Transformer):
             floors=tuple(buckets["floors"]),
             no_networks=tuple(buckets["no_networks"]),
             renewals=tuple(buckets["renewals"]),
+            rules=tuple(buckets["rules"]),
         )
 
     def contract_file(self, meta, children):
@@ -323,6 +326,16 @@ class _ToAst(Transformer):
 
     def responsable(self, meta, children):
         return ast.Header("responsable", True, self._span(meta))
+
+    # What a contract states about itself (R9, R10): `solidaire`, `tiers payant`, `annual statement`.
+    def solidaire(self, meta, children):
+        return ast.Header("solidaire", True, self._span(meta))
+
+    def tiers_payant(self, meta, children):
+        return ast.Header("tiers_payant", True, self._span(meta))
+
+    def annual_statement(self, meta, children):
+        return ast.Header("annual_statement", True, self._span(meta))
 
     def currency(self, meta, children):
         return ast.Header("currency", str(children[0]), self._tspan(children[0]))
@@ -627,7 +640,48 @@ class _ToAst(Transformer):
                 values.append(c)
             elif isinstance(c, tuple) and c and c[0] == "rule":
                 rule = c[1]
-        return ast.Ceiling(selector, title, tuple(values), self._span(meta), rule)
+        first_euros = ("first_euros",) in children[1:]
+        return ast.Ceiling(selector, title, tuple(values), self._span(meta), rule, first_euros)
+
+    def first_euros(self, meta, children):
+        return ("first_euros",)
+
+    def rule_decl(self, meta, children):
+        name, title, *clauses = children
+        start = ref = None
+        states, not_checked = [], []
+        no_refund = False
+        for c in clauses:
+            if c[0] == "from":
+                start, ref = c[1], c[2] or ref
+            elif c[0] == "ref":
+                ref = c[1]
+            elif c[0] == "states":
+                states.append(c[1:])
+            elif c[0] == "no_refund":
+                no_refund = True
+            elif c[0] == "not_checked":
+                not_checked.append(c[1])
+        return ast.RuleDecl(str(name), _unquote(title), start, ref, tuple(states), no_refund, tuple(not_checked), self._span(meta))
+
+    def rule_value(self, meta, children):
+        ref = next((c for c in children[1:] if isinstance(c, str) and not isinstance(c, Token)), None)
+        return ("from", str(children[0]), ref)
+
+    def rule_source(self, meta, children):
+        return ("ref", children[0])
+
+    def rule_states(self, meta, children):
+        return ("states", str(children[0]), ("if_missing",) in children[1:], self._span(meta))
+
+    def if_missing(self, meta, children):
+        return ("if_missing",)
+
+    def rule_no_refund(self, meta, children):
+        return ("no_refund",)
+
+    def rule_not_checked(self, meta, children):
+        return ("not_checked", _unquote(children[0]))
 
     def ceiling_value(self, meta, children):
         date, pct = children[0], self._q(children[1])

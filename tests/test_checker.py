@@ -59,7 +59,8 @@ def one_error(body: str, **kw):
 
 def decision(c, node: str, **values):
     """The decision a claim on `node` with the given dimension values gets."""
-    key = (c.groups[node],) + tuple(values.get(d) for d in c.decision_dims)
+    defaults = {d.name: d.default for d in c.regime.dims}  # a claim's parcours defaults to dans_parcours
+    key = (c.groups[node],) + tuple(values.get(d, defaults.get(d)) for d in c.decision_dims)
     return c.decisions.get(key)
 
 
@@ -377,7 +378,8 @@ def test_responsable_ceiling_is_resolved_for_cap_lines():
     c = ok(
         "  all: TM\n"
         "  consultation secteur2 optam: 200% BRSS\n"
-        "  consultation secteur2 non_optam: 200% BRSS cap\n" + FLOORS,
+        "  consultation secteur2 non_optam: 200% BRSS cap\n"
+        "  consultation secteur2 optam hors_parcours: TM\n" + FLOORS,  # R4: no dépassement autorisé
         responsable=True,
     )
     d = decision(c, GEN, secteur="secteur2", option="non_optam")
@@ -385,8 +387,13 @@ def test_responsable_ceiling_is_resolved_for_cap_lines():
     assert c.lines[2].ceiling is True and c.lines[1].ceiling is False
     assert d.ceiling is not None
     assert d.ceiling.percent == 20000 and d.ceiling.below_percent == 2000
-    assert d.ceiling.below_key == (c.groups[GEN], "secteur2", "optam")
+    # the ceiling's dimensions (R3: option; R4: secteur, parcours) decide a `cap` line
+    assert c.decision_dims == ("secteur", "option", "parcours")
+    assert d.ceiling.below_key == (c.groups[GEN], "secteur2", "optam", "dans_parcours")
     assert decision(c, GEN, secteur="secteur2", option="optam").ceiling is None
+    # hors parcours, R3 measures the non-OPTAM line against the OPTAM line hors parcours
+    hp = decision(c, GEN, secteur="secteur2", option="non_optam", parcours="hors_parcours")
+    assert hp.ceiling.below_key == (c.groups[GEN], "secteur2", "optam", "hors_parcours")
 
 
 def test_ceiling_is_judged_at_the_effective_date():

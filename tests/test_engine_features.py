@@ -58,7 +58,7 @@ def test_budget_alone_pays_what_remains_of_it():
 
 def test_responsable_ceiling_bounds_an_additive_refinement():
     p = product(
-        "  consultation optam: 150% BRSS\n  consultation non_optam: 200% BRSS cap\n  consultation generaliste non_optam: +20€\n" + FLOORS,
+        "  consultation optam: 150% BRSS cap\n  consultation non_optam: 200% BRSS cap\n  consultation generaliste non_optam: +20€\n" + FLOORS,
         extra="  responsable\n",
     )
     (r,) = ev(p, claim("n", "consultation generaliste", "60.00", provider="secteur2 non_optam"))
@@ -67,7 +67,7 @@ def test_responsable_ceiling_bounds_an_additive_refinement():
 
 
 def test_ceiling_does_not_shrink_with_a_small_bill():
-    p = product("  consultation optam: 200% BRSS\n  consultation non_optam: 200% BRSS cap\n" + FLOORS, extra="  responsable\n")
+    p = product("  consultation optam: 200% BRSS cap\n  consultation non_optam: 200% BRSS cap\n" + FLOORS, extra="  responsable\n")
     (r,) = ev(p, claim("n", "consultation generaliste", "30.00", provider="secteur2 non_optam"))
     # Ceiling 180% × 23 = 41.40 all-in; the bill is 30: AMC 30 − 16.10 = 13.90; rac = the 2€ PF.
     assert (r["amc"], r["rac"]) == ("13.90", "2.00")
@@ -169,3 +169,29 @@ def test_a_defect_in_the_engine_rejects_the_claim_instead_of_losing_the_batch(mo
     assert out[0]["status"] == "rejected" and "internal error" in out[0]["reason"] and "ZeroDivisionError" in out[0]["reason"]
     assert out[1]["status"] == "rejected"  # the `all: TM` line is broken too
     assert [r["id"] for r in out] == ["a", "b"]
+
+
+def test_responsable_sum_never_refunds_the_hors_parcours_increase():
+    """R4 (CSS L871-1): the room of a responsable contract is what the
+    in-parcours AMO leaves, so a sum of terms or a budget cannot reach the
+    hors-parcours increase."""
+    # The contract breaks R4 (it pays above the base hors parcours): its
+    # evaluator is loaded anyway, the room is what is tested here.
+    p = _loaded("  consultation secteur1: 100% BRSS + 20€\n  consultation secteur2: TM\n" + FLOORS, extra="  responsable\n")
+    (r,) = ev(p, claim("h", "consultation generaliste", "30.00", provider="secteur1", parcours="hors_parcours", birth_date="1980-01-01"))
+    # AMO 30% × 30 = 9, PF 2; in-parcours AMO 21: 100% BRSS → 9, 20€ → min(20, 30 − 21) = 9;
+    # the sum 18 is held to 30 − 21 = 9 (the 12€ increase stays); rac 30 − 7 − 9 = 14.
+    assert (r["amo"], r["amc"], r["rac"]) == ("9.00", "9.00", "14.00")
+    q = _loaded("  consultation: 100 € per calendar year\n" + FLOORS, extra="  responsable\n")
+    (b,) = ev(q, claim("b", "consultation generaliste", "30.00", provider="secteur1", parcours="hors_parcours", birth_date="1980-01-01"))
+    # a budget pays from what the in-parcours AMO leaves: 30 − 21 = 9; rac 30 − 7 − 9 = 14
+    assert (b["amc"], b["rac"]) == ("9.00", "14.00")
+
+
+def _loaded(lines: str, extra: str = ""):
+    """The evaluator of a contract that may break a compliance rule."""
+    from garant.api import load_unit
+
+    unit = compile_text(HEADER.format(extra=extra) + lines, "t.garant")
+    assert unit.contract is not None, [d.message for d in unit.diagnostics]
+    return load_unit(unit)

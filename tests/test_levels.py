@@ -77,7 +77,7 @@ def test_modules_at_different_levels(mix):
     got = [r.to_dict() for r in mix.at("hospitalisation=N1", "frais_de_sante=N6").evaluate([room, gp])]
     # room at N1: not covered; specialist OPTAM at N6: 300% × 31.50 = 94.50 > 54 → 54 − 22.05 = 31.95
     assert [d["amc"] for d in got] == ["0.00", "31.95"]
-    assert got[0]["rule"].endswith(":39") and got[1]["rule"].endswith(":45")
+    assert got[0]["rule"].endswith(":39") and got[1]["rule"].endswith(":49")
 
 
 def test_a_product_with_levels_needs_a_choice(mix):

@@ -291,7 +291,7 @@ RESP = """contract "Responsable tests"
 guarantees
   all: TM
   consultation: 100% BRSS
-  consultation secteur2 optam: 200% BRSS
+  consultation secteur2 optam: 200% BRSS cap
   consultation secteur2 non_optam: 200% BRSS cap
   hospitalisation forfait_journalier: 100% FR
   dentaire protheses panier_100_sante: 100% santé

@@ -379,8 +379,10 @@ class Product:
                 what = _TIMES.get(value, f"{fmt_rate(value)} of the base") if of_base else "the regulated price"
                 warnings.append(f"price {fmt(price)} is above {what} ({fmt(limit)}) for {c.provider or c.act} [{where}]")
 
-        # 5. The contract.
-        room = price - amo
+        # 5. The contract. Its room is what the AMO it is measured against
+        # leaves: a responsable contract never refunds the hors-parcours
+        # increase (CSS L871-1), not even through a sum of terms or a budget.
+        room = price - amo_ref
         amc = 0
         rule = self.gap_rule
         if decision is None:

@@ -13,7 +13,7 @@ import attrs
 
 from garant.dsl import ast, model
 from garant.dsl.checker import units
-from garant.dsl.checker.regime import vocabulary
+from garant.dsl.checker.regime import STATEMENTS, vocabulary
 from garant.dsl.checker.resolution import decide
 from garant.dsl.checker.responsable import check_compliance
 from garant.dsl.checker.selectors import resolve
@@ -73,6 +73,8 @@ def check_contract(tree: ast.ContractFile, source: SourceFile, regimes: dict[str
         guarantees_span=tree.guarantees_span,
         levels=product_levels,
         modules=modules,
+        states=frozenset(k for k in STATEMENTS if headers.get(k)),
+        responsable_span=next((h.span for h in tree.headers if h.key == "responsable"), None),
     )
     if not diags.has_errors:
         # The law, proved on the formulas (a broken table would only add noise).

@@ -36,6 +36,7 @@ def check_regime(tree: ast.RegimeFile, text: str, diags: Diagnostics) -> model.R
     floors = _floors(tree, vocab, params, currency, diags)
     bans = _network_bans(tree, vocab, diags)
     renewals = _renewals(tree, vocab, params, currency, diags)
+    rules = _rules(tree, diags)
     return model.Regime(
         name=tree.name,
         title=tree.title or tree.name,
@@ -52,6 +53,7 @@ def check_regime(tree: ast.RegimeFile, text: str, diags: Diagnostics) -> model.R
         floors=floors,
         network_bans=bans,
         renewals=renewals,
+        rules=rules,
     )
 
 
@@ -432,7 +434,7 @@ def _ceilings(tree: ast.RegimeFile, vocab: Vocabulary, currency: str, diags: Dia
             if date is None or (pct is None and amount is None):
                 continue
             steps.append(model.CeilingStep(date, pct, below_pct, below_value, v.ref, v.span, amount))
-        out.append(model.Ceiling(c.title or c.selector.text, node, tuple(sorted(constraints.items(), key=lambda kv: kv[0])), tuple(steps), c.span, c.rule))
+        out.append(model.Ceiling(c.title or c.selector.text, node, tuple(sorted(constraints.items(), key=lambda kv: kv[0])), tuple(steps), c.span, c.rule, c.first_euros))
     return tuple(out)
 
 
@@ -502,4 +504,32 @@ def _renewals(tree: ast.RegimeFile, vocab: Vocabulary, params, currency: str, di
             if ok:
                 exceptions.append(model.FloorException(ex_node, tuple(sorted(ex_constraints.items())), e.ref, e.span))
         out.append(model.Renewal(r.title or r.selector.text, r.rule, node, tuple(sorted(constraints.items())), tuple(steps), tuple(exceptions), r.span))
+    return tuple(out)
+
+
+# What a contract can state in its header about itself (dsl/grammar.lark
+# `header_line`): the words a `contract states …` clause may name.
+STATEMENTS = ("solidaire", "tiers_payant", "annual_statement")
+
+
+def _rules(tree: ast.RegimeFile, diags: Diagnostics) -> tuple[model.RuleDecl, ...]:
+    """`rule R9 "…"` declarations: the rules the compliance report lists."""
+    out = []
+    seen: dict[str, ast.RuleDecl] = {}
+    for r in tree.rules:
+        if r.name in seen:
+            diags.error(r.span, f"rule {r.name} is declared twice (first on line {seen[r.name].span.line})", code="regime")
+            continue
+        seen[r.name] = r
+        start = units.parse_date(r.start, r.span, diags) if r.start else None
+        if (r.states or r.no_refund) and (start is None or r.ref is None):
+            diags.error(r.span, f"rule {r.name} asks something of contracts without `from DATE ref \"…\"`", "say from which contract date it applies and its legal source", code="param")
+        states = []
+        for word, warning, span in r.states:
+            known = {fold(w): w for w in STATEMENTS}
+            if fold(word) not in known:
+                diags.error(span, f"`contract states {word}`: a contract cannot state that", did_you_mean(word, STATEMENTS) or f"a contract states one of {', '.join(STATEMENTS)}", code="name")
+                continue
+            states.append((known[fold(word)], warning))
+        out.append(model.RuleDecl(r.name, r.title, start, r.ref, tuple(states), r.no_refund, r.not_checked, r.span))
     return tuple(out)

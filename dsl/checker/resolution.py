@@ -63,6 +63,11 @@ def _maximal(lines: list[model.Line], nodes) -> list[model.Line]:
 def decide(lines: list[model.Line], regime: model.Regime, vocab: Vocabulary, effective: dt.date | None, tree: ast.ContractFile, diags: Diagnostics) -> DecisionTable:
     nodes = regime.nodes
     named = {dim for ln in lines for dim, _ in ln.constraints}
+    if any(ln.ceiling for ln in lines):
+        # A `cap` line is clamped by the ceiling of each act and provider it
+        # decides (R3 on non-OPTAM doctors, R4 hors parcours): the ceilings'
+        # dimensions must tell the claims apart even if no line names them.
+        named |= {d for c in regime.ceilings if any(s.percent is not None for s in c.steps) for d, _ in c.constraints}
     dims = tuple(d.name for d in regime.dims if d.name in named) + (("network",) if "network" in named else ())
     networks_used = tuple(dict.fromkeys(v for ln in lines for d, v in ln.constraints if d == "network" and v is not None))
 

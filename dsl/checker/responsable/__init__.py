@@ -21,7 +21,7 @@ import attrs
 
 from garant.dsl import model
 from garant.dsl.checker.responsable.ceilings import check_ceilings
-from garant.dsl.checker.responsable.findings import DEPENDS_ON_BASE, HOLDS, VIOLATED, Finding, line_formulas, worst
+from garant.dsl.checker.responsable.findings import DEPENDS_ON_BASE, HOLDS, NOT_APPLICABLE, NOT_CHECKED, UNCONFIRMED, VIOLATED, Finding, line_formulas, worst
 from garant.dsl.checker.responsable.floors import check_floors
 from garant.dsl.checker.responsable.networks import check_networks, network_violations
 from garant.dsl.checker.responsable.renewals import check_renewals
@@ -60,6 +60,9 @@ def check_compliance(contract: model.Contract, diags: Diagnostics) -> None:
     if not contract.responsable:
         return
     for f in responsable_findings(contract):
+        if f.status == UNCONFIRMED and f.line is not None:
+            diags.warning(f.line.span, f.message, _hint(f), code="responsable")
+            continue
         if f.status != VIOLATED:
             continue
         if f.line is None:  # a gap where the law requires cover (spec §3.1)

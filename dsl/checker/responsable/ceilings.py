@@ -22,7 +22,7 @@ from fractions import Fraction
 from garant.dsl import model
 from garant.dsl.checker.responsable import envelope as E
 from garant.dsl.checker.responsable import payment
-from garant.dsl.checker.responsable.findings import HOLDS, Best, Finding, claim_text, counterexample, euros, percent_of, prove_bound
+from garant.dsl.checker.responsable.findings import HOLDS, UNCONFIRMED, Best, Finding, claim_text, counterexample, euros, percent_of, prove_bound
 from garant.dsl.checker.responsable.floors import in_force
 from garant.dsl.checker.responsable.payment import Scenario
 from garant.dsl.checker.responsable.scenarios import decision_for, matches
@@ -80,7 +80,10 @@ def check_ceilings(contract: model.Contract, all_scenarios: list[Scenario], leve
                 sig = (id(step), level, s.rate, s.ref_rate, s.base, s.price_limit, s.reimbursed, s.decision, reference)
                 if sig not in memo:  # many combinations share every figure
                     bound = ceiling_bound(contract, step, s, formulas)
-                    memo[sig] = (bound,) + prove_bound(contract, s, formulas, date, bound, "ceiling")
+                    proved = prove_bound(contract, s, formulas, date, bound, "ceiling")
+                    if c.first_euros and proved[0] != HOLDS:
+                        proved = _first_euros(proved, bound)
+                    memo[sig] = (bound,) + proved
                 bound, status, verdict, allin = memo[sig]
                 key = (rule, c.title, line.id, level)
                 if not best.wants(key, status, s):
@@ -91,5 +94,41 @@ def check_ceilings(contract: model.Contract, all_scenarios: list[Scenario], leve
                 p, b, paid, limit = counterexample(verdict, allin, bound)
                 where = f"level {level}: " if level else ""
                 msg = f"{rule} ({c.title}): {where}{claim_text(contract, s, p, b)} pays {euros(paid)} in all; {_ceiling_words(contract, step, s, limit, b)}"
+                if c.first_euros:
+                    msg += _first_euros_words(status, allin, bound, p, b, limit)
                 best.add(key, Finding(rule, c.title, step.ref, status, line, level, s, msg, p, b, paid, limit))
     return best.findings()
+
+
+_FIRST_EUROS_STEP = Fraction(100)  # cents: how far above the ceiling a counterexample is sought
+
+
+def _first_euros(proved, bound: E.Expr):
+    """A ceiling that binds only on the first euros above it, by an amount
+    the sources do not fix (R4's dépassements autorisés): violated when the
+    contract pays above it from its very first euro — then for any such
+    amount — with the counterexample a cent-sized step above it; when it
+    pays above only from a higher price, it depends on that amount
+    (`UNCONFIRMED`, a warning), and the counterexample is the proof's."""
+    status, verdict, allin = proved
+    g = E.sub(allin, bound)
+    base = verdict.base
+    price = E.first_euros_above(g, bound, base, _FIRST_EUROS_STEP)
+    if price is not None:
+        return status, E.Verdict(False, price, base, E.evaluate(g, price, base), verdict.points), allin
+    found = E.first_positive(g, base, verdict.price)
+    if found is not None:  # a claim just past the smallest such bill reads best
+        price = min(found[1], found[0] + _FIRST_EUROS_STEP)  # g > 0 all along (threshold, found[1]]
+        verdict = E.Verdict(False, price, base, E.evaluate(g, price, base), verdict.points)
+    return UNCONFIRMED, verdict, allin
+
+
+def _first_euros_words(status: str, allin: E.Expr, bound: E.Expr, price: Fraction, base: Fraction, limit: Fraction) -> str:
+    if status == UNCONFIRMED:
+        found = E.first_positive(E.sub(allin, bound), base, price)
+        above = euros(found[0] - limit) if found else "some amount"
+        return (
+            f"; it pays above that only on bills more than {above} above it, so it covers the dépassement autorisé "
+            "only if the amount allowed is larger: the sources give no confirmed amount (a warning, not an error)"
+        )
+    return "; the first euros billed above it are a dépassement autorisé, which a responsable contract must leave to the patient"

@@ -340,3 +340,39 @@ def violated_at_every_base(g: Expr) -> bool:
     probes.update((a + b) / 2 for a, b in zip([Fraction(0)] + bases, bases))
     probes.update({bases[-1] + 1, bases[-1] * 2 + 100, bases[-1] * 10 + 10000})
     return all(not prove_nonpositive(g, Domain(b), lines).holds for b in sorted(probes))
+
+
+def first_euros_above(g: Expr, level: Expr, base: Fraction, step: Fraction) -> Fraction | None:
+    """Whether `g ≤ 0` fails on the very first euros of price above
+    `level(base)` (at base `base`): a price there, or None.
+
+    g is affine on [L, L + ε] when ε stops short of the next breakpoint,
+    so "g > 0 just above L, however close" is exactly g(L) ≥ 0 and
+    g(L + ε) > 0: two evaluations decide it. Used where a bound binds on an
+    amount the sources do not fix (R4's dépassements autorisés): failing
+    here fails for any such amount."""
+    run = Program(g)
+    at = evaluate(level, Fraction(0), base)
+    later = sorted(p for p, _ in _vertices(breakpoint_lines(g), Domain(base)) if p > at)
+    eps = min([step] + [(v - at) / 2 for v in later[:1]])
+    if run(at, base) >= 0 and run(at + eps, base) > 0:
+        return at + eps
+    return None
+
+
+def first_positive(g: Expr, base: Fraction, beyond: Fraction) -> tuple[Fraction, Fraction] | None:
+    """Along the price at base `base`: (the price from which g > 0, a
+    vertex or far point where g > 0), or None when g ≤ 0 up to `beyond`
+    (a point known to be past every breakpoint, or where g > 0)."""
+    run = Program(g)
+    points = sorted({p for p, _ in _vertices(breakpoint_lines(g), Domain(base))} | {beyond})
+    previous = None
+    for q in points:
+        value = run(q, base)
+        if value > 0:
+            if previous is None:
+                return q, q
+            u, gu = previous
+            return u + (-gu) * (q - u) / (value - gu), q
+        previous = (q, value)
+    return None

@@ -145,9 +145,8 @@ def decision_amc(contract: model.Contract, s: Scenario, formulas: dict[str, tupl
     if d is None:
         return E.ZERO
     P = E.PRICE
-    a = amo(s.rate)
     a_ref = amo(s.ref_rate)
-    room = E.sub(P, a)
+    room = E.sub(P, a_ref)  # never the hors-parcours increase (engine step 5)
     amc: E.Expr = E.ZERO
     cr = None
     if d.ceiling is not None:
