@@ -93,14 +93,21 @@ def build(
         _write_docs(units, output / "docs")
 
 
-def _write_docs(units, output: Path) -> int:
+def _write_docs(units, output: Path, source_url: str | None = None) -> int:
     """The documentation pages of `units` under `output`; returns how many
     pages there are. Shared by `build` (spec §6: modules and their
-    documentation) and `docs`."""
-    from garant.compiler.docs import write
+    documentation) and `docs`. Lines link to `source_url` (a template with
+    {path} and {line}), else to the git remote's hosting site, else to the
+    generated source pages."""
+    from garant.compiler.docs import sources, write
     from garant.compiler.docs.site import build as build_site
 
-    site = build_site(units)
+    if source_url:
+        _, found = sources.from_git(Path.cwd())
+        links = sources.SourceLinks(source_url, found.root)
+    else:
+        _, links = sources.from_git(Path.cwd())
+    site = build_site(units, links=links)
     for note in site.notes:
         err.print(note, style="yellow", markup=False)
     changed = write(site.pages, output)
@@ -418,13 +425,22 @@ def synth(
 def docs(
     paths: List[Path] = typer.Argument(..., help="Files or folders of .garant sources (products and regimes)."),
     output: Path = typer.Option(..., "-o", "--output", help="Directory for the Markdown pages (mkdocs-material)."),
+    source_url: Optional[str] = typer.Option(
+        None, "--source-url", metavar="TEMPLATE",
+        help="Link each line to its source on the hosting site, e.g. https://github.com/ORG/REPO/blob/main/{path}#L{line} "
+        "({path}: the file relative to the repository). Default: from the git remote, else the generated source pages.",
+    ),
 ):
     """Write the documentation pages: tableaux, euro examples, compliance, regime histories."""
+    from garant.compiler.docs.sources import check_template
     from garant.pipeline import compile_paths
 
+    if source_url is not None and (why := check_template(source_url)):
+        err.print(f"error: --source-url: {why}", markup=False)
+        raise typer.Exit(2)
     units, problems = compile_paths(paths)
     errors, _ = _print_diagnostics(units, problems, show_warnings=False)
-    _write_docs(units, output)
+    _write_docs(units, output, source_url)
     if errors:
         err.print(f"{errors} error(s): products with errors have only their compliance and source pages", style="bold red", markup=False)
     raise typer.Exit(1 if errors or problems else 0)

@@ -10,6 +10,7 @@ standard examples (shared/domain/EXAMPLES.md).
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -256,15 +257,118 @@ def test_garant_docs_writes_the_site(tmp_path):
     assert (tmp_path / "regimes" / "secu" / "index.md").read_text(encoding="utf-8").count("| depuis |") >= 10
 
 
-def test_mkdocs_build_strict(tmp_path):
-    """The repository's site, generated pages included (mkdocs hook)."""
+@pytest.mark.parametrize("repo_url", [None, "https://github.com/example-org/garant"])
+def test_mkdocs_build_strict(tmp_path, repo_url):
+    """The repository's site, generated pages included (mkdocs hook); with
+    a repository address (GARANT_REPO_URL, read by mkdocs.yml) each line
+    links to its file and line there, without one to the source pages."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "GARANT_REPO_URL"}
+    env["NO_MKDOCS_2_WARNING"] = "1"
+    if repo_url:
+        env["GARANT_REPO_URL"] = repo_url
     done = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(ROOT / "mkdocs.yml"), "-d", str(tmp_path / "site")],
-        capture_output=True, text=True, cwd=ROOT, env={**__import__("os").environ, "NO_MKDOCS_2_WARNING": "1"},
+        capture_output=True, text=True, cwd=ROOT, env=env,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     built = tmp_path / "site" / "generated" / "products" / "essentiel-2025"
     assert (built / "index.html").is_file() and (built / "rac-consultations.svg").is_file()
+    page = (built / "index.html").read_text(encoding="utf-8")
+    # contracts/essentiel_2025.garant line 11: consultation generaliste secteur1
+    if repo_url:
+        assert re.search(repo_url + r'/blob/[0-9a-z]+/contracts/essentiel_2025\.garant#L11"', page)
+    elif not _git_remote():
+        assert 'href="source/#L11"' in page
+
+
+def _git_remote() -> bool:
+    from garant.compiler.docs import sources
+
+    return sources.from_git(ROOT)[0] is not None
+
+
+# --------------------------------------------------------- source links
+def test_lines_link_to_their_file_and_line_on_the_hosting_site():
+    from garant.compiler.docs.sources import SourceLinks
+
+    units, _ = compile_paths([ROOT / "contracts" / "essentiel_2025.garant"])
+    links = SourceLinks("https://git.example/o/r/blob/abc123/{path}#L{line}", ROOT)
+    got = site.build(units, links=links)
+    tableau_page = got.pages["products/essentiel-2025/index.md"]
+    for ln in units[0].contract.lines:
+        assert f"(https://git.example/o/r/blob/abc123/contracts/essentiel_2025.garant#L{ln.span.line})" in tableau_page, ln.text
+    assert "source.md#L" not in tableau_page
+    # the regime's histories link into stdlib/secu.garant: the GP
+    # consultation's 30 € (from 2024-12-22) is declared in that file
+    secu = (ROOT / "stdlib" / "secu.garant").read_text(encoding="utf-8").splitlines()
+    n = next(i + 1 for i, text in enumerate(secu) if "2024-12-22" in text and "30" in text)
+    assert f"(https://git.example/o/r/blob/abc123/stdlib/secu.garant#L{n})" in got.pages["regimes/secu/index.md"]
+    # the source page names the hosted file too
+    assert "(https://git.example/o/r/blob/abc123/contracts/essentiel_2025.garant#L1)" in got.pages["products/essentiel-2025/source.md"]
+
+
+def test_a_source_outside_the_repository_links_to_its_source_page(tmp_path):
+    from garant.compiler.docs.sources import SourceLinks
+
+    links = SourceLinks("https://git.example/{path}#L{line}", ROOT)
+    assert links.url(str(tmp_path / "elsewhere.garant"), 3) == "source.md#L3"
+    assert links.url("contracts/x y.garant", 3) == "https://git.example/contracts/x%20y.garant#L3"
+    assert SourceLinks().url("contracts/x.garant", 3) == "source.md#L3"
+
+
+def test_repository_addresses_from_git_remotes():
+    from garant.compiler.docs.sources import check_template, template_for, web_url
+
+    assert web_url("git@github.com:acme/garant.git") == "https://github.com/acme/garant"
+    assert web_url("https://user@gitlab.com/acme/sub/garant.git") == "https://gitlab.com/acme/sub/garant"
+    assert web_url("ssh://git@bitbucket.org/acme/garant.git") == "https://bitbucket.org/acme/garant"
+    assert web_url("/srv/git/garant.git") is None
+    assert template_for("https://github.com/acme/garant", "abc") == "https://github.com/acme/garant/blob/abc/{path}#L{line}"
+    assert template_for("https://gitlab.com/acme/garant/", "abc") == "https://gitlab.com/acme/garant/-/blob/abc/{path}#L{line}"
+    assert template_for("https://bitbucket.org/acme/garant", "abc") == "https://bitbucket.org/acme/garant/src/abc/{path}#lines-{line}"
+    assert template_for("https://intranet.example/garant", "abc") is None
+    assert check_template("https://x/{path}#L{line}") is None
+    assert "path" in check_template("https://x/#L{line}")
+    assert "{lin}" in check_template("https://x/{path}#L{lin}")
+
+
+def test_a_git_remote_gives_the_links(tmp_path):
+    from garant.compiler.docs.sources import from_git
+
+    repo = tmp_path / "r"
+    repo.mkdir()
+    run = lambda *a: subprocess.run(["git", "-C", str(repo), *a], check=True, capture_output=True)  # noqa: E731
+    try:
+        run("init", "-q")
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("git is not available")
+    assert from_git(repo)[0] is None  # no remote: the source pages
+    run("remote", "add", "origin", "git@github.com:acme/garant.git")
+    (repo / "a.garant").write_text("x\n", encoding="utf-8")
+    run("add", "a.garant")
+    run("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "x")
+    head = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    url, links = from_git(repo)
+    assert url == "https://github.com/acme/garant"
+    assert links.url(str(repo / "a.garant"), 7) == f"https://github.com/acme/garant/blob/{head}/a.garant#L7"
+
+
+def test_garant_docs_source_url_option(tmp_path):
+    import os
+
+    here = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        result = CliRunner().invoke(app, ["docs", "contracts/essentiel_2025.garant", "-o", str(tmp_path), "--source-url", "https://h.example/{path}?line={line}"])
+        bad = CliRunner().invoke(app, ["docs", "contracts/essentiel_2025.garant", "-o", str(tmp_path / "b"), "--source-url", "https://h.example/{file}"])
+    finally:
+        os.chdir(here)
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "products" / "essentiel-2025" / "index.md").read_text(encoding="utf-8")
+    assert "(https://h.example/contracts/essentiel_2025.garant?line=11)" in page
+    assert bad.exit_code == 2 and "{path}" in bad.output
 
 
 def test_plan_page_with_its_coverage_examples():
