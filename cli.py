@@ -341,17 +341,22 @@ def run_(
     regime: List[Path] = typer.Option([], "--regime", help="A regime file of your own (the bundled stdlib is always there)."),
     level: List[str] = typer.Option([], "--level", help="Level of a multi-level product, as for `garant eval`."),
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
+    evaluator: str = typer.Option("vector", "--evaluator", help="vector: whole columns at a time, the scalar engine for what it does not take; scalar: claim by claim (the oracle). Same output."),
 ):
     """Evaluate a claims file (CSV, Parquet) into décomptes and rejections, with progress."""
     from garant.batch.io import ClaimsFileError
     from garant.batch.run import CountMismatch, run
+    from garant.batch.unit import EVALUATORS
 
+    if evaluator not in EVALUATORS:
+        err.print(f"error: --evaluator must be one of {', '.join(EVALUATORS)}, not `{evaluator}`", markup=False)
+        raise typer.Exit(2)
     _load_or_exit(product, regime, level)
     try:
         with _progress(not no_progress) as progress:
             report = run(_product_ref(product, regime, level), claims, output, out_format=format, in_format=input_format,
                          rejections=rejections, trace=trace, rows_per_partition=rows_per_partition, workdir=workdir, jobs=jobs,
-                         progress=progress)
+                         progress=progress, evaluator=evaluator)
     except ClaimsFileError as e:
         err.print(f"error: {e}", markup=False)
         raise typer.Exit(2) from None
@@ -362,6 +367,8 @@ def run_(
         f"{report.input} claims in: {report.evaluated} evaluated, {report.rejected} rejected "
         f"({report.partitions} partition{'s' if report.partitions != 1 else ''}, {report.seconds:.1f} s, {report.claims_per_second:,.0f} claims/s)",
         style="bold red" if report.rejected else "bold green", markup=False)
+    if evaluator == "vector" and report.input:
+        err.print(f"vectorised evaluator: {report.scalar_claims:,} claims ({report.scalar_claims / report.input:.1%}) taken by the scalar engine", markup=False)
     err.print(f"décomptes → {report.decomptes}\nrejections → {report.rejections}", markup=False)
 
 
