@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import attrs
 
-from garant.compiler.docs import chart, compliance, french, regime as regime_pages, tableau
+from garant.compiler.docs import chart, compliance, compliance_fr, french, regime as regime_pages, tableau
 from garant.compiler.docs import examples as standard
 from garant.compiler.docs.levels import levels_of
 from garant.compiler.docs.render import render
@@ -98,7 +98,8 @@ def _regime(site: Site, unit) -> None:
         params=params,
         acts=regime_pages.act_rules(reg),
         nodes=list(reg.nodes.values()),
-        ceilings=regime_pages.ceilings(reg),
+        statements=regime_pages.statements(reg),
+        bans=regime_pages.network_bans(reg),
     )
     site.pages[f"{folder}/source.md"] = _source_page(site, unit, reg.title or reg.name)
     site.regimes.append({"name": reg.name, "title": reg.title, "folder": folder})
@@ -112,7 +113,14 @@ def _common_pages(site: Site, unit, product, kind: str | None):
     report = compliance.report(unit)
     responsable = bool(getattr(product, "responsable", False))
     site.products.append({"name": product.name, "folder": folder, "regime": product.regime.name, "responsable": responsable, "errors": report.errors, "path": unit.source.path, "kind": kind})
-    site.pages[f"{folder}/conformite.md"] = site.render("compliance.md.j2", unit, contract=product, report=report, path=unit.source.path)
+    if kind:  # a US plan: its pages are in English
+        site.pages[f"{folder}/conformite.md"] = site.render("compliance_en.md.j2", unit, contract=product, report=report, path=unit.source.path)
+    else:
+        site.pages[f"{folder}/conformite.md"] = site.render(
+            "compliance.md.j2", unit, contract=product, report=report, path=unit.source.path,
+            levels=len(levels_of(product)) > 1 if unit.ok else False,
+            titles=compliance_fr.DIAGNOSTIC_TITLES, severities=compliance_fr.SEVERITIES, renewal_note=compliance_fr.renewal_note(product),
+        )
     site.pages[f"{folder}/source.md"] = _source_page(site, unit, product.name)
     if not unit.ok:
         site.pages[f"{folder}/index.md"] = site.render("product_errors.md.j2", unit, contract=product, report=report)
