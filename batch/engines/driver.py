@@ -136,7 +136,8 @@ def engine_module(engine: str):
 
 
 def run_on_engine(product_ref, claims: str | Path, out: str | Path, engine: str, *, in_format: str | None = None,
-                  trace: bool = False, rows_per_partition: int = ROWS_PER_PARTITION, **options) -> EngineReport:
+                  trace: bool = False, rows_per_partition: int = ROWS_PER_PARTITION, evaluator: str = "vector",
+                  **options) -> EngineReport:
     """Evaluate a claims file on `engine` ("dask", "spark") into the
     dataset `out`. `options` go to the engine (`scheduler`, `workers`,
     `client` for Dask; `master`, `spark` for Spark)."""
@@ -153,14 +154,15 @@ def run_on_engine(product_ref, claims: str | Path, out: str | Path, engine: str,
             n = source.malformed.num_rows
             parts.append(Part("malformed", n, 0, n))
         buckets = max(1, math.ceil(source.records / rows_per_partition))
-        job = Job(shipped, partition_key(product), buckets, str(dataset.temp), source.schema.append(pa.field(BUCKET, pa.int32())), trace)
+        job = Job(shipped, partition_key(product), buckets, str(dataset.temp), source.schema.append(pa.field(BUCKET, pa.int32())), trace,
+                  evaluator)
         if source.chunks:
             parts += module.evaluate(job, source.chunks, **options)
         expected_in = source.records + (source.malformed.num_rows if source.malformed is not None else 0)
         manifest = dataset.commit(
             parts, expected_in, source.records,
             {"garant": __version__, "product": shipped.describe(), "input": str(Path(claims).absolute()),
-             "engine": {"name": engine, **module.describe(**options)}, "buckets": buckets, "trace": trace},
+             "engine": {"name": engine, **module.describe(**options)}, "buckets": buckets, "trace": trace, "evaluator": evaluator},
             {"decomptes": decompte_schema(product, trace), "rejections": rejection_schema(source.columns + [ROW])},
         )
     counts = manifest["counts"]
@@ -169,13 +171,14 @@ def run_on_engine(product_ref, claims: str | Path, out: str | Path, engine: str,
 
 
 def run_dataset(engine: str, product_ref, claims, out, *, in_format=None, trace=False, rows_per_partition=ROWS_PER_PARTITION,
-                workdir=None, jobs=1, progress=None, scheduler=None, workers=None, master=None) -> EngineReport:
+                workdir=None, jobs=1, progress=None, scheduler=None, workers=None, master=None, evaluator="vector") -> EngineReport:
     """`garant run … -o OUT` when OUT is a dataset: the engine named,
     each given only the options that are its own."""
     if engine == "local":
         from garant.batch.engines.local import run_local_dataset
 
         return run_local_dataset(product_ref, claims, out, in_format=in_format, trace=trace, progress=progress,
-                                 rows_per_partition=rows_per_partition, workdir=workdir, jobs=jobs)
+                                 rows_per_partition=rows_per_partition, workdir=workdir, jobs=jobs, evaluator=evaluator)
     options = {"scheduler": scheduler, "workers": workers} if engine == "dask" else {"master": master} if engine == "spark" else {}
-    return run_on_engine(product_ref, claims, out, engine, in_format=in_format, trace=trace, rows_per_partition=rows_per_partition, **options)
+    return run_on_engine(product_ref, claims, out, engine, in_format=in_format, trace=trace, rows_per_partition=rows_per_partition,
+                         evaluator=evaluator, **options)

@@ -44,6 +44,7 @@ class Job:
     folder: str  # the dataset's temporary folder (on storage every worker sees)
     schema: pa.Schema  # of the claims as read_chunk gives them, bucket included
     trace: bool = False
+    evaluator: str = "vector"  # unit.EVALUATORS
 
 
 def read_chunk(job: Job, chunk: Chunk) -> pa.Table:
@@ -74,7 +75,7 @@ def evaluate_group(job: Job, claims: pa.Table, name: str) -> Part:
     if BUCKET in claims.schema.names:
         claims = claims.drop_columns([BUCKET])
     claims = plain(claims)
-    decomptes, rejections = evaluate_partition(job.product.load(), claims, trace=job.trace)
+    decomptes, rejections = evaluate_partition(job.product.load(), claims, trace=job.trace, evaluator=job.evaluator)
     folder = Path(job.folder)
     for kind, table in (("decomptes", decomptes), ("rejections", rejections)):
         if table.num_rows:

@@ -41,7 +41,8 @@ def run_local_dataset(product_ref, claims: str | Path, out: str | Path, *, in_fo
         manifest = dataset.commit(
             [part], report.input, len(rows),
             {"garant": __version__, "product": shipped.describe(), "input": str(Path(claims).absolute()),
-             "engine": {"name": "local", "jobs": run_options.get("jobs", 1)}, "buckets": report.partitions, "trace": trace},
+             "engine": {"name": "local", "jobs": run_options.get("jobs", 1)}, "buckets": report.partitions, "trace": trace,
+             "evaluator": run_options.get("evaluator", "vector")},
             {"decomptes": decompte_schema(product, trace), "rejections": rejection_schema(columns + [ROW])},
         )
     return EngineReport(report.input, report.evaluated, report.rejected, report.partitions, time.perf_counter() - started,
