@@ -93,14 +93,21 @@ def build(
         _write_docs(units, output / "docs")
 
 
-def _write_docs(units, output: Path) -> int:
+def _write_docs(units, output: Path, source_url: str | None = None) -> int:
     """The documentation pages of `units` under `output`; returns how many
     pages there are. Shared by `build` (spec §6: modules and their
-    documentation) and `docs`."""
-    from garant.compiler.docs import write
+    documentation) and `docs`. Lines link to `source_url` (a template with
+    {path} and {line}), else to the git remote's hosting site, else to the
+    generated source pages."""
+    from garant.compiler.docs import sources, write
     from garant.compiler.docs.site import build as build_site
 
-    site = build_site(units)
+    if source_url:
+        _, found = sources.from_git(Path.cwd())
+        links = sources.SourceLinks(source_url, found.root)
+    else:
+        _, links = sources.from_git(Path.cwd())
+    site = build_site(units, links=links)
     for note in site.notes:
         err.print(note, style="yellow", markup=False)
     changed = write(site.pages, output)
@@ -323,7 +330,7 @@ def _progress(enabled: bool):
 def run_(
     product: Path = typer.Argument(..., help="The product's .garant source."),
     claims: Path = typer.Argument(..., help="Claims file: CSV or Parquet (spec §5 field names)."),
-    output: Path = typer.Option(..., "-o", "--output", help="Décomptes file; rejections go beside it (OUT.rejections.EXT)."),
+    output: Path = typer.Option(..., "-o", "--output", help="Décomptes file (rejections go beside it: OUT.rejections.EXT), or a dataset folder (a name without suffix)."),
     format: Optional[str] = typer.Option(None, "--format", help="csv or parquet for the outputs (default: OUT's suffix, else the input's)."),
     input_format: Optional[str] = typer.Option(None, "--input-format", help="csv or parquet (default: the claims file's suffix)."),
     rejections: Optional[Path] = typer.Option(None, "--rejections", help="Rejections file (default: OUT.rejections.EXT)."),
@@ -334,17 +341,31 @@ def run_(
     regime: List[Path] = typer.Option([], "--regime", help="A regime file of your own (the bundled stdlib is always there)."),
     level: List[str] = typer.Option([], "--level", help="Level of a multi-level product, as for `garant eval`."),
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
+    evaluator: str = typer.Option("vector", "--evaluator", help="vector: whole columns at a time, the scalar engine for what it does not take; scalar: claim by claim (the oracle). Same output."),
+    engine: str = typer.Option("local", "--engine", help="local (this machine), dask or spark. OUT named without a suffix (always, with dask and spark) is a Parquet dataset folder, committed with a manifest."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="--engine dask: a running scheduler (tcp://host:8786); default: a local cluster."),
+    workers: Optional[int] = typer.Option(None, "--workers", help="--engine dask without --scheduler: worker processes (default: one per core)."),
+    master: Optional[str] = typer.Option(None, "--master", help="--engine spark: master URL (local[2], spark://host:7077…); default: spark-submit's, else local[*]."),
 ):
     """Evaluate a claims file (CSV, Parquet) into décomptes and rejections, with progress."""
     from garant.batch.io import ClaimsFileError
     from garant.batch.run import CountMismatch, run
+    from garant.batch.unit import EVALUATORS
 
+    if evaluator not in EVALUATORS:
+        err.print(f"error: --evaluator must be one of {', '.join(EVALUATORS)}, not `{evaluator}`", markup=False)
+        raise typer.Exit(2)
     _load_or_exit(product, regime, level)
+    if engine != "local" or _is_dataset(output):
+        _run_dataset(engine, _product_ref(product, regime, level), claims, output, input_format=input_format, trace=trace,
+                     rows_per_partition=rows_per_partition, workdir=workdir, jobs=jobs, no_progress=no_progress,
+                     scheduler=scheduler, workers=workers, master=master, evaluator=evaluator)
+        return
     try:
         with _progress(not no_progress) as progress:
             report = run(_product_ref(product, regime, level), claims, output, out_format=format, in_format=input_format,
                          rejections=rejections, trace=trace, rows_per_partition=rows_per_partition, workdir=workdir, jobs=jobs,
-                         progress=progress)
+                         progress=progress, evaluator=evaluator)
     except ClaimsFileError as e:
         err.print(f"error: {e}", markup=False)
         raise typer.Exit(2) from None
@@ -355,7 +376,39 @@ def run_(
         f"{report.input} claims in: {report.evaluated} evaluated, {report.rejected} rejected "
         f"({report.partitions} partition{'s' if report.partitions != 1 else ''}, {report.seconds:.1f} s, {report.claims_per_second:,.0f} claims/s)",
         style="bold red" if report.rejected else "bold green", markup=False)
+    if evaluator == "vector" and report.input:
+        err.print(f"vectorised evaluator: {report.scalar_claims:,} claims ({report.scalar_claims / report.input:.1%}) taken by the scalar engine", markup=False)
     err.print(f"décomptes → {report.decomptes}\nrejections → {report.rejections}", markup=False)
+
+
+def _is_dataset(output: Path) -> bool:
+    from garant.batch.dataset import is_dataset_path
+
+    return is_dataset_path(output)
+
+
+def _run_dataset(engine: str, product_ref, claims: Path, output: Path, *, input_format, no_progress: bool, **options) -> None:
+    """`garant run` into a dataset (batch/engines), errors as one line each."""
+    from garant.batch.dataset import DatasetError
+    from garant.batch.engines import EngineUnavailable
+    from garant.batch.engines.driver import run_dataset
+    from garant.batch.io import ClaimsFileError
+    from garant.batch.run import CountMismatch
+
+    try:
+        with _progress(not no_progress and engine == "local") as progress:
+            report = run_dataset(engine, product_ref, claims, output, in_format=input_format, progress=progress, **options)
+    except (ClaimsFileError, DatasetError, EngineUnavailable) as e:
+        err.print(f"error: {e}", markup=False)
+        raise typer.Exit(2) from None
+    except CountMismatch as e:
+        err.print(f"error: {e}", markup=False)
+        raise typer.Exit(3) from None
+    err.print(
+        f"{report.input} claims in: {report.evaluated} evaluated, {report.rejected} rejected "
+        f"({report.engine}, {report.partitions} partition{'s' if report.partitions != 1 else ''}, {report.seconds:.1f} s, {report.claims_per_second:,.0f} claims/s)",
+        style="bold red" if report.rejected else "bold green", markup=False)
+    err.print(f"dataset → {report.out} (décomptes/, rejections/, _manifest.json)", markup=False)
 
 
 @app.command()
@@ -411,13 +464,22 @@ def synth(
 def docs(
     paths: List[Path] = typer.Argument(..., help="Files or folders of .garant sources (products and regimes)."),
     output: Path = typer.Option(..., "-o", "--output", help="Directory for the Markdown pages (mkdocs-material)."),
+    source_url: Optional[str] = typer.Option(
+        None, "--source-url", metavar="TEMPLATE",
+        help="Link each line to its source on the hosting site, e.g. https://github.com/ORG/REPO/blob/main/{path}#L{line} "
+        "({path}: the file relative to the repository). Default: from the git remote, else the generated source pages.",
+    ),
 ):
     """Write the documentation pages: tableaux, euro examples, compliance, regime histories."""
+    from garant.compiler.docs.sources import check_template
     from garant.pipeline import compile_paths
 
+    if source_url is not None and (why := check_template(source_url)):
+        err.print(f"error: --source-url: {why}", markup=False)
+        raise typer.Exit(2)
     units, problems = compile_paths(paths)
     errors, _ = _print_diagnostics(units, problems, show_warnings=False)
-    _write_docs(units, output)
+    _write_docs(units, output, source_url)
     if errors:
         err.print(f"{errors} error(s): products with errors have only their compliance and source pages", style="bold red", markup=False)
     raise typer.Exit(1 if errors or problems else 0)

@@ -32,6 +32,7 @@ from garant.batch.io import ROW, ClaimsFile, TableWriter, format_of
 from garant.batch.output import decompte_schema, rejection_schema, rejection_table
 from garant.batch.partition import ROWS_PER_PARTITION, partitioned
 from garant.batch.unit import evaluate_partition, partition_key, resolve_product
+from garant.batch.vector import VectorStats
 from garant.compiler.runtime.decompte import Rejection
 
 
@@ -45,6 +46,7 @@ class RunReport:
     split_seconds: float  # pass 1: reading and spilling to partitions
     decomptes: Path
     rejections: Path
+    scalar_claims: int = 0  # claims the scalar engine evaluated (all of them with `--evaluator scalar`)
 
     @property
     def claims_per_second(self) -> float:
@@ -82,10 +84,11 @@ def malformed_rejections(source: ClaimsFile) -> pa.Table:
 def _evaluate_bucket_file(task):
     """A worker's job: one bucket file → its two tables (product compiled
     once per worker process, from its path)."""
-    product_ref, path, trace = task
+    product_ref, path, trace, evaluator = task
     with ipc.open_stream(path) as reader:
         table = reader.read_all()
-    return evaluate_partition(product_ref, table, trace=trace)
+    stats = VectorStats()
+    return (*evaluate_partition(product_ref, table, trace=trace, evaluator=evaluator, stats=stats), stats.scalar)
 
 
 def run(
@@ -101,12 +104,13 @@ def run(
     workdir: str | Path | None = None,
     jobs: int = 1,
     progress=None,
+    evaluator: str = "vector",
 ) -> RunReport:
     """Evaluate a claims file into a décomptes file and a rejections file.
 
     `product`: a loaded product, or its source path (a `(path, regimes)`
     pair) — a path is needed for `jobs > 1`. `progress`: a rich `Progress`
-    (or None)."""
+    (or None). `evaluator`: "vector" or "scalar" (`unit.evaluate_partition`)."""
     started = time.perf_counter()
     product_ref = product
     product = resolve_product(product)
@@ -120,14 +124,15 @@ def run(
         split_seconds = time.perf_counter() - started
         malformed = malformed_rejections(source) if source.malformed else None
         total_in = sum(parts.rows) + len(source.malformed)
-        evaluated = rejected = 0
+        evaluated = rejected = scalar_claims = 0
         evaluating = progress.add_task("evaluating", total=total_in) if progress else None
         with TableWriter(out, fmt, decompte_schema(product, trace)) as dw, \
                 TableWriter(rejections, fmt, rejection_schema(source.columns + [ROW])) as rw:
             if malformed is not None:
                 rw.write(malformed)
                 rejected += malformed.num_rows
-            for decomptes, rejected_table in _evaluate_all(product, product_ref, parts, trace, jobs):
+            for decomptes, rejected_table, scalar in _evaluate_all(product, product_ref, parts, trace, jobs, evaluator):
+                scalar_claims += scalar
                 dw.write(decomptes)
                 rw.write(rejected_table)
                 evaluated += decomptes.num_rows
@@ -136,18 +141,19 @@ def run(
                     progress.update(evaluating, completed=evaluated + rejected)
     if total_in != evaluated + rejected or dw.rows != evaluated or rw.rows != rejected:
         raise CountMismatch(f"{total_in} claims in, {evaluated} evaluated + {rejected} rejected: this is a defect of Garant, please report it")
-    return RunReport(total_in, evaluated, rejected, parts.buckets, time.perf_counter() - started, split_seconds, out, rejections)
+    return RunReport(total_in, evaluated, rejected, parts.buckets, time.perf_counter() - started, split_seconds, out, rejections, scalar_claims)
 
 
-def _evaluate_all(product, product_ref, parts, trace: bool, jobs: int):
-    """Each bucket's (décomptes, rejections), in bucket order."""
+def _evaluate_all(product, product_ref, parts, trace: bool, jobs: int, evaluator: str = "vector"):
+    """Each bucket's (décomptes, rejections, claims evaluated by the scalar engine), in bucket order."""
     if jobs <= 1 or parts.buckets == 1:
         for bucket, table in parts.tables():
-            yield evaluate_partition(product, table, trace=trace)
+            stats = VectorStats()
+            yield (*evaluate_partition(product, table, trace=trace, evaluator=evaluator, stats=stats), stats.scalar)
             parts.remove(bucket)
         return
     if not isinstance(product_ref, (str, Path, tuple)):
         raise ValueError("jobs > 1 needs the product's source path (each worker compiles it)")
-    tasks = [(product_ref, str(parts.path(b)), trace) for b in range(parts.buckets) if parts.rows[b]]
+    tasks = [(product_ref, str(parts.path(b)), trace, evaluator) for b in range(parts.buckets) if parts.rows[b]]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         yield from pool.map(_evaluate_bucket_file, tasks)

@@ -157,18 +157,35 @@ def evaluate_records(product, claims: pa.Table) -> Outcome:
     return out
 
 
-def evaluate_partition(product, claims: pa.Table, *, trace: bool = False) -> tuple[pa.Table, pa.Table]:
+EVALUATORS = ("vector", "scalar")
+
+
+def evaluate_partition(product, claims: pa.Table, *, trace: bool = False, evaluator: str = "vector", stats=None) -> tuple[pa.Table, pa.Table]:
     """(décomptes, rejections) of one partition, each in file order.
 
     `product`: a loaded product, or the path of its `.garant` source (or a
     `(path, regime_paths)` pair); `claims`: the partition's records, with
     the spec §5 field names and optionally a `_garant_row` column (their
     1-based row in the file; numbered from 1 if absent). Rows must be
-    distinct. Raises nothing on bad claims: they are rejections."""
+    distinct. Raises nothing on bad claims: they are rejections.
+
+    `evaluator`: "vector" (`batch/vector/`: whole columns at a time, the
+    scalar engine for what it does not take; French contracts without
+    `trace`) or "scalar" (claim by claim, the oracle); both give the same
+    tables. `stats`: a `vector.VectorStats` counting the claims each way."""
+    if evaluator not in EVALUATORS:
+        raise ValueError(f"evaluator must be one of {', '.join(EVALUATORS)}, not `{evaluator}`")
     product = resolve_product(product)
     enabled = gc.isenabled()
     gc.disable()  # see evaluate_records; building the tables makes no cycles either
     try:
+        if evaluator == "vector":
+            from garant.batch.vector import evaluate_partition_vector, supports
+
+            if supports(product, trace):
+                return evaluate_partition_vector(product, claims, stats)
+        if stats is not None:
+            stats.scalar += claims.num_rows
         outcome = evaluate_records(product, claims)
         return tables(product, claims, outcome, trace=trace)
     finally:

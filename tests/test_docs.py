@@ -10,6 +10,7 @@ standard examples (shared/domain/EXAMPLES.md).
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -27,6 +28,7 @@ from garant.pipeline import compile_paths, compile_text
 
 ROOT = Path(__file__).resolve().parent.parent
 NBSP = "\u00a0"
+NNBSP = "\u202f"
 
 SMALL = """contract "Petit"
   insurer "Mutuelle *Test* | Exemple"
@@ -256,15 +258,118 @@ def test_garant_docs_writes_the_site(tmp_path):
     assert (tmp_path / "regimes" / "secu" / "index.md").read_text(encoding="utf-8").count("| depuis |") >= 10
 
 
-def test_mkdocs_build_strict(tmp_path):
-    """The repository's site, generated pages included (mkdocs hook)."""
+@pytest.mark.parametrize("repo_url", [None, "https://github.com/example-org/garant"])
+def test_mkdocs_build_strict(tmp_path, repo_url):
+    """The repository's site, generated pages included (mkdocs hook); with
+    a repository address (GARANT_REPO_URL, read by mkdocs.yml) each line
+    links to its file and line there, without one to the source pages."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "GARANT_REPO_URL"}
+    env["NO_MKDOCS_2_WARNING"] = "1"
+    if repo_url:
+        env["GARANT_REPO_URL"] = repo_url
     done = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(ROOT / "mkdocs.yml"), "-d", str(tmp_path / "site")],
-        capture_output=True, text=True, cwd=ROOT, env={**__import__("os").environ, "NO_MKDOCS_2_WARNING": "1"},
+        capture_output=True, text=True, cwd=ROOT, env=env,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     built = tmp_path / "site" / "generated" / "products" / "essentiel-2025"
     assert (built / "index.html").is_file() and (built / "rac-consultations.svg").is_file()
+    page = (built / "index.html").read_text(encoding="utf-8")
+    # contracts/essentiel_2025.garant line 11: consultation generaliste secteur1
+    if repo_url:
+        assert re.search(repo_url + r'/blob/[0-9a-z]+/contracts/essentiel_2025\.garant#L11"', page)
+    elif not _git_remote():
+        assert 'href="source/#L11"' in page
+
+
+def _git_remote() -> bool:
+    from garant.compiler.docs import sources
+
+    return sources.from_git(ROOT)[0] is not None
+
+
+# --------------------------------------------------------- source links
+def test_lines_link_to_their_file_and_line_on_the_hosting_site():
+    from garant.compiler.docs.sources import SourceLinks
+
+    units, _ = compile_paths([ROOT / "contracts" / "essentiel_2025.garant"])
+    links = SourceLinks("https://git.example/o/r/blob/abc123/{path}#L{line}", ROOT)
+    got = site.build(units, links=links)
+    tableau_page = got.pages["products/essentiel-2025/index.md"]
+    for ln in units[0].contract.lines:
+        assert f"(https://git.example/o/r/blob/abc123/contracts/essentiel_2025.garant#L{ln.span.line})" in tableau_page, ln.text
+    assert "source.md#L" not in tableau_page
+    # the regime's histories link into stdlib/secu.garant: the GP
+    # consultation's 30 € (from 2024-12-22) is declared in that file
+    secu = (ROOT / "stdlib" / "secu.garant").read_text(encoding="utf-8").splitlines()
+    n = next(i + 1 for i, text in enumerate(secu) if "2024-12-22" in text and "30" in text)
+    assert f"(https://git.example/o/r/blob/abc123/stdlib/secu.garant#L{n})" in got.pages["regimes/secu/index.md"]
+    # the source page names the hosted file too
+    assert "(https://git.example/o/r/blob/abc123/contracts/essentiel_2025.garant#L1)" in got.pages["products/essentiel-2025/source.md"]
+
+
+def test_a_source_outside_the_repository_links_to_its_source_page(tmp_path):
+    from garant.compiler.docs.sources import SourceLinks
+
+    links = SourceLinks("https://git.example/{path}#L{line}", ROOT)
+    assert links.url(str(tmp_path / "elsewhere.garant"), 3) == "source.md#L3"
+    assert links.url("contracts/x y.garant", 3) == "https://git.example/contracts/x%20y.garant#L3"
+    assert SourceLinks().url("contracts/x.garant", 3) == "source.md#L3"
+
+
+def test_repository_addresses_from_git_remotes():
+    from garant.compiler.docs.sources import check_template, template_for, web_url
+
+    assert web_url("git@github.com:acme/garant.git") == "https://github.com/acme/garant"
+    assert web_url("https://user@gitlab.com/acme/sub/garant.git") == "https://gitlab.com/acme/sub/garant"
+    assert web_url("ssh://git@bitbucket.org/acme/garant.git") == "https://bitbucket.org/acme/garant"
+    assert web_url("/srv/git/garant.git") is None
+    assert template_for("https://github.com/acme/garant", "abc") == "https://github.com/acme/garant/blob/abc/{path}#L{line}"
+    assert template_for("https://gitlab.com/acme/garant/", "abc") == "https://gitlab.com/acme/garant/-/blob/abc/{path}#L{line}"
+    assert template_for("https://bitbucket.org/acme/garant", "abc") == "https://bitbucket.org/acme/garant/src/abc/{path}#lines-{line}"
+    assert template_for("https://intranet.example/garant", "abc") is None
+    assert check_template("https://x/{path}#L{line}") is None
+    assert "path" in check_template("https://x/#L{line}")
+    assert "{lin}" in check_template("https://x/{path}#L{lin}")
+
+
+def test_a_git_remote_gives_the_links(tmp_path):
+    from garant.compiler.docs.sources import from_git
+
+    repo = tmp_path / "r"
+    repo.mkdir()
+    run = lambda *a: subprocess.run(["git", "-C", str(repo), *a], check=True, capture_output=True)  # noqa: E731
+    try:
+        run("init", "-q")
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("git is not available")
+    assert from_git(repo)[0] is None  # no remote: the source pages
+    run("remote", "add", "origin", "git@github.com:acme/garant.git")
+    (repo / "a.garant").write_text("x\n", encoding="utf-8")
+    run("add", "a.garant")
+    run("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "x")
+    head = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    url, links = from_git(repo)
+    assert url == "https://github.com/acme/garant"
+    assert links.url(str(repo / "a.garant"), 7) == f"https://github.com/acme/garant/blob/{head}/a.garant#L7"
+
+
+def test_garant_docs_source_url_option(tmp_path):
+    import os
+
+    here = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        result = CliRunner().invoke(app, ["docs", "contracts/essentiel_2025.garant", "-o", str(tmp_path), "--source-url", "https://h.example/{path}?line={line}"])
+        bad = CliRunner().invoke(app, ["docs", "contracts/essentiel_2025.garant", "-o", str(tmp_path / "b"), "--source-url", "https://h.example/{file}"])
+    finally:
+        os.chdir(here)
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "products" / "essentiel-2025" / "index.md").read_text(encoding="utf-8")
+    assert "(https://h.example/contracts/essentiel_2025.garant?line=11)" in page
+    assert bad.exit_code == 2 and "{path}" in bad.output
 
 
 def test_plan_page_with_its_coverage_examples():
@@ -286,7 +391,7 @@ def test_compliance_page_lists_the_responsable_rules():
     got = site.build(units)
     page = got.pages["products/essentiel-2025/conformite.md"]
     assert "## Règles du contrat responsable" in page
-    rows = [ln for ln in page.splitlines() if ln.startswith("| R")]
+    rows = [ln for ln in page.splitlines() if re.match(r"\| R\d+ \|", ln)]
     # Every rule is proved, or depends only on a base the regime does not
     # state (claims carry it: optics, hearing aids); none is broken.
     assert rows and not any("non respectée" in r for r in rows)
@@ -331,8 +436,10 @@ def test_compliance_page_has_the_coverage_report():
     pytest.importorskip("garant.dsl.checker.coverage", reason="the coverage report (issue 4, deliverable 3) is not on this branch yet")
     units, _ = compile_paths([ROOT / "contracts" / "essentiel_2025.garant"])
     page = site.build(units).pages["products/essentiel-2025/conformite.md"]
-    assert "## Couverture : trous et recouvrements" in page
-    assert "| acts | providers | outcome | line(s) |" in page
+    assert "## Couverture : quelle ligne décide chaque soin" in page
+    assert "| actes | cas | résultat | ligne(s) du contrat |" in page
+    # contracts/essentiel_2025.garant line 12 decides the OPTAM consultations
+    assert "| Consultation | OPTAM | couvert | [ligne 12](source.md#L12) <code>consultation secteur2 optam</code> |" in page
 
 
 def test_multi_level_pages_render_as_tables():
@@ -362,3 +469,101 @@ def test_no_page_has_a_broken_table():
         if path.endswith(".md"):
             html = markdown.markdown(text, extensions=["tables", "attr_list", "admonition"])
             assert "<p>|" not in html and "\n|" not in html.replace("<p>", ""), path
+
+
+# ------------------------------------------------- French product pages
+# Words a French product page must not show outside code (selectors and
+# formulas as written), link targets and text marked lang="en" (the
+# checker's own messages, quoted). Plans' pages stay English.
+ENGLISH = {
+    "covered", "uncovered", "overlap", "overlapping", "overlaps", "proved", "violation", "violated",
+    "holds", "depends", "line", "lines", "rule", "rules", "price", "provider", "providers", "network",
+    "allowed", "pays", "paid", "level", "levels", "claim", "outcome", "acts", "any", "other", "the",
+    "of", "and", "at", "by", "in", "none", "sent", "states", "error", "errors", "warning", "warnings",
+    "under", "months", "would", "per", "every", "must", "least", "most",
+}
+
+
+def _prose(text: str) -> str:
+    """What a reader of the page reads as sentences: code, link targets,
+    anchors, HTML tags, admonition keywords and lang="en" quotes left out."""
+    text = re.sub(r'<span lang="en">.*?</span>', " ", text, flags=re.S)
+    text = re.sub(r"<code>.*?</code>", " ", text, flags=re.S)
+    text = re.sub(r"`[^`]*`", " ", text)
+    text = re.sub(r"\]\([^)]*\)", "]", text)
+    text = re.sub(r"\{ #[^}]*\}", " ", text)
+    text = re.sub(r"^!!! \w+", " ", text, flags=re.M)
+    text = re.sub(r"<[^>]+>", " ", text)
+    return text
+
+
+def english_words(pages: dict[str, str]) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for path, text in pages.items():
+        if path.endswith("/source.md") or not path.endswith((".md", ".svg")):
+            continue
+        words = {w.lower() for w in re.findall(r"[A-Za-zÀ-ÿ]+", _prose(text))} & ENGLISH
+        if words:
+            found[path] = words
+    return found
+
+
+def test_french_pages_have_no_english_left():
+    units, _ = compile_paths([ROOT / "stdlib", ROOT / "contracts"])
+    got = site.build(units)
+    english_folders = {p["folder"] for p in got.products if p.get("kind")}  # US plans…
+    english_folders |= {r["folder"] for r in got.regimes if r["name"] == "managed_care"}  # … and their regime
+    french_pages = {path: text for path, text in got.pages.items() if not any(path.startswith(f + "/") for f in english_folders)}
+    assert any(path.endswith("conformite.md") for path in french_pages)
+    assert english_words(french_pages) == {}
+
+
+def test_the_english_word_scan_finds_english():
+    """The scan of the test above is not blind: the checker's own coverage
+    table (English) and an English sentence are caught; code is not."""
+    units, _ = compile_paths([ROOT / "contracts" / "essentiel_2025.garant"])
+    from garant.dsl.checker.coverage import coverage_markdown
+
+    english = coverage_markdown(units[0])
+    assert {"covered", "line", "providers", "outcome"} <= english_words({"x.md": english})["x.md"]
+    assert english_words({"x.md": "La ligne <code>all: TM per day</code> [ligne 3](source.md#L3)"}) == {}
+    assert english_words({"x.md": "R8 at most 1700.00€ in all allowed"})["x.md"] == {"at", "most", "in", "allowed"}
+
+
+def test_compliance_counterexamples_in_french_by_hand():
+    """Santé Mix Proximité N1, line 69 (classe II hearing aids, `all`-level
+    formula of the level): the checker's counterexample is a 5 000 € aid
+    on a 5 000 € base the claim sends; the contract pays it in full, over
+    R8's 1 700 € all-in ceiling."""
+    units, _ = compile_paths([ROOT / "contracts" / "sante_mix_proximite.garant"])
+    page = site.build(units).pages["products/sante-mix-proximite/conformite.md"]
+    row = next(ln for ln in page.splitlines() if ln.startswith("| R8") and "| N1 |" in ln)
+    assert "Aides auditives — Classe II" in row
+    assert f"| 5{NNBSP}000,00{NBSP}€ |" in row and f"au plus 1{NNBSP}700,00{NBSP}€" in row
+    assert "## Couverture : quelle ligne décide chaque soin" in page
+    assert "Renouvellements anticipés" in page
+
+
+def test_plan_pages_stay_english():
+    units, _ = compile_paths([ROOT / "contracts" / "acme_hmo.garant"])
+    page = site.build(units).pages["products/acme-hmo-silver-2025/conformite.md"]
+    assert page.startswith("# Acme HMO Silver 2025: compliance") and "conformité" not in page
+
+
+def test_regime_page_has_the_responsable_statements_with_their_history():
+    """stdlib/secu.garant: R7's renewal from 2015-04-01 (two years from 16,
+    one under 16), R3's ceiling at 225 % until 31 December 2016 then 200 %
+    (décret 2017-736), R2's floor, and the network rule of the loi Le Roux,
+    each with its reference and source line."""
+    units, _ = compile_paths([ROOT / "stdlib" / "secu.garant"])
+    page = site.build(units, include_stdlib_regimes=False).pages["regimes/secu/index.md"]
+    secu = (ROOT / "stdlib" / "secu.garant").read_text(encoding="utf-8").splitlines()
+    renewal = next(i + 1 for i, t in enumerate(secu) if t.startswith("renewal optique"))
+    assert f"### R7 : Renouvellement de l'équipement d'optique {{ #renouvellement-l{renewal} }}" in page
+    r7 = next(ln for ln in page.splitlines() if ln.startswith("| 1er avril 2015 | — | un équipement"))
+    assert "un équipement par période de 24 mois glissants à partir de 16 ans ; un équipement par période de 12 mois glissants avant 16 ans" in r7
+    assert "CSS R871-2 3° dernier alinéa" in r7 and "sauf Optique — Lentilles de contact non remboursées" in page
+    assert f"| 1er avril 2015 | 31 décembre 2016 | 225{NBSP}% de la base, Sécu incluse" in page
+    assert f"| 1er janvier 2017 | — | 200{NBSP}% de la base, Sécu incluse" in page
+    assert "| R2 | [Forfait journalier hospitalier, sans limitation de durée]" in page
+    assert "| Soins courants — Honoraires médicaux | Loi n° 2014-57 du 27 janvier 2014 (loi Le Roux), seed 002 |" in page

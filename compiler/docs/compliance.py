@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import attrs
 
+from garant.compiler.docs import compliance_fr
 from garant.dsl.diagnostics import Diagnostic, Severity
 
 _SEVERITY = {Severity.ERROR: "erreur", Severity.WARNING: "avertissement", Severity.NOTE: "note"}
@@ -37,6 +38,7 @@ class RuleRow:
     ok: bool
     lines: tuple[int, ...]  # the guarantee lines it concerns
     details: tuple[str, ...]  # the findings that do not hold, with their counterexample
+    findings: tuple = ()  # the same findings, structured (compliance_fr.cases words them in French)
 
 
 @attrs.frozen
@@ -45,6 +47,8 @@ class Report:
     findings: tuple[Finding, ...]
     coverage_markdown: str | None
     rules: tuple[RuleRow, ...] = ()
+    coverage: compliance_fr.Coverage | None = None  # the same, in French
+    cases: tuple[compliance_fr.Case, ...] = ()  # the rules' counterexamples, in French
 
     @property
     def errors(self) -> int:
@@ -63,10 +67,12 @@ def report(unit) -> Report:
     """`unit`: a checked pipeline unit (source, diagnostics, contract)."""
     path = unit.source.path
     findings = tuple(finding(d) for d in unit.diagnostics if d.span is None or d.span.file == path)
-    return Report(bool(unit.contract and unit.contract.responsable), findings, coverage_markdown(unit), rule_rows(unit))
+    rules = rule_rows(unit)
+    cases = tuple(c for r in rules for c in compliance_fr.cases(unit.contract.regime, r.findings))
+    return Report(bool(unit.contract and unit.contract.responsable), findings, coverage_markdown(unit), rules, compliance_fr.coverage(unit), cases)
 
 
-_VERDICTS = {"violated": ("❌ non respectée", False), "depends_on_base": ("⚠️ dépend de la base transmise", False), "holds": ("✅ respectée", True)}
+_VERDICTS = {"violated": ("❌ non respectée", False), "depends_on_base": ("⚠️ à vérifier : dépend de la base transmise", False), "holds": ("✅ respectée", True)}
 
 
 def rule_rows(unit) -> tuple[RuleRow, ...]:
@@ -84,7 +90,7 @@ def rule_rows(unit) -> tuple[RuleRow, ...]:
         verdict, ok = _VERDICTS.get(r.status, (r.status, False))
         lines = tuple(int(w.rsplit(":", 1)[1]) for w in r.lines if w.rsplit(":", 1)[-1].isdigit())
         details = tuple(dict.fromkeys(f.message for f in r.findings))
-        rows.append(RuleRow(r.rule, r.title, r.ref, verdict, ok, lines, details))
+        rows.append(RuleRow(r.rule, r.title, r.ref, verdict, ok, lines, details, tuple(r.findings)))
     return tuple(rows)
 
 

@@ -147,6 +147,16 @@ def act_label(nodes: dict[str, model.Node], node_id: str | None) -> str:
     return node.title
 
 
+def act_in_family(nodes: dict[str, model.Node], node_id: str | None) -> str:
+    """`act_label`, with the top-level family when the label alone would
+    not say it (`Aides auditives — Classe II`), for pages without the
+    tableau's headings."""
+    label = act_label(nodes, node_id)
+    if node_id is not None and nodes[node_id].depth == 2:
+        label = f"{nodes[nodes[node_id].ancestors[0]].title} — {label}"
+    return label
+
+
 def heading_of(nodes: dict[str, model.Node], node_id: str | None) -> str:
     """The standard heading a line belongs under."""
     if node_id is None:

@@ -8,6 +8,12 @@ contracts, relative to mkdocs.yml) and serves the pages under
 entry whose page is `<dir>/index.md` becomes a section with every product
 and regime. A source with errors is a warning, so `mkdocs build --strict`
 fails on it.
+
+Each documented line links to its file and line on the hosting site:
+`extra.garant.source_url` (a template with {path} and {line}), else
+`repo_url` (set it in mkdocs.yml, or through GARANT_REPO_URL), else the
+git remote (which then also becomes `repo_url`); with none of them, to
+the generated source pages.
 """
 
 from __future__ import annotations
@@ -26,12 +32,34 @@ def _settings(config) -> tuple[list[str], str]:
     return list(extra.get("paths", ["stdlib", "contracts"])), str(extra.get("dir", "generated")).strip("/")
 
 
+def _links(config, root: Path):
+    from garant.compiler.docs import sources
+
+    extra = (config.extra or {}).get("garant", {}) or {}
+    template = extra.get("source_url")
+    if template:
+        why = sources.check_template(str(template))
+        if why:
+            log.warning(f"extra.garant.source_url: {why}")
+        return sources.SourceLinks(str(template), root)
+    if config.repo_url:
+        links = sources.from_repo_url(config.repo_url, root, config.edit_uri)
+        if links.template is None:
+            log.info(f"repo_url {config.repo_url}: unknown host, lines link to the generated source pages (set extra.garant.source_url)")
+        return links
+    repo, links = sources.from_git(root)
+    if repo is not None:
+        config.repo_url = repo
+    return links
+
+
 def _generate(config):
     from garant.compiler.docs.site import build
     from garant.pipeline import compile_paths
 
     paths, _ = _settings(config)
     root = Path(config.config_file_path).resolve().parent
+    links = _links(config, root)
     here = os.getcwd()
     os.chdir(root)  # so that sources are named relative to the project, on every machine
     try:
@@ -42,7 +70,7 @@ def _generate(config):
             for d in unit.diagnostics:
                 if d.is_error:
                     log.warning(d.render(unit.source))
-        return build(units)
+        return build(units, links=links)
     finally:
         os.chdir(here)
 

@@ -139,3 +139,96 @@ def ceilings(regime: model.Regime) -> list[dict]:
             steps.append({"start": s.start, "text": text, "ref": s.ref or "", "line": s.span.line})
         out.append({"title": c.title, "steps": steps, "line": c.span.line})
     return out
+
+
+# ------------------------------------------- the contrat responsable rules
+@attrs.frozen
+class StatementStep:
+    start: dt.date
+    end: dt.date | None  # the day before the next step; None: in force
+    text: str  # Markdown
+    ref: str
+    line: int
+
+
+@attrs.frozen
+class Statement:
+    """A rule the responsable checker reads from the regime (a floor, a
+    ceiling, a renewal period), with its history like a parameter's."""
+
+    kind: str  # "plancher" | "plafond" | "renouvellement"
+    rule: str | None
+    title: str
+    scope: str  # the acts it binds, in words (Markdown)
+    notes: tuple[str, ...]  # exceptions, `only above TM` (Markdown)
+    steps: tuple[StatementStep, ...]  # newest first
+    line: int
+    anchor: str
+
+
+def scope_text(regime: model.Regime, node: str | None, constraints) -> str:
+    act = french.act_in_family(regime.nodes, node) if node is not None else "Tous les actes remboursés"
+    order = tuple(d.name for d in regime.dims) + ("network",)
+    provider = french.constraints(constraints, order)
+    return md(f"{act}, {provider}" if provider else act)
+
+
+def _history(steps, text_of) -> tuple[StatementStep, ...]:
+    ordered = sorted(steps, key=lambda s: s.start)
+    out = []
+    for i, s in enumerate(ordered):
+        end = ordered[i + 1].start - dt.timedelta(days=1) if i + 1 < len(ordered) else None
+        out.append(StatementStep(s.start, end, text_of(s), s.ref or "", s.span.line))
+    return tuple(reversed(out))
+
+
+def _floor_text(regime: model.Regime, s: model.FloorStep) -> str:
+    if s.kind == "price_limit":
+        return "la totalité de la facture jusqu'au prix limite de vente (honoraire limite de facturation), Sécu incluse"
+    if s.kind == "percent":
+        return f"{ref_text(regime, s.value)} de la base, Sécu incluse, dans la limite des frais réels"
+    return f"{ref_text(regime, s.value)}, Sécu incluse, dans la limite des frais réels"
+
+
+def _ceiling_text(s: model.CeilingStep) -> str:
+    if s.percent is None:
+        text = f"{french.euros(s.amount)} Sécu incluse"
+    else:
+        text = f"{french.percent(s.percent)} de la base, Sécu incluse"
+    if s.below_percent is not None and s.below_value is not None:
+        text += f", et {french.percent(s.below_percent)} de la base de moins que la garantie {french.word(s.below_value[1])}"
+    return text
+
+
+def _renewal_text(s: model.RenewalStep) -> str:
+    return " ; ".join(french.limit(lim).replace("une prise en charge", "un équipement", 1) for lim in s.limits)
+
+
+def _exceptions(regime: model.Regime, exceptions) -> tuple[str, ...]:
+    return tuple(
+        f"sauf {scope_text(regime, e.node, e.constraints)}" + (f" ({md(e.ref)})" if e.ref else "") for e in exceptions
+    )
+
+
+def statements(regime: model.Regime) -> list[Statement]:
+    """Every floor, ceiling and renewal of the regime, in source order."""
+    out = []
+    for f in getattr(regime, "floors", ()):
+        notes = (("seulement là où le contrat paie plus que le ticket modérateur",) if f.above_tm_only else ()) + _exceptions(regime, f.exceptions)
+        out.append(Statement("plancher", f.rule, f.title, scope_text(regime, f.node, f.constraints), notes,
+                             _history(f.steps, lambda s: _floor_text(regime, s)), f.span.line, f"plancher-l{f.span.line}"))
+    for c in regime.ceilings:
+        out.append(Statement("plafond", getattr(c, "rule", None), c.title, scope_text(regime, c.node, c.constraints), (),
+                             _history(c.steps, _ceiling_text), c.span.line, f"plafond-l{c.span.line}"))
+    for r in getattr(regime, "renewals", ()):
+        out.append(Statement("renouvellement", r.rule, r.title, scope_text(regime, r.node, r.constraints), _exceptions(regime, r.exceptions),
+                             _history(r.steps, _renewal_text), r.span.line, f"renouvellement-l{r.span.line}"))
+    return sorted(out, key=lambda s: s.line)
+
+
+def network_bans(regime: model.Regime) -> list[dict]:
+    """The acts whose cover may not depend on a care network."""
+    return [
+        {"scope": scope_text(regime, b.node, b.constraints), "ref": b.ref or "", "line": b.span.line}
+        for b in getattr(regime, "network_bans", ())
+    ]

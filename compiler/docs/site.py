@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import attrs
 
-from garant.compiler.docs import chart, compliance, french, regime as regime_pages, tableau
+from garant.compiler.docs import chart, compliance, compliance_fr, french, regime as regime_pages, tableau
 from garant.compiler.docs import examples as standard
 from garant.compiler.docs.levels import levels_of
 from garant.compiler.docs.render import render
+from garant.compiler.docs.sources import SourceLinks
 
 
 @attrs.define
@@ -29,6 +30,12 @@ class Site:
     notes: list[str] = attrs.field(factory=list)  # files skipped, and why
     products: list[dict] = attrs.field(factory=list)
     regimes: list[dict] = attrs.field(factory=list)
+    links: SourceLinks = attrs.field(factory=SourceLinks)
+
+    def render(self, template: str, unit, **context) -> str:
+        """A page of `unit`'s folder; `src(n)` is the link to line n of its source."""
+        path = unit.source.path
+        return render(template, src=lambda n: self.links.url(path, n), **context)
 
     def folder(self, kind: str, name: str) -> str:
         """A folder of its own for each product: two products of the same
@@ -42,11 +49,13 @@ class Site:
         return folder
 
 
-def build(units, example_list: standard.ExampleList | None = None, include_stdlib_regimes: bool = True) -> Site:
+def build(units, example_list: standard.ExampleList | None = None, include_stdlib_regimes: bool = True, links: SourceLinks | None = None) -> Site:
+    """`links`: where a documented line links (sources.py); by default the
+    generated source page of its product."""
     from garant.pipeline import load_regimes
 
     example_list = example_list or standard.load()
-    site = Site()
+    site = Site(links=links or SourceLinks())
     regimes_done: set[str] = set()
     for unit in units:
         if unit.regime is not None:
@@ -69,27 +78,30 @@ def build(units, example_list: standard.ExampleList | None = None, include_stdli
     return site
 
 
-def _source_page(unit, title: str) -> str:
+def _source_page(site: Site, unit, title: str) -> str:
     lines = unit.source.text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    return render("source.md.j2", title=title, path=unit.source.path, lines=[(i + 1, text.rstrip("\r")) for i, text in enumerate(lines)])
+    hosted = site.links.url(unit.source.path, 1)
+    return render("source.md.j2", title=title, path=unit.source.path, hosted=None if hosted.startswith("source.md") else hosted, lines=[(i + 1, text.rstrip("\r")) for i, text in enumerate(lines)])
 
 
 def _regime(site: Site, unit) -> None:
     reg = unit.regime
     folder = site.folder("regimes", reg.name)
     params = [regime_pages.history(p) for p in reg.params.values()]
-    site.pages[f"{folder}/index.md"] = render(
+    site.pages[f"{folder}/index.md"] = site.render(
         "regime.md.j2",
+        unit,
         regime=reg,
         path=unit.source.path,
         params=params,
         acts=regime_pages.act_rules(reg),
         nodes=list(reg.nodes.values()),
-        ceilings=regime_pages.ceilings(reg),
+        statements=regime_pages.statements(reg),
+        bans=regime_pages.network_bans(reg),
     )
-    site.pages[f"{folder}/source.md"] = _source_page(unit, reg.title or reg.name)
+    site.pages[f"{folder}/source.md"] = _source_page(site, unit, reg.title or reg.name)
     site.regimes.append({"name": reg.name, "title": reg.title, "folder": folder})
 
 
@@ -101,10 +113,17 @@ def _common_pages(site: Site, unit, product, kind: str | None):
     report = compliance.report(unit)
     responsable = bool(getattr(product, "responsable", False))
     site.products.append({"name": product.name, "folder": folder, "regime": product.regime.name, "responsable": responsable, "errors": report.errors, "path": unit.source.path, "kind": kind})
-    site.pages[f"{folder}/conformite.md"] = render("compliance.md.j2", contract=product, report=report, path=unit.source.path)
-    site.pages[f"{folder}/source.md"] = _source_page(unit, product.name)
+    if kind:  # a US plan: its pages are in English
+        site.pages[f"{folder}/conformite.md"] = site.render("compliance_en.md.j2", unit, contract=product, report=report, path=unit.source.path)
+    else:
+        site.pages[f"{folder}/conformite.md"] = site.render(
+            "compliance.md.j2", unit, contract=product, report=report, path=unit.source.path,
+            levels=len(levels_of(product)) > 1 if unit.ok else False,
+            titles=compliance_fr.DIAGNOSTIC_TITLES, severities=compliance_fr.SEVERITIES, renewal_note=compliance_fr.renewal_note(product),
+        )
+    site.pages[f"{folder}/source.md"] = _source_page(site, unit, product.name)
     if not unit.ok:
-        site.pages[f"{folder}/index.md"] = render("product_errors.md.j2", contract=product, report=report)
+        site.pages[f"{folder}/index.md"] = site.render("product_errors.md.j2", unit, contract=product, report=report)
         site.notes.append(f"{unit.source.path}: {report.errors} error(s): only the compliance report and the source are documented")
         return None
     return folder, report
@@ -120,8 +139,9 @@ def _plan(site: Site, unit) -> None:
         return
     folder, report = common
     results, error = plan_pages.coverage_examples(load_unit(unit))
-    site.pages[f"{folder}/index.md"] = render(
+    site.pages[f"{folder}/index.md"] = site.render(
         "plan.md.j2",
+        unit,
         plan=plan,
         path=unit.source.path,
         terms=plan_pages.terms(plan),
@@ -157,8 +177,9 @@ def _product(site: Site, unit, example_list: standard.ExampleList) -> None:
             site.pages[f"{folder}/{name}"] = svg
             charts.append({"level": lv, "file": name})
     date = standard.product_date(products[levels[0]], example_list.reference_date)
-    site.pages[f"{folder}/index.md"] = render(
+    site.pages[f"{folder}/index.md"] = site.render(
         "product.md.j2",
+        unit,
         contract=contract,
         path=unit.source.path,
         levels=levels,
@@ -170,8 +191,9 @@ def _product(site: Site, unit, example_list: standard.ExampleList) -> None:
     for i, example in enumerate(example_list.examples):
         per_level = [computed[lv][i] for lv in levels]
         rows.append({"example": example, "results": per_level, "first": per_level[0]})
-    site.pages[f"{folder}/exemples.md"] = render(
+    site.pages[f"{folder}/exemples.md"] = site.render(
         "examples.md.j2",
+        unit,
         contract=contract,
         levels=levels,
         rows=rows,

@@ -1,0 +1,242 @@
+"""A partition's Arrow columns → numpy columns of validated claim fields.
+
+    cols = claim_columns(product.reader, table)   # None: the table is not for the vectorised way
+
+The same conversions as `batch/columns.py` (the claim reader's own
+functions, once per *distinct value* of a column; the vocabulary once per
+distinct combination, through the reader's `_vocabulary`), but the results
+land in numpy arrays instead of `Claim` objects: integer cents, date
+ordinals (`date.toordinal()`), a combination index per record.
+
+A record is `clean` when the fast way reads it exactly as the reader
+would, with no warning: every field converts, the birth date is not after
+the care, the frame price not above the price, the vocabulary answer holds
+on its date. Anything else (and any amount too large for int64
+arithmetic) is left to the reader: `evaluate.py` sends the record's whole
+beneficiary to the scalar path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from garant.batch.columns import _BAD, _TEXT_TYPES, CONVERTERS, _guarded, _shape
+from garant.batch.io import INTERNAL, UNREADABLE
+from garant.compiler.runtime.claims import ClaimReader
+
+MAX_CENTS = 10**12  # 10 billion euros: far above any claim, far below int64 overflow in `pct` (cents × basis points)
+_KEY_TYPES = (pa.string(), pa.large_string(), pa.int64(), pa.int32())  # id and beneficiary: text, or whole numbers
+_SHARED_TYPES = (pa.string(), pa.large_string(), pa.int64(), pa.int32(), pa.date32(), pa.null())
+
+
+@dataclass
+class ClaimColumns:
+    n: int
+    clean: np.ndarray  # bool: read the fast way, exactly as the reader would
+    ids: pa.Array  # the claim ids as the décompte writes them (text)
+    id_codes: np.ndarray  # int64: equal ids, equal codes
+    ben: np.ndarray  # int64 code of the beneficiary (records with none share one code; they are not clean)
+    beneficiaries: pa.Array  # the beneficiary text per record
+    date: np.ndarray  # int64 ordinal
+    birth: np.ndarray  # int64 ordinal, 0 if absent
+    has_birth: np.ndarray
+    price: np.ndarray  # int64 cents
+    base: np.ndarray
+    has_base: np.ndarray
+    amo: np.ndarray
+    has_amo: np.ndarray
+    has_frame: np.ndarray
+    quantity: np.ndarray
+    combo: np.ndarray  # int64 index into `shapes`
+    shapes: list  # (act, provider, network, node, dims, dates) per combination, or _BAD
+
+
+def _column(table: pa.Table, name: str):
+    if name not in table.schema.names:
+        return None
+    col = table.column(name)
+    return col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+
+
+def _distinct(col, n: int, name: str, to_number):
+    """(values int64, present bool, bad bool) per record: the reader's
+    conversion of `name` applied once per distinct value, then
+    `to_number` (a converted value → int, None for absent)."""
+    convert = _guarded(CONVERTERS[name])
+    if col is None or pa.types.is_null(col.type):
+        got = convert(None)
+        v, p, b = _as_number(got, to_number)
+        return np.full(n, v, np.int64), np.full(n, p), np.full(n, b)
+    if col.type in _SHARED_TYPES:
+        encoded = pc.dictionary_encode(col)
+        indices = pc.fill_null(encoded.indices, len(encoded.dictionary)).to_numpy(zero_copy_only=False)
+        if name in _AMOUNTS and pa.types.is_string(encoded.dictionary.type):
+            return _amounts(encoded.dictionary, indices, convert)
+        distinct = encoded.dictionary.to_pylist() + [None]
+    else:  # another type (decimal, double, timestamp): each value on its own, still the reader's functions
+        distinct = col.to_pylist()
+        indices = np.arange(n)
+    memo = _MEMO.setdefault(name, {})
+    if len(memo) > 200_000:  # bounded: a file may hold many distinct values
+        memo.clear()
+    table = []
+    for v in distinct:
+        try:
+            got = memo[v]
+        except (KeyError, TypeError):
+            got = _as_number(convert(v), to_number)
+            try:
+                memo[v] = got
+            except TypeError:
+                pass
+        table.append(got)
+    values = np.array([t[0] for t in table], np.int64)
+    present = np.array([t[1] for t in table], bool)
+    bad = np.array([t[2] for t in table], bool)
+    return values[indices], present[indices], bad[indices]
+
+
+# field → value as read → (number, present, bad): partitions of one file share
+# most of their dates and amounts, and the conversions depend on nothing else.
+_MEMO: dict[str, dict] = {}
+
+
+_AMOUNTS = frozenset(("price", "base", "amo", "allowed", "frame_price"))
+_PLAIN_AMOUNT = r"^[0-9]{1,9}(\.[0-9]{1,2})?$"  # "30", "30.5", "30.50": what `parse_cents` reads as units and cents
+
+
+def _amounts(dictionary: pa.Array, indices: np.ndarray, convert):
+    """An amount column's distinct texts → cents. Plain decimals (the
+    common case) in one Arrow cast through decimal128 (exact: the same
+    units and cents `parse_cents` reads); anything else through the
+    reader's function, value by value."""
+    plain = pc.match_substring_regex(dictionary, _PLAIN_AMOUNT)
+    cents = pc.cast(pc.multiply(pc.cast(pc.if_else(plain, dictionary, "0"), pa.decimal128(11, 2)), pa.scalar(100, pa.decimal128(3, 0))), pa.int64())
+    values = np.append(cents.to_numpy(zero_copy_only=False), 0).astype(np.int64)
+    plain_np = plain.to_numpy(zero_copy_only=False)
+    present = np.append(plain_np, False)
+    bad = np.zeros(len(values), bool)
+    for k in np.nonzero(~plain_np)[0].tolist():
+        values[k], present[k], bad[k] = _as_number(convert(dictionary[k].as_py()), _int)
+    values[-1], present[-1], bad[-1] = _as_number(convert(None), _int)
+    return values[indices], present[indices], bad[indices]
+
+
+def _as_number(got, to_number):
+    if got is _BAD:
+        return 0, False, True
+    if got is None:
+        return 0, False, False
+    number = to_number(got)
+    if not -MAX_CENTS <= number <= MAX_CENTS:
+        return 0, False, True  # the reader takes it; the arithmetic here stays within int64
+    return number, True, False
+
+
+def _ordinal(d: dt.date) -> int:
+    return d.toordinal()
+
+
+def _int(v) -> int:
+    return int(v)
+
+
+def _key_column(col, n: int):
+    """(text per record, int64 code per record, blank mask) for id and
+    beneficiary: blank means missing (null or only whitespace, as the
+    reader's `str.strip()` sees it)."""
+    if col is None:
+        return pa.nulls(n, pa.string()), np.zeros(n, np.int64), np.ones(n, bool)
+    if col.type not in _KEY_TYPES:
+        return None
+    if not pa.types.is_string(col.type):
+        col = pc.cast(col, pa.string())
+    encoded = pc.dictionary_encode(col)
+    dictionary = encoded.dictionary
+    # A value with a letter or digit is not blank; the others (few) are
+    # asked Python's `str.strip()`, the reader's own test.
+    blank = np.append(~pc.match_substring_regex(dictionary, "[0-9A-Za-z]").to_numpy(zero_copy_only=False), True)
+    for k in np.flatnonzero(blank[:-1]).tolist():
+        blank[k] = not dictionary[k].as_py().strip()
+    indices = pc.fill_null(encoded.indices, len(dictionary)).to_numpy(zero_copy_only=False).astype(np.int64)
+    return col, indices, blank[indices]
+
+
+def claim_columns(reader: ClaimReader, table: pa.Table) -> ClaimColumns | None:
+    names = [n for n in table.schema.names if n not in INTERNAL]
+    if len(set(names)) != len(names):
+        return None
+    vocabulary = ("act", "provider", "network", *reader.field_dims)
+    if set(vocabulary) & set(CONVERTERS):
+        return None
+    vocab_cols = [_column(table, name) for name in vocabulary]
+    if any(c is not None and c.type not in _TEXT_TYPES for c in vocab_cols):
+        return None
+    n = table.num_rows
+    ids = _key_column(_column(table, "id"), n)
+    bens = _key_column(_column(table, "beneficiary"), n)
+    if ids is None or bens is None:
+        return None
+    id_text, id_codes, id_blank = ids
+    ben_text, ben_codes, ben_blank = bens
+    bad = id_blank | ben_blank
+    unreadable = _column(table, UNREADABLE)
+    if unreadable is not None:
+        bad |= unreadable.is_valid().to_numpy(zero_copy_only=False)
+
+    fields = {}
+    for name, to_number in (("date", _ordinal), ("birth_date", _ordinal), ("price", _int), ("base", _int), ("amo", _int),
+                            ("allowed", _int), ("frame_price", _int), ("quantity", _int), ("emergency", _int), ("referral", _int)):
+        values, present, wrong = _distinct(_column(table, name), n, name, to_number)
+        fields[name] = (values, present)
+        bad |= wrong
+    date = fields["date"][0]
+    birth, has_birth = fields["birth_date"]
+    price = fields["price"][0]
+    frame, has_frame = fields["frame_price"]
+    bad |= has_birth & (birth > date)
+    bad |= has_frame & (frame > price)
+
+    # The vocabulary: each distinct combination once, through the reader's own code.
+    codes = np.zeros(n, np.int64)
+    raw_values = []
+    for col in vocab_cols:
+        if col is None or pa.types.is_null(col.type):
+            raw_values.append([None])
+            codes *= 1
+            continue
+        encoded = pc.dictionary_encode(col)
+        distinct = encoded.dictionary.to_pylist() + [None]
+        raw_values.append(distinct)
+        codes = codes * len(distinct) + pc.fill_null(encoded.indices, len(distinct) - 1).to_numpy(zero_copy_only=False)
+    unique, combo = np.unique(codes, return_inverse=True)
+    shapes = []
+    first_date = np.empty(len(unique), np.int64)
+    end_date = np.empty(len(unique), np.int64)
+    for k, code in enumerate(unique.tolist()):
+        key = []
+        for distinct in reversed(raw_values):
+            code, i = divmod(code, len(distinct))
+            key.append(distinct[i])
+        shape = _shape(reader, vocabulary, tuple(reversed(key)))
+        shapes.append(shape)
+        if shape is _BAD:
+            first_date[k], end_date[k] = 1, 0  # no date fits
+        elif shape[5] is None:
+            first_date[k], end_date[k] = dt.date.min.toordinal(), dt.date.max.toordinal() + 1
+        else:
+            first_date[k] = shape[5][0].toordinal()
+            end_date[k] = shape[5][1].toordinal() if shape[5][1] != dt.date.max else dt.date.max.toordinal() + 1
+    combo = combo.astype(np.int64).reshape(-1)
+    bad |= ~((first_date[combo] <= date) & (date < end_date[combo]))
+    return ClaimColumns(
+        n=n, clean=~bad, ids=id_text, id_codes=id_codes, ben=ben_codes, beneficiaries=ben_text,
+        date=date, birth=birth, has_birth=has_birth, price=price,
+        base=fields["base"][0], has_base=fields["base"][1], amo=fields["amo"][0], has_amo=fields["amo"][1],
+        has_frame=has_frame, quantity=fields["quantity"][0], combo=combo, shapes=shapes,
+    )

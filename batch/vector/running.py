@@ -1,0 +1,66 @@
+"""Yearly limits as capped cumulative sums, per beneficiary and year.
+
+A limit of `cap` consumed by claims in date order, each asking for `d_i`
+(what it would take with the limit untouched), takes
+
+    take_i = min(C_i, cap) − min(C_{i−1}, cap),     C_i = d_1 + … + d_i
+
+in its (beneficiary, calendar year): by induction, what is used after
+claim i is min(C_i, cap), which is exactly what the scalar engine's
+`take = min(d, cap − used)` leaves. This holds as long as `d_i` does not
+itself depend on what the limit has left; the evaluator checks that
+wherever it could (and sends the beneficiary's pool to the scalar path
+when it does not hold).
+
+Claims are ordered as the scalar engine takes them: date of care, then
+row in the file (`unit.evaluate_records`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class Running:
+    """The ordering and the running sums of one pool's claims."""
+
+    __slots__ = ("order", "group", "before", "after")
+
+    def __init__(self, ben, year, date, row, demand):
+        order = np.lexsort((row, date, year, ben))
+        d = demand[order]
+        b = ben[order]
+        y = year[order]
+        starts = np.ones(len(d), bool)
+        if len(d) > 1:
+            starts[1:] = (b[1:] != b[:-1]) | (y[1:] != y[:-1])
+        group = np.cumsum(starts) - 1
+        total = np.cumsum(d)
+        before = total - d
+        offset = before[starts]
+        before = before - offset[group]
+        self.order = order
+        self.group = group
+        self.before = before  # C_{i−1}, in `order`
+        self.after = before + d  # C_i, in `order`
+
+    def unsorted(self, values):
+        out = np.empty_like(values)
+        out[self.order] = values
+        return out
+
+    def used_before(self, cap: int):
+        """min(C_{i−1}, cap) per claim, in the claims' own order."""
+        return self.unsorted(np.minimum(self.before, cap))
+
+    def takes(self, cap: int):
+        """min(C_i, cap) − min(C_{i−1}, cap) per claim, in the claims' own order."""
+        return self.unsorted(np.minimum(self.after, cap) - np.minimum(self.before, cap))
+
+    def group_totals(self):
+        """C at the end of each claim's (beneficiary, year), per claim, in the claims' own order."""
+        if not len(self.group):
+            return self.after
+        ends = np.ones(len(self.group), bool)
+        ends[:-1] = self.group[1:] != self.group[:-1]
+        return self.unsorted(self.after[ends][self.group])

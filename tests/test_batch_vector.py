@@ -1,0 +1,198 @@
+"""The vectorised evaluator (`batch/vector/`) against the scalar engine it
+stands in for (`evaluate_partition(..., evaluator="scalar")`, claim by
+claim, `garant eval`'s): every bundled French contract at every level,
+synthetic claims concentrated on few beneficiaries so that yearly caps are
+reached, spoiled claims (rejections, duplicates), and hand-made edge
+cases. The décompte and rejection tables must be identical, every column
+of every row; and the vectorised way must actually have taken most claims
+(else the comparison would prove nothing)."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from garant.api import load_product
+from garant.batch.synth import generate
+from garant.batch.unit import evaluate_partition
+from garant.batch.vector import VectorStats
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTRACTS = sorted(p for p in (ROOT / "contracts").glob("*.garant") if "plan " not in p.read_text(encoding="utf-8")[:4000] and not p.name.startswith("acme_"))
+FIELDS = ("id", "date", "beneficiary", "birth_date", "act", "provider", "parcours", "network", "price", "quantity", "base", "amo")
+_LOADED: dict = {}
+
+
+def _product(path: Path):
+    if path not in _LOADED:
+        _LOADED[path] = load_product(path)
+    return _LOADED[path]
+
+
+def _level_choices(product) -> list:
+    """None for a product without levels; else every level of every module
+    (module k at its k-th level, in turn), and the optional modules left out."""
+    if not product.modules:
+        return [None]
+    own = [m for m in product.modules if m[3] is None]
+    longest = max(len(m[1]) for m in own)
+    choices = [{m[0]: m[1][k % len(m[1])] for m in own} for k in range(longest)]
+    if any(m[2] for m in own):
+        choices.append({m[0]: (None if m[2] else m[1][0]) for m in own})
+    return [[f"{k}={'none' if v is None else v}" for k, v in c.items()] for c in choices]
+
+
+CASES = [(path, levels) for path in CONTRACTS for levels in _level_choices(_product(path))]
+
+
+def _table(records: list[dict]) -> pa.Table:
+    names = list(dict.fromkeys(k for r in records for k in r))
+    return pa.table({n: pa.array([None if r.get(n) is None else str(r[n]) for r in records], pa.string()) for n in names})
+
+
+def _diff(want: pa.Table, got: pa.Table) -> str:
+    if want.schema != got.schema:
+        return f"schemas differ:\n{want.schema}\n---\n{got.schema}"
+    if want.num_rows != got.num_rows:
+        return f"{want.num_rows} rows ≠ {got.num_rows}"
+    for name in want.schema.names:
+        a, b = want.column(name).to_pylist(), got.column(name).to_pylist()
+        bad = [i for i in range(len(a)) if a[i] != b[i]]
+        if bad:
+            rows = want.column("row").to_pylist()
+            return f"{name}: {len(bad)} rows differ, e.g. " + "; ".join(f"row {rows[i]}: {a[i]!r} (scalar) ≠ {b[i]!r} (vector)" for i in bad[:3])
+    return ""
+
+
+def _compare(product, table: pa.Table) -> VectorStats:
+    want_d, want_r = evaluate_partition(product, table, evaluator="scalar")
+    stats = VectorStats()
+    got_d, got_r = evaluate_partition(product, table, evaluator="vector", stats=stats)
+    assert not _diff(want_d, got_d), _diff(want_d, got_d)
+    assert not _diff(want_r, got_r), _diff(want_r, got_r)
+    assert want_d.num_rows + want_r.num_rows == table.num_rows
+    return stats
+
+
+@pytest.mark.parametrize("path,levels", CASES, ids=[f"{p.stem}:{'+'.join(lv) if lv else '-'}" for p, lv in CASES])
+def test_vector_equals_scalar_on_synthetic_claims(path, levels):
+    product = _product(path)
+    if levels:
+        product = product.at(levels)
+    taken = 0
+    for seed in (11, 2025):
+        claims = generate(1500, seed, beneficiaries=30)  # ~50 claims each over two years: yearly caps are reached
+        stats = _compare(product, _table(claims))
+        taken += stats.vector
+    assert taken >= 0.6 * 3000, f"only {taken} of 3000 claims took the vectorised way"
+
+
+SPOILERS = [
+    ("id", [None, "", "  "]),
+    ("date", ["2025-13-45", "", "2016-06-01", "1999-01-01"]),
+    ("beneficiary", [None, " "]),
+    ("birth_date", ["2030-01-01", "x"]),
+    ("price", ["-3", "abc", "30,50", " 12.5 ", "1e3", "0"]),
+    ("base", ["x", "0.001", "23.00", "0"]),
+    ("amo", ["5", "x", "999.00", "0.00"]),
+    ("quantity", ["0", "3", "2.5"]),
+    ("act", ["radiesthesie", "consultation pharmacie", "CONSULTATION GENERALISTE"]),
+    ("provider", ["secteur3", "secteur2", "secteur2 optam_co"]),
+    ("parcours", ["hors_parcours", "nowhere"]),
+]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_vector_equals_scalar_on_spoiled_claims(seed):
+    """Rejections, reader warnings, claim AMOs and bases, duplicate ids: the
+    beneficiaries concerned go to the scalar engine, the others not."""
+    rng = random.Random(seed)
+    records = []
+    for k, claim in enumerate(generate(1200, seed, beneficiaries=200)):
+        r = {f: claim.get(f) for f in FIELDS}
+        if k % 9 == 0:
+            field, values = rng.choice(SPOILERS)
+            r[field] = rng.choice(values)
+        if k % 97 == 0 and records:  # a resubmitted claim line
+            r = dict(rng.choice(records))
+        records.append(r)
+    stats = _compare(_product(ROOT / "contracts" / "essentiel_2025.garant"), _table(records))
+    assert stats.vector > 0 and stats.scalar > 0
+
+
+ESSENTIEL = ROOT / "contracts" / "essentiel_2025.garant"
+
+
+def _gp(cid, date, ben="B1", birth="1980-06-01", price="30.00", **more):
+    return {"id": cid, "date": date, "beneficiary": ben, "birth_date": birth, "act": "consultation generaliste", "provider": "secteur1", "price": price, **more}
+
+
+def _by_id(table: pa.Table) -> dict:
+    return {r["id"]: r for r in table.to_pylist()}
+
+
+def test_participation_forfaitaire_cap_reached_mid_claim():
+    """stdlib/secu.garant: PF 1 € until 2024-05-14, 2 € from 2024-05-15, at
+    most 50 € and 50 acts a calendar year. 49 consultations at 1 € leave 1 €
+    of the 50 € cap: the next one (PF 2 €) takes 1 €, the one after none;
+    the year after starts afresh. Claims in the file in reverse date order,
+    two on one date."""
+    claims = [_gp(f"a{k:02d}", f"2024-02-{1 + k % 28:02d}" if k < 28 else f"2024-03-{1 + k - 28:02d}") for k in range(49)]
+    claims += [_gp("cut", "2024-06-03"), _gp("zero", "2024-06-03"), _gp("new-year", "2025-01-01")]
+    claims.reverse()
+    table = _table(claims)
+    stats = _compare(_product(ESSENTIEL), table)
+    assert stats.scalar == 0, "these claims must take the vectorised way"
+    got = _by_id(evaluate_partition(_product(ESSENTIEL), table)[0])
+    assert got["a00"]["participation_forfaitaire"] == "1.00"
+    # "zero" has the higher row (the list was reversed) but "cut" the lower: on one date, file order decides
+    assert got["zero"]["participation_forfaitaire"] == "1.00"
+    assert got["cut"]["participation_forfaitaire"] == "0.00"
+    assert got["new-year"]["participation_forfaitaire"] == "2.00"
+    assert sum(int(r["participation_forfaitaire"].replace(".", "")) for r in got.values() if r["date"] < "2025") == 5000
+
+
+def test_participation_forfaitaire_exactly_at_the_cap():
+    """25 consultations at 2 € (2025) reach the 50 € cap exactly: the 26th pays none."""
+    claims = [_gp(f"c{k:02d}", f"2025-03-{1 + k:02d}") for k in range(26)]
+    random.Random(4).shuffle(claims)
+    table = _table(claims)
+    stats = _compare(_product(ESSENTIEL), table)
+    assert stats.scalar == 0
+    got = _by_id(evaluate_partition(_product(ESSENTIEL), table)[0])
+    assert [got[f"c{k:02d}"]["participation_forfaitaire"] for k in (0, 24, 25)] == ["2.00", "2.00", "0.00"]
+
+
+def test_count_limit_cuts_a_quantity():
+    """contracts/essentiel_2025.garant:19: osteopathy 30 € per session, at
+    most 3 sessions a calendar year: 2 sessions, then 2 more (1 paid), then
+    one more (none), then the next year (paid)."""
+    def osteo(cid, date, q):
+        return {"id": cid, "date": date, "beneficiary": "B2", "birth_date": "1970-01-01", "act": "osteopathie", "price": "60.00", "quantity": str(q)}
+
+    claims = [osteo("o3", "2025-05-01", 1), osteo("o1", "2025-02-01", 2), osteo("o2", "2025-03-01", 2), osteo("o4", "2026-01-02", 1)]
+    table = _table(claims)
+    stats = _compare(_product(ESSENTIEL), table)
+    assert stats.scalar == 0
+    got = _by_id(evaluate_partition(_product(ESSENTIEL), table)[0])
+    assert [got[k]["amc"] for k in ("o1", "o2", "o3", "o4")] == ["60.00", "30.00", "0.00", "30.00"]
+    assert "1 of 2 paid" in got["o2"]["warnings"] and "limit reached" in got["o3"]["warnings"]
+
+
+def test_run_writes_the_same_files_with_either_evaluator(tmp_path):
+    from garant.batch.run import run
+    from garant.batch.synth import write_claims
+
+    claims = tmp_path / "claims.csv"
+    write_claims(claims, 3000, 5)
+    outputs = {}
+    for evaluator in ("scalar", "vector"):
+        out = tmp_path / f"{evaluator}.csv"
+        report = run(str(ESSENTIEL), claims, out, rows_per_partition=700, evaluator=evaluator)
+        assert report.input == 3000
+        outputs[evaluator] = (out.read_bytes(), report.rejections.read_bytes(), report.scalar_claims)
+    assert outputs["scalar"][:2] == outputs["vector"][:2]
+    assert outputs["scalar"][2] == 3000 and outputs["vector"][2] < 3000 * 0.3
