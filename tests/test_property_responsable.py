@@ -127,3 +127,44 @@ def test_r3_proof_agrees_with_the_evaluator(f):
         assert worst <= 1, (f, worst)
     elif excess > 2:
         assert worst > 1, (f, worst, excess)
+
+
+def test_r4_no_refund_is_proved_on_sums_and_budgets_hors_parcours():
+    """R4 (CSS L871-1): on every act and provider combination — hors
+    parcours included — the contract pays at most what the in-parcours AMO
+    leaves, so the participation forfaitaire, the franchises and the
+    hors-parcours increase stay with the patient. A sum of terms and a
+    budget are the formulas that could reach them."""
+    from garant.dsl.checker.responsable.prohibitions import check_no_refund
+
+    text = HEADER + "  consultation secteur1: 100% BRSS + 20€\n  consultation secteur2: TM\n  biologie: 100 € per calendar year\n" + FLOORS
+    contract = compile_text(text, "p.garant").contract
+    found = check_no_refund(contract, contract.regime.rules, list(scenarios(contract)), line_formulas(contract), contract_date(contract))
+    assert {f.line.text.split(":")[0] for f in found} >= {"consultation secteur1", "biologie"}
+    assert found and all(f.status == HOLDS for f in found), [f.message for f in found if f.status != HOLDS]
+
+
+@settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(formula, st.sampled_from(["", " + 100 € per calendar year"]))
+@example("100% FR", "")
+@example("300% FR", "")
+@example("TM + 50€", " + 100 € per calendar year")
+def test_r4_evaluator_leaves_every_deduction_to_the_patient(f, budget):
+    """Whatever the formula, a responsable contract's décompte leaves the
+    participation forfaitaire, the franchises and the hors-parcours increase
+    in the reste à charge: rac ≥ PF + franchise + (in-parcours AMO − AMO)."""
+    from garant.api import load_unit
+
+    text = HEADER + f"  consultation: {f}{budget}\n  pharmacie: {f}{budget}\n  transport: {f}\n" + FLOORS
+    product = load_unit(compile_text(text, "p.garant"))  # loaded even if it breaks another rule
+    claims = []
+    for i, price in enumerate(("10.00", "30.00", "31.00", "60.00", "500.00")):
+        adult = {"beneficiary": f"B{i}", "birth_date": "1980-01-01", "date": "2025-03-10", "price": price}
+        claims.append({"id": f"h{i}", "act": "consultation generaliste", "provider": "secteur1", "parcours": "hors_parcours", **adult})
+        claims.append({"id": f"p{i}", "act": "pharmacie taux_65", "base": price, "quantity": 2, **adult})
+        claims.append({"id": f"t{i}", "act": "transport", "base": price, **adult})
+    for d in product.evaluate(claims):
+        increase = 0
+        if d.id.startswith("h"):  # 70% in parcours, 30% hors parcours, on min(price, base)
+            increase = (min(d.price, d.base) * 7000 + 5000) // 10000 - d.amo
+        assert d.rac >= d.participation_forfaitaire + d.franchise + increase, (f, budget, d.id, d.to_dict())

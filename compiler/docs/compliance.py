@@ -72,7 +72,15 @@ def report(unit) -> Report:
     return Report(bool(unit.contract and unit.contract.responsable), findings, coverage_markdown(unit), rules, compliance_fr.coverage(unit), cases)
 
 
-_VERDICTS = {"violated": ("❌ non respectée", False), "depends_on_base": ("⚠️ à vérifier : dépend de la base transmise", False), "holds": ("✅ respectée", True)}
+_VERDICTS = {
+    "violated": ("❌ non respectée", False),
+    "depends_on_base": ("⚠️ à vérifier : dépend de la base transmise", False),
+    "depends_on_unconfirmed": ("⚠️ à vérifier : dépend d'un montant non confirmé", False),
+    "warning": ("⚠️ avertissement", True),
+    "holds": ("✅ respectée", True),
+    "not_applicable": ("➖ sans objet : aucun acte ni ligne du contrat n'est concerné", True),
+    "not_checked": ("❔ non vérifiée", False),
+}
 
 
 def rule_rows(unit) -> tuple[RuleRow, ...]:
@@ -90,6 +98,10 @@ def rule_rows(unit) -> tuple[RuleRow, ...]:
         verdict, ok = _VERDICTS.get(r.status, (r.status, False))
         lines = tuple(int(w.rsplit(":", 1)[1]) for w in r.lines if w.rsplit(":", 1)[-1].isdigit())
         details = tuple(dict.fromkeys(f.message for f in r.findings))
+        # Why a rule, or a part of it, is not checked (the regime's words; its first version's date).
+        since = getattr(r, "starts", None)
+        details += (f"non vérifiée : aucune version confirmée pour la date du contrat (la première s'applique à partir du {since.isoformat()})",) if since else ()
+        details += tuple(f"non vérifié : {x}" for x in getattr(r, "reasons", ()))
         rows.append(RuleRow(r.rule, r.title, r.ref, verdict, ok, lines, details, tuple(r.findings)))
     return tuple(rows)
 

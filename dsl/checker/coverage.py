@@ -212,16 +212,27 @@ def rich_rule_table(contract: model.Contract):
     from rich.table import Table
     from rich.text import Text
 
-    from garant.dsl.checker.responsable import DEPENDS_ON_BASE, HOLDS, compliance_report
+    from garant.dsl.checker.responsable import DEPENDS_ON_BASE, HOLDS, NOT_APPLICABLE, NOT_CHECKED, UNCONFIRMED, WARNING, compliance_report, report_reason
 
     table = Table(title=f"Contrat responsable rules, \"{contract.name}\" (effective {contract.effective})")
     for col in ("rule", "verdict", "lines", "counterexample / reference"):
         table.add_column(col)
-    words = {HOLDS: ("proved", "green"), DEPENDS_ON_BASE: ("depends on the claim's base", "yellow")}
+    words = {
+        HOLDS: ("proved", "green"),
+        DEPENDS_ON_BASE: ("depends on the claim's base", "yellow"),
+        UNCONFIRMED: ("depends on an unconfirmed amount", "yellow"),
+        WARNING: ("warning", "yellow"),
+        NOT_APPLICABLE: ("not applicable", "dim"),
+        NOT_CHECKED: ("not checked", "magenta"),
+    }
     for r in compliance_report(contract):
         word, style = words.get(r.status, ("violated", "red"))
         lines = ", ".join(w.rsplit(":", 1)[-1] for w in r.lines)
         detail = "\n".join(dict.fromkeys(f.message for f in r.findings)) or (r.ref or "")
+        if r.status in (NOT_APPLICABLE, NOT_CHECKED):
+            detail = report_reason(r) + (f"\n{r.ref}" if r.ref else "")
+        elif r.reasons:  # parts of the rule no statement proves
+            detail += "\n" + "\n".join(f"not checked: « {x} »" for x in r.reasons)
         table.add_row(Text(f"{r.rule} {r.title}"), Text(word, style=style), Text(lines), Text(detail))
     return table
 

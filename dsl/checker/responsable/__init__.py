@@ -17,13 +17,17 @@ euros. Any contract is checked against the network rule.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import attrs
 
 from garant.dsl import model
 from garant.dsl.checker.responsable.ceilings import check_ceilings
-from garant.dsl.checker.responsable.findings import DEPENDS_ON_BASE, HOLDS, NOT_APPLICABLE, NOT_CHECKED, UNCONFIRMED, VIOLATED, Finding, line_formulas, worst
+from garant.dsl.checker.responsable.conditions import check_conditions
+from garant.dsl.checker.responsable.findings import DEPENDS_ON_BASE, HOLDS, NOT_APPLICABLE, NOT_CHECKED, UNCONFIRMED, VIOLATED, WARNING, Finding, line_formulas, worst
 from garant.dsl.checker.responsable.floors import check_floors
 from garant.dsl.checker.responsable.networks import check_networks, network_violations
+from garant.dsl.checker.responsable.prohibitions import check_no_refund
 from garant.dsl.checker.responsable.renewals import check_renewals
 from garant.dsl.checker.responsable.scenarios import contract_date, scenarios
 from garant.dsl.diagnostics import Diagnostics
@@ -35,16 +39,23 @@ __all__ = [
     "network_violations",
     "Finding",
     "RuleReport",
+    "report_reason",
     "VIOLATED",
     "DEPENDS_ON_BASE",
+    "UNCONFIRMED",
+    "WARNING",
     "HOLDS",
+    "NOT_APPLICABLE",
+    "NOT_CHECKED",
 ]
 
 
 def responsable_findings(contract: model.Contract) -> list[Finding]:
     """Every finding of the responsable rules (violations, base-dependent
-    ones and proofs that hold), one per rule, line and level."""
+    ones and proofs that hold), one per rule, line and level; the contract's
+    statements (R9, R10) as findings without a line."""
     date = contract_date(contract)
+    rules = contract.regime.rules
     found: list[Finding] = []
     for level, view in contract.level_views():
         # A product with levels is judged as sold at each level (spec §3.4).
@@ -52,7 +63,8 @@ def responsable_findings(contract: model.Contract) -> list[Finding]:
         levels = line_formulas(view, level or None)
         found += check_floors(view, all_scenarios, levels, date) + check_ceilings(view, all_scenarios, levels, date)
         found += check_renewals(view, all_scenarios, levels, date)
-    return worst(found)
+        found += check_no_refund(view, rules, all_scenarios, levels, date)
+    return worst(found) + check_conditions(contract, rules, date)
 
 
 def check_compliance(contract: model.Contract, diags: Diagnostics) -> None:
@@ -60,10 +72,13 @@ def check_compliance(contract: model.Contract, diags: Diagnostics) -> None:
     if not contract.responsable:
         return
     for f in responsable_findings(contract):
-        if f.status == UNCONFIRMED and f.line is not None:
-            diags.warning(f.line.span, f.message, _hint(f), code="responsable")
+        if f.status in (UNCONFIRMED, WARNING):
+            diags.warning(f.line.span if f.line else contract.responsable_span, f.message, _hint(f), code="responsable")
             continue
         if f.status != VIOLATED:
+            continue
+        if f.line is None and f.scenario is None:  # a statement the header lacks (R10)
+            diags.error(contract.responsable_span, f.message, _statement_hint(f), code="responsable")
             continue
         if f.line is None:  # a gap where the law requires cover (spec §3.1)
             diags.error(contract.guarantees_span, f.message, "a responsable contract must cover this: add a line (e.g. `all: TM`)", code="responsable")
@@ -77,6 +92,10 @@ def _hint(f: Finding) -> str | None:
     return None
 
 
+def _statement_hint(f: Finding) -> str:
+    return "state it in the contract's header, under `responsable` (`solidaire`, `tiers payant`, `annual statement`)"
+
+
 @attrs.frozen
 class RuleReport:
     """One row of the compliance report: a rule, its verdict, its lines."""
@@ -84,22 +103,70 @@ class RuleReport:
     rule: str
     title: str
     ref: str | None
-    status: str  # VIOLATED | DEPENDS_ON_BASE | HOLDS
+    status: str  # VIOLATED | DEPENDS_ON_BASE | UNCONFIRMED | WARNING | HOLDS | NOT_APPLICABLE | NOT_CHECKED
     lines: tuple[str, ...]  # `file:line` of the lines it concerns
     findings: tuple[Finding, ...]  # the ones that do not hold
+    reasons: tuple[str, ...] = ()  # the regime's `not checked` texts: parts of the rule no statement proves, and why
+    starts: dt.date | None = None  # NOT_CHECKED because its first confirmed version is later than the contract
+
+
+_RANK = {VIOLATED: 0, DEPENDS_ON_BASE: 1, UNCONFIRMED: 2, WARNING: 3, HOLDS: 4}
 
 
 def compliance_report(contract: model.Contract) -> list[RuleReport]:
-    """Per rule (R1, R2…): the worst verdict over the contract's lines."""
+    """Every rule the regime declares (R1 … R12), with the worst verdict
+    over the contract's lines and statements, or why it has none: not
+    applicable (no act of the contract falls under it) or not checked (the
+    regime's `not checked` reasons, or no confirmed version in force at the
+    contract's date). Never a silent pass."""
+    regime = contract.regime
+    date = contract_date(contract)
     by_rule: dict[str, list[Finding]] = {}
     for f in responsable_findings(contract):
         by_rule.setdefault(f.rule, []).append(f)
-    rank = {VIOLATED: 0, DEPENDS_ON_BASE: 1, HOLDS: 2}
+    declared = {r.name: r for r in regime.rules}
+    names = list(declared) + sorted((n for n in by_rule if n not in declared), key=lambda r: (len(r), r))
     out = []
-    for rule in sorted(by_rule, key=lambda r: (len(r), r)):
-        fs = by_rule[rule]
-        status = min((f.status for f in fs), key=rank.__getitem__)
-        lines = tuple(dict.fromkeys(f.line.span.where for f in sorted((f for f in fs if f.line is not None), key=lambda f: f.line.span.line)))
-        bad = tuple(f for f in fs if f.status != HOLDS)
-        out.append(RuleReport(rule, fs[0].title, fs[0].ref, status, lines, bad))
+    for name in names:
+        fs = by_rule.get(name, [])
+        decl = declared.get(name)
+        notes = tuple(decl.not_checked) if decl else ()
+        title = decl.title if decl else fs[0].title
+        ref = decl.ref if decl and decl.ref else (fs[0].ref if fs else None)
+        if fs:
+            status = min((f.status for f in fs), key=_RANK.__getitem__)
+            lines = tuple(dict.fromkeys(f.line.span.where for f in sorted((f for f in fs if f.line is not None), key=lambda f: f.line.span.line)))
+            bad = tuple(f for f in fs if f.status != HOLDS)
+            out.append(RuleReport(name, title, ref, status, lines, bad, notes))
+            continue
+        status, starts = _without_findings(regime, decl, name, date)
+        out.append(RuleReport(name, title, ref, status, (), (), notes, starts))
     return out
+
+
+def _without_findings(regime: model.Regime, decl, name: str, date) -> tuple[str, dt.date | None]:
+    """NOT_CHECKED when nothing proves the rule (the regime's `not checked`
+    says why) or when its first confirmed version is later than the
+    contract (the date is returned); NOT_APPLICABLE when statements are in
+    force but no act or line of the contract falls under them."""
+    statements = [x for x in (*regime.floors, *regime.ceilings, *regime.renewals) if x.rule == name]
+    starts = sorted(step.start for x in statements for step in x.steps)
+    if decl is not None and decl.start is not None and (decl.states or decl.no_refund):
+        starts = sorted(starts + [decl.start])
+    if not starts:
+        return NOT_CHECKED, None
+    if starts[0] > date:
+        return NOT_CHECKED, starts[0]
+    return NOT_APPLICABLE, None
+
+
+def report_reason(r: RuleReport, date: dt.date | None = None) -> str:
+    """Why a rule has no proof, in English (the CLI): the regime's own
+    reasons are quoted as written."""
+    if r.status == NOT_APPLICABLE:
+        return "not applicable: no act or line of the contract falls under it"
+    parts = []
+    if r.starts is not None:
+        parts.append(f"no confirmed version applies to this contract's date: the regime's version starts on {r.starts.isoformat()}")
+    parts += [f"« {x} »" for x in r.reasons]
+    return "not checked: " + ("; ".join(parts) or "the regime declares nothing to prove it on")

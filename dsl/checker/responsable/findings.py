@@ -25,6 +25,7 @@ from garant.dsl.checker.responsable.payment import Scenario
 VIOLATED = "violated"  # proved wrong: an error
 DEPENDS_ON_BASE = "depends_on_base"  # wrong for some bases the regime does not state (claim's base)
 UNCONFIRMED = "depends_on_unconfirmed"  # wrong or right depending on an amount the sources do not confirm (a warning)
+WARNING = "warning"  # not a breach of the responsable rules, but worth saying (R9 missing)
 HOLDS = "holds"
 # Verdicts of a rule as a whole (compliance report), besides the above.
 NOT_APPLICABLE = "not_applicable"  # no act or line of the contract falls under it
@@ -133,7 +134,7 @@ def counterexample(verdict: E.Verdict, allin: E.Expr, bound: E.Expr) -> tuple[Fr
     return p, b, E.evaluate(allin, p, b), E.evaluate(bound, p, b)
 
 
-_STATUS_RANK = {VIOLATED: 0, DEPENDS_ON_BASE: 1, UNCONFIRMED: 2, HOLDS: 3}
+_STATUS_RANK = {VIOLATED: 0, DEPENDS_ON_BASE: 1, UNCONFIRMED: 2, WARNING: 3, HOLDS: 4}
 
 
 def rank(status: str, s: Scenario | None) -> tuple:
