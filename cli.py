@@ -330,7 +330,7 @@ def _progress(enabled: bool):
 def run_(
     product: Path = typer.Argument(..., help="The product's .garant source."),
     claims: Path = typer.Argument(..., help="Claims file: CSV or Parquet (spec §5 field names)."),
-    output: Path = typer.Option(..., "-o", "--output", help="Décomptes file; rejections go beside it (OUT.rejections.EXT)."),
+    output: Path = typer.Option(..., "-o", "--output", help="Décomptes file (rejections go beside it: OUT.rejections.EXT), or a dataset folder (a name without suffix)."),
     format: Optional[str] = typer.Option(None, "--format", help="csv or parquet for the outputs (default: OUT's suffix, else the input's)."),
     input_format: Optional[str] = typer.Option(None, "--input-format", help="csv or parquet (default: the claims file's suffix)."),
     rejections: Optional[Path] = typer.Option(None, "--rejections", help="Rejections file (default: OUT.rejections.EXT)."),
@@ -342,6 +342,10 @@ def run_(
     level: List[str] = typer.Option([], "--level", help="Level of a multi-level product, as for `garant eval`."),
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
     evaluator: str = typer.Option("vector", "--evaluator", help="vector: whole columns at a time, the scalar engine for what it does not take; scalar: claim by claim (the oracle). Same output."),
+    engine: str = typer.Option("local", "--engine", help="local (this machine), dask or spark. OUT named without a suffix (always, with dask and spark) is a Parquet dataset folder, committed with a manifest."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="--engine dask: a running scheduler (tcp://host:8786); default: a local cluster."),
+    workers: Optional[int] = typer.Option(None, "--workers", help="--engine dask without --scheduler: worker processes (default: one per core)."),
+    master: Optional[str] = typer.Option(None, "--master", help="--engine spark: master URL (local[2], spark://host:7077…); default: spark-submit's, else local[*]."),
 ):
     """Evaluate a claims file (CSV, Parquet) into décomptes and rejections, with progress."""
     from garant.batch.io import ClaimsFileError
@@ -352,6 +356,11 @@ def run_(
         err.print(f"error: --evaluator must be one of {', '.join(EVALUATORS)}, not `{evaluator}`", markup=False)
         raise typer.Exit(2)
     _load_or_exit(product, regime, level)
+    if engine != "local" or _is_dataset(output):
+        _run_dataset(engine, _product_ref(product, regime, level), claims, output, input_format=input_format, trace=trace,
+                     rows_per_partition=rows_per_partition, workdir=workdir, jobs=jobs, no_progress=no_progress,
+                     scheduler=scheduler, workers=workers, master=master, evaluator=evaluator)
+        return
     try:
         with _progress(not no_progress) as progress:
             report = run(_product_ref(product, regime, level), claims, output, out_format=format, in_format=input_format,
@@ -370,6 +379,36 @@ def run_(
     if evaluator == "vector" and report.input:
         err.print(f"vectorised evaluator: {report.scalar_claims:,} claims ({report.scalar_claims / report.input:.1%}) taken by the scalar engine", markup=False)
     err.print(f"décomptes → {report.decomptes}\nrejections → {report.rejections}", markup=False)
+
+
+def _is_dataset(output: Path) -> bool:
+    from garant.batch.dataset import is_dataset_path
+
+    return is_dataset_path(output)
+
+
+def _run_dataset(engine: str, product_ref, claims: Path, output: Path, *, input_format, no_progress: bool, **options) -> None:
+    """`garant run` into a dataset (batch/engines), errors as one line each."""
+    from garant.batch.dataset import DatasetError
+    from garant.batch.engines import EngineUnavailable
+    from garant.batch.engines.driver import run_dataset
+    from garant.batch.io import ClaimsFileError
+    from garant.batch.run import CountMismatch
+
+    try:
+        with _progress(not no_progress and engine == "local") as progress:
+            report = run_dataset(engine, product_ref, claims, output, in_format=input_format, progress=progress, **options)
+    except (ClaimsFileError, DatasetError, EngineUnavailable) as e:
+        err.print(f"error: {e}", markup=False)
+        raise typer.Exit(2) from None
+    except CountMismatch as e:
+        err.print(f"error: {e}", markup=False)
+        raise typer.Exit(3) from None
+    err.print(
+        f"{report.input} claims in: {report.evaluated} evaluated, {report.rejected} rejected "
+        f"({report.engine}, {report.partitions} partition{'s' if report.partitions != 1 else ''}, {report.seconds:.1f} s, {report.claims_per_second:,.0f} claims/s)",
+        style="bold red" if report.rejected else "bold green", markup=False)
+    err.print(f"dataset → {report.out} (décomptes/, rejections/, _manifest.json)", markup=False)
 
 
 @app.command()

@@ -66,6 +66,16 @@ def bucket_ids(keys: pa.Array | pa.ChunkedArray, buckets: int) -> pa.Array:
     return pc.fill_null(pc.take(per_value, encoded.indices), 0)
 
 
+def key_buckets(batch: pa.RecordBatch | pa.Table, key: tuple[str, ...], buckets: int) -> pa.Array:
+    """The bucket of each record by its partition key (the key field, else
+    its stand-ins: `unit.partition_key`); the same on every engine."""
+    present = [batch.column(k) for k in key if k in batch.schema.names]
+    if not present:
+        return pa.array([0] * batch.num_rows, pa.int32())
+    keys = present[0] if len(present) == 1 else pc.coalesce(*[pc.cast(k, pa.string()) for k in present])
+    return bucket_ids(keys, buckets)
+
+
 class Spill:
     """K bucket files in a folder; `add(batch)` routes each record."""
 
@@ -82,12 +92,7 @@ class Spill:
         return self.folder / f"bucket-{bucket:04d}.arrow"
 
     def add(self, batch: pa.RecordBatch) -> None:
-        present = [batch.column(k) for k in self.key if k in batch.schema.names]
-        if present:
-            keys = present[0] if len(present) == 1 else pc.coalesce(*[pc.cast(k, pa.string()) for k in present])
-            ids = bucket_ids(keys, self.buckets)
-        else:
-            ids = pa.array([0] * batch.num_rows, pa.int32())
+        ids = key_buckets(batch, self.key, self.buckets)
         # One stable sort by bucket, then a slice per bucket: each record is
         # copied once, whatever the number of buckets (a filter per bucket
         # would read the whole batch once per bucket), file order kept.
