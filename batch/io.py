@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -131,7 +132,7 @@ class ClaimsFile:
             n = batch.num_rows
             if n == 0:
                 continue
-            rows = pa.array(range(row, row + n), pa.int64())
+            rows = pa.array(np.arange(row, row + n, dtype=np.int64))  # not range(): a Python int per record
             row += n
             self._rows_read += n
             yield batch.append_column(ROW, rows)

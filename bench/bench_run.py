@@ -12,10 +12,13 @@ Prints, in this order:
    own process: wall time, claims/s, peak resident memory (the child's
    ru_maxrss from os.wait4), the counts it printed; and on a quarter of
    the claims, to show that peak memory does not grow with the file;
+   3c. `garant run --evaluator scalar` on the CSV (the claim-by-claim
+   oracle of the default vectorised evaluator), and the two décompte
+   files compared claim by claim, every column;
 4. `bench/handwritten_run.py` on the CSV (csv module, hard-coded
    vocabulary, `bench/handwritten.py`, all in memory), same measures;
 5. the amounts of 3 (CSV) and 4 compared claim by claim (base, rate, AMO,
-   PF, franchise, AMO net, AMC, RAC), and the ratio of the two times.
+   PF, franchise, AMO net, AMC, RAC), and the ratio of the times.
 
 Targets (issue 5): 1M claims in ≤ 10 s on one core, peak memory ≤ 500 MB.
 Prints figures only; always exits 0. The machine's load average is printed
@@ -102,6 +105,31 @@ def compare_amounts(garant_csv: Path, hand_csv: Path) -> tuple[int, int, list]:
     return joined.num_rows, bad.num_rows, bad.slice(0, 3).to_pylist()
 
 
+def compare_decomptes(scalar_csv: Path, vector_csv: Path) -> tuple[int, int, list]:
+    """(claims compared, claims that differ in any column, a few examples),
+    joined on the row number: the scalar evaluator's file against the
+    vectorised one's."""
+    import pyarrow.compute as pc
+
+    from garant.batch.io import read_table
+
+    s = read_table(scalar_csv)
+    v = read_table(vector_csv)
+    joined = s.join(v, "row", right_suffix="_vector")
+    differ = None
+    for c in s.schema.names:
+        if c == "row":
+            continue
+        a, b = joined.column(c), joined.column(c + "_vector")
+        ne = pc.fill_null(pc.not_equal(a, b), True)
+        both_null = pc.and_(pc.is_null(a), pc.is_null(b))
+        ne = pc.and_(ne, pc.invert(both_null))
+        differ = ne if differ is None else pc.or_(differ, ne)
+    bad = joined.filter(differ)
+    missing = abs(s.num_rows - v.num_rows) + (s.num_rows - joined.num_rows)
+    return joined.num_rows, bad.num_rows + missing, bad.slice(0, 3).to_pylist()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=1_000_000)
@@ -147,7 +175,7 @@ def main() -> int:
         wall, rss, out, err = run_measured([py, "-m", "garant.cli", "run", str(CONTRACT), str(path), "-o", str(out_path),
                                             "--no-progress", "--jobs", str(args.jobs)])
         counts = next((line for line in err.splitlines() if "claims in" in line), "?")
-        runs[fmt] = (wall, rss, out_path)
+        runs[fmt] = (wall, rss, out_path, err)
         print(f"   {fmt:8s} {wall:8.2f} {args.n / wall:10,.0f} {rss:8.0f} {CPU[wall]:7.2f}  {counts}")
 
     # 3b. bounded memory: the same run on a quarter of the claims
@@ -156,6 +184,18 @@ def main() -> int:
     wall_q, rss_q, _, _ = run_measured([py, "-m", "garant.cli", "run", str(CONTRACT), str(quarter), "-o", str(args.dir / "quarter.parquet"),
                                         "--no-progress", "--jobs", str(args.jobs)])
     print(f"   parquet, {args.n // 4:,} claims: {wall_q:.2f} s, peak {rss_q:.0f} MB (memory depends on the partition size, not the file's)")
+
+    # 3c. the scalar evaluator (the oracle) on the same CSV, and agreement
+    scalar_out = args.dir / "decomptes-scalar.csv"
+    wall_s, rss_s, _, err_s = run_measured([py, "-m", "garant.cli", "run", str(CONTRACT), str(files["csv"]), "-o", str(scalar_out),
+                                            "--no-progress", "--jobs", str(args.jobs), "--evaluator", "scalar"])
+    print(f"   {'csv, --evaluator scalar':8s} {wall_s:8.2f} {args.n / wall_s:10,.0f} {rss_s:8.0f} {CPU[wall_s]:7.2f}")
+    fell_back = next((line for line in runs["csv"][3].splitlines() if "vectorised evaluator" in line), "?")
+    compared_vs, differ_vs, examples_vs = compare_decomptes(scalar_out, runs["csv"][2])
+    print(f"   {fell_back}")
+    print(f"   vector vs scalar décomptes: {compared_vs:,} claims compared on every column, {differ_vs:,} differ")
+    for e in examples_vs:
+        print(f"   e.g. {e}")
 
     # 4. hand-written loop
     hand_out = args.dir / "handwritten.csv"
@@ -167,10 +207,12 @@ def main() -> int:
     print(f"\n5. amounts, garant run vs hand-written: {compared:,} claims compared, {differ:,} differ")
     for e in examples:
         print(f"   e.g. {e}")
-    wall_csv, rss_csv, _ = runs["csv"]
-    wall_pq, rss_pq, _ = runs["parquet"]
+    wall_csv, rss_csv, *_ = runs["csv"]
+    wall_pq, rss_pq, *_ = runs["parquet"]
     print(f"   time garant run (CSV) / hand-written: {wall_csv / wall_h:.2f}   (Parquet: {wall_pq / wall_h:.2f}); "
           f"CPU time: {CPU[wall_csv] / CPU[wall_h]:.2f} (Parquet: {CPU[wall_pq] / CPU[wall_h]:.2f})")
+    print(f"   time garant run --evaluator scalar (CSV) / hand-written: {wall_s / wall_h:.2f}; CPU time: {CPU[wall_s] / CPU[wall_h]:.2f}; "
+          f"vector / scalar: {wall_csv / wall_s:.2f} (CPU {CPU[wall_csv] / CPU[wall_s]:.2f})")
     print(f"   target 1M claims ≤ 10 s: {'met' if min(wall_csv, wall_pq) * 1_000_000 / args.n <= 10 else 'NOT met'} "
           f"(best {min(wall_csv, wall_pq):.1f} s for {args.n:,}; the hand-written loop: {wall_h:.1f} s)")
     print(f"   target peak memory ≤ 500 MB: {'met' if max(rss_csv, rss_pq) <= 500 else 'NOT met'} "

@@ -157,9 +157,13 @@ def _key_column(col, n: int):
     if not pa.types.is_string(col.type):
         col = pc.cast(col, pa.string())
     encoded = pc.dictionary_encode(col)
-    distinct = encoded.dictionary.to_pylist()
-    blank = np.array([not v.strip() for v in distinct] + [True], bool)
-    indices = pc.fill_null(encoded.indices, len(distinct)).to_numpy(zero_copy_only=False).astype(np.int64)
+    dictionary = encoded.dictionary
+    # A value with a letter or digit is not blank; the others (few) are
+    # asked Python's `str.strip()`, the reader's own test.
+    blank = np.append(~pc.match_substring_regex(dictionary, "[0-9A-Za-z]").to_numpy(zero_copy_only=False), True)
+    for k in np.flatnonzero(blank[:-1]).tolist():
+        blank[k] = not dictionary[k].as_py().strip()
+    indices = pc.fill_null(encoded.indices, len(dictionary)).to_numpy(zero_copy_only=False).astype(np.int64)
     return col, indices, blank[indices]
 
 

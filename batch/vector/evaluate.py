@@ -40,12 +40,13 @@ import pyarrow.compute as pc
 
 from garant.batch.columns import _BAD
 from garant.batch.io import ROW
-from garant.batch.output import _warnings_column, decompte_schema, money_column
+from garant.batch.output import WARNING_SEPARATOR, decompte_schema, money_column
 from garant.batch.vector.columns import ClaimColumns, claim_columns
 from garant.batch.vector.recipes import Banded, recipe
 from garant.batch.vector.running import Running
 from garant.compiler.runtime.money import fmt, fmt_rate
 from garant.compiler.runtime.rules import Param
+from garant.compiler.runtime.trace import render_warning
 
 _EPOCH = dt.date(1970, 1, 1).toordinal()
 
@@ -147,7 +148,9 @@ class _Vector:
         self.rows = rows
         n = self.n = cols.n
         self.recipes = [None if s is _BAD else recipe(product, s) for s in cols.shapes]
-        self.notes: list = [None] * n
+        self._note_at: list[np.ndarray] = []
+        self._note_texts: list[str] = []
+        self._before_effective: dict[int, str] = {}
         self.year = (cols.date - _EPOCH).astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
         self.fail = np.zeros(n, bool)
         self.overflow: list[tuple[np.ndarray, str]] = []  # (beneficiary codes, pool)
@@ -158,14 +161,11 @@ class _Vector:
         self._params: dict[int, tuple] = {}
 
     # ---------------------------------------------------------- helpers
-    def _note(self, idx: np.ndarray, texts) -> None:
-        notes = self.notes
-        for i, text in zip(idx.tolist(), texts):
-            got = notes[i]
-            if got is None:
-                notes[i] = [text]
-            else:
-                got.append(text)
+    def _note(self, idx: np.ndarray, texts: list) -> None:
+        """Warnings for the claims at `idx`, one text each. Each claim's
+        warnings are noted in the engine's order; `_warnings` keeps it."""
+        self._note_at.append(idx)
+        self._note_texts.extend(texts)
 
     def _value(self, value, dates: np.ndarray):
         """(value on each date, no value yet) of an int or a dated `Param`."""
@@ -296,8 +296,11 @@ class _Vector:
         if product.effective is not None:
             before = d < product.effective.toordinal()
             if before.any():
-                effective = product.effective
-                self._note(idx[before], [("before_effective", self._date(o), effective) for o in d[before].tolist()])
+                texts = self._before_effective
+                for o in np.unique(d[before]).tolist():
+                    if o not in texts:
+                        texts[o] = render_warning(("before_effective", self._date(o), product.effective))
+                self._note(idx[before], [texts[o] for o in d[before].tolist()])
         if r.not_reimbursed:
             base = np.where(c.has_base[idx], c.base[idx], 0)
             rate = np.zeros(len(idx), np.int64)
@@ -532,15 +535,19 @@ class _Vector:
 
     # ------------------------------------------------------ the output
     def _warnings(self, idx: np.ndarray) -> pa.Array:
-        """Each décompte's warnings joined (`output._warnings_column`, so
-        the words and separators are the scalar run's), "" for none."""
-        notes = self.notes
-        where = [k for k, i in enumerate(idx.tolist()) if notes[i] is not None]
-        out = np.full(len(idx), "", object)
-        if where:
-            at = np.array(where, np.int64)
-            out[at] = _warnings_column([notes[i] for i in idx[at].tolist()])
-        return pa.array(out, pa.string())
+        """Each décompte's warnings joined as the scalar run joins them
+        (`output.WARNING_SEPARATOR`), "" for none."""
+        full = np.full(self.n, "", object)
+        if self._note_at:
+            at = np.concatenate(self._note_at)
+            order = np.argsort(at, kind="stable")  # by claim, each claim's in the order noted
+            at = at[order]
+            texts = self._note_texts
+            texts = [texts[i] for i in order.tolist()]
+            starts = np.flatnonzero(np.r_[True, at[1:] != at[:-1]])
+            ends = np.r_[starts[1:], len(at)]
+            full[at[starts]] = [texts[s] if e - s == 1 else WARNING_SEPARATOR.join(texts[s:e]) for s, e in zip(starts.tolist(), ends.tolist())]
+        return pa.array(full[idx], pa.string())
 
     def decomptes(self, mask: np.ndarray) -> pa.Table:
         c = self.c
@@ -560,7 +567,6 @@ class _Vector:
         per_combo_provider = pa.array([r.provider if r is not None else None for r in self.recipes], pa.string())
         per_combo_rule = pa.array([r.rule if r is not None else None for r in self.recipes], pa.string())
         combo_arr = pa.array(combo)
-        notes = self.notes
         columns = {
             "id": c.ids.take(take),
             "row": pa.array(self.rows[idx]),
