@@ -594,3 +594,13 @@ def test_glossary_links_skip_code_links_and_headings():
     text = "# TM\n<code>TM</code> [le TM](x.md) `TM` puis le TM et le TM, OPTAM-CO, BRSS\n"
     got = link_first_uses(text, "g.md")
     assert got == "# TM\n<code>TM</code> [le TM](x.md) `TM` puis le [TM](g.md#tm) et le TM, [OPTAM-CO](g.md#optam), [BRSS](g.md#brss)\n"
+
+
+def test_a_shared_renewal_window_is_said_once_per_line():
+    """contracts/essentiel_2025.garant: the frame line (17) shares its
+    renewal window `lunettes` with lines 18 and 28-32."""
+    units, _ = compile_paths([ROOT / "contracts" / "essentiel_2025.garant"])
+    page = site.build(units).pages["products/essentiel-2025/index.md"]
+    row = next(ln for ln in page.splitlines() if "(source.md#L17)" in ln)
+    assert row.count("période commune avec") == 1
+    assert "période commune avec ligne 18, ligne 28, ligne 29, ligne 30, ligne 31, ligne 32 : un seul équipement pour toutes ces lignes" in row

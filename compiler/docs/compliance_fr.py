@@ -75,7 +75,7 @@ def base_text(scenario, base: Fraction | None) -> str:
     if not scenario.reimbursed:
         return "non remboursé par la Sécu"
     if scenario.base is None:
-        return f"{french.euros(_cents(base))} (transmise par la demande : le régime n'en fixe pas)"
+        return f"{french.euros(_cents(base))} (donnée par la demande)"
     return french.euros(_cents(base))
 
 
