@@ -38,7 +38,7 @@ ENTRIES = (
     ("reseau", "Réseau de soins", "Professionnels partenaires de l'assureur (opticiens, dentistes, audioprothésistes…) chez qui le contrat peut mieux rembourser ; interdit pour les honoraires des médecins."),
     ("periode-glissante", "Période glissante", "« Par période de 24 mois glissants » : les 24 mois qui précèdent la date du soin, et non une année civile."),
     ("niveaux", "Niveaux, modules", "Un même produit vendu à plusieurs niveaux de garanties (N1 à N6…), parfois en modules (hospitalisation, soins courants, renfort) choisis chacun à son niveau."),
-    ("mpc-mcs", "MPC, MCS", "Majorations qui s'ajoutent au tarif de consultation d'un spécialiste (majoration provisoire clinicien, majoration de coordination spécialiste)."),
+    ("mpc-mcs", "MPC, MCS", "Majorations de la nomenclature (NGAP) qui s'ajoutent au tarif de la consultation d'un spécialiste, dans le parcours de soins et au tarif de la Sécu."),
     ("css", "CSS", "Code de la sécurité sociale."),
     ("unocam", "UNOCAM", "Union nationale des organismes d'assurance maladie complémentaire ; ses membres se sont engagés (2019) à publier les mêmes exemples de remboursement chiffrés."),
 )
