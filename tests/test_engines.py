@@ -257,6 +257,18 @@ def test_parquet_input_is_read_by_the_engines(dask_client, spark, tmp_path):
         assert _sorted(open_dataset(tmp_path / engine).decomptes()).equals(local), engine
 
 
+def test_a_product_with_levels_reaches_the_workers(dask_client, tmp_path):
+    """Workers load the generated module at the driver's levels (shipped as
+    text with the levels, not as a path to compile again)."""
+    product = (str(ROOT / "contracts" / "collectif_entreprise.garant"), (), ("socle=cadres", "surcomplementaire=option1"))
+    write_claims(tmp_path / "c.parquet", 600, seed=3, beneficiaries=20)
+    run_local_dataset(product, tmp_path / "c.parquet", tmp_path / "local")
+    report = run_on_engine(product, tmp_path / "c.parquet", tmp_path / "dask", "dask", rows_per_partition=200, client=dask_client)
+    got, local = open_dataset(tmp_path / "dask"), open_dataset(tmp_path / "local")
+    assert report.evaluated == 600 and got.manifest["product"]["levels"] == list(product[2])
+    assert _sorted(got.decomptes()).equals(_sorted(local.decomptes()))
+
+
 def test_a_failing_task_leaves_no_dataset(dask_client, tmp_path, contract_claims):
     with pytest.raises(ZeroDivisionError):
         run_on_engine(CONTRACT, contract_claims, tmp_path / "out", "dask", rows_per_partition=400, client=dask_client,
