@@ -451,8 +451,8 @@ def test_multi_level_pages_render_as_tables():
     got = site.build(units)
     html = markdown.markdown(got.pages["products/sante-mix-proximite/exemples.md"], extensions=["tables", "attr_list", "admonition"])
     for example_id in EXAMPLE_IDS:
-        assert f"<td>{example_id}</td>" in html, example_id
-    assert html.count("N6 reste à charge</th>") == 5  # one table per heading with examples
+        assert f"<td><strong>{example_id}</strong> " in html, example_id
+    assert html.count("<th style=\"text-align: right;\">N6</th>") == 5  # one table per heading with examples
     tableau = markdown.markdown(got.pages["products/sante-mix-proximite/index.md"], extensions=["tables", "attr_list", "admonition"])
     for line in units[0].contract.lines:
         assert f'<a href="source.md#L{line.span.line}">ligne {line.span.line}</a></td>' in tableau, line.text
@@ -567,3 +567,40 @@ def test_regime_page_has_the_responsable_statements_with_their_history():
     assert f"| 1er janvier 2017 | — | 200{NBSP}% de la base, Sécu incluse" in page
     assert "| R2 | [Forfait journalier hospitalier, sans limitation de durée]" in page
     assert "| Soins courants — Honoraires médicaux | Loi n° 2014-57 du 27 janvier 2014 (loi Le Roux), seed 002 |" in page
+
+
+# -------------------------------------------------------------- glossary
+def test_glossary_page_and_links_from_first_use(small):
+    unit, _, _ = small
+    got = site.build([unit])
+    lexique = got.pages["glossaire.md"]
+    for anchor in ("brss", "tm", "optam", "plv", "rac", "pf", "fr"):
+        assert f"{{ #{anchor} }}" in lexique, anchor
+    page = got.pages["products/petit/index.md"]
+    # the tableau's intro names "Sécu incluse" and the participation
+    # forfaitaire first: each links once to its entry, later uses do not
+    assert page.count("](../../glossaire.md#secu-incluse)") == 1
+    assert page.count("](../../glossaire.md#pf)") == 1
+    assert page.count("](../../glossaire.md#optam)") == 1
+    # code (the formulas as written) and headings are never linked
+    assert "<code>200% BRSS cap</code>" in page
+    assert "# Petit\n" in page
+    assert "glossaire.md" not in got.pages["products/petit/source.md"]
+
+
+def test_glossary_links_skip_code_links_and_headings():
+    from garant.compiler.docs.glossary import link_first_uses
+
+    text = "# TM\n<code>TM</code> [le TM](x.md) `TM` puis le TM et le TM, OPTAM-CO, BRSS\n"
+    got = link_first_uses(text, "g.md")
+    assert got == "# TM\n<code>TM</code> [le TM](x.md) `TM` puis le [TM](g.md#tm) et le TM, [OPTAM-CO](g.md#optam), [BRSS](g.md#brss)\n"
+
+
+def test_a_shared_renewal_window_is_said_once_per_line():
+    """contracts/essentiel_2025.garant: the frame line (17) shares its
+    renewal window `lunettes` with lines 18 and 28-32."""
+    units, _ = compile_paths([ROOT / "contracts" / "essentiel_2025.garant"])
+    page = site.build(units).pages["products/essentiel-2025/index.md"]
+    row = next(ln for ln in page.splitlines() if "(source.md#L17)" in ln)
+    assert row.count("période commune avec") == 1
+    assert "période commune avec ligne 18, ligne 28, ligne 29, ligne 30, ligne 31, ligne 32 : un seul équipement pour toutes ces lignes" in row

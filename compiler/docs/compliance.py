@@ -72,7 +72,7 @@ def report(unit) -> Report:
     return Report(bool(unit.contract and unit.contract.responsable), findings, coverage_markdown(unit), rules, compliance_fr.coverage(unit), cases)
 
 
-_VERDICTS = {"violated": ("❌ non respectée", False), "depends_on_base": ("⚠️ à vérifier : dépend de la base transmise", False), "holds": ("✅ respectée", True)}
+_VERDICTS = {"violated": ("**non respectée**", False), "depends_on_base": ("à vérifier : dépend de la base transmise", False), "holds": ("respectée", True)}
 
 
 def rule_rows(unit) -> tuple[RuleRow, ...]:

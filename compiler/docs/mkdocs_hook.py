@@ -89,7 +89,7 @@ def _section(site, prefix: str) -> list:
         {r["title"]: [{"Paramètres et règles": f"{prefix}/{r['folder']}/index.md"}, {"Source": f"{prefix}/{r['folder']}/source.md"}]}
         for r in site.regimes
     ]
-    section = [{"Vue d'ensemble": f"{prefix}/index.md"}, *products]
+    section = [{"Vue d'ensemble": f"{prefix}/index.md"}, {"Lexique": f"{prefix}/glossaire.md"}, *products]
     if regimes:
         section.append({"Régimes": regimes})
     return section
