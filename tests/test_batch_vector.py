@@ -226,3 +226,30 @@ def test_vector_equals_scalar_on_typed_columns():
         table = pa.table({**cols, **amounts})
         stats = _compare(_product(ESSENTIEL), table)
         assert stats.vector > 1000
+
+
+POOL_AT_TWO_STEPS = """contract "Pools"
+  insurer "Test"
+  regime secu
+  effective 2024-01-01
+
+guarantees
+  all: TM
+  medecine_douce osteopathie: 12€ per session, cap 100€ per calendar year
+  medecine_douce chiropraxie: 15€ per session, cap 40€ per calendar year shared seances
+  medecine_douce in network kalivia: +10€, cap 40€ per calendar year shared seances
+"""
+
+
+def test_a_pool_met_at_two_steps_is_left_to_the_scalar_engine():
+    """The shared pool `seances` is the first line's for chiropraxie and
+    the second line's (the network's) for osteopathy in the network: its
+    running sum would need the two steps interleaved by date."""
+    from garant.api import load_product_text
+
+    product = load_product_text(POOL_AT_TWO_STEPS, "pools.garant")
+    claims = [{"id": f"c{k}", "date": f"2025-0{1 + k % 9}-1{k % 10}", "beneficiary": "B1", "birth_date": "1980-01-01",
+               "act": "chiropraxie" if k % 3 == 0 else "osteopathie", "price": "60.00", "network": "kalivia" if k % 3 == 1 else None}
+              for k in range(12)]
+    stats = _compare(product, _table(claims))
+    assert stats.scalar == 12
