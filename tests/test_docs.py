@@ -512,7 +512,8 @@ def test_french_pages_have_no_english_left():
     units, _ = compile_paths([ROOT / "stdlib", ROOT / "contracts"])
     got = site.build(units)
     english_folders = {p["folder"] for p in got.products if p.get("kind")}  # US plans…
-    english_folders |= {r["folder"] for r in got.regimes if r["name"] == "managed_care"}  # … and their regime
+    english_folders |= {r["folder"] for r in got.regimes if r.get("english")}  # … and their regime
+    assert [r["name"] for r in got.regimes if r.get("english")] == ["managed_care"]
     french_pages = {path: text for path, text in got.pages.items() if not any(path.startswith(f + "/") for f in english_folders)}
     assert any(path.endswith("conformite.md") for path in french_pages)
     assert english_words(french_pages) == {}
@@ -546,8 +547,12 @@ def test_compliance_counterexamples_in_french_by_hand():
 
 def test_plan_pages_stay_english():
     units, _ = compile_paths([ROOT / "contracts" / "acme_hmo.garant"])
-    page = site.build(units).pages["products/acme-hmo-silver-2025/conformite.md"]
+    got = site.build(units)
+    page = got.pages["products/acme-hmo-silver-2025/conformite.md"]
     assert page.startswith("# Acme HMO Silver 2025: compliance") and "conformité" not in page
+    regime_page = got.pages["regimes/managed-care/index.md"]
+    assert "## Benefit categories" in regime_page and "Régime" not in regime_page
+    assert "- Primary care <code>primary&#95;care</code>" in regime_page
 
 
 def test_regime_page_has_the_responsable_statements_with_their_history():

@@ -104,6 +104,11 @@ def _regime(site: Site, unit) -> None:
     reg = unit.regime
     folder = site.folder("regimes", reg.name)
     params = [regime_pages.history(p) for p in reg.params.values()]
+    if reg.currency == "USD":  # the regime of US plans: in English, as they are
+        site.pages[f"{folder}/index.md"] = site.render("regime_en.md.j2", unit, regime=reg, path=unit.source.path, params=params, nodes=list(reg.nodes.values()))
+        site.pages[f"{folder}/source.md"] = _source_page(site, unit, reg.title or reg.name)
+        site.regimes.append({"name": reg.name, "title": reg.title, "folder": folder, "english": True})
+        return
     site.pages[f"{folder}/index.md"] = site.render(
         "regime.md.j2",
         unit,
@@ -116,7 +121,7 @@ def _regime(site: Site, unit) -> None:
         bans=regime_pages.network_bans(reg),
     )
     site.pages[f"{folder}/source.md"] = _source_page(site, unit, reg.title or reg.name)
-    site.regimes.append({"name": reg.name, "title": reg.title, "folder": folder, "english": reg.currency == "USD"})
+    site.regimes.append({"name": reg.name, "title": reg.title, "folder": folder, "english": False})
 
 
 def _common_pages(site: Site, unit, product, kind: str | None):
