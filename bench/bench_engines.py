@@ -2,6 +2,14 @@
 on Spark `local[2]`, on the same synthetic claims, in one run.
 
     .venv/bin/python bench/bench_engines.py [--n 1000000] [--seed 2025] [--dir /tmp/garant-bench-engines]
+        [--shuffle tasks --shuffle p2p]   # Dask's shuffle methods to run (default: the engine's)
+        [--shuffle-only 3]                # and, with them: read + shuffle alone, 3 times each, alternating
+
+`--shuffle-only K` also times, on the same cluster, the Dask graph of a run
+without its evaluation (read the chunks, shuffle on the bucket, count each
+partition's rows) K times per method, alternating methods: on a shared
+machine the evaluation's own seconds and their noise would hide a
+difference of a few seconds between shuffles.
 
 Prints, for each engine: the run's wall time and claims/s (cluster or
 session already started: what a run on a standing cluster costs), the
@@ -34,6 +42,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument("--dir", type=Path, default=Path("/tmp/garant-bench-engines"))
     parser.add_argument("--rows-per-partition", type=int, default=20_000)
+    parser.add_argument("--shuffle", action="append", default=[], help="Dask shuffle method (tasks, p2p); repeat to compare")
+    parser.add_argument("--shuffle-only", type=int, default=0, help="also time read + shuffle alone, K times per method")
     parser.add_argument("--skip", action="append", default=[], help="local, dask1, dask2 or spark: leave out")
     args = parser.parse_args()
 
@@ -76,7 +86,10 @@ def main() -> None:
 
     import distributed
 
-    for workers in (1, 2):
+    from garant.batch.engines.dask_engine import SHUFFLE
+
+    shuffles = args.shuffle or [SHUFFLE]
+    for workers, shuffle in ((w, s) for w in (1, 2) for s in shuffles):
         if f"dask{workers}" in args.skip:
             continue
         t = time.perf_counter()
@@ -85,10 +98,13 @@ def main() -> None:
         client = distributed.Client(cluster)
         startup = time.perf_counter() - t
         try:
-            out = target(f"dask{workers}")
+            out = target(f"dask{workers}-{shuffle}")
             t = time.perf_counter()
-            run_on_engine(CONTRACT, claims, out, "dask", rows_per_partition=args.rows_per_partition, client=client)
-            line(f"dask, {workers} worker{'s' if workers > 1 else ''}", startup, time.perf_counter() - t)
+            run_on_engine(CONTRACT, claims, out, "dask", rows_per_partition=args.rows_per_partition, client=client, shuffle=shuffle)
+            line(f"dask, {workers} worker{'s' if workers > 1 else ''}" + (f", {shuffle}" if len(shuffles) > 1 else ""), startup,
+                 time.perf_counter() - t)
+            if args.shuffle_only and shuffle == shuffles[-1]:
+                shuffle_only(client, claims, args.rows_per_partition, shuffles, args.shuffle_only, workers)
         finally:
             client.close()
             cluster.close()
@@ -115,6 +131,42 @@ def main() -> None:
             if name != "local":
                 same = open_dataset(out).decomptes().sort_by("row").equals(reference)
                 print(f"{name}: décomptes {'identical to' if same else 'DIFFERENT from'} the local path's")
+
+
+def shuffle_only(client, claims: Path, rows_per_partition: int, methods: list[str], times: int, workers: int) -> None:
+    """Read + shuffle on the bucket + count, as `dask_engine.evaluate`
+    builds it, without the evaluation: seconds per method."""
+    import math
+
+    import pyarrow as pa
+
+    from garant.batch.engines import dask_engine
+    from garant.batch.engines.driver import parquet_input
+    from garant.batch.engines.job import BUCKET, Job
+    from garant.batch.shipping import ship
+    from garant.batch.unit import partition_key
+
+    import dask.dataframe as dd
+    import pandas as pd
+
+    shipped = ship(CONTRACT)
+    source = parquet_input(claims)
+    buckets = max(1, math.ceil(source.records / rows_per_partition))
+    job = Job(shipped, partition_key(shipped.load()), buckets, "/nonexistent", source.schema.append(pa.field(BUCKET, pa.int32())))
+    meta = job.schema.empty_table().to_pandas(types_mapper=pd.ArrowDtype)
+    seconds: dict[str, list[float]] = {m: [] for m in methods}
+    for _ in range(times):
+        for method in methods:
+            frame = dd.from_map(dask_engine._read, source.chunks, job=job, meta=meta, enforce_metadata=False)
+            shuffled = frame.set_index(BUCKET, divisions=list(range(buckets)) + [buckets - 1], shuffle_method=method)
+            t = time.perf_counter()
+            rows = sum(client.compute(shuffled.map_partitions(len)).result())
+            seconds[method].append(time.perf_counter() - t)
+            assert rows == source.records
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    for method, values in seconds.items():
+        print(f"  read + shuffle only, {workers} worker(s), {method:<5}: " + ", ".join(f"{v:.1f}" for v in values)
+              + f" s (min {min(values):.1f}) — load {load}", flush=True)
 
 
 if __name__ == "__main__":
