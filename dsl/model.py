@@ -67,6 +67,7 @@ class Limit:
     text: str
     age_under: int | None = None  # applies only below this age (on the date of care)
     age_from: int | None = None  # applies only from this age on
+    shared: bool = False  # `once … shared NAME`: one window for several lines; what is delivered the same day is one item
 
 
 @attrs.frozen

@@ -427,8 +427,9 @@ class _ToAst(Transformer):
         return ast.Limit("cap", values[0], None, period, self._span(meta), shared=shared, columns=_columns(values), age_under=under, age_from=from_)
 
     def once_limit(self, meta, children):
+        shared = next((c for c in children[1:] if isinstance(c, str) and not isinstance(c, Token)), None)
         under, from_ = _age_band(children[1:])
-        return ast.Limit("once", None, None, children[0], self._span(meta), age_under=under, age_from=from_)
+        return ast.Limit("once", None, None, children[0], self._span(meta), shared=shared, age_under=under, age_from=from_)
 
     def frame_limit(self, meta, children):
         values = children[0]

@@ -196,3 +196,60 @@ def test_run_writes_the_same_files_with_either_evaluator(tmp_path):
         outputs[evaluator] = (out.read_bytes(), report.rejections.read_bytes(), report.scalar_claims)
     assert outputs["scalar"][:2] == outputs["vector"][:2]
     assert outputs["scalar"][2] == 3000 and outputs["vector"][2] < 3000 * 0.3
+
+
+def test_vector_equals_scalar_on_typed_columns():
+    """Parquet columns keep their types: dates, decimals, doubles, integers."""
+    import datetime as dt
+    from decimal import Decimal
+
+    claims = generate(1500, 8, beneficiaries=60)
+    price_types = [pa.decimal128(12, 2), pa.float64(), pa.string()]
+    cols = {
+        "id": pa.array([c["id"] for c in claims]),
+        "beneficiary": pa.array([int(c["beneficiary"][1:]) for c in claims], pa.int64()),
+        "date": pa.array([dt.date.fromisoformat(c["date"]) for c in claims], pa.date32()),
+        "birth_date": pa.array([None if c.get("birth_date") is None else dt.date.fromisoformat(c["birth_date"]) for c in claims], pa.date32()),
+        "act": pa.array([c.get("act") for c in claims]),
+        "provider": pa.array([c.get("provider") for c in claims]),
+        "parcours": pa.array([c.get("parcours") for c in claims]),
+        "network": pa.array([c.get("network") for c in claims]),
+        "quantity": pa.array([None if c.get("quantity") is None else int(c["quantity"]) for c in claims], pa.int64()),
+    }
+    for kind in price_types:
+        amounts = {}
+        for name in ("price", "base"):
+            values = [None if c.get(name) is None else Decimal(c[name]) for c in claims]
+            amounts[name] = (pa.array(values, kind) if pa.types.is_decimal(kind) else
+                             pa.array([None if v is None else float(v) for v in values], kind) if pa.types.is_floating(kind) else
+                             pa.array([None if v is None else str(v) for v in values], kind))
+        table = pa.table({**cols, **amounts})
+        stats = _compare(_product(ESSENTIEL), table)
+        assert stats.vector > 1000
+
+
+POOL_AT_TWO_STEPS = """contract "Pools"
+  insurer "Test"
+  regime secu
+  effective 2024-01-01
+
+guarantees
+  all: TM
+  medecine_douce osteopathie: 12€ per session, cap 100€ per calendar year
+  medecine_douce chiropraxie: 15€ per session, cap 40€ per calendar year shared seances
+  medecine_douce in network kalivia: +10€, cap 40€ per calendar year shared seances
+"""
+
+
+def test_a_pool_met_at_two_steps_is_left_to_the_scalar_engine():
+    """The shared pool `seances` is the first line's for chiropraxie and
+    the second line's (the network's) for osteopathy in the network: its
+    running sum would need the two steps interleaved by date."""
+    from garant.api import load_product_text
+
+    product = load_product_text(POOL_AT_TWO_STEPS, "pools.garant")
+    claims = [{"id": f"c{k}", "date": f"2025-0{1 + k % 9}-1{k % 10}", "beneficiary": "B1", "birth_date": "1980-01-01",
+               "act": "chiropraxie" if k % 3 == 0 else "osteopathie", "price": "60.00", "network": "kalivia" if k % 3 == 1 else None}
+              for k in range(12)]
+    stats = _compare(product, _table(claims))
+    assert stats.scalar == 12

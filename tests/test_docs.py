@@ -402,7 +402,7 @@ def test_compliance_page_lists_the_responsable_rules():
     assert all(("respectée" in r) or ("dépend de la base" in r) or ("avertissement" in r) or ("non vérifiée" in r) for r in rows)
     for rule in ("R11", "R12"):
         (row,) = [r for r in rows if r.startswith(f"| {rule} ")]
-        assert "non vérifiée" in row and "✅" not in row, row
+        assert "| non vérifiée |" in row, row
     assert "n'a pas d'acte pour les prothèses capillaires" in page and "n'a pas d'acte pour les fauteuils roulants" in page
     # R7 (optics renewal) is among them, with its verdict
     assert any(r.startswith("| R7 ") and "respectée" in r for r in rows), rows
@@ -459,8 +459,8 @@ def test_multi_level_pages_render_as_tables():
     got = site.build(units)
     html = markdown.markdown(got.pages["products/sante-mix-proximite/exemples.md"], extensions=["tables", "attr_list", "admonition"])
     for example_id in EXAMPLE_IDS:
-        assert f"<td>{example_id}</td>" in html, example_id
-    assert html.count("N6 reste à charge</th>") == 5  # one table per heading with examples
+        assert f"<td><strong>{example_id}</strong> " in html, example_id
+    assert html.count("<th style=\"text-align: right;\">N6</th>") == 5  # one table per heading with examples
     tableau = markdown.markdown(got.pages["products/sante-mix-proximite/index.md"], extensions=["tables", "attr_list", "admonition"])
     for line in units[0].contract.lines:
         assert f'<a href="source.md#L{line.span.line}">ligne {line.span.line}</a></td>' in tableau, line.text
@@ -520,7 +520,8 @@ def test_french_pages_have_no_english_left():
     units, _ = compile_paths([ROOT / "stdlib", ROOT / "contracts"])
     got = site.build(units)
     english_folders = {p["folder"] for p in got.products if p.get("kind")}  # US plans…
-    english_folders |= {r["folder"] for r in got.regimes if r["name"] == "managed_care"}  # … and their regime
+    english_folders |= {r["folder"] for r in got.regimes if r.get("english")}  # … and their regime
+    assert [r["name"] for r in got.regimes if r.get("english")] == ["managed_care"]
     french_pages = {path: text for path, text in got.pages.items() if not any(path.startswith(f + "/") for f in english_folders)}
     assert any(path.endswith("conformite.md") for path in french_pages)
     assert english_words(french_pages) == {}
@@ -554,8 +555,12 @@ def test_compliance_counterexamples_in_french_by_hand():
 
 def test_plan_pages_stay_english():
     units, _ = compile_paths([ROOT / "contracts" / "acme_hmo.garant"])
-    page = site.build(units).pages["products/acme-hmo-silver-2025/conformite.md"]
+    got = site.build(units)
+    page = got.pages["products/acme-hmo-silver-2025/conformite.md"]
     assert page.startswith("# Acme HMO Silver 2025: compliance") and "conformité" not in page
+    regime_page = got.pages["regimes/managed-care/index.md"]
+    assert "## Benefit categories" in regime_page and "Régime" not in regime_page
+    assert "- Primary care <code>primary&#95;care</code>" in regime_page
 
 
 def test_regime_page_has_the_responsable_statements_with_their_history():
@@ -575,3 +580,40 @@ def test_regime_page_has_the_responsable_statements_with_their_history():
     assert f"| 1er janvier 2017 | — | 200{NBSP}% de la base, Sécu incluse" in page
     assert "| R2 | [Forfait journalier hospitalier, sans limitation de durée]" in page
     assert "| Soins courants — Honoraires médicaux | Loi n° 2014-57 du 27 janvier 2014 (loi Le Roux), seed 002 |" in page
+
+
+# -------------------------------------------------------------- glossary
+def test_glossary_page_and_links_from_first_use(small):
+    unit, _, _ = small
+    got = site.build([unit])
+    lexique = got.pages["glossaire.md"]
+    for anchor in ("brss", "tm", "optam", "plv", "rac", "pf", "fr"):
+        assert f"{{ #{anchor} }}" in lexique, anchor
+    page = got.pages["products/petit/index.md"]
+    # the tableau's intro names "Sécu incluse" and the participation
+    # forfaitaire first: each links once to its entry, later uses do not
+    assert page.count("](../../glossaire.md#secu-incluse)") == 1
+    assert page.count("](../../glossaire.md#pf)") == 1
+    assert page.count("](../../glossaire.md#optam)") == 1
+    # code (the formulas as written) and headings are never linked
+    assert "<code>200% BRSS cap</code>" in page
+    assert "# Petit\n" in page
+    assert "glossaire.md" not in got.pages["products/petit/source.md"]
+
+
+def test_glossary_links_skip_code_links_and_headings():
+    from garant.compiler.docs.glossary import link_first_uses
+
+    text = "# TM\n<code>TM</code> [le TM](x.md) `TM` puis le TM et le TM, OPTAM-CO, BRSS\n"
+    got = link_first_uses(text, "g.md")
+    assert got == "# TM\n<code>TM</code> [le TM](x.md) `TM` puis le [TM](g.md#tm) et le TM, [OPTAM-CO](g.md#optam), [BRSS](g.md#brss)\n"
+
+
+def test_a_shared_renewal_window_is_said_once_per_line():
+    """contracts/essentiel_2025.garant: the frame line (17) shares its
+    renewal window `lunettes` with lines 18 and 28-32."""
+    units, _ = compile_paths([ROOT / "contracts" / "essentiel_2025.garant"])
+    page = site.build(units).pages["products/essentiel-2025/index.md"]
+    row = next(ln for ln in page.splitlines() if "(source.md#L17)" in ln)
+    assert row.count("période commune avec") == 1
+    assert "période commune avec ligne 18, ligne 28, ligne 29, ligne 30, ligne 31, ligne 32 : un seul équipement pour toutes ces lignes" in row

@@ -22,6 +22,8 @@ import json
 import os
 import random
 import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -221,13 +223,16 @@ def test_local_reference_exercises_the_caps(local_contract, local_plan, contract
     assert_exactly_once(local_plan, plan_claims[1])
 
 
-@pytest.mark.parametrize("kind", ["contract", "plan"])
-def test_dask_gives_the_local_decomptes(kind, dask_client, tmp_path, contract_claims, plan_claims, local_contract, local_plan):
+@pytest.mark.parametrize("kind,shuffle", [("contract", "p2p"), ("plan", "p2p"), ("contract", "tasks")])
+def test_dask_gives_the_local_decomptes(kind, shuffle, dask_client, tmp_path, contract_claims, plan_claims, local_contract, local_plan):
+    """With the default peer-to-peer shuffle, and with the task-based one
+    (dask_engine.SHUFFLE says why both exist)."""
     product, claims, local, rows = (CONTRACT, contract_claims, local_contract, 400) if kind == "contract" \
         else ((str(plan_claims[0]), (), ()), plan_claims[1], local_plan, 100)
-    report = run_on_engine(product, claims, tmp_path / "out", "dask", rows_per_partition=rows, client=dask_client)
+    options = {} if shuffle == "p2p" else {"shuffle": shuffle}
+    report = run_on_engine(product, claims, tmp_path / "out", "dask", rows_per_partition=rows, client=dask_client, **options)
     got = open_dataset(tmp_path / "out")
-    assert report.partitions > 2 and got.manifest["engine"]["name"] == "dask"
+    assert report.partitions > 2 and got.manifest["engine"]["name"] == "dask" and got.manifest["engine"]["shuffle"] == shuffle
     assert _sorted(got.decomptes()).equals(_sorted(local.decomptes()))
     assert _sorted(got.rejections()).equals(_sorted(local.rejections()))
     assert_exactly_once(got, claims)
@@ -245,6 +250,45 @@ def test_spark_gives_the_local_decomptes(kind, spark, tmp_path, contract_claims,
     assert_exactly_once(got, claims)
 
 
+def _spark_submit() -> Path:
+    """The `spark-submit` of the installed PySpark (its wheel ships one);
+    a missing Java runtime fails here, by name: `.ci/run` installs one."""
+    from pyspark.find_spark_home import _find_spark_home
+
+    from garant.batch.engines.spark_engine import _java
+
+    if _java() is None:
+        pytest.fail("no Java runtime (17 or later) on PATH nor in JAVA_HOME: spark-submit cannot run; "
+                    "install one (apt-get install openjdk-17-jre-headless), as .ci/run does")
+    script = Path(_find_spark_home()) / "bin" / "spark-submit"
+    assert script.is_file(), f"{script}: the PySpark wheel's spark-submit is missing"
+    return script
+
+
+def test_spark_submit_runs_garant(tmp_path, contract_claims, local_contract):
+    """The documented cluster command, on `local[2]`: spark-submit runs
+    batch/engines/spark_submit.py with `garant run` arguments, in its own
+    JVM and session (not the module's); the committed dataset holds the
+    local path's décomptes and rejections, every claim exactly once."""
+    import garant.batch.engines.spark_submit as entry
+
+    out = tmp_path / "out"
+    env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable}
+    env.pop("PYSPARK_GATEWAY_PORT", None)
+    res = subprocess.run(
+        [str(_spark_submit()), "--master", "local[2]", "--conf", "spark.ui.enabled=false", entry.__file__,
+         "run", str(ESSENTIEL), str(contract_claims), "-o", str(out), "--engine", "spark", "--rows-per-partition", "400"],
+        env=env, capture_output=True, text=True, timeout=240,
+    )
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    got = open_dataset(out)
+    assert got.manifest["engine"] == {"name": "spark", "master": "local[2]"}  # spark-submit's master, not a default
+    assert got.manifest["buckets"] > 2
+    assert _sorted(got.decomptes()).equals(_sorted(local_contract.decomptes()))
+    assert _sorted(got.rejections()).equals(_sorted(local_contract.rejections()))
+    assert_exactly_once(got, contract_claims)
+
+
 def test_parquet_input_is_read_by_the_engines(dask_client, spark, tmp_path):
     """A Parquet input is read where it is, chunk by chunk (rows numbered
     from the files' metadata): the same décomptes as the local path."""
@@ -255,6 +299,18 @@ def test_parquet_input_is_read_by_the_engines(dask_client, spark, tmp_path):
     run_on_engine(CONTRACT, tmp_path / "c.parquet", tmp_path / "spark", "spark", rows_per_partition=500, spark=spark)
     for engine in ("dask", "spark"):
         assert _sorted(open_dataset(tmp_path / engine).decomptes()).equals(local), engine
+
+
+def test_a_product_with_levels_reaches_the_workers(dask_client, tmp_path):
+    """Workers load the generated module at the driver's levels (shipped as
+    text with the levels, not as a path to compile again)."""
+    product = (str(ROOT / "contracts" / "collectif_entreprise.garant"), (), ("socle=cadres", "surcomplementaire=option1"))
+    write_claims(tmp_path / "c.parquet", 600, seed=3, beneficiaries=20)
+    run_local_dataset(product, tmp_path / "c.parquet", tmp_path / "local")
+    report = run_on_engine(product, tmp_path / "c.parquet", tmp_path / "dask", "dask", rows_per_partition=200, client=dask_client)
+    got, local = open_dataset(tmp_path / "dask"), open_dataset(tmp_path / "local")
+    assert report.evaluated == 600 and got.manifest["product"]["levels"] == list(product[2])
+    assert _sorted(got.decomptes()).equals(_sorted(local.decomptes()))
 
 
 def test_a_failing_task_leaves_no_dataset(dask_client, tmp_path, contract_claims):
@@ -382,6 +438,9 @@ def test_cli_errors_are_one_line(tmp_path, contract_claims, monkeypatch):
         assert "needs a Java runtime (17 or later)" in run("--engine", "spark")
     with pytest.raises(EngineUnavailable, match="local, dask or spark"):
         run_on_engine(CONTRACT, contract_claims, tmp_path / "out", "ray")
+    with pytest.raises(EngineUnavailable, match="shuffle must be one of tasks, p2p"):
+        run_on_engine(CONTRACT, contract_claims, tmp_path / "out", "dask", shuffle="disk")
+    assert not (tmp_path / "out").exists()
 
 
 def test_local_file_outputs_are_unchanged(tmp_path, contract_claims, local_contract):

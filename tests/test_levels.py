@@ -142,7 +142,7 @@ def test_renewal_counts_across_the_age_bands(mix):
     claims = [_class_a("t1", "2025-05-01", "T", "2009-06-01"), _class_a("t2", "2026-04-01", "T", "2009-06-01")]
     out = run(mix, "N1", claims)
     assert [d["amc"] for d in out] == ["94.30", "0.00"]
-    assert any("once per rolling 24 months from age 16" in w for w in out[1]["warnings"])
+    assert any("once per rolling 24 months shared lunettes from age 16" in w for w in out[1]["warnings"])
 
 
 # ------------------------------------------------------------ frame limit
@@ -218,10 +218,10 @@ def test_sante_mix_renewal_is_proved_by_level_and_dropping_it_breaks_r7():
     unit = compile_text(SANTE_MIX.read_text(encoding="utf-8"), "contracts/sante_mix_proximite.garant")
     r7 = [r for r in compliance_report(unit.contract) if r.rule == "R7"]
     assert len(r7) == 1 and r7[0].status == HOLDS and r7[0].lines
-    line = "  optique equipement classe_b verres_simples: 100% BRSS | 100€ | 150€ | 200€ | 250€ | 300€ Sécu incluse, frame at most 100€, once per rolling 24 months from age 16, once per rolling 12 months under 16"
+    line = "  optique equipement classe_b verres_simples: 100% BRSS | 100€ | 150€ | 200€ | 250€ | 300€ Sécu incluse, frame at most 100€, once per rolling 24 months shared lunettes from age 16, once per rolling 12 months shared lunettes under 16"
     text = SANTE_MIX.read_text(encoding="utf-8")
     assert line in text
-    unit = compile_text(text.replace(line, line.removesuffix(", once per rolling 12 months under 16")), "bad.garant")
+    unit = compile_text(text.replace(line, line.removesuffix(", once per rolling 12 months shared lunettes under 16")), "bad.garant")
     errors = [d.message for d in unit.diagnostics if d.is_error]
     assert errors and all("R7" in e and "under 16" in e for e in errors), errors
     assert not any("level N1" in e for e in errors) and any("level N2" in e for e in errors), errors

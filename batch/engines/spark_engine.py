@@ -52,20 +52,24 @@ def check_available(spark=None, **_) -> None:
 
 
 def describe(master: str | None = None, spark=None, **_) -> dict:
-    if spark is not None:
-        return {"master": spark.sparkContext.master}
-    return {"master": master or "(the session's)"}
+    if spark is None:
+        from pyspark.sql import SparkSession
+
+        spark = SparkSession.getActiveSession()  # the run's (described after it)
+    return {"master": spark.sparkContext.master if spark is not None else master or "(the session's)"}
 
 
 def session(master: str | None = None, app_name: str = "garant run"):
-    """The active Spark session, or a new one (`master` if given). Python
-    workers run this interpreter unless PYSPARK_PYTHON says otherwise (a
-    venv that is not activated would otherwise give workers without
-    Garant)."""
+    """The active Spark session, or a new one (`master` if given). Started
+    here (not by spark-submit), Python workers run this interpreter unless
+    PYSPARK_PYTHON says otherwise (a venv that is not activated would
+    otherwise give workers without Garant); under spark-submit, what it
+    was told (PYSPARK_PYTHON, spark.pyspark.python)."""
     check_available()
     from pyspark.sql import SparkSession
 
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    if "PYSPARK_GATEWAY_PORT" not in os.environ:  # not under spark-submit: this process starts the JVM
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.appName(app_name).config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
     if master:
         builder = builder.master(master)

@@ -198,6 +198,7 @@ class _Vector:
         """The evaluation; returns the mask of records for the scalar engine."""
         c = self.c
         n = self.n
+        self._one_step_per_pool()
         supported = np.array([r is not None and r.unsupported is None for r in self.recipes] + [False], bool)
         # Beneficiaries that go to the scalar engine whole: a record the fast
         # reader does not take, or an id given twice.
@@ -237,6 +238,22 @@ class _Vector:
         # The scalar set, closed over the pools its claims share.
         scalar = ~candidate | self.fail
         return self._closure(scalar, by_combo, n_ben)
+
+    def _one_step_per_pool(self) -> None:
+        """A pool's running sums are taken at one step (the deduction, or
+        the k-th line of a decision): a pool that two combinations meet at
+        different steps would need the two steps interleaved by date, so
+        its combinations go to the scalar engine."""
+        steps: dict[str, set] = {}
+        for r in self.recipes:
+            if r is not None and r.unsupported is None:
+                for pool, step in r.stages.items():
+                    steps.setdefault(pool, set()).add(step)
+        mixed = {pool for pool, at in steps.items() if len(at) > 1}
+        if mixed:
+            for r in self.recipes:
+                if r is not None and r.unsupported is None and mixed & set(r.stages):
+                    r.unsupported = "a pool met at different steps by different combinations"
 
     def _count(self, why: str, mask: np.ndarray) -> None:
         k = int(mask.sum())

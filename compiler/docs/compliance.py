@@ -73,13 +73,13 @@ def report(unit) -> Report:
 
 
 _VERDICTS = {
-    "violated": ("❌ non respectée", False),
-    "depends_on_base": ("⚠️ à vérifier : dépend de la base transmise", False),
-    "depends_on_unconfirmed": ("⚠️ à vérifier : dépend d'un montant non confirmé", False),
-    "warning": ("⚠️ avertissement", True),
-    "holds": ("✅ respectée", True),
-    "not_applicable": ("➖ sans objet : aucun acte ni ligne du contrat n'est concerné", True),
-    "not_checked": ("❔ non vérifiée", False),
+    "violated": ("**non respectée**", False),
+    "depends_on_base": ("à vérifier : dépend de la base transmise", False),
+    "depends_on_unconfirmed": ("à vérifier : dépend d'un montant non confirmé", False),
+    "warning": ("avertissement", True),
+    "holds": ("respectée", True),
+    "not_applicable": ("sans objet : aucun acte ni ligne du contrat n'est concerné", True),
+    "not_checked": ("non vérifiée", False),
 }
 
 

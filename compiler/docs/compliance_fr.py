@@ -75,7 +75,7 @@ def base_text(scenario, base: Fraction | None) -> str:
     if not scenario.reimbursed:
         return "non remboursé par la Sécu"
     if scenario.base is None:
-        return f"{french.euros(_cents(base))} (transmise par la demande : le régime n'en fixe pas)"
+        return f"{french.euros(_cents(base))} (donnée par la demande)"
     return french.euros(_cents(base))
 
 
@@ -89,6 +89,8 @@ def cases(regime: model.Regime, findings) -> list[Case]:
         paid, bound = _cents(f.paid), _cents(f.bound)
         if bound is not None and paid is not None:
             required = f"au moins {french.euros(bound)}" if paid < bound else f"au plus {french.euros(bound)}"
+        elif f.rule == "R7" and "separate windows" in f.message:
+            required = "une seule période de renouvellement pour toutes les lignes d'optique (un équipement, quelle que soit la ligne qui le paie)"
         elif f.rule == "R7":
             required = "un équipement par période (voir le régime), la ligne ne limite pas les renouvellements"
         else:

@@ -77,12 +77,14 @@ def formula_text(terms, additive: bool, refines: list[model.Line]) -> str:
 
 def limits_text(contract: model.Contract, line: model.Line) -> list[str]:
     out = []
-    for lim in line.limits:
+    for i, lim in enumerate(line.limits):
         shared = tuple(
             f"ligne {other.span.line}"
             for other in contract.lines
             if other is not line and any(o.pool == lim.pool for o in other.limits)
         )
+        if lim.kind == "once" and any(o.kind == "once" and o.pool == lim.pool for o in line.limits[i + 1 :]):
+            shared = ()  # one renewal window, said once, after its last age band
         out.append(french.limit(lim, shared))
     return out
 

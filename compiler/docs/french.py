@@ -113,7 +113,9 @@ def limit(lim: model.Limit, shared_with: tuple[str, ...] = ()) -> str:
         text += f" avant {lim.age_under} ans"
     if getattr(lim, "age_from", None) is not None:
         text += f" à partir de {lim.age_from} ans"
-    if shared_with:
+    if shared_with and lim.kind == "once":
+        text += " ; période commune avec " + ", ".join(shared_with) + " : un seul équipement pour toutes ces lignes"
+    elif shared_with:
         text += " (plafond commun avec " + ", ".join(shared_with) + ")"
     return text
 

@@ -86,10 +86,10 @@ def _section(site, prefix: str) -> list:
         pages.append({"Source": f"{prefix}/{p['folder']}/source.md"})
         products.append({p["name"]: pages})
     regimes = [
-        {r["title"]: [{"Paramètres et règles": f"{prefix}/{r['folder']}/index.md"}, {"Source": f"{prefix}/{r['folder']}/source.md"}]}
+        {r["title"]: [{("Benefit categories" if r.get("english") else "Paramètres et règles"): f"{prefix}/{r['folder']}/index.md"}, {"Source": f"{prefix}/{r['folder']}/source.md"}]}
         for r in site.regimes
     ]
-    section = [{"Vue d'ensemble": f"{prefix}/index.md"}, *products]
+    section = [{"Vue d'ensemble": f"{prefix}/index.md"}, {"Lexique": f"{prefix}/glossaire.md"}, *products]
     if regimes:
         section.append({"Régimes": regimes})
     return section

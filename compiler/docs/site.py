@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import attrs
 
-from garant.compiler.docs import chart, compliance, compliance_fr, french, regime as regime_pages, tableau
+from garant.compiler.docs import chart, compliance, compliance_fr, french, glossary, regime as regime_pages, tableau
 from garant.compiler.docs import examples as standard
 from garant.compiler.docs.levels import levels_of
 from garant.compiler.docs.render import render
@@ -75,7 +75,21 @@ def build(units, example_list: standard.ExampleList | None = None, include_stdli
                 _regime(site, unit)
                 regimes_done.add(unit.regime.name)
     site.pages["index.md"] = render("index.md.j2", products=site.products, regimes=site.regimes, notes=site.notes)
+    site.pages["glossaire.md"] = render("glossary.md.j2", entries=glossary.ENTRIES)
+    _link_glossary(site)
     return site
+
+
+def _link_glossary(site: Site) -> None:
+    """On every French page, the first use of each term links to the
+    glossary (plans and their regime are in English: left alone)."""
+    english = {p["folder"] for p in site.products if p.get("kind")} | {r["folder"] for r in site.regimes if r.get("english")}
+    for path, text in site.pages.items():
+        folder = path.rsplit("/", 1)[0] if "/" in path else ""
+        if not path.endswith(".md") or path.endswith("/source.md") or path == "glossaire.md" or folder in english:
+            continue
+        up = "../" * path.count("/")
+        site.pages[path] = glossary.link_first_uses(text, f"{up}glossaire.md")
 
 
 def _source_page(site: Site, unit, title: str) -> str:
@@ -90,6 +104,11 @@ def _regime(site: Site, unit) -> None:
     reg = unit.regime
     folder = site.folder("regimes", reg.name)
     params = [regime_pages.history(p) for p in reg.params.values()]
+    if reg.currency == "USD":  # the regime of US plans: in English, as they are
+        site.pages[f"{folder}/index.md"] = site.render("regime_en.md.j2", unit, regime=reg, path=unit.source.path, params=params, nodes=list(reg.nodes.values()))
+        site.pages[f"{folder}/source.md"] = _source_page(site, unit, reg.title or reg.name)
+        site.regimes.append({"name": reg.name, "title": reg.title, "folder": folder, "english": True})
+        return
     site.pages[f"{folder}/index.md"] = site.render(
         "regime.md.j2",
         unit,
@@ -102,7 +121,7 @@ def _regime(site: Site, unit) -> None:
         bans=regime_pages.network_bans(reg),
     )
     site.pages[f"{folder}/source.md"] = _source_page(site, unit, reg.title or reg.name)
-    site.regimes.append({"name": reg.name, "title": reg.title, "folder": folder})
+    site.regimes.append({"name": reg.name, "title": reg.title, "folder": folder, "english": False})
 
 
 def _common_pages(site: Site, unit, product, kind: str | None):

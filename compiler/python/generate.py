@@ -66,6 +66,8 @@ def _py_limit(lim: model.Limit) -> str:
         band += f", age_under={_py(lim.age_under)}"
     if lim.age_from is not None:
         band += f", age_from={_py(lim.age_from)}"
+    if getattr(lim, "shared", False):
+        band += ", shared=True"
     return (
         f"_rules.Limit({_py(lim.kind)}, {_py(lim.amount)}, {_py(lim.param)}, {_py(period.kind)}, "
         f"{_py(period.months)}, {_py(lim.pool)}, {_py(lim.text)}, {_py(lim.span.where)}{band})"

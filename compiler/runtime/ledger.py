@@ -44,6 +44,10 @@ class Ledger:
         start = months_before(date, months)
         return sum(amount for when, amount in entries if start < when <= date)
 
+    def used_on(self, beneficiary: str, pool: str, date: dt.date) -> int:
+        """What a rolling pool consumed on `date` itself."""
+        return sum(amount for when, amount in self._entries.get((beneficiary, pool), ()) if when == date)
+
     def consume(self, beneficiary: str, pool: str, kind: str, date: dt.date, amount: int) -> None:
         if amount <= 0:
             return

@@ -67,8 +67,13 @@ class Param:
 class Limit:
     """A limit consumed per beneficiary: a count, an amount, or one item."""
 
-    def __init__(self, kind, amount, param, period, months, pool, text, where, age_under=None, age_from=None):
+    def __init__(self, kind, amount, param, period, months, pool, text, where, age_under=None, age_from=None, shared=False):
         self.kind = kind  # "count" | "amount" | "once" | "frame"
+        # `once per rolling … shared NAME`: one renewal window for several
+        # lines (an optical equipment: lenses and frame, R7); what the
+        # window pays on one day is one item, so the frame and the lenses
+        # of that day's equipment, or a line and its `+` refinement, pass.
+        self.same_day = shared and kind == "once" and period == "rolling"
         self.age_under = age_under  # the limit binds only below this age (on the date of care)
         self.age_from = age_from  # … or only from this age on
         self.banded = age_under is not None or age_from is not None
@@ -103,6 +108,8 @@ class Limit:
             used = ledger.buckets.get((beneficiary, self.key, date.year), 0)
         else:
             used = ledger.used(beneficiary, self.key, self.period, self.months, date)
+            if self.same_day:
+                used -= ledger.used_on(beneficiary, self.key, date)
         return total - used if total > used else 0
 
     def consume(self, ledger: Ledger, beneficiary: str, date: dt.date, amount: int, quantity: int) -> None:
@@ -113,6 +120,8 @@ class Limit:
             buckets = ledger.buckets
             key = (beneficiary, self.key, date.year)
             buckets[key] = buckets.get(key, 0) + used
+        elif self.same_day and ledger.used_on(beneficiary, self.key, date):
+            return  # the day's item is already counted
         else:
             ledger.consume(beneficiary, self.key, self.period, date, used)
 

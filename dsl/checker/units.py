@@ -138,7 +138,7 @@ def _limit(lim: ast.Limit, currency: str, owner: str, pool: str, diags: Diagnost
     if lim.kind == "once":
         if per is None:
             return None
-        return model.Limit("once", 1, None, per, pool, lim.span, text)
+        return model.Limit("once", 1, None, per, lim.shared or pool, lim.span, text, shared=lim.shared is not None)
     if lim.kind == "max":
         n = count_value(lim.quantity, diags, "max")
         if lim.unit and lim.unit.lower() not in PER_UNIT_WORDS:
@@ -184,7 +184,7 @@ def _limit_text(lim: ast.Limit) -> str:
     else:
         per = p.unit or ""
     if lim.kind == "once":
-        return f"once per {per}"
+        return f"once per {per}" + (f" shared {lim.shared}" if lim.shared else "")
     q = lim.quantity
     qtext = q.text if isinstance(q, ast.Quantity) else q.name
     if lim.kind == "max":

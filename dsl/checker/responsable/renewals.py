@@ -11,6 +11,18 @@ of equipments.
 A `+` refinement line is not limited by the line it refines: the engine
 applies each line's own limits (engine.py, step 5), so a refinement that
 pays above the ticket modérateur needs its own renewal limit.
+
+The rule counts equipments (two lenses and a frame), not lines: every
+line that pays such an act above the ticket modérateur must count its
+renewals in one window with the others (`once per rolling 24 months
+shared NAME`), else a frame paid by one line and an equipment paid by
+another, months apart, would both be paid. What a shared window pays on
+one day is one equipment (compiler/runtime/rules.py).
+
+The early renewals the LPP allows (change of vision, eye conditions) are
+relayed without a primary source (shared/domain/RESPONSABLE.md, "R7
+renewal": unconfirmed): they are not modelled, and the compliance report
+says so.
 """
 
 from __future__ import annotations
@@ -90,10 +102,22 @@ def applies(r: model.Renewal, s: Scenario, node: model.Node) -> bool:
     return matches(r.node, r.constraints, node, values) and not any(matches(e.node, e.constraints, node, values) for e in r.exceptions)
 
 
+def windows(limits) -> frozenset[str]:
+    """The renewal windows a line counts in: the pools of its `once per
+    rolling …` limits (a line's own, or a `shared` one)."""
+    return frozenset(
+        lim.pool for lim in limits
+        if (lim.kind == "once" or (lim.kind == "count" and lim.amount == 1)) and lim.period is not None and lim.period.kind == "rolling"
+    )
+
+
 def check_renewals(contract: model.Contract, all_scenarios: list[Scenario], levels, date) -> list[Finding]:
     best = Best()
     memo: dict = {}
     regime = contract.regime
+    # (rule statement, level) → the lines that pay above the ticket
+    # modérateur and limit renewals: {line id: (line, scenario, point)}
+    limited: dict[tuple, dict] = {}
     for r, step, rule in in_force(regime.renewals, date, "renewal"):
         for s in all_scenarios:
             if s.decision is None or not applies(r, s, regime.nodes[s.node]):
@@ -105,9 +129,10 @@ def check_renewals(contract: model.Contract, all_scenarios: list[Scenario], leve
                     one = _single_line(s, line_id)
                     sig = (id(step), level, line_id, s.rate, s.ref_rate, s.base, s.price_limit, s.reimbursed, one.decision)
                     if sig not in memo:
-                        short = shortfall(step, line.limits)
-                        memo[sig] = (short, None if short is None else _above_tm(contract, one, formulas, date))
+                        memo[sig] = (shortfall(step, line.limits), _above_tm(contract, one, formulas, date))
                     short, point = memo[sig]
+                    if point is not None and short is None:
+                        limited.setdefault((id(step), level), {}).setdefault(line.id, (r, step, rule, line, s, point))
                     if short is None or point is None:
                         if best.wants(key, HOLDS, s):
                             best.add(key, Finding(rule, r.title, step.ref, HOLDS, line, level, s, "holds"))
@@ -115,7 +140,36 @@ def check_renewals(contract: model.Contract, all_scenarios: list[Scenario], leve
                     if not best.wants(key, VIOLATED, s):
                         continue
                     best.add(key, _violation(contract, r, step, rule, line, level, s, short, point))
+    for (_, level), lines in limited.items():
+        for f in _separate_windows(contract, level, list(lines.values())):
+            best.add((f.rule, f.title, f.line.id, level), f)
     return best.findings()
+
+
+def _separate_windows(contract, level, concerned) -> list[Finding]:
+    """R7 counts equipments, not lines: the lines that pay an optical
+    equipment (or its frame, or its lenses) above the ticket modérateur
+    must count renewals in one window. Two windows let a frame paid by one
+    line and an equipment paid by another, a few months apart, both be
+    paid. Each line outside the first line's window is a violation."""
+    concerned.sort(key=lambda c: c[3].span.line)
+    first = concerned[0]
+    out = []
+    for r, step, rule, line, s, point in concerned[1:]:
+        if windows(line.limits) & windows(first[3].limits):
+            continue
+        p, b, paid = point
+        need = max(lim.period.months for lim in step.limits)
+        later = need // 2
+        where = f"level {level}: " if level else ""
+        msg = (
+            f"{rule} ({r.title}): {where}line {line.span.line} and line {first[3].span.line} count renewals in separate windows: "
+            f"after an equipment paid at line {first[3].span.line}, {claim_text(contract, s, p, b)} {later} months later would still be paid "
+            f"{euros(paid)} at line {line.span.line}; one equipment per {need} months: give their renewal limits one window "
+            f"(`once per rolling {need} months shared NAME …` on both lines)"
+        )
+        out.append(Finding(rule, r.title, step.ref, VIOLATED, line, level, s, msg, p, b, paid, None))
+    return out
 
 
 def _violation(contract, r, step, rule, line, level, s, short, point) -> Finding:
