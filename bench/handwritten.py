@@ -96,6 +96,8 @@ ROOM_PER_DAY, ROOM_MAX_DAYS = 5000, 30  # chambre particulière, per calendar ye
 OSTEO_PER_SESSION, OSTEO_MAX_SESSIONS = 3000, 3  # per calendar year
 FRAME_BUDGET, FRAME_MONTHS = 10000, 24  # optique monture, rolling
 KALIVIA_BONUS = 5000  # optique in network kalivia: +50€
+# R7 renewal on both optics lines, one window shared by them ("lunettes").
+RENEWAL_ADULT_FROM, RENEWAL_YEARS_ADULT, RENEWAL_YEARS_CHILD = 16, 2, 1
 OPTAM_LINE_PCT = 20000  # consultation secteur2 optam: 200% BRSS
 
 # Contrat responsable R3 (RESPONSABLE.md): non-OPTAM dépassements covered at
@@ -116,11 +118,12 @@ class Member:
     """What one beneficiary has consumed: this year's counters, and the
     frames the contract paid (date, amount) for the rolling budget."""
 
-    __slots__ = ("year", "pf_count", "pf_paid", "franchises", "room_days", "osteo_sessions", "frames")
+    __slots__ = ("year", "pf_count", "pf_paid", "franchises", "room_days", "osteo_sessions", "frames", "lunettes")
 
     def __init__(self):
         self.year = None
         self.frames = []
+        self.lunettes = []  # days an optics line of the shared window paid
 
     def start_year(self, year: int) -> None:
         self.year = year
@@ -128,11 +131,22 @@ class Member:
         self.room_days = self.osteo_sessions = 0
 
 
-def _two_years_before(date: dt.date) -> dt.date:
+def _two_years_before(date: dt.date, years: int = 2) -> dt.date:
     try:
-        return date.replace(year=date.year - 2)
+        return date.replace(year=date.year - years)
     except ValueError:  # 29 February
-        return date.replace(year=date.year - 2, day=28)
+        return date.replace(year=date.year - years, day=28)
+
+
+def _renewal_blocked(m, c, date: dt.date) -> bool:
+    """R7 on the optics lines (`once per rolling 24 months shared lunettes
+    from age 16, once per rolling 12 months shared lunettes under 16`): an
+    earlier day in the window already had its equipment paid; items of the
+    same day are one equipment. No birth date reads as an adult."""
+    b = c.birth_date
+    adult = b is None or date.year - b.year - ((date.month, date.day) < (b.month, b.day)) >= RENEWAL_ADULT_FROM
+    start = _two_years_before(date, RENEWAL_YEARS_ADULT if adult else RENEWAL_YEARS_CHILD)
+    return any(start < day < date for day in m.lunettes)
 
 
 
@@ -241,7 +255,9 @@ def evaluate(c, members: dict) -> tuple[int, int, int, int, int, int, int, int]:
             raise Unsupported("an optics claim carries its base")
         rate = OPTICS_RATE
         amo = pct(base if base < price else price, rate)
-        if kind == FRAME:  # 100€ per rolling 24 months, paid from what the regime leaves
+        if kind == FRAME and _renewal_blocked(m, c, date):
+            amc = 0
+        elif kind == FRAME:  # 100€ per rolling 24 months, paid from what the regime leaves
             amc = price - amo if price > amo else 0
             start = _two_years_before(date)
             used = 0
@@ -253,13 +269,15 @@ def evaluate(c, members: dict) -> tuple[int, int, int, int, int, int, int, int]:
                 amc = left if left > 0 else 0
             if amc:
                 m.frames.append((date, amc))
+                m.lunettes.append(date)
         else:  # all: TM
             total = base if base < price else price
             amc = total - amo if total > amo else 0
-        if c.network == "kalivia":  # + 50€, within what the regime leaves
+        if c.network == "kalivia" and not _renewal_blocked(m, c, date):  # + 50€, within what the regime leaves
             extra = min(KALIVIA_BONUS, price - amo - amc)
             if extra > 0:
                 amc += extra
+                m.lunettes.append(date)
 
     else:  # not reimbursed by the regime: the contract alone
         base = c.base if c.base is not None else 0

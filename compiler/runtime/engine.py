@@ -455,7 +455,7 @@ class Product:
                             used[1] -= back
                             cut -= back
                 if part > 0:
-                    for lim in line.limits:
+                    for lim in line.consumed:
                         lim.consume(ledger, beneficiary, date, part, paid_quantity)
                     for lim, used in from_budgets:
                         lim.consume(ledger, beneficiary, date, used, paid_quantity)

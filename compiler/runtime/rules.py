@@ -179,6 +179,17 @@ class Line:
         self.count_limits = tuple(lim for lim in limits if lim.kind != "amount")
         self.amount_limits = tuple(lim for lim in limits if lim.kind == "amount")
         self.banded = any(lim.banded for lim in limits)
+        # What a payment consumes: one entry per pool and period storage.
+        # An age band and its complement (`cap 100€ per calendar year under
+        # 16, cap 200€ per calendar year from age 16`) are two limits on one
+        # pool; consuming through both would count a payment twice.
+        consumed, seen = [], set()
+        for lim in limits:
+            storage = (lim.key, lim.period)
+            if storage not in seen:
+                seen.add(storage)
+                consumed.append(lim)
+        self.consumed = tuple(consumed)
 
 
 class Levels:
