@@ -617,3 +617,14 @@ def test_a_shared_renewal_window_is_said_once_per_line():
     row = next(ln for ln in page.splitlines() if "(source.md#L17)" in ln)
     assert row.count("période commune avec") == 1
     assert "période commune avec ligne 18, ligne 28, ligne 29, ligne 30, ligne 31, ligne 32 : un seul équipement pour toutes ces lignes" in row
+
+
+def test_pages_never_print_the_machines_absolute_paths():
+    """Sources compiled from absolute paths (as the mkdocs hook does) are
+    shown relative to the repository: a published page names
+    `contracts/essentiel_2025.garant`, not the build machine's folders."""
+    units, _ = compile_paths([ROOT / "stdlib", ROOT / "contracts"])
+    got = site.build(units)
+    leaks = sorted(path for path, text in got.pages.items() if str(ROOT) in text)
+    assert leaks == []
+    assert "<code>contracts/essentiel&#95;2025.garant</code>" in got.pages["products/essentiel-2025/index.md"]

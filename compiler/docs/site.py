@@ -15,6 +15,8 @@ them without writing anything.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import attrs
 
 from garant.compiler.docs import chart, compliance, compliance_fr, french, glossary, regime as regime_pages, tableau
@@ -33,9 +35,23 @@ class Site:
     links: SourceLinks = attrs.field(factory=SourceLinks)
 
     def render(self, template: str, unit, **context) -> str:
-        """A page of `unit`'s folder; `src(n)` is the link to line n of its source."""
+        """A page of `unit`'s folder; `src(n)` is the link to line n of its
+        source, `shown` the source's name as the page prints it."""
         path = unit.source.path
-        return render(template, src=lambda n: self.links.url(path, n), **context)
+        return render(template, src=lambda n: self.links.url(path, n), shown=self.shown(path), **context)
+
+    def shown(self, path: str) -> str:
+        """The source's path as a reader should see it: relative to the
+        repository (or the working folder), or to the installed package for
+        the bundled stdlib, never the machine's absolute path."""
+        rel = self.links.relative(path)
+        if rel is not None:
+            return rel
+        package = Path(__file__).resolve().parents[2]
+        try:
+            return Path(path).resolve().relative_to(package).as_posix()
+        except ValueError:
+            return Path(path).name
 
     def folder(self, kind: str, name: str) -> str:
         """A folder of its own for each product: two products of the same
@@ -97,7 +113,7 @@ def _source_page(site: Site, unit, title: str) -> str:
     if lines and lines[-1] == "":
         lines.pop()
     hosted = site.links.url(unit.source.path, 1)
-    return render("source.md.j2", title=title, path=unit.source.path, hosted=None if hosted.startswith("source.md") else hosted, lines=[(i + 1, text.rstrip("\r")) for i, text in enumerate(lines)])
+    return render("source.md.j2", title=title, path=unit.source.path, shown=site.shown(unit.source.path), hosted=None if hosted.startswith("source.md") else hosted, lines=[(i + 1, text.rstrip("\r")) for i, text in enumerate(lines)])
 
 
 def _regime(site: Site, unit) -> None:
@@ -131,7 +147,7 @@ def _common_pages(site: Site, unit, product, kind: str | None):
     folder = site.folder("products", product.name)
     report = compliance.report(unit)
     responsable = bool(getattr(product, "responsable", False))
-    site.products.append({"name": product.name, "folder": folder, "regime": product.regime.name, "responsable": responsable, "errors": report.errors, "path": unit.source.path, "kind": kind})
+    site.products.append({"name": product.name, "folder": folder, "regime": product.regime.name, "responsable": responsable, "errors": report.errors, "path": unit.source.path, "shown": site.shown(unit.source.path), "kind": kind})
     if kind:  # a US plan: its pages are in English
         site.pages[f"{folder}/conformite.md"] = site.render("compliance_en.md.j2", unit, contract=product, report=report, path=unit.source.path)
     else:
