@@ -700,36 +700,31 @@ class _ToAst(Transformer):
     def rule_tag(self, meta, children):
         return ("rule", str(children[0]))
 
-    def floor(self, meta, children):
-        selector = children[0]
+    @staticmethod
+    def _dated_rule_parts(children, value_type):
+        """What `floor` and `renewal` statements share after their selector:
+        a title, a `rule` tag, dated values of `value_type`, exceptions."""
         title = rule = None
         values, exceptions = [], []
         for c in children[1:]:
             if isinstance(c, Token) and c.type == "STRING":
                 title = _unquote(c)
-            elif isinstance(c, ast.FloorValue):
+            elif isinstance(c, value_type):
                 values.append(c)
             elif isinstance(c, ast.FloorException):
                 exceptions.append(c)
             elif isinstance(c, tuple) and c and c[0] == "rule":
                 rule = c[1]
+        return title, rule, tuple(values), tuple(exceptions)
+
+    def floor(self, meta, children):
+        title, rule, values, exceptions = self._dated_rule_parts(children, ast.FloorValue)
         above_tm = any(isinstance(c, tuple) and c == ("above_tm",) for c in children[1:])
-        return ast.Floor(selector, title, rule, tuple(values), tuple(exceptions), self._span(meta), above_tm)
+        return ast.Floor(children[0], title, rule, values, exceptions, self._span(meta), above_tm)
 
     def renewal(self, meta, children):
-        selector = children[0]
-        title = rule = None
-        values, exceptions = [], []
-        for c in children[1:]:
-            if isinstance(c, Token) and c.type == "STRING":
-                title = _unquote(c)
-            elif isinstance(c, ast.RenewalValue):
-                values.append(c)
-            elif isinstance(c, ast.FloorException):
-                exceptions.append(c)
-            elif isinstance(c, tuple) and c and c[0] == "rule":
-                rule = c[1]
-        return ast.Renewal(selector, title, rule, tuple(values), tuple(exceptions), self._span(meta))
+        title, rule, values, exceptions = self._dated_rule_parts(children, ast.RenewalValue)
+        return ast.Renewal(children[0], title, rule, values, exceptions, self._span(meta))
 
     def renewal_value(self, meta, children):
         limits = tuple(c for c in children[1:] if isinstance(c, ast.Limit))

@@ -10,6 +10,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from garant.api import load_product, load_product_text
@@ -228,19 +229,7 @@ def test_cli_synth_run_impact(tmp_path):
     assert "Honoraires médicaux" in md.read_text(encoding="utf-8")
 
 
-PPO_FAMILY = """plan "Golden PPO Family"
-  kind PPO
-  currency USD
-  network "Golden Care"
-  year calendar
-  deductible $1,000 individual, $2,000 family
-  out_of_pocket_max $3,000 individual, $5,000 family
-  out of network: coinsurance 40%
-
-benefits
-  all: coinsurance 20% after deductible
-  generic_drugs: copay $10
-"""
+PPO_FAMILY = yaml.safe_load((Path(__file__).parent / "golden" / "plans.yaml").read_text(encoding="utf-8"))["products"]["ppo_family"]
 
 
 def test_plan_partitions_by_family(tmp_path):

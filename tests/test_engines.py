@@ -30,6 +30,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from garant.batch.dataset import MANIFEST, DatasetError, DatasetWriter, open_dataset
@@ -44,21 +45,8 @@ ROOT = Path(__file__).resolve().parent.parent
 ESSENTIEL = ROOT / "contracts" / "essentiel_2025.garant"
 CONTRACT = (str(ESSENTIEL), (), ())
 
-# tests/test_batch.py PPO_FAMILY: the plan of tests/golden/plans.yaml
-# `plans-family-accumulators` (MANAGED_CARE.md §6).
-PPO_FAMILY = """plan "Golden PPO Family"
-  kind PPO
-  currency USD
-  network "Golden Care"
-  year calendar
-  deductible $1,000 individual, $2,000 family
-  out_of_pocket_max $3,000 individual, $5,000 family
-  out of network: coinsurance 40%
-
-benefits
-  all: coinsurance 20% after deductible
-  generic_drugs: copay $10
-"""
+# The plan of tests/golden/plans.yaml `plans-family-accumulators` (MANAGED_CARE.md §6).
+PPO_FAMILY = yaml.safe_load((Path(__file__).parent / "golden" / "plans.yaml").read_text(encoding="utf-8"))["products"]["ppo_family"]
 # Family F1 of that case, hand-worked there: member paid c1…c8.
 F1 = [("c1", "2025-01-10", "A", "inpatient", "1500.00"), ("c2", "2025-02-10", "B", "inpatient", "800.00"),
       ("c3", "2025-03-10", "C", "imaging", "500.00"), ("c4", "2025-04-10", "C", "generic_drugs", "50.00"),
