@@ -22,7 +22,7 @@ VERRES = "optique.verres"
 
 FIRST = 7  # line of the first guarantee
 # What a responsable contract must cover besides the line under test (R2, R5).
-FLOORS = "  hospitalisation forfait_journalier: 100% FR\n  dentaire protheses panier_100_sante: 100% santé\n  aides_auditives classe_1: 100% santé\n"
+FLOORS = "  hospitalisation forfait_journalier: 100% FR\n  dentaire protheses panier_100_sante: 100% santé\n  aides_auditives classe_1: 100% santé\n  optique equipement classe_a: 100% santé, once per rolling 24 months shared lunettes from age 16, once per rolling 12 months shared lunettes under 16\n  optique monture classe_a: 100% santé, once per rolling 24 months shared lunettes from age 16, once per rolling 12 months shared lunettes under 16\n  optique verres classe_a: 100% santé, once per rolling 24 months shared lunettes from age 16, once per rolling 12 months shared lunettes under 16\n"
 
 
 def contract(body: str, *, responsable: bool = False, effective: str = "2025-01-01", extra_header: str = ""):
@@ -388,12 +388,13 @@ def test_responsable_ceiling_is_resolved_for_cap_lines():
     assert d.ceiling is not None
     assert d.ceiling.percent == 20000 and d.ceiling.below_percent == 2000
     # the ceiling's dimensions (R3: option; R4: secteur, parcours) decide a `cap` line
-    assert c.decision_dims == ("secteur", "option", "parcours")
-    assert d.ceiling.below_key == (c.groups[GEN], "secteur2", "optam", "dans_parcours")
+    # (classe_optique: the R5 floors' class A optics lines of FLOORS)
+    assert c.decision_dims == ("secteur", "option", "parcours", "classe_optique")
+    assert d.ceiling.below_key == (c.groups[GEN], "secteur2", "optam", "dans_parcours", None)
     assert decision(c, GEN, secteur="secteur2", option="optam").ceiling is None
     # hors parcours, R3 measures the non-OPTAM line against the OPTAM line hors parcours
     hp = decision(c, GEN, secteur="secteur2", option="non_optam", parcours="hors_parcours")
-    assert hp.ceiling.below_key == (c.groups[GEN], "secteur2", "optam", "hors_parcours")
+    assert hp.ceiling.below_key == (c.groups[GEN], "secteur2", "optam", "hors_parcours", None)
 
 
 def test_ceiling_is_judged_at_the_effective_date():

@@ -46,6 +46,9 @@ guarantees
   hospitalisation forfait_journalier: 100% FR
   dentaire protheses panier_100_sante: 100% santé
   aides_auditives classe_1: 100% santé
+  optique equipement classe_a: 100% santé, once per rolling 24 months shared lunettes from age 16, once per rolling 12 months shared lunettes under 16
+  optique monture classe_a: 100% santé, once per rolling 24 months shared lunettes from age 16, once per rolling 12 months shared lunettes under 16
+  optique verres classe_a: 100% santé, once per rolling 24 months shared lunettes from age 16, once per rolling 12 months shared lunettes under 16
 """
 
 
@@ -131,7 +134,7 @@ def test_other_formula_kinds_have_their_sentence():
 def test_tableau_groups_lines_under_standard_headings(small, example_list):
     _, contract, product = small
     got = tableau.sections(contract, {None: product}, example_list)
-    assert [s.title for s in got] == ["Soins courants", "Hospitalisation", "Dentaire", "Aides auditives", "Autres garanties"]
+    assert [s.title for s in got] == ["Soins courants", "Hospitalisation", "Optique", "Dentaire", "Aides auditives", "Autres garanties"]
     soins = got[0]
     assert [r.line.span.line for r in soins.rows] == [9, 10, 11]
     assert soins.rows[1].provider == "secteur 2, OPTAM"
@@ -611,12 +614,12 @@ def test_glossary_links_skip_code_links_and_headings():
 
 def test_a_shared_renewal_window_is_said_once_per_line():
     """contracts/essentiel_2025.garant: the frame line (17) shares its
-    renewal window `lunettes` with lines 18 and 28-32."""
+    renewal window `lunettes` with lines 18 and 28-35."""
     units, _ = compile_paths([ROOT / "contracts" / "essentiel_2025.garant"])
     page = site.build(units).pages["products/essentiel-2025/index.md"]
     row = next(ln for ln in page.splitlines() if "(source.md#L17)" in ln)
     assert row.count("période commune avec") == 1
-    assert "période commune avec ligne 18, ligne 28, ligne 29, ligne 30, ligne 31, ligne 32 : un seul équipement pour toutes ces lignes" in row
+    assert "période commune avec ligne 18, ligne 28, ligne 29, ligne 30, ligne 31, ligne 32, ligne 33, ligne 34, ligne 35 : un seul équipement pour toutes ces lignes" in row
 
 
 def test_pages_never_print_the_machines_absolute_paths():

@@ -14,7 +14,7 @@ HEADER = 'contract "T"\n  insurer "x"\n  regime secu\n  effective 2025-01-01\n{e
 
 
 # What a responsable contract must cover besides the lines under test (R2, R5).
-FLOORS = "  hospitalisation forfait_journalier: 100% FR\n  dentaire protheses panier_100_sante: 100% santé\n  aides_auditives classe_1: 100% santé\n"
+FLOORS = "  hospitalisation forfait_journalier: 100% FR\n  dentaire protheses panier_100_sante: 100% santé\n  aides_auditives classe_1: 100% santé\n  optique equipement classe_a: 100% santé, once per rolling 24 months shared lunettes from age 16, once per rolling 12 months shared lunettes under 16\n  optique monture classe_a: 100% santé, once per rolling 24 months shared lunettes from age 16, once per rolling 12 months shared lunettes under 16\n  optique verres classe_a: 100% santé, once per rolling 24 months shared lunettes from age 16, once per rolling 12 months shared lunettes under 16\n"
 
 
 def product(lines: str, extra: str = ""):

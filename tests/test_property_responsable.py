@@ -27,7 +27,7 @@ from garant.dsl.checker.responsable.floors import check_floors
 from garant.dsl.checker.responsable.scenarios import contract_date, scenarios
 from garant.pipeline import compile_text
 
-FLOORS = "  hospitalisation forfait_journalier: 100% FR\n  dentaire protheses panier_100_sante: 100% santé\n  aides_auditives classe_1: 100% santé\n"
+FLOORS = "  hospitalisation forfait_journalier: 100% FR\n  dentaire protheses panier_100_sante: 100% santé\n  aides_auditives classe_1: 100% santé\n  optique equipement classe_a: 100% santé, once per rolling 24 months shared lunettes from age 16, once per rolling 12 months shared lunettes under 16\n  optique monture classe_a: 100% santé, once per rolling 24 months shared lunettes from age 16, once per rolling 12 months shared lunettes under 16\n  optique verres classe_a: 100% santé, once per rolling 24 months shared lunettes from age 16, once per rolling 12 months shared lunettes under 16\n"
 HEADER = 'contract "P"\n  insurer "x"\n  regime secu\n  effective 2025-01-01\n  responsable\n\nguarantees\n  all: TM\n'
 
 pct = st.integers(0, 80).map(lambda n: f"{n * 5}%")

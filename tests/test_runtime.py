@@ -296,6 +296,9 @@ guarantees
   hospitalisation forfait_journalier: 100% FR
   dentaire protheses panier_100_sante: 100% santé
   aides_auditives classe_1: 100% santé
+  optique equipement classe_a: 100% santé, once per rolling 24 months shared lunettes from age 16, once per rolling 12 months shared lunettes under 16
+  optique monture classe_a: 100% santé, once per rolling 24 months shared lunettes from age 16, once per rolling 12 months shared lunettes under 16
+  optique verres classe_a: 100% santé, once per rolling 24 months shared lunettes from age 16, once per rolling 12 months shared lunettes under 16
 """
 
 
