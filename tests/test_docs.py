@@ -280,6 +280,11 @@ def test_mkdocs_build_strict(tmp_path, repo_url):
     built = tmp_path / "site" / "generated" / "products" / "essentiel-2025"
     assert (built / "index.html").is_file() and (built / "rac-consultations.svg").is_file()
     page = (built / "index.html").read_text(encoding="utf-8")
+    # the generated French pages get a French interface (front matter
+    # `language: fr`, theme override), the project's own pages keep English
+    assert '<html lang="fr"' in page and "Table des matières" in page and "Table of contents" not in page
+    cli_page = (tmp_path / "site" / "cli" / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="en"' in cli_page and "Table of contents" in cli_page
     # contracts/essentiel_2025.garant line 11: consultation generaliste secteur1
     if repo_url:
         assert re.search(repo_url + r'/blob/[0-9a-z]+/contracts/essentiel_2025\.garant#L11"', page)

@@ -93,19 +93,38 @@ def build(units, example_list: standard.ExampleList | None = None, include_stdli
     site.pages["index.md"] = render("index.md.j2", products=site.products, regimes=site.regimes, notes=site.notes)
     site.pages["glossaire.md"] = render("glossary.md.j2", entries=glossary.ENTRIES)
     _link_glossary(site)
+    _mark_french(site)
     return site
+
+
+def _french_pages(site: Site) -> list[str]:
+    """The Markdown pages written in French: all but a US plan's and its
+    regime's."""
+    english = {p["folder"] for p in site.products if p.get("kind")} | {r["folder"] for r in site.regimes if r.get("english")}
+    return [path for path in site.pages if path.endswith(".md") and (path.rsplit("/", 1)[0] if "/" in path else "") not in english]
 
 
 def _link_glossary(site: Site) -> None:
     """On every French page, the first use of each term links to the
     glossary (plans and their regime are in English: left alone)."""
-    english = {p["folder"] for p in site.products if p.get("kind")} | {r["folder"] for r in site.regimes if r.get("english")}
-    for path, text in site.pages.items():
-        folder = path.rsplit("/", 1)[0] if "/" in path else ""
-        if not path.endswith(".md") or path.endswith("/source.md") or path == "glossaire.md" or folder in english:
+    for path in _french_pages(site):
+        if path.endswith("/source.md") or path == "glossaire.md":
             continue
         up = "../" * path.count("/")
-        site.pages[path] = glossary.link_first_uses(text, f"{up}glossaire.md")
+        site.pages[path] = glossary.link_first_uses(site.pages[path], f"{up}glossaire.md")
+
+
+def _mark_french(site: Site) -> None:
+    """`language: fr` in each French page's front matter: the theme override
+    (compiler/docs/theme) then gives the page a French interface — its table
+    of contents, search box and `lang` attribute — on a site whose own
+    pages are in English."""
+    for path in _french_pages(site):
+        text = site.pages[path]
+        if text.startswith("---\n"):
+            site.pages[path] = "---\nlanguage: fr\n" + text[len("---\n"):]
+        else:
+            site.pages[path] = "---\nlanguage: fr\n---\n\n" + text
 
 
 def _source_page(site: Site, unit, title: str) -> str:

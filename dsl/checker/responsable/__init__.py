@@ -71,7 +71,11 @@ def check_compliance(contract: model.Contract, diags: Diagnostics) -> None:
     check_networks(contract, diags)
     if not contract.responsable:
         return
+    depends: dict[tuple, list[Finding]] = {}
     for f in responsable_findings(contract):
+        if f.status == DEPENDS_ON_BASE:
+            depends.setdefault((f.rule, f.title, f.line.id if f.line else None), []).append(f)
+            continue
         if f.status in (UNCONFIRMED, WARNING):
             diags.warning(f.line.span if f.line else contract.responsable_span, f.message, _hint(f), code="responsable")
             continue
@@ -84,6 +88,21 @@ def check_compliance(contract: model.Contract, diags: Diagnostics) -> None:
             diags.error(contract.guarantees_span, f.message, "a responsable contract must cover this: add a line (e.g. `all: TM`)", code="responsable")
             continue
         diags.error(f.line.span, f.message, _hint(f), code="responsable")
+    for found in depends.values():
+        # Proved to fail with some bases and hold with others: the act's
+        # bases are tariffs the regime does not state, so the ones the claims
+        # carry decide. Not an error (the real tariffs may all pass), never
+        # silent either; one warning per line, whatever the levels.
+        f = found[0]
+        also = [x.level for x in found[1:] if x.level]
+        more = f" (likewise at level{'s' if len(also) > 1 else ''} {', '.join(also)})" if also else ""
+        diags.warning(f.line.span if f.line else contract.guarantees_span, f.message + more + _DEPENDS_WORDS, _hint(f), code="responsable")
+
+
+_DEPENDS_WORDS = (
+    "; with other bases it holds: the regime states no base for this act, so the bases the claims carry decide "
+    "(a warning: check the act's tariffs against this line)"
+)
 
 
 def _hint(f: Finding) -> str | None:

@@ -131,4 +131,7 @@ def _first_euros_words(status: str, allin: E.Expr, bound: E.Expr, price: Fractio
             f"; it pays above that only on bills more than {above} above it, so it covers the dépassement autorisé "
             "only if the amount allowed is larger: the sources give no confirmed amount (a warning, not an error)"
         )
-    return "; the first euros billed above it are a dépassement autorisé, which a responsable contract must leave to the patient"
+    return (
+        "; the first euros billed above it are a dépassement autorisé, which a responsable contract must leave to a patient "
+        "of 16 or over (under 16 there is no parcours penalty, CSS L162-5-3)"
+    )
