@@ -276,6 +276,7 @@ class Ceiling:
     span: Span
     rule: str | None = None  # the contrat responsable rule it encodes (`rule R3`)
     first_euros: bool = False  # binds only on the first euros above it (R4: dépassements autorisés)
+    on_frame: bool = False  # bounds the frame's share of an optical equipment (R6), not the whole
 
 
 @attrs.frozen

@@ -149,6 +149,7 @@ class Ceiling:
     span: Span
     rule: str | None = None  # the contrat responsable rule it encodes ("R3")
     first_euros: bool = False  # binds only on the first euros above it, by an amount not stated (R4)
+    on_frame: bool = False  # bounds what the frame adds to the all-in payment of an equipment (R6), not the whole
 
 
 @attrs.frozen

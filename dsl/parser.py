@@ -642,10 +642,14 @@ class _ToAst(Transformer):
             elif isinstance(c, tuple) and c and c[0] == "rule":
                 rule = c[1]
         first_euros = ("first_euros",) in children[1:]
-        return ast.Ceiling(selector, title, tuple(values), self._span(meta), rule, first_euros)
+        on_frame = ("on_frame",) in children[1:]
+        return ast.Ceiling(selector, title, tuple(values), self._span(meta), rule, first_euros, on_frame)
 
     def first_euros(self, meta, children):
         return ("first_euros",)
+
+    def on_frame(self, meta, children):
+        return ("on_frame",)
 
     def rule_decl(self, meta, children):
         name, title, *clauses = children

@@ -569,3 +569,15 @@ def test_stdlib_regime_checks_clean():
     g = secu.params["consultation_G"]
     assert dict(zip(g.starts, g.values))[dt.date(2024, 12, 22)] == 3000
     assert dict(zip(g.starts, g.values))[dt.date(2023, 11, 1)] == 2650
+
+
+def test_a_ceiling_on_the_frame_is_parsed_and_must_be_an_amount():
+    """R6's frame share (`on the frame`): carried into the model, and an
+    amount — a `cap` line reads only `% BRSS` ceilings."""
+    act = GOOD_ACT + '\nceiling consultation "Monture"\n  rule R6\n  on the frame\n  from 2020-01-01: {v}  ref "CSS R871-2 3°"\n'
+    unit = regime('  from 2023-01-01: 25€  ref "A"\n', act.format(v="100€"))
+    assert errors(unit) == []
+    (c,) = unit.regime.ceilings
+    assert c.on_frame and c.rule == "R6" and c.steps[0].amount == 10000
+    bad = regime('  from 2023-01-01: 25€  ref "A"\n', act.format(v="200% BRSS"))
+    assert any("on the frame" in e.message and "amount" in e.message for e in errors(bad))

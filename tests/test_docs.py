@@ -619,12 +619,12 @@ def test_glossary_links_skip_code_links_and_headings():
 
 def test_a_shared_renewal_window_is_said_once_per_line():
     """contracts/essentiel_2025.garant: the frame line (17) shares its
-    renewal window `lunettes` with lines 18 and 28-35."""
+    renewal window `lunettes` with lines 18, 28-35 and 40."""
     units, _ = compile_paths([ROOT / "contracts" / "essentiel_2025.garant"])
     page = site.build(units).pages["products/essentiel-2025/index.md"]
     row = next(ln for ln in page.splitlines() if "(source.md#L17)" in ln)
     assert row.count("période commune avec") == 1
-    assert "période commune avec ligne 18, ligne 28, ligne 29, ligne 30, ligne 31, ligne 32, ligne 33, ligne 34, ligne 35 : un seul équipement pour toutes ces lignes" in row
+    assert "période commune avec ligne 18, ligne 28, ligne 29, ligne 30, ligne 31, ligne 32, ligne 33, ligne 34, ligne 35, ligne 40 : un seul équipement pour toutes ces lignes" in row
 
 
 def test_pages_never_print_the_machines_absolute_paths():

@@ -87,7 +87,9 @@ def cases(regime: model.Regime, findings) -> list[Case]:
         if f.status == "holds":
             continue
         paid, bound = _cents(f.paid), _cents(f.bound)
-        if bound is not None and paid is not None:
+        if bound is not None and paid is not None and getattr(f, "frame", None) is not None:
+            required = f"au plus {french.euros(bound)} : ce que paient les verres seuls, plus la part permise de la monture"
+        elif bound is not None and paid is not None:
             required = f"au moins {french.euros(bound)}" if paid < bound else f"au plus {french.euros(bound)}"
         elif f.rule == "R7" and "separate windows" in f.message:
             required = "une seule période de renouvellement pour toutes les lignes d'optique (un équipement, quelle que soit la ligne qui le paie)"
@@ -101,7 +103,7 @@ def cases(regime: model.Regime, findings) -> list[Case]:
                 level=f.level,
                 line=f.line.span.line if f.line is not None else None,
                 care=care_text(regime, f.scenario),
-                price=french.euros(_cents(f.price)) if f.price is not None else "—",
+                price=_price_text(f),
                 base=base_text(f.scenario, f.base),
                 paid=french.euros(paid) if paid is not None else "—",
                 required=required,
@@ -109,6 +111,16 @@ def cases(regime: model.Regime, findings) -> list[Case]:
             )
         )
     return out
+
+
+def _price_text(f) -> str:
+    """The claim's price, and its frame's when the rule is about the frame
+    (R6: what the frame adds to the payment)."""
+    if f.price is None:
+        return "—"
+    text = french.euros(_cents(f.price))
+    frame = getattr(f, "frame", None)
+    return text if frame is None else f"{text} dont monture {french.euros(_cents(frame))}"
 
 
 # ------------------------------------------------------------- coverage

@@ -218,7 +218,8 @@ def statements(regime: model.Regime) -> list[Statement]:
         out.append(Statement("plancher", f.rule, f.title, scope_text(regime, f.node, f.constraints), notes,
                              _history(f.steps, lambda s: _floor_text(regime, s)), f.span.line, f"plancher-l{f.span.line}"))
     for c in regime.ceilings:
-        out.append(Statement("plafond", getattr(c, "rule", None), c.title, scope_text(regime, c.node, c.constraints), (),
+        notes = ("sur la part de la monture : ce que la monture ajoute à la prise en charge de l'équipement, Sécu incluse",) if getattr(c, "on_frame", False) else ()
+        out.append(Statement("plafond", getattr(c, "rule", None), c.title, scope_text(regime, c.node, c.constraints), notes,
                              _history(c.steps, _ceiling_text), c.span.line, f"plafond-l{c.span.line}"))
     for r in getattr(regime, "renewals", ()):
         out.append(Statement("renouvellement", r.rule, r.title, scope_text(regime, r.node, r.constraints), _exceptions(regime, r.exceptions),

@@ -423,6 +423,10 @@ def _ceilings(tree: ast.RegimeFile, vocab: Vocabulary, currency: str, diags: Dia
                 amount = units.money_cents(v.percent, currency, f"regime `{tree.name}`", diags, "a ceiling: `N% BRSS` or an amount")
                 if v.below_percent is not None:
                     diags.error(v.span, "`below` compares percentages of the base: write the ceiling in `% BRSS`", code="unit")
+            if c.on_frame and v.of_base:
+                # A `cap` line reads only `% BRSS` ceilings: the frame's share stays out of them.
+                diags.error(v.span, "a ceiling `on the frame` is an amount (e.g. `100€`), not a percentage of the base", code="unit")
+                continue
             below_pct = below_value = None
             if v.below_percent is not None:
                 below_pct = units.percent_bp(v.below_percent, diags, "a ceiling")
@@ -434,7 +438,7 @@ def _ceilings(tree: ast.RegimeFile, vocab: Vocabulary, currency: str, diags: Dia
             if date is None or (pct is None and amount is None):
                 continue
             steps.append(model.CeilingStep(date, pct, below_pct, below_value, v.ref, v.span, amount))
-        out.append(model.Ceiling(c.title or c.selector.text, node, tuple(sorted(constraints.items(), key=lambda kv: kv[0])), tuple(steps), c.span, c.rule, c.first_euros))
+        out.append(model.Ceiling(c.title or c.selector.text, node, tuple(sorted(constraints.items(), key=lambda kv: kv[0])), tuple(steps), c.span, c.rule, c.first_euros, c.on_frame))
     return tuple(out)
 
 

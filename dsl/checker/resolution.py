@@ -81,7 +81,8 @@ def decide(lines: list[model.Line], regime: model.Regime, vocab: Vocabulary, eff
         matching = [ln for ln in lines if node_matches(ln.node, node)]
         if not matching:
             continue
-        ceilings = [c for c in regime.ceilings if c.node is None or c.node in node.ancestors]
+        # Only the ceilings a `cap` can read (in % BRSS) tell acts apart.
+        ceilings = [c for c in regime.ceilings if (c.node is None or c.node in node.ancestors) and any(s.percent is not None for s in c.steps)]
         sig = (tuple(ln.id for ln in matching), tuple(id(c) for c in ceilings))
         gid = signature_to_group.setdefault(sig, len(signature_to_group) + 1)
         groups[node.id] = gid

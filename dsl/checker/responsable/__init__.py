@@ -6,7 +6,7 @@
 
 The rules are the regime's declarations (stdlib/secu.garant): `floor`
 (R1, R2, R5, R6), `ceiling` (R3, R6, R8) with their figures, dates and
-references, `renewal` (R7: the limits an optics line must carry) and
+references (R6's frame share: a ceiling `on the frame`, frames.py), `renewal` (R7: the limits an optics line must carry) and
 `no network` (loi du 27 janvier 2014). A contract marked `responsable`
 is proved against the floors and ceilings in force at its effective date,
 line by line (and level by level): `envelope` decides each bound exactly
@@ -26,6 +26,7 @@ from garant.dsl.checker.responsable.ceilings import check_ceilings
 from garant.dsl.checker.responsable.conditions import check_conditions
 from garant.dsl.checker.responsable.findings import DEPENDS_ON_BASE, HOLDS, NOT_APPLICABLE, NOT_CHECKED, UNCONFIRMED, VIOLATED, WARNING, Finding, line_formulas, worst
 from garant.dsl.checker.responsable.floors import check_floors
+from garant.dsl.checker.responsable.frames import check_frames
 from garant.dsl.checker.responsable.networks import check_networks, network_violations
 from garant.dsl.checker.responsable.prohibitions import check_no_refund
 from garant.dsl.checker.responsable.renewals import check_renewals
@@ -62,6 +63,7 @@ def responsable_findings(contract: model.Contract) -> list[Finding]:
         all_scenarios = list(scenarios(view))
         levels = line_formulas(view, level or None)
         found += check_floors(view, all_scenarios, levels, date) + check_ceilings(view, all_scenarios, levels, date)
+        found += check_frames(view, all_scenarios, levels, date)
         found += check_renewals(view, all_scenarios, levels, date)
         found += check_no_refund(view, rules, all_scenarios, levels, date)
     return worst(found) + check_conditions(contract, rules, date)

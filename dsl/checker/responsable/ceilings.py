@@ -71,6 +71,8 @@ def check_ceilings(contract: model.Contract, all_scenarios: list[Scenario], leve
     memo: dict = {}
     regime = contract.regime
     for c, step, rule in in_force(regime.ceilings, date, "ceiling"):
+        if c.on_frame:  # the frame's share: frames.py
+            continue
         for s in all_scenarios:
             if s.decision is None or not matches(c.node, c.constraints, regime.nodes[s.node], dict(s.values)):
                 continue

@@ -35,11 +35,14 @@ Number = Fraction
 
 @attrs.frozen(cache_hash=True)
 class Aff:
-    """p·P + b·B + c (cents)."""
+    """p·P + b·B + c (cents), and f·F where F is an equipment's frame price
+    (`frames`): F never reaches a proof — `substitute` maps it onto the
+    two variables first."""
 
     p: Fraction
     b: Fraction
     c: Fraction
+    f: Fraction = Fraction(0)
 
 
 @attrs.frozen(cache_hash=True)
@@ -59,6 +62,7 @@ Expr = Aff | Op | Scale
 ZERO = Aff(Fraction(0), Fraction(0), Fraction(0))
 PRICE = Aff(Fraction(1), Fraction(0), Fraction(0))
 BASE = Aff(Fraction(0), Fraction(1), Fraction(0))
+FRAME = Aff(Fraction(0), Fraction(0), Fraction(0), Fraction(1))
 
 
 def const(c) -> Aff:
@@ -69,7 +73,8 @@ def add(*args: Expr) -> Expr:
     affs = [a for a in args if isinstance(a, Aff)]
     rest = [a for a in args if not isinstance(a, Aff)]
     if affs:
-        s = Aff(sum((a.p for a in affs), Fraction(0)), sum((a.b for a in affs), Fraction(0)), sum((a.c for a in affs), Fraction(0)))
+        s = Aff(sum((a.p for a in affs), Fraction(0)), sum((a.b for a in affs), Fraction(0)), sum((a.c for a in affs), Fraction(0)),
+                sum((a.f for a in affs), Fraction(0)))
         rest.append(s)
     return rest[0] if len(rest) == 1 else Op("add", tuple(rest))
 
@@ -81,7 +86,7 @@ def sub(a: Expr, b: Expr) -> Expr:
 def scale(k, e: Expr) -> Expr:
     k = Fraction(k)
     if isinstance(e, Aff):
-        return Aff(k * e.p, k * e.b, k * e.c)
+        return Aff(k * e.p, k * e.b, k * e.c, k * e.f)
     return Scale(k, e)
 
 
@@ -96,7 +101,7 @@ def _flat(kind: str, args) -> Expr:
     rest: list = []
     for a in out:
         if isinstance(a, Aff):
-            key = (a.p, a.b)
+            key = (a.p, a.b, a.f)
             best[key] = a if key not in best else pick(best[key], a, key=lambda x: x.c)
         elif a not in rest:
             rest.append(a)
@@ -117,6 +122,33 @@ def pos(e: Expr) -> Expr:
     return emax(e, ZERO)
 
 
+def substitute(e: Expr, price: Aff, base: Aff, frame: Aff) -> Expr:
+    """`e` with P, B and F replaced by affine functions of (P, B).
+
+    Exact: every node of a tree is a sum, constant multiple, min or max of
+    affine atoms, and all four commute with an affine change of variables
+    — so each atom p·P + b·B + f·F + c is simply rewritten, and the tree
+    then computes e(price(P, B), base(P, B), frame(P, B)) everywhere.
+    Shared subtrees stay shared."""
+    memo: dict[int, Expr] = {}
+
+    def walk(x: Expr) -> Expr:
+        if id(x) in memo:
+            return memo[id(x)]
+        if isinstance(x, Aff):
+            out = add(scale(x.p, price), scale(x.b, base), scale(x.f, frame), const(x.c))
+        elif isinstance(x, Scale):
+            out = scale(x.k, walk(x.arg))
+        elif x.kind == "add":
+            out = add(*(walk(a) for a in x.args))
+        else:
+            out = _flat(x.kind, [walk(a) for a in x.args])
+        memo[id(x)] = out
+        return out
+
+    return walk(e)
+
+
 # ------------------------------------------------------------- evaluation
 def evaluate(e: Expr, price: Fraction, base: Fraction) -> Fraction:
     return Program(e)(price, base)
@@ -126,7 +158,7 @@ def homogeneous(e: Expr) -> Expr:
     """The same tree with every constant dropped: its value at a direction
     d is the recession slope lim g(x + t·d)/t of the original."""
     if isinstance(e, Aff):
-        return Aff(e.p, e.b, Fraction(0))
+        return Aff(e.p, e.b, Fraction(0), e.f)
     if isinstance(e, Scale):
         return Scale(e.k, homogeneous(e.arg))
     return Op(e.kind, tuple(homogeneous(a) for a in e.args))
@@ -144,6 +176,8 @@ class Program:
             if id(x) in index:
                 return index[id(x)]
             if isinstance(x, Aff):
+                if x.f:
+                    raise ValueError("a frame price in an envelope: `substitute` it before evaluating")
                 op = ("aff", x.p, x.b, x.c)
             elif isinstance(x, Scale):
                 op = ("scale", x.k, visit(x.arg))
@@ -193,7 +227,7 @@ def _pieces(e: Expr, memo: dict) -> frozenset:
         out = frozenset(scale(e.k, p) for p in _pieces(e.arg, memo))
     elif e.kind == "add":
         out = frozenset(
-            Aff(sum(a.p for a in combo), sum(a.b for a in combo), sum(a.c for a in combo))
+            Aff(sum(a.p for a in combo), sum(a.b for a in combo), sum(a.c for a in combo), sum(a.f for a in combo))
             for combo in itertools.product(*(_pieces(a, memo) for a in e.args))
         )
     else:

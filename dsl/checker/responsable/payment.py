@@ -136,11 +136,26 @@ def ceiling_room(c: model.CeilingUse, s: Scenario, reference: tuple[model.Term, 
     return E.pos(E.sub(allin, amo_ref))
 
 
-def decision_amc(contract: model.Contract, s: Scenario, formulas: dict[str, tuple[model.Term, ...]], date) -> E.Expr:
+def counted_price(line: model.Line, frame: E.Expr | None) -> E.Expr:
+    """The price a line's formula reads (engine `_frame_price`): with
+    `frame at most X` and a claim whose frame costs F, `P − max(F − X, 0)`;
+    the full price otherwise. With several such limits the engine takes the
+    first one the frame exceeds; the largest X gives a counted price at
+    least as high, so a proof made with it holds for the engine too."""
+    limits = [lim.amount for lim in line.limits if lim.kind == "frame"]
+    if frame is None or not limits:
+        return E.PRICE
+    return E.sub(E.PRICE, E.pos(E.sub(frame, E.const(max(limits)))))
+
+
+def decision_amc(contract: model.Contract, s: Scenario, formulas: dict[str, tuple[model.Term, ...]], date, frame: E.Expr | None = None) -> E.Expr:
     """The contract's payment for the scenario: the winning line, then its
     refinement, each within the ceiling and the room `FR − AMO`, budgets
     and yearly caps at their full amount. `formulas` gives the formula to
-    use for each line id (one level of a multi-level contract)."""
+    use for each line id (one level of a multi-level contract). `frame`:
+    the frame price of an optical equipment's claim (`E.FRAME`), which the
+    formulas of lines with `frame at most X` read through `counted_price`;
+    the room, the ceiling and the AMO keep the whole price."""
     d = s.decision
     if d is None:
         return E.ZERO
@@ -159,7 +174,7 @@ def decision_amc(contract: model.Contract, s: Scenario, formulas: dict[str, tupl
     for line_id in d.lines:
         line = contract.line(line_id)
         terms = formulas[line_id]
-        part = formula_fn(terms, s, P, a_ref)
+        part = formula_fn(terms, s, counted_price(line, frame), a_ref)
         if cr is not None:
             part = E.emin(part, E.pos(E.sub(cr, amc)))
         part = E.emin(part, E.pos(E.sub(room, amc)))
@@ -172,6 +187,6 @@ def decision_amc(contract: model.Contract, s: Scenario, formulas: dict[str, tupl
     return amc
 
 
-def allin(contract: model.Contract, s: Scenario, formulas, date) -> E.Expr:
+def allin(contract: model.Contract, s: Scenario, formulas, date, frame: E.Expr | None = None) -> E.Expr:
     """AMO (in-parcours for a responsable contract) + AMC: what the rules call "all-in"."""
-    return E.add(amo(s.ref_rate), decision_amc(contract, s, formulas, date))
+    return E.add(amo(s.ref_rate), decision_amc(contract, s, formulas, date, frame))
