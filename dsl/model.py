@@ -426,6 +426,38 @@ class Contract:
             views.append((level, self.at_levels(choose([level, *own], specs))))
         return views
 
+    def compliance_views(self) -> list[tuple[str, "Contract"]]:
+        """Every combination a member can hold: each level, with each
+        optional module left out or taken (at each of its own levels). A
+        responsable contract must comply whichever is chosen: the floors
+        without the options, the ceilings with them. The label names what
+        differs from `level_views` (`cadres, surcomplementaire=option2`,
+        `N3, renfort_famille=none`)."""
+        if not self.modules:
+            return [("", self)]
+        import itertools
+
+        from garant.compiler.runtime.levels import choose
+
+        specs = self.module_specs()
+        views = []
+        for i, level in enumerate(self.levels):
+            required = [f"{m.name}={m.levels[min(i, len(m.levels) - 1)]}" for m in self.modules
+                        if not m.optional and m.follows is None and level not in m.levels]
+            choices = []
+            for m in self.modules:
+                if not m.optional:
+                    continue
+                if m.follows is not None or level in m.levels:  # taken at this level unless left out
+                    choices.append([(None, None), (f"{m.name}=none", f"{m.name}=none")])
+                else:  # left out unless chosen at one of its own levels
+                    choices.append([(f"{m.name}=none", None)] + [(f"{m.name}={lv}", f"{m.name}={lv}") for lv in m.levels])
+            for combo in itertools.product(*choices):
+                chosen = [spec for spec, _ in combo if spec]
+                label = ", ".join([level] + [shown for _, shown in combo if shown])
+                views.append((label, self.at_levels(choose([level, *required, *chosen], specs))))
+        return views
+
     def module_specs(self) -> tuple:
         """The modules as `runtime.levels.choose` reads them."""
         return tuple((m.name, m.levels, m.optional, m.follows) for m in self.modules)

@@ -56,6 +56,19 @@ class Case:
     sure: bool  # proved (True) or only for some bases the claim sends (False)
 
 
+def level_text(label: str | None) -> str | None:
+    """A checker view's label in French: `N4, renfort_famille=none` → `N4,
+    sans renfort_famille`; `cadres, surcomplementaire=option2` → `cadres,
+    surcomplementaire option2` (the options a member may take, spec §3.4)."""
+    if not label:
+        return label
+    parts = []
+    for part in label.split(", "):
+        name, sep, value = part.partition("=")
+        parts.append(part if not sep else (f"sans {name}" if value == "none" else f"{name} {value}"))
+    return ", ".join(parts)
+
+
 def care_text(regime: model.Regime, scenario) -> str:
     """The act and provider case of a checker scenario, as the tableau
     names them."""
@@ -100,7 +113,7 @@ def cases(regime: model.Regime, findings) -> list[Case]:
         out.append(
             Case(
                 rule=f.rule,
-                level=f.level,
+                level=level_text(f.level),
                 line=f.line.span.line if f.line is not None else None,
                 care=care_text(regime, f.scenario),
                 price=_price_text(f),

@@ -58,15 +58,32 @@ def responsable_findings(contract: model.Contract) -> list[Finding]:
     date = contract_date(contract)
     rules = contract.regime.rules
     found: list[Finding] = []
-    for level, view in contract.level_views():
-        # A product with levels is judged as sold at each level (spec §3.4).
+    for level, view in contract.compliance_views():
+        # A product with levels is judged as sold at each level (spec §3.4),
+        # with and without each optional module.
         all_scenarios = list(scenarios(view))
         levels = line_formulas(view, level or None)
         found += check_floors(view, all_scenarios, levels, date) + check_ceilings(view, all_scenarios, levels, date)
         found += check_frames(view, all_scenarios, levels, date)
         found += check_renewals(view, all_scenarios, levels, date)
         found += check_no_refund(view, rules, all_scenarios, levels, date)
-    return worst(found) + check_conditions(contract, rules, date)
+    return _drop_repeats(worst(found)) + check_conditions(contract, rules, date)
+
+
+def _drop_repeats(found: list[Finding]) -> list[Finding]:
+    """A view with an optional module taken or left out reports only what
+    differs from its level's own view (which comes first): the same
+    verdict with the same counterexample on the same line is said once."""
+    seen: set = set()
+    out = []
+    for f in found:
+        level = f.level.split(", ")[0] if f.level else None
+        key = (f.rule, f.title, f.line.id if f.line else None, level, f.status, f.price, f.base, f.paid, f.bound, getattr(f, "frame", None))
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(f)
+    return out
 
 
 def check_compliance(contract: model.Contract, diags: Diagnostics) -> None:
