@@ -114,7 +114,8 @@ def check_compliance(contract: model.Contract, diags: Diagnostics) -> None:
         # silent either; one warning per line, whatever the levels.
         f = found[0]
         also = [x.level for x in found[1:] if x.level]
-        more = f" (likewise at level{'s' if len(also) > 1 else ''} {', '.join(also)})" if also else ""
+        sep = "; " if any(", " in x for x in also) else ", "  # labels like `cadres, surcomplementaire=option1`
+        more = f" (likewise at level{'s' if len(also) > 1 else ''} {sep.join(also)})" if also else ""
         diags.warning(f.line.span if f.line else contract.guarantees_span, f.message + more + _DEPENDS_WORDS, _hint(f), code="responsable")
 
 
