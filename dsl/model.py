@@ -419,12 +419,16 @@ class Contract:
         specs = self.module_specs()
         views = []
         for i, level in enumerate(self.levels):
-            # A required module with levels of its own is shown at the one of
-            # the same rank; an optional one without this level is left out.
-            own = [f"{m.name}={m.levels[min(i, len(m.levels) - 1)] if not m.optional else 'none'}" for m in self.modules
-                   if m.follows is None and level not in m.levels]
-            views.append((level, self.at_levels(choose([level, *own], specs))))
+            # An optional module with levels of its own is left out.
+            left_out = [f"{m.name}=none" for m in self.modules if m.optional and m.follows is None and level not in m.levels]
+            views.append((level, self.at_levels(choose([level, *self._required_specs(i, level), *left_out], specs))))
         return views
+
+    def _required_specs(self, i: int, level: str) -> list[str]:
+        """A required module with levels of its own, at the one of the same
+        rank as the product's level `level` (the i-th)."""
+        return [f"{m.name}={m.levels[min(i, len(m.levels) - 1)]}" for m in self.modules
+                if not m.optional and m.follows is None and level not in m.levels]
 
     def compliance_views(self) -> list[tuple[str, "Contract"]]:
         """Every combination a member can hold: each level, with each
@@ -442,8 +446,7 @@ class Contract:
         specs = self.module_specs()
         views = []
         for i, level in enumerate(self.levels):
-            required = [f"{m.name}={m.levels[min(i, len(m.levels) - 1)]}" for m in self.modules
-                        if not m.optional and m.follows is None and level not in m.levels]
+            required = self._required_specs(i, level)
             choices = []
             for m in self.modules:
                 if not m.optional:
