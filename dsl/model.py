@@ -406,7 +406,7 @@ class Contract:
         for key, d in self.decisions.items():
             ids = tuple(i for i in d.lines if i in kept)
             if ids and not kept[ids[0]].additive:
-                decisions[key] = attrs.evolve(d, lines=ids)
+                decisions[key] = d if ids == d.lines else attrs.evolve(d, lines=ids)
         return attrs.evolve(self, lines=tuple(kept.values()), decisions=decisions, levels=(), modules=())
 
     def level_views(self) -> list[tuple[str, "Contract"]]:

@@ -17,18 +17,22 @@ any B ≥ 0 when the claim carries it) is decided exactly by a finite check:
   the domain's corners): a linear function bounded above on a pointed
   cell reaches its maximum at one of the cell's vertices.
 
-Evaluation is in exact fractions, so `prove_nonpositive` is a proof, not a
-sample; when it fails it returns a counterexample point (the worst vertex,
-or a point far enough along a rising ray).
+Evaluation is exact — integers on a common denominator (`exact`), turned
+into fractions only for a counterexample — so `prove_nonpositive` is a
+proof, not a sample; when it fails it returns a counterexample point (the
+worst vertex, or a point far enough along a rising ray). A function is
+compiled and proved once per domain, however many times the checks build
+it: `exact` remembers both by the tree's data.
 """
 
 from __future__ import annotations
 
-import itertools
 from fractions import Fraction
-from typing import Iterable
+from math import lcm
 
 import attrs
+
+from garant.dsl.checker.responsable import exact
 
 Number = Fraction
 
@@ -150,8 +154,13 @@ def substitute(e: Expr, price: Aff, base: Aff, frame: Aff) -> Expr:
 
 
 # ------------------------------------------------------------- evaluation
+def compiled(e: Expr) -> exact.Compiled:
+    """`e` as integer operations (`exact`), once per distinct function."""
+    return exact.remembered(("compiled", exact.key(e)), lambda: exact.Compiled(e))
+
+
 def evaluate(e: Expr, price: Fraction, base: Fraction) -> Fraction:
-    return Program(e)(price, base)
+    return compiled(e).value(Fraction(price), Fraction(base))
 
 
 def homogeneous(e: Expr) -> Expr:
@@ -165,106 +174,23 @@ def homogeneous(e: Expr) -> Expr:
 
 
 class Program:
-    """`e` flattened once: every shared subtree evaluated once per point."""
+    """`e` compiled once, evaluated at many points: `Program(e)(P, B)`."""
 
     def __init__(self, e: Expr):
-        self.ops: list[tuple] = []
-        index: dict[int, int] = {}
-        keep = []
-
-        def visit(x) -> int:
-            if id(x) in index:
-                return index[id(x)]
-            if isinstance(x, Aff):
-                if x.f:
-                    raise ValueError("a frame price in an envelope: `substitute` it before evaluating")
-                op = ("aff", x.p, x.b, x.c)
-            elif isinstance(x, Scale):
-                op = ("scale", x.k, visit(x.arg))
-            else:
-                op = (x.kind, tuple(visit(a) for a in x.args))
-            keep.append(x)
-            self.ops.append(op)
-            index[id(x)] = len(self.ops) - 1
-            return index[id(x)]
-
-        visit(e)
-        self._keep = keep
+        self._compiled = compiled(e)
 
     def __call__(self, price: Fraction, base: Fraction) -> Fraction:
-        values: list = []
-        push = values.append
-        for op in self.ops:
-            kind = op[0]
-            if kind == "aff":
-                v = op[3]
-                if op[1]:
-                    v = v + op[1] * price
-                if op[2]:
-                    v = v + op[2] * base
-                push(v)
-            elif kind == "scale":
-                push(op[1] * values[op[2]])
-            elif kind == "min":
-                push(min(values[i] for i in op[1]))
-            elif kind == "max":
-                push(max(values[i] for i in op[1]))
-            else:
-                total = values[op[1][0]]
-                for i in op[1][1:]:
-                    total = total + values[i]
-                push(total)
-        return values[-1]
-
-
-def _pieces(e: Expr, memo: dict) -> frozenset:
-    key = id(e)
-    if key in memo:
-        return memo[key][0]
-    if isinstance(e, Aff):
-        out = frozenset([e])
-    elif isinstance(e, Scale):
-        out = frozenset(scale(e.k, p) for p in _pieces(e.arg, memo))
-    elif e.kind == "add":
-        out = frozenset(
-            Aff(sum(a.p for a in combo), sum(a.b for a in combo), sum(a.c for a in combo), sum(a.f for a in combo))
-            for combo in itertools.product(*(_pieces(a, memo) for a in e.args))
-        )
-    else:
-        out = frozenset().union(*(_pieces(a, memo) for a in e.args))
-    memo[key] = (out, e)
-    return out
+        return self._compiled.value(Fraction(price), Fraction(base))
 
 
 def breakpoint_lines(e: Expr) -> set[Aff]:
-    """The lines (affine = 0) across which some min/max of `e` switches."""
-    memo: dict = {}
-    lines: set[Aff] = set()
-
-    def walk(x):
-        if isinstance(x, Aff):
-            return
-        if isinstance(x, Scale):
-            walk(x.arg)
-            return
-        for a in x.args:
-            walk(a)
-        if x.kind in ("min", "max"):
-            # Between its children's own breakpoints, each child is one of
-            # its pieces: the min/max switches only where pieces of two
-            # different children meet.
-            per_child = [_pieces(a, memo) for a in x.args]
-            pairs = set()
-            for i, j in itertools.combinations(range(len(per_child)), 2):
-                pairs.update(itertools.product(per_child[i], per_child[j]))
-            for u, v in pairs:
-                dp, db = u.p - v.p, u.b - v.b
-                if dp != 0 or db != 0:
-                    lead = dp if dp != 0 else db  # one line, whatever its scale
-                    lines.add(Aff(dp / lead, db / lead, (u.c - v.c) / lead))
-
-    walk(e)
-    return lines
+    """The lines (affine = 0) across which some min/max of `e` switches,
+    each scaled to a leading coefficient of 1."""
+    out = set()
+    for a, b, c in compiled(e).lines():
+        lead = a if a else b
+        out.add(Aff(Fraction(a, lead), Fraction(b, lead), Fraction(c, lead)))
+    return out
 
 
 # ----------------------------------------------------------------- proofs
@@ -288,67 +214,46 @@ class Verdict:
     unbounded: bool = False  # g grows without bound along some ray
 
 
-def _vertices(lines: Iterable[Aff], domain: Domain) -> set[tuple[Fraction, Fraction]]:
-    out: set[tuple[Fraction, Fraction]] = set()
-    if domain.base is not None:
-        b = domain.base
-        out.add((Fraction(0), b))
-        for ln in lines:
-            if ln.p != 0:
-                p = -(ln.b * b + ln.c) / ln.p
-                if p >= 0:
-                    out.add((p, b))
-        return out
-    boundary = [Aff(Fraction(1), Fraction(0), Fraction(0)), Aff(Fraction(0), Fraction(1), Fraction(0))]
-    all_lines = list(dict.fromkeys(list(lines) + boundary))
-    for u, v in itertools.combinations(all_lines, 2):
-        det = u.p * v.b - u.b * v.p
-        if det == 0:
-            continue
-        p = (-u.c * v.b + u.b * v.c) / det
-        b = (-u.p * v.c + u.c * v.p) / det
-        if p >= 0 and b >= 0:
-            out.add((p, b))
-    return out
-
-
-def _directions(lines: Iterable[Aff], domain: Domain) -> set[tuple[Fraction, Fraction]]:
-    if domain.base is not None:
-        return {(Fraction(1), Fraction(0))}
-    out = {(Fraction(1), Fraction(0)), (Fraction(0), Fraction(1))}
-    for ln in lines:
-        for dp, db in ((ln.b, -ln.p), (-ln.b, ln.p)):
-            if dp >= 0 and db >= 0 and (dp, db) != (0, 0):
-                out.add((dp, db))
-    return out
+def _vertices(g: Expr, domain: Domain) -> list[tuple[Fraction, Fraction]]:
+    return [exact.as_fractions(v) for v in compiled(g).vertices(domain.base)]
 
 
 def prove_nonpositive(g: Expr, domain: Domain, lines: set[Aff] | None = None) -> Verdict:
     """Decide `g(P, B) ≤ 0` for every point of the domain, exactly.
 
     The counterexample given is the vertex where g is largest, the
-    smallest claim (price + base) among equals: the one a reader checks."""
-    if lines is None:
-        lines = breakpoint_lines(g)
-    vertices = _vertices(lines, domain)
-    directions = _directions(lines, domain)
-    worst = None
-    run = Program(g)
-    for p, b in vertices:
-        value = run(p, b)
-        if value > 0 and (worst is None or (-value, p + b, p) < (-worst[0], worst[1] + worst[2], worst[1])):
-            worst = (value, p, b)
+    smallest claim (price + base) among equals: the one a reader checks.
+    (`lines`, the breakpoint lines of g, is accepted for older callers:
+    they are always those of g.) Once per distinct g and domain."""
+    base = None if domain.base is None else Fraction(domain.base)
+    return exact.remembered(("prove", exact.key(g), base), lambda: _prove(compiled(g), base))
+
+
+def _prove(run: exact.Compiled, base: Fraction | None) -> Verdict:
+    vertices = list(run.vertices(base))
+    directions = [(Fraction(1), Fraction(0))] if base is not None else exact.free_base_directions(run.lines())
     examined = len(vertices) + len(directions)
+    values = run.run([v[0] for v in vertices], [v[1] for v in vertices], [v[2] for v in vertices])
+    worst = None
+    for (x, y, d), value in zip(vertices, values):
+        if value > 0:
+            p, b = Fraction(x, d), Fraction(y, d)
+            g = Fraction(value, run.root * d)
+            if worst is None or (-g, p + b, p) < (-worst[0], worst[1] + worst[2], worst[1]):
+                worst = (g, p, b)
     if worst is not None:
         return Verdict(False, worst[1], worst[2], worst[0], examined)
-    slope = Program(homogeneous(g))
-    for dp, db in sorted(directions):
-        if slope(dp, db) > 0:
+    # Recession slopes: the same integers with D = 0 (constants drop out).
+    scale = [lcm(dp.denominator, db.denominator) for dp, db in directions]
+    slopes = run.run([int(dp * k) for (dp, _), k in zip(directions, scale)], [int(db * k) for (_, db), k in zip(directions, scale)],
+                     [0] * len(directions))
+    for (dp, db), slope in zip(directions, slopes):
+        if slope > 0:
             # Rising without bound: walk out along the ray until it shows.
-            p0, b0 = min(vertices)
+            p0, b0 = min(exact.as_fractions(v) for v in vertices)
             t = Fraction(100)
             for _ in range(200):
-                value = run(p0 + t * dp, b0 + t * db)
+                value = run.value(p0 + t * dp, b0 + t * db)
                 if value > 0:
                     return Verdict(False, p0 + t * dp, b0 + t * db, value, examined, True)
                 t *= 2
@@ -357,7 +262,7 @@ def prove_nonpositive(g: Expr, domain: Domain, lines: set[Aff] | None = None) ->
 
 def vertex_bases(g: Expr) -> list[Fraction]:
     """The base coordinates of the arrangement's vertices (free base)."""
-    return sorted({b for _, b in _vertices(breakpoint_lines(g), Domain(None))})
+    return sorted({b for _, b in _vertices(g, Domain(None))})
 
 
 def violated_at_every_base(g: Expr) -> bool:
@@ -367,13 +272,12 @@ def violated_at_every_base(g: Expr) -> bool:
     vertices' base coordinates, the midpoints between them and points
     beyond the last one; the violation itself is always proved exactly.
     """
-    lines = breakpoint_lines(g)
-    bases = sorted({b for _, b in _vertices(lines, Domain(None)) if b > 0}) or [Fraction(1)]
+    bases = sorted({b for _, b in _vertices(g, Domain(None)) if b > 0}) or [Fraction(1)]
     bases = bases[:24]
     probes = set(bases)
     probes.update((a + b) / 2 for a, b in zip([Fraction(0)] + bases, bases))
     probes.update({bases[-1] + 1, bases[-1] * 2 + 100, bases[-1] * 10 + 10000})
-    return all(not prove_nonpositive(g, Domain(b), lines).holds for b in sorted(probes))
+    return all(not prove_nonpositive(g, Domain(b)).holds for b in sorted(probes))
 
 
 def first_euros_above(g: Expr, level: Expr, base: Fraction, step: Fraction) -> Fraction | None:
@@ -387,7 +291,7 @@ def first_euros_above(g: Expr, level: Expr, base: Fraction, step: Fraction) -> F
     here fails for any such amount."""
     run = Program(g)
     at = evaluate(level, Fraction(0), base)
-    later = sorted(p for p, _ in _vertices(breakpoint_lines(g), Domain(base)) if p > at)
+    later = sorted(p for p, _ in _vertices(g, Domain(base)) if p > at)
     eps = min([step] + [(v - at) / 2 for v in later[:1]])
     if run(at, base) >= 0 and run(at + eps, base) > 0:
         return at + eps
@@ -399,7 +303,7 @@ def first_positive(g: Expr, base: Fraction, beyond: Fraction) -> tuple[Fraction,
     vertex or far point where g > 0), or None when g ≤ 0 up to `beyond`
     (a point known to be past every breakpoint, or where g > 0)."""
     run = Program(g)
-    points = sorted({p for p, _ in _vertices(breakpoint_lines(g), Domain(base))} | {beyond})
+    points = sorted({p for p, _ in _vertices(g, Domain(base))} | {beyond})
     previous = None
     for q in points:
         value = run(q, base)

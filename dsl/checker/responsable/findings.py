@@ -97,20 +97,21 @@ def claim_text(contract: model.Contract, s: Scenario, price: Fraction, base: Fra
     return f"{describe(contract, s)} at {euros(price)} ({base_text})"
 
 
-_CACHE: dict = {}
 _ROUND_BASES = (2500, 1000, 5000, 10000, 100, 50000, 100000, 500000)
 
 
 def prove_bound(contract: model.Contract, s: Scenario, formulas, date: dt.date, bound: E.Expr, kind: str):
     """Prove `all-in ≥ bound` (kind "floor") or `all-in ≤ bound` ("ceiling")
-    on the scenario. Returns (status, verdict, all-in envelope)."""
+    on the scenario. Returns (status, verdict, all-in envelope); the
+    status and verdict once per distinct function and base (`exact`)."""
     allin = payment.allin(contract, s, formulas, date)
     g = E.sub(bound, allin) if kind == "floor" else E.sub(allin, bound)
-    key = (g, s.base)
-    if key in _CACHE:
-        return _CACHE[key] + (allin,)
-    verdict = E.prove_nonpositive(g, E.Domain(None if s.base is None else Fraction(s.base)))
-    if not verdict.holds and s.base is None:
+    return E.exact.remembered(("bound", E.exact.key(g), s.base), lambda: _decide(g, s.base)) + (allin,)
+
+
+def _decide(g: E.Expr, base: int | None) -> tuple[str, E.Verdict]:
+    verdict = E.prove_nonpositive(g, E.Domain(None if base is None else Fraction(base)))
+    if not verdict.holds and base is None:
         # Any base shows it; say it with a base a reader recognises.
         for cents in _ROUND_BASES:
             at = E.prove_nonpositive(g, E.Domain(Fraction(cents)))
@@ -119,14 +120,11 @@ def prove_bound(contract: model.Contract, s: Scenario, formulas, date: dt.date, 
                 break
     if verdict.holds:
         status = HOLDS
-    elif s.base is not None or E.violated_at_every_base(g):
+    elif base is not None or E.violated_at_every_base(g):
         status = VIOLATED
     else:
         status = DEPENDS_ON_BASE
-    if len(_CACHE) > 50000:
-        _CACHE.clear()
-    _CACHE[key] = (status, verdict)
-    return status, verdict, allin
+    return status, verdict
 
 
 def counterexample(verdict: E.Verdict, allin: E.Expr, bound: E.Expr) -> tuple[Fraction, Fraction, Fraction, Fraction]:

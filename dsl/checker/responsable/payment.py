@@ -155,7 +155,42 @@ def decision_amc(contract: model.Contract, s: Scenario, formulas: dict[str, tupl
     use for each line id (one level of a multi-level contract). `frame`:
     the frame price of an optical equipment's claim (`E.FRAME`), which the
     formulas of lines with `frame at most X` read through `counted_price`;
-    the room, the ceiling and the AMO keep the whole price."""
+    the room, the ceiling and the AMO keep the whole price.
+
+    Built once per distinct payment (`_payment_key`: every figure this
+    reads), however many rules, levels and combinations ask for it."""
+    k = _payment_key(contract, s, formulas, date, frame)
+    return E.exact.remembered(("amc",) + k, lambda: _decision_amc(contract, s, formulas, date, frame))
+
+
+def _payment_key(contract: model.Contract, s: Scenario, formulas, date, frame) -> tuple:
+    """What `_decision_amc` reads, as plain data: the decision, the
+    reference rate and regulated price, and per line its terms (kind,
+    value, whether a budget), its frame limit, budgets and caps."""
+    d = s.decision
+    if d is None:
+        return (s.ref_rate, None)  # all-in is the AMO alone
+    reference = None
+    if d.ceiling is not None and d.ceiling.below_key is not None:
+        below = contract.decisions.get(d.ceiling.below_key)
+        if below is not None:
+            reference = _terms_key(formulas[below.lines[0]])
+    lines = []
+    for line_id in d.lines:
+        line = contract.line(line_id)
+        terms = formulas[line_id]
+        frames = [lim.amount for lim in line.limits if lim.kind == "frame"]
+        budgets, caps = _budget_amounts(terms, line, contract.regime.params, date)
+        lines.append((_terms_key(terms), max(frames) if frames else None, tuple(budgets), tuple(caps)))
+    ceiling = None if d.ceiling is None else (d.ceiling.percent, d.ceiling.below_percent, reference)
+    return (s.ref_rate, s.price_limit, frame is not None and E.exact.key(frame), ceiling, tuple(lines))
+
+
+def _terms_key(terms: tuple[model.Term, ...]) -> tuple:
+    return tuple((t.kind, t.value, t.budget is not None) for t in terms)
+
+
+def _decision_amc(contract: model.Contract, s: Scenario, formulas, date, frame: E.Expr | None) -> E.Expr:
     d = s.decision
     if d is None:
         return E.ZERO
@@ -189,4 +224,5 @@ def decision_amc(contract: model.Contract, s: Scenario, formulas: dict[str, tupl
 
 def allin(contract: model.Contract, s: Scenario, formulas, date, frame: E.Expr | None = None) -> E.Expr:
     """AMO (in-parcours for a responsable contract) + AMC: what the rules call "all-in"."""
-    return E.add(amo(s.ref_rate), decision_amc(contract, s, formulas, date, frame))
+    k = _payment_key(contract, s, formulas, date, frame)
+    return E.exact.remembered(("allin",) + k, lambda: E.add(amo(s.ref_rate), decision_amc(contract, s, formulas, date, frame)))
