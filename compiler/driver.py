@@ -10,14 +10,20 @@ Each function runs the pipeline stages in order and stops with a
 from __future__ import annotations
 
 import hashlib
+import marshal
+import sys
+import types
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable
 
-from garant.compiler.python.generate import generate_product, module_name
+from garant.compiler import cache
 from garant.compiler.python.load import load_module
 from garant.compiler.runtime.engine import Product
-from garant.dsl.diagnostics import GarantError
+from garant.dsl.diagnostics import Diagnostic, GarantError
 from garant.dsl.source import SourceFile
-from garant.dsl.pipeline import Unit, compile_paths, compile_sources
+
+if TYPE_CHECKING:  # the front end is imported only to compile (not on a cached run)
+    from garant.dsl.pipeline import Unit
 
 
 def _product_unit(units: list[Unit], problems) -> Unit:
@@ -35,27 +41,75 @@ def _product_unit(units: list[Unit], problems) -> Unit:
 
 
 def python_source(unit: Unit) -> str:
+    from garant.compiler.python.generate import generate_product
+
     return generate_product(unit.product)
 
 
-def load_unit(unit: Unit) -> Product:
+def _module_of(unit: Unit) -> tuple[str, str, str]:
+    """(generated source, module name, file name) of a checked product."""
+    from garant.compiler.python.generate import module_name
+
     source = python_source(unit)
     digest = hashlib.sha256(source.encode()).hexdigest()[:12]
-    module = load_module(source, f"garant_generated.{module_name(unit.product)}_{digest}", f"<garant:{unit.source.path}>")
-    return module.PRODUCT
+    return source, f"garant_generated.{module_name(unit.product)}_{digest}", f"<garant:{unit.source.path}>"
 
 
-def load_product(path: str | Path, regimes: list[str | Path] = ()) -> Product:
+def load_unit(unit: Unit) -> Product:
+    source, name, filename = _module_of(unit)
+    return load_module(source, name, filename).PRODUCT
+
+
+def load_product(path: str | Path, regimes: list[str | Path] = (), *, on_warning: Callable[[Diagnostic], None] | None = None) -> Product:
     """Compile a product (with any regime files of the user's given beside
-    the bundled stdlib) and load its evaluator."""
-    units, problems = compile_paths([path, *regimes])
+    the bundled stdlib) and load its evaluator.
+
+    An unchanged product is not compiled again: the generated module (and
+    its bytecode) is kept in the cache folder (`compiler/cache.py`), keyed
+    by the sources' hashes, with the check's warnings — `on_warning` is
+    called with each of them whether the product was checked now or
+    earlier. Errors are never stored: a product with errors is checked
+    (and its errors raised) every time."""
+    sources = cache.read_sources([path, *regimes])
+    key = None if sources is None else cache.product_key(sources, cache.stdlib_sources())
+    entry = cache.lookup(key)
+    if entry is None:
+        entry = _compile_entry(path, regimes, sources)
+        cache.store(key, entry)  # only reached without errors
+    if on_warning is not None:
+        for d in entry.warnings:
+            on_warning(d)
+    return _exec_module(entry.code_object(), entry.name, entry.filename).PRODUCT
+
+
+def _compile_entry(path, regimes, sources) -> cache.Entry:
+    """Check and generate (the sources as hashed, when they could be read);
+    raises `GarantError` on any error."""
+    from garant.dsl.pipeline import compile_paths, compile_sources
+
+    units, problems = compile_paths([path, *regimes]) if sources is None else (compile_sources(sources), [])
     regime_errors = [d for u in units[1:] for d in u.diagnostics if d.is_error]
     if regime_errors:
         raise GarantError(regime_errors)
-    return load_unit(_product_unit(units, problems))
+    unit = _product_unit(units, problems)
+    source, name, filename = _module_of(unit)
+    code = compile(source, filename, "exec")
+    warnings = tuple(d for u in units for d in u.diagnostics if not d.is_error)
+    return cache.Entry(source, name, filename, warnings, marshal.dumps(code))
+
+
+def _exec_module(code: types.CodeType, name: str, filename: str) -> types.ModuleType:
+    """`compiler.python.load.load_module`, from a code object."""
+    module = types.ModuleType(name)
+    module.__file__ = filename
+    sys.modules.setdefault(name, module)
+    exec(code, module.__dict__)
+    return module
 
 
 def load_product_text(text: str, path: str = "<text>") -> Product:
+    from garant.dsl.pipeline import compile_sources
+
     units = compile_sources([SourceFile(path, text)])
     return load_unit(_product_unit(units, []))
 
