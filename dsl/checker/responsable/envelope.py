@@ -76,7 +76,9 @@ def const(c) -> Aff:
 def add(*args: Expr) -> Expr:
     affs = [a for a in args if isinstance(a, Aff)]
     rest = [a for a in args if not isinstance(a, Aff)]
-    if affs:
+    if len(affs) == 1:
+        rest.append(affs[0])
+    elif affs:
         s = Aff(sum((a.p for a in affs), Fraction(0)), sum((a.b for a in affs), Fraction(0)), sum((a.c for a in affs), Fraction(0)),
                 sum((a.f for a in affs), Fraction(0)))
         rest.append(s)

@@ -223,11 +223,11 @@ class Compiled:
                 pieces.append(frozenset((f * a, f * b, f * c) for a, b, c in pieces[op[2]]))
                 continue
             per_child = [pieces[j] if f == 1 else frozenset((f * a, f * b, f * c) for a, b, c in pieces[j]) for j, f in op[1]]
-            if kind == ADD:
-                pieces.append(frozenset(
-                    (sum(t[0] for t in combo), sum(t[1] for t in combo), sum(t[2] for t in combo))
-                    for combo in itertools.product(*per_child)
-                ))
+            if kind == ADD:  # every sum of one piece of each child
+                total = per_child[0]
+                for child in per_child[1:]:
+                    total = frozenset((a0 + b0, a1 + b1, a2 + b2) for a0, a1, a2 in total for b0, b1, b2 in child)
+                pieces.append(total)
                 continue
             pieces.append(frozenset().union(*per_child))
             pairs = set()
