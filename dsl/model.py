@@ -403,8 +403,11 @@ class Contract:
             return self
         kept = {ln.id: ln.at(choice[ln.module]) for ln in self.lines if choice.get(ln.module) is not None}
         decisions = {}
+        staying: dict[tuple, tuple] = {}  # a decision's lines → those kept (many decisions share their lines)
         for key, d in self.decisions.items():
-            ids = tuple(i for i in d.lines if i in kept)
+            ids = staying.get(d.lines)
+            if ids is None:
+                ids = staying[d.lines] = tuple(i for i in d.lines if i in kept)
             if ids and not kept[ids[0]].additive:
                 decisions[key] = d if ids == d.lines else attrs.evolve(d, lines=ids)
         return attrs.evolve(self, lines=tuple(kept.values()), decisions=decisions, levels=(), modules=())

@@ -107,7 +107,7 @@ def _flat(kind: str, args) -> Expr:
     rest: list = []
     for a in out:
         if isinstance(a, Aff):
-            key = (a.p, a.b, a.f)
+            key = (a.p.numerator, a.p.denominator, a.b.numerator, a.b.denominator, a.f.numerator, a.f.denominator)  # Fraction hashes are slow
             best[key] = a if key not in best else pick(best[key], a, key=lambda x: x.c)
         elif a not in rest:
             rest.append(a)
@@ -135,7 +135,12 @@ def substitute(e: Expr, price: Aff, base: Aff, frame: Aff) -> Expr:
     affine atoms, and all four commute with an affine change of variables
     — so each atom p·P + b·B + f·F + c is simply rewritten, and the tree
     then computes e(price(P, B), base(P, B), frame(P, B)) everywhere.
-    Shared subtrees stay shared."""
+    Shared subtrees stay shared; once per distinct tree and mapping."""
+    k = ("substitute", exact.key(e), exact.key(price), exact.key(base), exact.key(frame))
+    return exact.remembered(k, lambda: _substitute(e, price, base, frame))
+
+
+def _substitute(e: Expr, price: Aff, base: Aff, frame: Aff) -> Expr:
     memo: dict[int, Expr] = {}
 
     def walk(x: Expr) -> Expr:
