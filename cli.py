@@ -600,6 +600,14 @@ def _print_sbc(prod, results, lines: bool) -> None:
 
 
 @app.command()
+def lsp():
+    """Run the language server on stdin/stdout, for editors (docs/editors.md)."""
+    from garant.lsp.server import serve
+
+    serve()
+
+
+@app.command()
 def version():
     """Print the version."""
     out.print(f"garant {__version__}", markup=False)

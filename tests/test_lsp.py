@@ -1,0 +1,359 @@
+"""The language server (`garant lsp`, lsp/), driven over its protocol.
+
+The server runs as the real command, `python -m garant.cli lsp`, in a
+subprocess; pytest-lsp (the pytest plugin for pygls servers) is the
+client. Expected places are counted by hand on the texts below (LSP lines
+and characters count from 0); expected words come from the stdlib regime
+(stdlib/secu.garant) and the resolution rule of the spec (§3.1: the most
+specific line decides).
+
+A second, plain JSON-RPC client replays the exchange shown in
+docs/editors.md, so the page's transcript is the server's real answer.
+Last, the TextMate grammar of the VS Code extension is checked against
+the Lark grammar's keywords.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+from garant.lsp.keywords import keywords
+from garant.pipeline import compile_text
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVER = [sys.executable, "-m", "garant.cli", "lsp"]
+# A folder that does not exist: the server looks beside a document for
+# regime files, and must find none here.
+URI = "file:///nonexistent/garant-lsp-test/essai.garant"
+
+ESSAI = """contract "Essai"
+  insurer "Mutuelle Essai"
+  regime secu
+  effective 2025-01-01
+
+guarantees
+  all: TM
+  consultation secteur2: 150% BRSS
+  consultation specialiste secteur2: 200% BRSS
+  optique in network kalivia: +50€
+"""
+# Line 7 (0-based) with the mistake: `optm` is no word of the regime.
+MISTAKE = ESSAI.replace("consultation secteur2: 150% BRSS", "consultation secteur2 optm: 150% BRSS")
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER), scope="module")
+async def client(lsp_client: LanguageClient):
+    await lsp_client.initialize_session(types.InitializeParams(capabilities=types.ClientCapabilities()))
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def _published(client: LanguageClient, uri: str) -> list[types.Diagnostic]:
+    """Wait for this document's next diagnostics (those of a document just
+    closed may come first)."""
+    while uri not in client.diagnostics:
+        await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    return list(client.diagnostics[uri])
+
+
+async def _open(client: LanguageClient, uri: str, text: str) -> list[types.Diagnostic]:
+    client.diagnostics.pop(uri, None)
+    client.text_document_did_open(types.DidOpenTextDocumentParams(
+        text_document=types.TextDocumentItem(uri=uri, language_id="garant", version=1, text=text)))
+    return await _published(client, uri)
+
+
+async def _change(client: LanguageClient, uri: str, version: int, text: str) -> list[types.Diagnostic]:
+    client.diagnostics.pop(uri, None)
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+    return await _published(client, uri)
+
+
+def _close(client: LanguageClient, uri: str) -> None:
+    client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_a_mistake_is_reported_on_its_word_then_cleared_when_fixed(client: LanguageClient):
+    uri = URI.replace("essai", "mistake")
+    diagnostics = await _open(client, uri, MISTAKE)
+    assert len(diagnostics) == 1
+    d = diagnostics[0]
+    # `  consultation secteur2 optm:` — `optm` starts after 2 + 13 + 9 characters.
+    assert (d.range.start.line, d.range.start.character) == (7, 24)
+    assert (d.range.end.line, d.range.end.character) == (7, 28)
+    assert d.severity == types.DiagnosticSeverity.Error
+    assert d.source == "garant" and d.code == "selector"
+    assert d.message == "unknown word `optm` in selector\nhint: did you mean `optam`, `optam_co`, `non_optam`?"
+    # The very diagnostic `garant check` prints, not a rewording.
+    [checked] = compile_text(MISTAKE, "essai.garant").diagnostics
+    assert d.message.split("\n")[0] == checked.message and (checked.span.line, checked.span.column) == (8, 25)
+
+    assert await _change(client, uri, 2, ESSAI) == []
+    _close(client, uri)
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_columns_after_an_emoji_count_utf16_units(client: LanguageClient):
+    # LSP columns count UTF-16 units: `é` is one, `🦷` (outside the BMP) two.
+    uri = URI.replace("essai", "utf16")
+    text = ESSAI.replace('insurer "Mutuelle Essai"', 'insurer "Mutuelle 🦷" oops').replace(
+        "  consultation specialiste", "  consultation 🦷 specialiste")
+    diagnostics = sorted(await _open(client, uri, text), key=lambda d: d.range.start.line)
+    assert [d.message.split("\n")[0] for d in diagnostics] == [
+        "unexpected `oops`; expected the end of the line", "unexpected character `🦷`"]
+    # `  insurer "Mutuelle 🦷" oops`: `oops` starts after 23 code points, 24 UTF-16 units.
+    assert (diagnostics[0].range.start.line, diagnostics[0].range.start.character, diagnostics[0].range.end.character) == (1, 24, 28)
+    # `  consultation 🦷`: the emoji starts at 15 and is two units wide.
+    assert (diagnostics[1].range.start.line, diagnostics[1].range.start.character, diagnostics[1].range.end.character) == (8, 15, 17)
+    _close(client, uri)
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_hover_on_secteur2_says_what_it_is_and_which_lines_decide(client: LanguageClient):
+    await _open(client, URI, ESSAI)
+    # Line 7: `  consultation secteur2: 150% BRSS`; `secteur2` is at 15-23.
+    hover = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=URI), position=types.Position(line=7, character=18)))
+    assert hover is not None
+    assert (hover.range.start.character, hover.range.end.character) == (15, 23)
+    text = hover.contents.value
+    # What it is: a value of the regime's `secteur` dimension (stdlib/secu.garant:15).
+    assert "value of dimension `secteur`" in text
+    assert "`secteur1`, `secteur2`, `non_conventionne`" in text
+    assert "stdlib/secu.garant:15" in text
+    # Which line decides: the line itself for the GP and the other
+    # consultations, but the specialist's consultations go to the more
+    # specific line 9 (spec §3.1).
+    assert "line 8 (`consultation secteur2: 150% BRSS`) for `consultation`" in text
+    assert "line 9 (`consultation specialiste secteur2: 200% BRSS`) for `specialiste`" in text
+
+    # On the specific line, one line decides everything.
+    hover = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=URI), position=types.Position(line=8, character=20)))
+    assert "act *Médecin spécialiste*" in hover.contents.value
+    assert "**Line 9 decides** every claim `consultation specialiste secteur2` names." in hover.contents.value
+
+    # A `+` line is decided with the line it adds to.
+    hover = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=URI), position=types.Position(line=9, character=23)))
+    assert "care network" in hover.contents.value
+    assert "line 7 (`all: TM`) + line 10 (`optique in network kalivia: +50€`) for `optique`" in hover.contents.value
+
+    # Not a word of the regime: nothing to say.
+    none = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=URI), position=types.Position(line=7, character=31)))
+    assert none is None
+
+
+async def _complete(client: LanguageClient, uri: str, line: int, character: int) -> dict[str, types.CompletionItem]:
+    got = await client.text_document_completion_async(types.CompletionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=line, character=character)))
+    items = got.items if isinstance(got, types.CompletionList) else got
+    return {i.label: i for i in items}
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_completion_offers_what_fits_where_the_cursor_is(client: LanguageClient):
+    uri = URI.replace("essai", "completion")
+    await _open(client, uri, ESSAI)
+    typing = ESSAI + "  consultation \n  consultation secteur2 \n"
+    await _change(client, uri, 2, typing)
+    # After `  consultation ` (line 10, character 15): dimension values and
+    # the acts below consultation; not the top-level families.
+    items = await _complete(client, uri, 10, 15)
+    for value in ("secteur1", "secteur2", "non_conventionne", "optam", "non_optam", "hors_parcours", "classe_b"):
+        assert items[value].kind == types.CompletionItemKind.EnumMember
+    assert items["secteur2"].detail == "secteur"
+    assert items["generaliste"].kind == types.CompletionItemKind.Class
+    assert "specialiste" in items and "in network" in items
+    assert "hospitalisation" not in items and "pharmacie" not in items
+
+    # A selector that already names `secteur2` is not offered another secteur.
+    items = await _complete(client, uri, 11, 24)  # after `  consultation secteur2 `
+    assert "optam" in items and "secteur1" not in items
+
+    # At the start of a guarantee line: act words, the families first.
+    items = await _complete(client, uri, 10, 2)
+    assert {"soins_courants", "hospitalisation", "optique", "consultation", "all"} <= set(items)
+    assert "secteur2" not in items
+    assert items["hospitalisation"].sort_text < items["consultation"].sort_text
+
+    # After `in network `: the networks.
+    await _change(client, uri, 3, ESSAI + "  dentaire in network \n")
+    items = await _complete(client, uri, 10, 22)
+    assert set(items) == {"kalivia", "santeclair", "seveane", "terciane", "carte_blanche_partenaire"}
+
+    # After the colon: formula words and the grammar's keywords.
+    items = await _complete(client, uri, 6, 7)
+    assert {"BRSS", "TM", "max", "per", "once"} <= set(items)
+
+    # In the header: header keywords.
+    items = await _complete(client, uri, 3, 2)
+    assert {"insurer", "effective", "responsable", "network", "levels"} <= set(items)
+    assert "consultation" not in items
+    _close(client, uri)
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_definition_of_an_act_and_a_value_lands_on_the_regime_line(client: LanguageClient):
+    await _open(client, URI, ESSAI)
+    secu = (ROOT / "stdlib" / "secu.garant").read_text(encoding="utf-8").split("\n")
+    # The act `consultation` is declared in the `acts` tree of the stdlib.
+    declared = next(i for i, ln in enumerate(secu) if re.match(r"\s+consultation \"Consultation\"", ln))
+    locations = await client.text_document_definition_async(types.DefinitionParams(
+        text_document=types.TextDocumentIdentifier(uri=URI), position=types.Position(line=7, character=5)))
+    [loc] = locations
+    assert loc.uri == (ROOT / "stdlib" / "secu.garant").resolve().as_uri()
+    assert loc.range.start.line == declared
+    assert loc.range.start.character == secu[declared].index("consultation")
+    assert loc.range.end.character == loc.range.start.character + len("consultation")
+
+    # `secteur2` is declared in `dimension secteur: secteur1, secteur2, …`.
+    declared = next(i for i, ln in enumerate(secu) if ln.startswith("dimension secteur:"))
+    [loc] = await client.text_document_definition_async(types.DefinitionParams(
+        text_document=types.TextDocumentIdentifier(uri=URI), position=types.Position(line=7, character=16)))
+    assert loc.range.start.line == declared
+    assert loc.range.start.character == secu[declared].index("secteur2")
+
+
+PLAN = """plan "Essai PPO"
+  kind PPO
+  insurer "Acme Health"
+  currency USD
+  network "Acme Care"
+  year calendar
+  deductible $1,000 individual, $2,000 family
+  out_of_pocket_max $5,000 individual, $10,000 family
+  out of network: coinsurance 40%
+
+benefits
+  all: coinsurance 20% after deductible
+  primary_care visit: copay $25, no deductible
+  preventive: $0, no deductible
+"""
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_a_plan_is_checked_and_navigated_against_the_managed_care_regime(client: LanguageClient):
+    uri = URI.replace("essai", "plan")
+    assert await _open(client, uri, PLAN) == []
+    managed = (ROOT / "stdlib" / "managed_care.garant").read_text(encoding="utf-8").split("\n")
+    declared = next(i for i, ln in enumerate(managed) if re.match(r"\s+primary_care\b", ln))
+    [loc] = await client.text_document_definition_async(types.DefinitionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=12, character=4)))
+    assert loc.uri.endswith("/stdlib/managed_care.garant") and loc.range.start.line == declared
+    _close(client, uri)
+
+
+# ------------------------------------------------ the transcript of the docs
+def _frame(message: dict) -> bytes:
+    body = json.dumps(message, ensure_ascii=False).encode("utf-8")
+    return f"Content-Length: {len(body)}\r\n\r\n".encode("ascii") + body
+
+
+def _read(stream) -> dict:
+    length = None
+    while True:
+        line = stream.readline()
+        if not line:
+            raise EOFError("the server closed its output")
+        if line in (b"\r\n", b"\n"):
+            break
+        name, _, value = line.decode("ascii").partition(":")
+        if name.strip().lower() == "content-length":
+            length = int(value)
+    return json.loads(stream.read(length))
+
+
+def exchange(messages: list[dict]) -> list[str]:
+    """Send `messages` to a fresh `garant lsp`, one at a time, and record
+    each with the server's answer (a notification is answered by what the
+    server sends back until it falls silent: here, diagnostics)."""
+    proc = subprocess.Popen(SERVER, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    log = []
+    try:
+        for message in messages:
+            log.append("--> " + json.dumps(message, ensure_ascii=False))
+            proc.stdin.write(_frame(message))
+            proc.stdin.flush()
+            if message["method"] in ("initialized", "exit"):
+                continue
+            got = _read(proc.stdout)
+            if message["method"] == "initialize":
+                got["result"] = {"capabilities": "…", "serverInfo": got["result"]["serverInfo"]}
+            log.append("<-- " + json.dumps(got, ensure_ascii=False))
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=10)
+    return log
+
+
+TRANSCRIPT_URI = "file:///home/me/contracts/essai.garant"
+
+
+def transcript_messages() -> list[dict]:
+    at = {"textDocument": {"uri": TRANSCRIPT_URI}}
+    return [
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"processId": None, "rootUri": None, "capabilities": {}}},
+        {"jsonrpc": "2.0", "method": "initialized", "params": {}},
+        {"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
+            "uri": TRANSCRIPT_URI, "languageId": "garant", "version": 1, "text": MISTAKE}}},
+        {"jsonrpc": "2.0", "id": 2, "method": "textDocument/hover", "params": {**at, "position": {"line": 8, "character": 20}}},
+        {"jsonrpc": "2.0", "id": 3, "method": "shutdown", "params": None},
+        {"jsonrpc": "2.0", "method": "exit", "params": None},
+    ]
+
+
+def test_the_transcript_in_the_docs_is_the_servers_answer():
+    if Path("/home/me/contracts").exists():
+        pytest.skip("the transcript's folder exists here: its regimes would be read")
+    log = exchange(transcript_messages())
+    page = (ROOT / "docs" / "editors.md").read_text(encoding="utf-8")
+    block = re.search(r"<!-- transcript -->\n```text\n(.*?)\n```", page, re.S)
+    assert block, "docs/editors.md has no transcript block"
+    assert block.group(1).split("\n") == log, "\n".join(log)
+
+
+# --------------------------------------------------- the TextMate grammar
+def test_the_textmate_grammar_is_json_and_highlights_the_parsers_keywords():
+    path = ROOT / "editors" / "vscode" / "syntaxes" / "garant.tmLanguage.json"
+    grammar = json.loads(path.read_text(encoding="utf-8"))
+    assert grammar["scopeName"] == "source.garant"
+    keyword = grammar["repository"]["keywords"]["patterns"][0]
+    assert keyword["name"].startswith("keyword.")
+    words = re.fullmatch(r"\(\?i\)\\b\((.*)\)\\b", keyword["match"])
+    assert words, keyword["match"]
+    assert sorted(words.group(1).split("|")) == list(keywords())
+    for pattern in _patterns(grammar):  # every regular expression compiles
+        for key in ("match", "begin", "end"):
+            if key in pattern:
+                re.compile(pattern[key].replace("(?i)", ""))
+    package = json.loads((ROOT / "editors" / "vscode" / "package.json").read_text(encoding="utf-8"))
+    [language] = package["contributes"]["languages"]
+    assert language["extensions"] == [".garant"]
+    [tm] = package["contributes"]["grammars"]
+    assert tm["scopeName"] == grammar["scopeName"] and (path.parent.parent / tm["path"]).resolve() == path.resolve()
+    json.loads((ROOT / "editors" / "vscode" / "language-configuration.json").read_text(encoding="utf-8"))
+
+
+def _patterns(node):
+    if isinstance(node, dict):
+        if any(k in node for k in ("match", "begin")):
+            yield node
+        for v in node.values():
+            yield from _patterns(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _patterns(v)
