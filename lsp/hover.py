@@ -129,7 +129,7 @@ def _summary(found: list[tuple[list[str], dict]], seen: dict[str, set], nodes: d
             continue
         said = [(f"in network {v}" if v else "outside any network") if d == "network" else (v or f"no {d}") for v in mine]
         conds.append(" or ".join(said))
-    return acts + (f" with {', '.join(conds)}" if conds else "")
+    return acts + (f" {', '.join(conds)}" if conds else "")
 
 
 def _line_ref(product, line_id: str) -> str:

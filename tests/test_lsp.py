@@ -291,9 +291,11 @@ def exchange(messages: list[dict]) -> list[str]:
             if message["method"] in ("initialized", "exit"):
                 continue
             got = _read(proc.stdout)
-            if message["method"] == "initialize":
+            if message["method"] == "initialize":  # the capabilities are pygls's long list
                 got["result"] = {"capabilities": "…", "serverInfo": got["result"]["serverInfo"]}
-            log.append("<-- " + json.dumps(got, ensure_ascii=False))
+            ordered = {k: got[k] for k in ("jsonrpc", "id", "method", "params", "result", "error") if k in got}
+            line = "<-- " + json.dumps(ordered, ensure_ascii=False)
+            log.append(line.replace(ROOT.resolve().as_uri(), "file:///…/garant"))  # where the package is installed
     finally:
         proc.stdin.close()
         proc.wait(timeout=10)
@@ -310,8 +312,11 @@ def transcript_messages() -> list[dict]:
         {"jsonrpc": "2.0", "method": "initialized", "params": {}},
         {"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
             "uri": TRANSCRIPT_URI, "languageId": "garant", "version": 1, "text": MISTAKE}}},
-        {"jsonrpc": "2.0", "id": 2, "method": "textDocument/hover", "params": {**at, "position": {"line": 8, "character": 20}}},
-        {"jsonrpc": "2.0", "id": 3, "method": "shutdown", "params": None},
+        {"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+            "textDocument": {"uri": TRANSCRIPT_URI, "version": 2}, "contentChanges": [{"text": ESSAI}]}},
+        {"jsonrpc": "2.0", "id": 2, "method": "textDocument/hover", "params": {**at, "position": {"line": 7, "character": 18}}},
+        {"jsonrpc": "2.0", "id": 3, "method": "textDocument/definition", "params": {**at, "position": {"line": 7, "character": 5}}},
+        {"jsonrpc": "2.0", "id": 4, "method": "shutdown", "params": None},
         {"jsonrpc": "2.0", "method": "exit", "params": None},
     ]
 
