@@ -32,10 +32,13 @@ def hover_markdown(analysis: Analysis, line: int, column: int) -> tuple[str, tup
         return None
     word, start, end = got
     found = lookup(analysis, word)
-    if not found:
-        return None
-    parts = [_describe(f, analysis) for f in found]
     product_line = _line_at(analysis, line + 1)
+    if found:
+        parts = [_describe(f, analysis) for f in found]
+    elif word.casefold() == "all" and product_line is not None and product_line.node is None and start < text.find(":"):
+        parts = [f"**all** — every act of regime `{analysis.regime.name}`, whatever the provider: the line more specific lines override"]
+    else:
+        return None
     if product_line is not None:
         parts.append(deciding_lines(analysis.product, product_line))
     return "\n\n---\n\n".join(parts), (line, start, end)

@@ -105,6 +105,20 @@ async def test_a_mistake_is_reported_on_its_word_then_cleared_when_fixed(client:
 
 
 @pytest.mark.asyncio(loop_scope="module")
+async def test_changes_typed_quickly_publish_only_the_newest_version(client: LanguageClient):
+    uri = URI.replace("essai", "typing")
+    assert await _open(client, uri, ESSAI) == []
+    client.diagnostics.pop(uri, None)
+    for version, text in ((2, MISTAKE), (3, MISTAKE.replace("optm", "optmm")), (4, ESSAI)):
+        client.text_document_did_change(types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+    # The two mistakes were typed over before the pause: they are never shown.
+    assert await _published(client, uri) == []
+    _close(client, uri)
+
+
+@pytest.mark.asyncio(loop_scope="module")
 async def test_columns_after_an_emoji_count_utf16_units(client: LanguageClient):
     # LSP columns count UTF-16 units: `é` is one, `🦷` (outside the BMP) two.
     uri = URI.replace("essai", "utf16")
