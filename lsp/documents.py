@@ -42,6 +42,7 @@ class Analysis:
     regime_tree: ast.RegimeFile | None
     vocab: Vocabulary | None
     regime_text: str = ""  # the regime's source, for the comments that describe its words
+    regime_names: tuple[str, ...] = ()  # the regimes a header may name (stdlib and beside the file)
 
     @property
     def product(self) -> "model.Contract | None":
@@ -52,10 +53,12 @@ class Analysis:
         return [ln.rstrip("\r") for ln in self.text.split("\n")]
 
 
-def analyse(path: str, text: str) -> Analysis:
-    """Check `text` (the document at `path`) with the regimes it can use."""
+def analyse(path: str, text: str, on_disk: bool = True) -> Analysis:
+    """Check `text` (the document at `path`) with the regimes it can use;
+    `on_disk` False for a document that is no file (an unsaved buffer):
+    there is no folder to look in."""
     own = SourceFile(path, text)
-    siblings = [s for s in _sibling_regimes(path) if not _same_file(s.path, path)]
+    siblings = [s for s in _sibling_regimes(path) if not _same_file(s.path, path)] if on_disk else []
     units = compile_sources([own, *siblings])
     unit = units[0]
     regime_units = {u.regime.name: u for u in units if u.regime is not None}
@@ -69,7 +72,8 @@ def analyse(path: str, text: str) -> Analysis:
         owner = regime_units.get(regime.name)
         if owner is not None and isinstance(owner.tree, ast.RegimeFile):
             tree, regime_text = owner.tree, owner.source.text
-    return Analysis(path, text, unit, regime, tree, vocabulary(regime) if regime is not None else None, regime_text)
+    return Analysis(path, text, unit, regime, tree, vocabulary(regime) if regime is not None else None, regime_text,
+                    tuple(sorted(regime_units)))
 
 
 def _regime_of(unit: Unit, text: str, regime_units: dict[str, Unit]) -> model.Regime | None:

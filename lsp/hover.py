@@ -74,11 +74,14 @@ def _describe(f: Found, analysis: Analysis) -> str:
         if f.kind == "value" and f.name in dim.starts:
             facts.append(f"from {dim.starts[f.name]}")
         if facts:
-            out += "\n\n" + "; ".join(facts).capitalize() + "."
+            said = "; ".join(facts)
+            out += "\n\n" + said[0].upper() + said[1:] + "."
         about = description(analysis.regime_text, dim.span.line) if dim.span else ""
         if about:
             out += f"\n\n{about}"
         return out + where
+    if f.kind == "regime":
+        return f"**{regime.name}** — regime *{regime.title}* ({regime.currency}): {len(regime.nodes)} acts, {len(regime.dims)} dimensions" + where
     whose = f"regime `{regime.name}`" if f.owner == "regime" else "this contract's header"
     return f"**{f.name}** — care network (réseau de soins) declared by {whose}; `in network {f.name}` selects claims made in it" + where
 

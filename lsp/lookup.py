@@ -22,7 +22,7 @@ from garant.lsp.documents import Analysis
 class Found:
     """One meaning of a word."""
 
-    kind: str  # "node" | "value" | "alias" | "dimension" | "network"
+    kind: str  # "node" | "value" | "alias" | "dimension" | "network" | "regime"
     name: str  # the declared spelling
     span: Span | None  # where it is declared
     node: model.Node | None = None
@@ -66,6 +66,8 @@ def lookup(analysis: Analysis, word: str) -> list[Found]:
     for d in regime.dims:
         if fold(d.name) == key:
             out.append(Found("dimension", d.name, dim_spans.get(d.name, d.span), dim=d))
+    if key == fold(regime.name) and analysis.regime_tree is not None:
+        out.append(Found("regime", regime.name, analysis.regime_tree.span))
     network = vocab.networks.get(key)
     if network is not None:
         out.append(Found("network", network, network_spans.get(network), owner="regime"))

@@ -14,6 +14,7 @@ import asyncio
 import concurrent.futures
 import logging
 
+import attrs
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
@@ -39,17 +40,19 @@ class GarantServer(LanguageServer):
         # One check at a time: the pipeline's regime cache is per process.
         self.worker = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="garant-check")
 
-    def path_of(self, uri: str) -> str:
-        return to_fs_path(uri) or uri
+    def path_of(self, uri: str) -> tuple[str, bool]:
+        """The document's path, and whether it is a file on disk."""
+        path = to_fs_path(uri) if uri.startswith("file:") else None
+        return (path, True) if path else (uri, False)
 
     async def check(self, uri: str, version: int | None, delay: float) -> None:
         if delay:
             await asyncio.sleep(delay)
         doc = self.workspace.get_text_document(uri)
-        text, path = doc.source, self.path_of(uri)
+        text, (path, on_disk) = doc.source, self.path_of(uri)
         loop = asyncio.get_running_loop()
         try:
-            analysis = await loop.run_in_executor(self.worker, analyse, path, text)
+            analysis = await loop.run_in_executor(self.worker, analyse, path, text, on_disk)
         except Exception:  # a bug of ours, not the user's mistake: say so, keep serving
             log.exception("checking %s failed", uri)
             self.window_log_message(types.LogMessageParams(type=types.MessageType.Error, message=f"garant: internal error while checking {path}"))
@@ -83,16 +86,13 @@ class GarantServer(LanguageServer):
             return None
         text = self.workspace.get_text_document(uri).source
         if text != analysis.text:
-            analysis = Analysis(analysis.path, text, analysis.unit, analysis.regime, analysis.regime_tree, analysis.vocab, analysis.regime_text)
-            analysis.unit = _stale_unit(analysis.unit)
+            analysis = attrs.evolve(analysis, text=text, unit=_stale_unit(analysis.unit))
         return analysis
 
 
 def _stale_unit(unit):
     """While the text changes, line numbers of the checked product may
     not match it any more: hover then describes words, not lines."""
-    import attrs
-
     return attrs.evolve(unit, contract=None, plan=None)
 
 
@@ -156,10 +156,7 @@ async def completion(ls: GarantServer, params: types.CompletionParams) -> types.
     analysis, line, column = await _cursor(ls, params.text_document.uri, params.position)
     if analysis is None:
         return types.CompletionList(is_incomplete=False, items=[])
-    from garant.pipeline import load_regimes
-
-    regimes = sorted(load_regimes()[0])
-    return types.CompletionList(is_incomplete=False, items=complete(analysis, line, column, regimes))
+    return types.CompletionList(is_incomplete=False, items=complete(analysis, line, column, analysis.regime_names))
 
 
 @server.feature(types.TEXT_DOCUMENT_DEFINITION)

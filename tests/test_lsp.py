@@ -271,6 +271,93 @@ async def test_a_plan_is_checked_and_navigated_against_the_managed_care_regime(c
     _close(client, uri)
 
 
+MINI = """regime mini "Mini régime"
+  currency EUR
+
+# Where the doctor practises (a comment the hover shows).
+dimension secteur: secteur1, secteur2
+  default secteur1
+
+acts
+  soins "Soins"
+    consultation "Consultation du mini régime"
+    pharmacie
+
+parameter tarif "Tarif"
+  from 2023-01-01: 25€  ref "A"
+
+act soins
+  rate 70%
+
+act consultation
+  base tarif
+"""
+
+OVER_MINI = """contract "Sur mini"
+  insurer "Mutuelle Essai"
+  regime mini
+  effective 2025-01-01
+
+guarantees
+  all: TM
+  consultation secteur2: 150% BRSS
+"""
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_a_regime_beside_the_contract_is_used_and_navigated(client: LanguageClient, tmp_path):
+    (tmp_path / "mini.garant").write_text(MINI, encoding="utf-8")
+    contract = tmp_path / "sur_mini.garant"
+    contract.write_text(OVER_MINI, encoding="utf-8")
+    uri = contract.as_uri()
+    # Without the regime beside it, `regime mini` would be unknown.
+    assert compile_text(OVER_MINI, str(contract)).diagnostics[0].message == "unknown regime `mini`"
+    assert await _open(client, uri, OVER_MINI) == []
+    hover = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=7, character=18)))
+    assert "value of dimension `secteur` of regime `mini` (`secteur1`, `secteur2`)" in hover.contents.value
+    assert "Where the doctor practises (a comment the hover shows)." in hover.contents.value
+    assert "A claim that names no `secteur` is `secteur1`." in hover.contents.value
+    assert "**Line 8 decides** every claim `consultation secteur2` names." in hover.contents.value
+    # `consultation` is line 10 of mini.garant (9 from 0), after 4 spaces.
+    [loc] = await client.text_document_definition_async(types.DefinitionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=7, character=4)))
+    assert loc.uri == (tmp_path / "mini.garant").resolve().as_uri()
+    assert (loc.range.start.line, loc.range.start.character, loc.range.end.character) == (9, 4, 16)
+    # The header's regime word: its title, and its declaration on line 1.
+    hover = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=2, character=10)))
+    assert "regime *Mini régime*" in hover.contents.value
+    [loc] = await client.text_document_definition_async(types.DefinitionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=2, character=10)))
+    assert loc.range.start.line == 0
+    # After `  regime `: the regimes a header can name, this one included.
+    items = await _complete(client, uri, 2, 9)
+    assert set(items) == {"mini", "managed_care", "secu"}
+    _close(client, uri)
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_an_unsaved_buffer_is_checked_without_looking_in_any_folder(client: LanguageClient):
+    uri = "untitled:Untitled-1"
+    [d] = await _open(client, uri, OVER_MINI)
+    assert d.message.startswith("unknown regime `mini`") and d.range.start.line == 2
+    _close(client, uri)
+
+
+def test_an_unsaved_buffer_does_not_take_the_working_folder_for_its_own(tmp_path, monkeypatch):
+    from garant.lsp.documents import analyse
+    from garant.lsp.server import GarantServer
+
+    (tmp_path / "mini.garant").write_text(MINI, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)  # the server's working folder holds a regime `mini`
+    path, on_disk = GarantServer.path_of(None, "untitled:Untitled-1")
+    assert (path, on_disk) == ("untitled:Untitled-1", False)
+    assert [d.message for d in analyse(path, OVER_MINI, on_disk).unit.diagnostics] == ["unknown regime `mini`"]
+    # Were the buffer's "folder" searched, the working folder's regime would be found.
+    assert analyse(path, OVER_MINI, True).unit.diagnostics == []
+
+
 # ------------------------------------------------ the transcript of the docs
 def _frame(message: dict) -> bytes:
     body = json.dumps(message, ensure_ascii=False).encode("utf-8")
