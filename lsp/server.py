@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+from pathlib import Path
 
 import attrs
 from lsprotocol import types
@@ -111,9 +112,13 @@ async def did_change(ls: GarantServer, params: types.DidChangeTextDocumentParams
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
 async def did_save(ls: GarantServer, params: types.DidSaveTextDocumentParams) -> None:
-    # A regime file beside the document may have changed: check again.
-    doc = ls.workspace.get_text_document(params.text_document.uri)
-    ls.schedule(params.text_document.uri, doc.version, 0)
+    # A saved regime changes what the open files beside it mean: check
+    # them again (they read it from disk).
+    saved, on_disk = ls.path_of(params.text_document.uri)
+    for uri in list(ls.analyses):
+        path, here = ls.path_of(uri)
+        if uri == params.text_document.uri or (on_disk and here and Path(path).parent == Path(saved).parent):
+            ls.schedule(uri, ls.workspace.get_text_document(uri).version, 0)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)

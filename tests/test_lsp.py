@@ -334,6 +334,18 @@ async def test_a_regime_beside_the_contract_is_used_and_navigated(client: Langua
     # After `  regime `: the regimes a header can name, this one included.
     items = await _complete(client, uri, 2, 9)
     assert set(items) == {"mini", "managed_care", "secu"}
+
+    # The regime is edited and saved: the contract is checked again.
+    regime_uri = (tmp_path / "mini.garant").as_uri()
+    await _open(client, regime_uri, MINI)
+    changed = MINI.replace("secteur1, secteur2", "secteur1, secteur_2")
+    (tmp_path / "mini.garant").write_text(changed, encoding="utf-8")
+    await _change(client, regime_uri, 2, changed)
+    client.diagnostics.pop(uri, None)
+    client.text_document_did_save(types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=regime_uri)))
+    [d] = await _published(client, uri)
+    assert d.message.startswith("unknown word `secteur2` in selector") and d.range.start.line == 7
+    _close(client, regime_uri)
     _close(client, uri)
 
 
