@@ -97,41 +97,40 @@ def deciding_lines(product, line: model.Line) -> str:
     """Which lines decide the claims `line`'s selector names, from the
     checked decision table (spec §3.1: the most specific line wins)."""
     nodes = product.regime.nodes
-    cases: dict[tuple[str, ...], list[tuple[list[str], dict]]] = {}
+    dims = product.decision_dims
+    wanted = [(dims.index(d) + 1, v) for d, v in line.constraints if d in dims]
+    covered_in: dict[int, list[str]] = {}
+    cases: dict[tuple[str, ...], list[tuple]] = {}
     for key, decision in product.decisions.items():
-        values = dict(zip(product.decision_dims, key[1:]))
-        if any(values.get(d) != v for d, v in line.constraints):
+        if any(key[i] != v for i, v in wanted):
             continue
-        members = product.group_members[key[0]]
-        covered = [n for n in members if line.node is None or line.node in nodes[n].ancestors]
-        if covered:
-            cases.setdefault(decision.lines, []).append((covered, values))
+        gid = key[0]
+        if gid not in covered_in:
+            covered_in[gid] = [n for n in product.group_members[gid] if line.node is None or line.node in nodes[n].ancestors]
+        if covered_in[gid]:
+            cases.setdefault(decision.lines, []).append(key)
     if not cases:
         return f"No claim reaches line {line.span.line}: no decision of the contract names it."
     if len(cases) == 1 and next(iter(cases))[0] == line.id:
         return f"**Line {line.span.line} decides** every claim `{line.selector}` names."
-    seen: dict[str, set] = {}
-    for found in cases.values():
-        for _, values in found:
-            for d, v in values.items():
-                seen.setdefault(d, set()).add(v)
+    every = [set(column) for column in zip(*(k[1:] for keys in cases.values() for k in keys))]
     out = [f"Claims `{line.selector}` names are decided by:"]
-    for ids, found in cases.items():
+    for ids, keys in cases.items():
         shown = " + ".join(_line_ref(product, i) for i in ids)
-        out.append(f"- {shown} for {_summary(found, seen, nodes)}")
+        out.append(f"- {shown} for {_summary(keys, covered_in, dims, every, nodes)}")
     return "\n".join(out)
 
 
-def _summary(found: list[tuple[list[str], dict]], seen: dict[str, set], nodes: dict[str, model.Node]) -> str:
+def _summary(keys: list[tuple], covered_in: dict[int, list[str]], dims: tuple[str, ...], every: list[set], nodes: dict[str, model.Node]) -> str:
     """The acts and provider values of some decisions, said briefly: a
     dimension whose every value goes to the same lines is not named."""
-    covered = list(dict.fromkeys(n for members, _ in found for n in members))
+    covered = list(dict.fromkeys(n for gid in dict.fromkeys(k[0] for k in keys) for n in covered_in[gid]))
     tops = [n for n in covered if nodes[n].parent not in covered]
     acts = ", ".join(f"`{nodes[n].name}`" for n in tops[:_MAX_CASES]) + (" …" if len(tops) > _MAX_CASES else "")
     conds = []
-    for d, every in seen.items():
-        mine = list(dict.fromkeys(values.get(d) for _, values in found))
-        if set(mine) == every:
+    for i, d in enumerate(dims):
+        mine = list(dict.fromkeys(k[i + 1] for k in keys))
+        if set(mine) == every[i]:
             continue
         said = [(f"in network {v}" if v else "outside any network") if d == "network" else (v or f"no {d}") for v in mine]
         conds.append(" or ".join(said))
