@@ -7,6 +7,7 @@ hover on selector words, completion and go-to-definition into the regime.
     documents.py   a document's analysis: the pipeline's units, its regime
     positions.py   garant spans (1-based, code points) ↔ LSP ranges (UTF-16)
     diagnostics.py checker diagnostics → LSP diagnostics, unchanged in wording
+    lookup.py      what a word names in the regime, and where it is declared
     hover.py       what a selector word is and which guarantee line decides it
     completion.py  act words, dimension values, networks and keywords
     definition.py  where the regime declares a word

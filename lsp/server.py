@@ -1,7 +1,7 @@
 """The language server: pygls wiring over the plain functions of this package.
 
 Checking a large contract proves the contrat responsable rules on every
-level and option (a second or two for the biggest bundled ones), so a
+level and option (seconds for the biggest bundled ones: bench/bench_lsp.py), so a
 change is checked after a short pause in typing, in a worker thread, and
 only the newest version's diagnostics are published. Hover, completion
 and definition answer from the last analysis of the document, reading the
