@@ -12,10 +12,10 @@ from lsprotocol import types
 
 from garant.lsp.documents import Analysis, source_file
 from garant.lsp.lookup import code_part, in_string, lookup
-from garant.lsp.positions import lines_of, span_range, word_at
+from garant.lsp.positions import UTF16, lines_of, span_range, word_at
 
 
-def definitions(analysis: Analysis, line: int, column: int, document_uri: str) -> list[types.Location]:
+def definitions(analysis: Analysis, line: int, column: int, document_uri: str, encoding: str = UTF16) -> list[types.Location]:
     lines = analysis.lines
     if not 0 <= line < len(lines):
         return []
@@ -36,7 +36,7 @@ def definitions(analysis: Analysis, line: int, column: int, document_uri: str) -
             if path is None:
                 continue
             uri, target_lines = path.resolve().as_uri(), lines_of(_read(path))
-        out.append(types.Location(uri=uri, range=span_range(found.span, target_lines)))
+        out.append(types.Location(uri=uri, range=span_range(found.span, target_lines, encoding)))
     return out
 
 

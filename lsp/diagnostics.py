@@ -12,7 +12,7 @@ from __future__ import annotations
 from lsprotocol import types
 
 from garant.dsl.diagnostics import Diagnostic, Severity
-from garant.lsp.positions import span_range
+from garant.lsp.positions import UTF16, span_range
 
 SEVERITY = {
     Severity.ERROR: types.DiagnosticSeverity.Error,
@@ -21,10 +21,10 @@ SEVERITY = {
 }
 
 
-def to_lsp(d: Diagnostic, lines: list[str]) -> types.Diagnostic:
+def to_lsp(d: Diagnostic, lines: list[str], encoding: str = UTF16) -> types.Diagnostic:
     message = d.message if not d.hint else f"{d.message}\nhint: {d.hint}"
     return types.Diagnostic(
-        range=span_range(d.span, lines),
+        range=span_range(d.span, lines, encoding),
         message=message,
         severity=SEVERITY[d.severity],
         code=d.code,
@@ -32,7 +32,7 @@ def to_lsp(d: Diagnostic, lines: list[str]) -> types.Diagnostic:
     )
 
 
-def document_diagnostics(path: str, diagnostics: list[Diagnostic], lines: list[str]) -> list[types.Diagnostic]:
+def document_diagnostics(path: str, diagnostics: list[Diagnostic], lines: list[str], encoding: str = UTF16) -> list[types.Diagnostic]:
     """The diagnostics that belong to this document (a sibling regime's
     own mistakes are reported when that file is open)."""
-    return [to_lsp(d, lines) for d in diagnostics if d.span is None or d.span.file == path]
+    return [to_lsp(d, lines, encoding) for d in diagnostics if d.span is None or d.span.file == path]

@@ -26,7 +26,7 @@ from garant.lsp.definition import definitions
 from garant.lsp.diagnostics import document_diagnostics
 from garant.lsp.documents import Analysis, analyse
 from garant.lsp.hover import hover_markdown
-from garant.lsp.positions import from_utf16, lines_of, position
+from garant.lsp.positions import UTF16, from_client, lines_of, position
 
 DEBOUNCE_SECONDS = 0.25
 
@@ -40,6 +40,13 @@ class GarantServer(LanguageServer):
         self.pending: dict[str, asyncio.Task] = {}
         # One check at a time: the pipeline's regime cache is per process.
         self.worker = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="garant-check")
+
+    @property
+    def encoding(self) -> str:
+        """The position encoding agreed at `initialize` (UTF-16 unless the
+        client asked for another)."""
+        agreed = self.workspace.position_encoding
+        return str(getattr(agreed, "value", agreed) or UTF16)
 
     def path_of(self, uri: str) -> tuple[str, bool]:
         """The document's path, and whether it is a file on disk."""
@@ -64,7 +71,7 @@ class GarantServer(LanguageServer):
         self.analyses[uri] = analysis
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
             uri=uri, version=version,
-            diagnostics=document_diagnostics(path, analysis.unit.diagnostics, lines_of(text)),
+            diagnostics=document_diagnostics(path, analysis.unit.diagnostics, lines_of(text), self.encoding),
         ))
 
     def schedule(self, uri: str, version: int | None, delay: float) -> None:
@@ -137,7 +144,7 @@ async def _cursor(ls: GarantServer, uri: str, pos: types.Position) -> tuple[Anal
         return None, 0, 0
     lines = analysis.lines
     text = lines[pos.line] if 0 <= pos.line < len(lines) else ""
-    return analysis, pos.line, from_utf16(text, pos.character)
+    return analysis, pos.line, from_client(text, pos.character, ls.encoding)
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
@@ -152,7 +159,7 @@ async def hover(ls: GarantServer, params: types.HoverParams) -> types.Hover | No
     lines = analysis.lines
     return types.Hover(
         contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=markdown),
-        range=types.Range(start=position(lines, ln, start), end=position(lines, ln, end)),
+        range=types.Range(start=position(lines, ln, start, ls.encoding), end=position(lines, ln, end, ls.encoding)),
     )
 
 
@@ -169,7 +176,7 @@ async def definition(ls: GarantServer, params: types.DefinitionParams) -> list[t
     analysis, line, column = await _cursor(ls, params.text_document.uri, params.position)
     if analysis is None:
         return []
-    return definitions(analysis, line, column, params.text_document.uri)
+    return definitions(analysis, line, column, params.text_document.uri, ls.encoding)
 
 
 def serve() -> None:

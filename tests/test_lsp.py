@@ -134,6 +134,32 @@ async def test_columns_after_an_emoji_count_utf16_units(client: LanguageClient):
     _close(client, uri)
 
 
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER))
+async def utf8_client(lsp_client: LanguageClient):
+    # Neovim's way: UTF-8 offered first among the position encodings.
+    capabilities = types.ClientCapabilities(general=types.GeneralClientCapabilities(
+        position_encodings=[types.PositionEncodingKind.Utf8, types.PositionEncodingKind.Utf16]))
+    result = await lsp_client.initialize_session(types.InitializeParams(capabilities=capabilities))
+    assert result.capabilities.position_encoding == types.PositionEncodingKind.Utf8
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest.mark.asyncio
+async def test_a_client_that_counts_utf8_bytes_gets_byte_columns(utf8_client: LanguageClient):
+    # `  consultation généraliste optm:` — the two `é` take two bytes each:
+    # `optm` starts at byte 2 + 13 + 14 = 29 (code point 27).
+    text = ESSAI.replace("consultation secteur2: 150% BRSS", "consultation généraliste optm: 150% BRSS")
+    [d] = await _open(utf8_client, URI, text)
+    assert d.message.startswith("unknown word `optm`")
+    assert (d.range.start.line, d.range.start.character, d.range.end.character) == (7, 29, 33)
+    # And the positions it sends are read in bytes: byte 27 is the last letter of `généraliste`.
+    hover = await utf8_client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=URI), position=types.Position(line=7, character=27)))
+    assert hover.contents.value.startswith("**generaliste**")
+    assert (hover.range.start.character, hover.range.end.character) == (15, 28)
+
+
 @pytest.mark.asyncio(loop_scope="module")
 async def test_hover_on_secteur2_says_what_it_is_and_which_lines_decide(client: LanguageClient):
     await _open(client, URI, ESSAI)
