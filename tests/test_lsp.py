@@ -396,6 +396,20 @@ def test_an_unsaved_buffer_does_not_take_the_working_folder_for_its_own(tmp_path
     assert analyse(path, OVER_MINI, True).unit.diagnostics == []
 
 
+def test_without_the_editor_extra_garant_lsp_says_what_to_install(monkeypatch):
+    from typer.testing import CliRunner
+
+    from garant.cli import app
+
+    monkeypatch.setitem(sys.modules, "pygls", None)  # as if pygls were not installed
+    for name in [m for m in sys.modules if m.startswith(("pygls.", "garant.lsp.server"))]:
+        monkeypatch.delitem(sys.modules, name)
+    got = CliRunner().invoke(app, ["lsp"])
+    assert got.exit_code == 2
+    assert "garant lsp needs pygls, of the `editor` extra: pip install 'garant[editor]'" in got.output
+    assert "Traceback" not in got.output
+
+
 # ------------------------------------------------ the transcript of the docs
 def _frame(message: dict) -> bytes:
     body = json.dumps(message, ensure_ascii=False).encode("utf-8")
