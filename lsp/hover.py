@@ -80,6 +80,11 @@ def _describe(f: Found, analysis: Analysis) -> str:
         if about:
             out += f"\n\n{about}"
         return out + where
+    if f.kind == "parameter":
+        source = analysis.regime_text.split("\n")
+        dated = [source[sp.line - 1].strip() for sp in f.param.spans if 0 < sp.line <= len(source)]
+        shown = "\n".join(dated)
+        return f"**{f.name}** — parameter *{f.param.title}* of regime `{regime.name}`" + (f"\n\n```\n{shown}\n```" if dated else "") + where
     if f.kind == "regime":
         return f"**{regime.name}** — regime *{regime.title}* ({regime.currency}): {len(regime.nodes)} acts, {len(regime.dims)} dimensions" + where
     whose = f"regime `{regime.name}`" if f.owner == "regime" else "this contract's header"

@@ -22,11 +22,12 @@ from garant.lsp.documents import Analysis
 class Found:
     """One meaning of a word."""
 
-    kind: str  # "node" | "value" | "alias" | "dimension" | "network" | "regime"
+    kind: str  # "node" | "value" | "alias" | "dimension" | "network" | "regime" | "parameter"
     name: str  # the declared spelling
     span: Span | None  # where it is declared
     node: model.Node | None = None
     dim: model.Dim | None = None
+    param: model.Param | None = None
     before: object = None  # an alias's end date
     owner: str = ""  # "regime" or "contract" (a network the contract header declares)
 
@@ -66,6 +67,9 @@ def lookup(analysis: Analysis, word: str) -> list[Found]:
     for d in regime.dims:
         if fold(d.name) == key:
             out.append(Found("dimension", d.name, dim_spans.get(d.name, d.span), dim=d))
+    for p in regime.params.values():  # `base consultation_G` in a regime, `max plafond per …`
+        if fold(p.name) == key:
+            out.append(Found("parameter", p.name, p.span, param=p))
     if key == fold(regime.name) and analysis.regime_tree is not None:
         out.append(Found("regime", regime.name, analysis.regime_tree.span))
     network = vocab.networks.get(key)

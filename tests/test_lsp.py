@@ -268,6 +268,26 @@ async def test_definition_of_an_act_and_a_value_lands_on_the_regime_line(client:
     assert loc.range.start.character == secu[declared].index("secteur2")
 
 
+@pytest.mark.asyncio(loop_scope="module")
+async def test_in_the_regime_itself_a_parameter_hovers_with_its_dated_values(client: LanguageClient):
+    path = ROOT / "stdlib" / "secu.garant"
+    uri, text = path.resolve().as_uri(), path.read_text(encoding="utf-8")
+    assert await _open(client, uri, text) == []
+    lines = text.split("\n")
+    use = next(i for i, ln in enumerate(lines) if ln.strip() == "secteur1: consultation_G")
+    declared = next(i for i, ln in enumerate(lines) if ln.startswith("parameter consultation_G "))
+    at = types.Position(line=use, character=lines[use].index("consultation_G") + 2)
+    hover = await client.text_document_hover_async(types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=at))
+    # The GP consultation's base since 2024-12-22 (stdlib/secu.garant; SECU.md): 30 €.
+    assert "parameter *Consultation de médecine générale" in hover.contents.value
+    assert 'from 2024-12-22: 30€     ref "Convention médicale 2024-2029' in hover.contents.value
+    [loc] = await client.text_document_definition_async(types.DefinitionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=at))
+    assert loc.uri == uri and loc.range.start.line == declared
+    assert loc.range.start.character == len("parameter ")
+    _close(client, uri)
+
+
 PLAN = """plan "Essai PPO"
   kind PPO
   insurer "Acme Health"
