@@ -25,7 +25,7 @@ from garant.dsl import ast, model
 from garant.dsl.checker.regime import vocabulary
 from garant.dsl.checker.selectors import Vocabulary
 from garant.dsl.source import SourceFile
-from garant.pipeline import Unit, compile_sources, load_regimes
+from garant.dsl.pipeline import Unit, compile_sources, load_regimes
 
 _REGIME_HEADER = re.compile(r"^\s+regime\s+([^\W\d]\w*)\s*(?:#.*)?$", re.MULTILINE)
 _FIRST_WORD = re.compile(r"^\s*([^\W\d]\w*)", re.MULTILINE)

@@ -32,7 +32,7 @@ from lsprotocol import types
 from lsprotocol.converters import get_converter
 
 from garant.lsp.keywords import keywords
-from garant.pipeline import compile_text
+from garant.dsl.pipeline import compile_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = [sys.executable, "-m", "garant.cli", "lsp"]
