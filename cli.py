@@ -601,6 +601,19 @@ def _print_sbc(prod, results, lines: bool) -> None:
 
 
 @app.command()
+def lsp():
+    """Run the language server on stdin/stdout, for editors (docs/editors.md)."""
+    try:
+        from garant.lsp.server import serve
+    except ModuleNotFoundError as missing:
+        if (missing.name or "").split(".")[0] not in ("pygls", "lsprotocol"):
+            raise
+        err.print(f"garant lsp needs {missing.name.split('.')[0]}, of the `editor` extra: pip install 'garant[editor]'", markup=False)
+        raise typer.Exit(2)
+    serve()
+
+
+@app.command()
 def version():
     """Print the version."""
     out.print(f"garant {__version__}", markup=False)
