@@ -1,0 +1,363 @@
+"""The ASGI application: routes, limits, and errors answered as JSON.
+
+    POST /check              source → diagnostics (line, column, message, hint, severity)
+    POST /eval               source or bundled product, level, claims → décomptes and rejections
+    GET  /products           the bundled products
+    GET  /products/{name}    one bundled product: levels, tableau, examples
+    GET  /schema/{claim,decompte}.json   the published JSON Schemas
+    GET  /openapi.json, /docs            the OpenAPI document (FastAPI's)
+    GET  /                   the playground (static/)
+
+Every refusal is a 4xx with `{"error": {"message", "location"?, ...}}`;
+a source's errors come back as diagnostics with their line and column.
+Nothing a client sends produces a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from importlib import resources
+from typing import Any, Union
+
+import attrs
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from garant import __version__
+from garant.service import products as bundled
+from garant.service.compile import Busy, CompileCache, CompileTimeout
+from garant.service.schemas import SCHEMAS
+
+
+@attrs.frozen
+class Limits:
+    """What one request may ask. The defaults fit a contract (the largest
+    bundled one is ~20 KB) and a batch of claims a caller sends at once."""
+
+    max_body: int = 8 * 1024 * 1024  # bytes of a request body
+    max_source: int = 256 * 1024  # characters of a product source
+    max_claims: int = 10_000  # claims in one /eval
+    compile_timeout: float = 10.0  # seconds to compile one source
+    cache_size: int = 64  # compiled sources kept
+
+
+class ApiError(Exception):
+    """A refusal with its HTTP status, message and where in the request."""
+
+    def __init__(self, status: int, message: str, location: str | None = None, **extra):
+        self.status, self.message, self.location, self.extra = status, message, location, extra
+
+
+class SafeJSONResponse(JSONResponse):
+    """JSON, UTF-8; a lone surrogate echoed from a request is escaped
+    (`\\ud800`) instead of failing the response."""
+
+    def render(self, content: Any) -> bytes:
+        text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        try:
+            return text.encode("utf-8")
+        except UnicodeEncodeError:
+            return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
+
+
+# ------------------------------------------------------------ request bodies
+def _no_surrogates(value: str | None, field: str) -> str | None:
+    if value is None:
+        return value
+    for i, ch in enumerate(value):
+        if "\ud800" <= ch <= "\udfff":
+            line = value.count("\n", 0, i) + 1
+            column = i - (value.rfind("\n", 0, i) + 1) + 1
+            raise ValueError(f"{field} has a lone UTF-16 surrogate (U+{ord(ch):04X}) at line {line}, column {column}: not Unicode text")
+    return value
+
+
+class CheckRequest(BaseModel):
+    """A source to check."""
+
+    model_config = ConfigDict(extra="forbid")
+    source: str = Field(description="The text of a `.garant` file (contract, plan or regime).")
+    name: str = Field("<playground>", max_length=200, description="The file name diagnostics and rules name.")
+
+    _check_source = field_validator("source")(lambda v: _no_surrogates(v, "source"))
+    _check_name = field_validator("name")(lambda v: _no_surrogates(v, "name"))
+
+
+LevelSpec = Union[str, list[str], dict[str, str]]
+
+
+class EvalRequest(BaseModel):
+    """Claims to evaluate under a product given by its source or by the
+    name of a bundled product (exactly one of the two)."""
+
+    model_config = ConfigDict(extra="forbid")
+    source: str | None = Field(None, description="The product's source text.")
+    product: str | None = Field(None, max_length=200, description="A bundled product's name (see GET /products).")
+    name: str = Field("<playground>", max_length=200, description="The file name rules name, for a `source`.")
+    level: LevelSpec | None = Field(
+        None,
+        description="For a product with levels: `N3` (every module), a list `[\"hospitalisation=N2\", \"frais_de_sante=N4\"]`, or {module: level}; `MODULE=none` leaves an optional module out.",
+    )
+    claims: list[Any] | dict[str, Any] = Field(description="One claim (object) or a list of claims, in order (JSON Schema: /schema/claim.json).")
+
+    _check_source = field_validator("source")(lambda v: _no_surrogates(v, "source"))
+    _check_name = field_validator("name")(lambda v: _no_surrogates(v, "name"))
+
+
+# ------------------------------------------------------------------ helpers
+def diagnostic_dict(d) -> dict:
+    s = d.span
+    out = {
+        "severity": d.severity.value,
+        "message": d.message,
+        "hint": d.hint,
+        "code": d.code,
+        "file": s.file if s else None,
+        "line": s.line if s else None,
+        "column": s.column if s else None,
+        "end_line": (s.end_line or s.line) if s else None,
+        "end_column": (s.end_column or s.column) if s else None,
+    }
+    return out
+
+
+class BodyLimit:
+    """Refuse (413) a body larger than `limit` bytes, from its
+    Content-Length or while it streams in, before anything parses it."""
+
+    def __init__(self, app, limit: int):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope.get("headers") or ()).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            return await self._refuse(send)
+        seen = 0
+
+        async def counted():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge()
+            return message
+
+        try:
+            await self.app(scope, counted, send)
+        except _TooLarge:
+            await self._refuse(send)
+
+    async def _refuse(self, send):
+        body = json.dumps({"error": {"message": f"the request body is larger than the limit of {self.limit:,} bytes"}}).encode()
+        await send({"type": "http.response.start", "status": 413, "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _location(loc) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+# ---------------------------------------------------------------- the app
+def create_app(limits: Limits = Limits()) -> FastAPI:
+    cache = CompileCache(size=limits.cache_size, timeout=limits.compile_timeout)
+    app = FastAPI(
+        title="Garant",
+        version=__version__,
+        summary="Rules-as-code for health insurance: check products, evaluate claims into décomptes.",
+        default_response_class=SafeJSONResponse,
+    )
+    app.state.cache = cache
+    shown: "OrderedDict[int, dict]" = OrderedDict()  # details of a compiled product (id of its Compiled), LRU
+
+    def details(c) -> dict:
+        key = id(c)
+        found = shown.get(key)
+        if found is not None and found[0] is c:
+            shown.move_to_end(key)
+            return found[1]
+        got = bundled.details(c)
+        shown[key] = (c, got)
+        while len(shown) > limits.cache_size:
+            shown.popitem(last=False)
+        return got
+    app.state.limits = limits
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, e: ApiError):
+        error = {"message": e.message, **({"location": e.location} if e.location else {}), **e.extra}
+        return SafeJSONResponse({"error": error}, status_code=e.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, e: RequestValidationError):
+        problems = []
+        for item in e.errors():
+            loc = list(item.get("loc", ()))
+            if item.get("type") == "json_invalid":
+                position = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else None
+                body = (await request.body()).decode("utf-8", "replace")
+                where = ""
+                if position is not None:
+                    line = body.count("\n", 0, position) + 1
+                    column = position - (body.rfind("\n", 0, position) + 1) + 1
+                    where = f" at line {line}, column {column}"
+                problems.append({"message": f"the body is not valid JSON{where}: {item.get('ctx', {}).get('error', 'invalid')}", "location": "body"})
+                continue
+            message = item.get("msg", "invalid")
+            if message.startswith("Value error, "):
+                message = message[len("Value error, "):]
+            problems.append({"message": message, "location": _location(loc)})
+        first = problems[0] if problems else {"message": "invalid request"}
+        return SafeJSONResponse({"error": {**first, "problems": problems}}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, e: StarletteHTTPException):
+        detail = e.detail if isinstance(e.detail, str) else "error"
+        if e.status_code == 400 and "parsing the body" in detail:
+            detail = "the body could not be read as JSON (too deeply nested, or not UTF-8)"
+        return SafeJSONResponse({"error": {"message": detail}}, status_code=e.status_code, headers=getattr(e, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _internal(request: Request, e: Exception):  # a bug of ours: say so, without a traceback
+        return SafeJSONResponse({"error": {"message": f"internal error ({type(e).__name__}): please report it"}}, status_code=500)
+
+    def compiled(text: str, name: str):
+        if len(text) > limits.max_source:
+            raise ApiError(413, f"the source has {len(text):,} characters; the limit is {limits.max_source:,}", "source")
+        try:
+            return cache.get(text, name)
+        except CompileTimeout:
+            raise ApiError(422, f"the source took longer than {limits.compile_timeout:g} s to compile", "source") from None
+        except Busy:
+            raise ApiError(503, "every compilation slot is busy with a slow source; retry shortly", "source") from None
+
+    @app.post("/check", summary="Check a source: its diagnostics")
+    def check(body: CheckRequest) -> dict:
+        """Parse and type-check, as `garant check`: every error and warning
+        with its line and column (1-based), message and hint."""
+        c = compiled(body.source, body.name)
+        return {
+            "ok": c.ok,
+            "diagnostics": [diagnostic_dict(d) for d in c.diagnostics],
+            "product": bundled.summary(c) if c.product is not None else None,
+        }
+
+    @app.post("/eval", summary="Evaluate claims into décomptes")
+    def evaluate(body: EvalRequest) -> dict:
+        """Evaluate claims in order (limits carried from one to the next,
+        per beneficiary in date order of care), as `garant eval --format
+        json`: one result per claim, a décompte or a rejection with its
+        reason (JSON Schema: /schema/decompte.json)."""
+        from garant.api import at_levels
+        from garant.compiler.runtime.levels import LevelError
+
+        c = _product_of(body)
+        claims = [body.claims] if isinstance(body.claims, dict) else body.claims
+        if len(claims) > limits.max_claims:
+            raise ApiError(413, f"{len(claims):,} claims; the limit is {limits.max_claims:,} per request", "claims")
+        specs = body.level
+        if isinstance(specs, dict):
+            specs = [f"{k}={v}" for k, v in specs.items()]
+        try:
+            product = at_levels(c.product, specs)
+        except LevelError as e:
+            raise ApiError(422, str(e), "level") from None
+        results = [r.to_dict() for r in product.evaluate(claims)]
+        rejected = sum(1 for r in results if r["status"] == "rejected")
+        return {
+            "product": bundled.summary(c),
+            "level": getattr(product, "choice", None),
+            "evaluated": len(results) - rejected,
+            "rejected": rejected,
+            "results": results,
+        }
+
+    def _product_of(body: EvalRequest):
+        if (body.source is None) == (body.product is None):
+            raise ApiError(422, "give either `source` (a product's text) or `product` (a bundled product's name), not both and not neither", "body")
+        if body.product is not None:
+            found = bundled.bundled_source(body.product)
+            if found is None:
+                raise ApiError(404, f"no bundled product `{body.product}`; they are: {', '.join(bundled.bundled_names())}", "product")
+            name, text = found
+        else:
+            name, text = body.name, body.source
+        c = compiled(text, name)
+        if not c.ok:
+            errors = [diagnostic_dict(d) for d in c.diagnostics if d.is_error]
+            first = errors[0]
+            raise ApiError(422, f"{first['file']}:{first['line']}:{first['column']}: {first['message']}", "source", diagnostics=errors)
+        if c.product is None:
+            raise ApiError(422, f"{name} is not a product: expected a `contract` or `plan` file", "source")
+        return c
+
+    @app.get("/products", summary="The bundled products")
+    def list_products() -> dict:
+        out = []
+        for name in bundled.bundled_names():
+            path, text = bundled.bundled_source(name)
+            c = compiled(text, path)
+            if c.product is not None:
+                out.append({"id": name, **bundled.summary(c)})
+        return {"products": out}
+
+    @app.get("/products/{name}", summary="One bundled product: levels, tableau, examples")
+    def one_product(name: str) -> dict:
+        found = bundled.bundled_source(name)
+        if found is None:
+            raise ApiError(404, f"no bundled product `{name}`; they are: {', '.join(bundled.bundled_names())}", "name")
+        path, text = found
+        c = compiled(text, path)
+        if c.product is None:
+            raise ApiError(422, f"{path} does not compile", "name")
+        return {"id": name, "source": text, **details(c)}
+
+    @app.post("/tableau", summary="The tableau and examples of a product source")
+    def tableau(body: CheckRequest) -> dict:
+        """What GET /products/{name} gives, for a source being edited."""
+        c = compiled(body.source, body.name)
+        if c.product is None:
+            errors = [diagnostic_dict(d) for d in c.diagnostics if d.is_error]
+            message = f"line {errors[0]['line']}: {errors[0]['message']}" if errors else "not a product: expected a `contract` or `plan` file"
+            raise ApiError(422, message, "source", diagnostics=errors)
+        return details(c)
+
+    @app.get("/schema/{name}", summary="The JSON Schema of a claim or a décompte")
+    def schema(name: str) -> dict:
+        make = SCHEMAS.get(name)
+        if make is None:
+            raise ApiError(404, f"no schema `{name}`; they are: {', '.join(SCHEMAS)}", "name")
+        return make()
+
+    static = resources.files("garant.service") / "static"
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def playground():
+        return FileResponse(str(static / "index.html"), media_type="text/html")
+
+    return _wrap(app, limits)
+
+
+def _wrap(app: FastAPI, limits: Limits) -> FastAPI:
+    """The body limit runs first, as middleware of the app itself (so the
+    app stays a FastAPI, with its state and OpenAPI)."""
+    app.add_middleware(BodyLimit, limit=limits.max_body)
+    return app
