@@ -23,7 +23,7 @@ from typing import Any, Union
 import attrs
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -329,6 +329,13 @@ def create_app(limits: Limits = Limits()) -> FastAPI:
             raise ApiError(422, f"{path} does not compile", "name")
         return {"id": name, "source": text, **details(c)}
 
+    @app.get("/products/{name}/source", summary="A bundled product's source text", response_class=PlainTextResponse)
+    def product_source(name: str):
+        found = bundled.bundled_source(name)
+        if found is None:
+            raise ApiError(404, f"no bundled product `{name}`; they are: {', '.join(bundled.bundled_names())}", "name")
+        return PlainTextResponse(found[1], media_type="text/plain; charset=utf-8")
+
     @app.post("/tableau", summary="The tableau and examples of a product source")
     def tableau(body: CheckRequest) -> dict:
         """What GET /products/{name} gives, for a source being edited."""
@@ -348,6 +355,20 @@ def create_app(limits: Limits = Limits()) -> FastAPI:
 
     static = resources.files("garant.service") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
+
+    @app.on_event("startup")
+    def _warm() -> None:  # compile the bundled products while the first page loads
+        import threading
+
+        def warm():
+            for name in bundled.bundled_names():
+                path, text = bundled.bundled_source(name)
+                try:
+                    cache.get(text, path)
+                except (Busy, CompileTimeout):
+                    pass
+
+        threading.Thread(target=warm, name="garant-warm", daemon=True).start()
 
     @app.get("/", include_in_schema=False)
     def playground():
