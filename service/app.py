@@ -16,6 +16,8 @@ Nothing a client sends produces a traceback.
 from __future__ import annotations
 
 import json
+import threading
+from contextlib import asynccontextmanager
 from collections import OrderedDict
 from importlib import resources
 from typing import Any, Union
@@ -44,6 +46,7 @@ class Limits:
     max_claims: int = 10_000  # claims in one /eval
     compile_timeout: float = 10.0  # seconds to compile one source
     cache_size: int = 64  # compiled sources kept
+    warm: bool = True  # compile the bundled products at startup
 
 
 class ApiError(Exception):
@@ -161,8 +164,10 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": body})
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(BaseException):
+    """Raised from `receive`: a BaseException, so that the framework's
+    body parsing (which turns any Exception into a 400) lets it through
+    to `BodyLimit`."""
 
 
 def _location(loc) -> str:
@@ -178,7 +183,14 @@ def _location(loc) -> str:
 # ---------------------------------------------------------------- the app
 def create_app(limits: Limits = Limits()) -> FastAPI:
     cache = CompileCache(size=limits.cache_size, timeout=limits.compile_timeout)
+    @asynccontextmanager
+    async def lifespan(app):
+        if limits.warm:  # compile the bundled products while the first page loads
+            threading.Thread(target=_warm, args=(cache,), name="garant-warm", daemon=True).start()
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Garant",
         version=__version__,
         summary="Rules-as-code for health insurance: check products, evaluate claims into décomptes.",
@@ -232,17 +244,19 @@ def create_app(limits: Limits = Limits()) -> FastAPI:
         detail = e.detail if isinstance(e.detail, str) else "error"
         if e.status_code == 400 and "parsing the body" in detail:
             detail = "the body could not be read as JSON (too deeply nested, or not UTF-8)"
+        if e.status_code == 404 and detail == "Not Found":
+            detail = f"no such address: {request.url.path} (see /docs for the API)"
         return SafeJSONResponse({"error": {"message": detail}}, status_code=e.status_code, headers=getattr(e, "headers", None))
 
     @app.exception_handler(Exception)
     async def _internal(request: Request, e: Exception):  # a bug of ours: say so, without a traceback
         return SafeJSONResponse({"error": {"message": f"internal error ({type(e).__name__}): please report it"}}, status_code=500)
 
-    def compiled(text: str, name: str):
-        if len(text) > limits.max_source:
+    def compiled(text: str, name: str, trusted: bool = False):
+        if len(text) > limits.max_source and not trusted:
             raise ApiError(413, f"the source has {len(text):,} characters; the limit is {limits.max_source:,}", "source")
         try:
-            return cache.get(text, name)
+            return cache.get(text, name, trusted)
         except CompileTimeout:
             raise ApiError(422, f"the source took longer than {limits.compile_timeout:g} s to compile", "source") from None
         except Busy:
@@ -268,10 +282,10 @@ def create_app(limits: Limits = Limits()) -> FastAPI:
         from garant.api import at_levels
         from garant.compiler.runtime.levels import LevelError
 
-        c = _product_of(body)
         claims = [body.claims] if isinstance(body.claims, dict) else body.claims
         if len(claims) > limits.max_claims:
             raise ApiError(413, f"{len(claims):,} claims; the limit is {limits.max_claims:,} per request", "claims")
+        c = _product_of(body)
         specs = body.level
         if isinstance(specs, dict):
             specs = [f"{k}={v}" for k, v in specs.items()]
@@ -297,9 +311,12 @@ def create_app(limits: Limits = Limits()) -> FastAPI:
             if found is None:
                 raise ApiError(404, f"no bundled product `{body.product}`; they are: {', '.join(bundled.bundled_names())}", "product")
             name, text = found
+            return _checked(compiled(text, name, trusted=True), name)
         else:
             name, text = body.name, body.source
-        c = compiled(text, name)
+        return _checked(compiled(text, name), name)
+
+    def _checked(c, name: str):
         if not c.ok:
             errors = [diagnostic_dict(d) for d in c.diagnostics if d.is_error]
             first = errors[0]
@@ -313,7 +330,7 @@ def create_app(limits: Limits = Limits()) -> FastAPI:
         out = []
         for name in bundled.bundled_names():
             path, text = bundled.bundled_source(name)
-            c = compiled(text, path)
+            c = compiled(text, path, trusted=True)
             if c.product is not None:
                 out.append({"id": name, **bundled.summary(c)})
         return {"products": out}
@@ -324,7 +341,7 @@ def create_app(limits: Limits = Limits()) -> FastAPI:
         if found is None:
             raise ApiError(404, f"no bundled product `{name}`; they are: {', '.join(bundled.bundled_names())}", "name")
         path, text = found
-        c = compiled(text, path)
+        c = compiled(text, path, trusted=True)
         if c.product is None:
             raise ApiError(422, f"{path} does not compile", "name")
         return {"id": name, "source": text, **details(c)}
@@ -356,25 +373,20 @@ def create_app(limits: Limits = Limits()) -> FastAPI:
     static = resources.files("garant.service") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
 
-    @app.on_event("startup")
-    def _warm() -> None:  # compile the bundled products while the first page loads
-        import threading
-
-        def warm():
-            for name in bundled.bundled_names():
-                path, text = bundled.bundled_source(name)
-                try:
-                    cache.get(text, path)
-                except (Busy, CompileTimeout):
-                    pass
-
-        threading.Thread(target=warm, name="garant-warm", daemon=True).start()
-
     @app.get("/", include_in_schema=False)
     def playground():
         return FileResponse(str(static / "index.html"), media_type="text/html")
 
     return _wrap(app, limits)
+
+
+def _warm(cache: CompileCache) -> None:
+    for name in bundled.bundled_names():
+        path, text = bundled.bundled_source(name)
+        try:
+            cache.get(text, path, trusted=True)
+        except RuntimeError:  # the process is shutting down
+            return
 
 
 def _wrap(app: FastAPI, limits: Limits) -> FastAPI:

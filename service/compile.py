@@ -1,7 +1,10 @@
 """Compiling a source for the service: diagnostics, and the evaluator when
 there are no errors, kept in a bounded cache keyed by the source's hash.
 
-A request's source is compiled in a worker thread and waited for at most
+The front end is not thread-safe (checking two sources at once in two
+threads can lose the stdlib regimes), so one compilation runs at a time,
+under `_ONE_AT_A_TIME`; compiling is pure Python, so the lock costs no
+parallelism the GIL would have given. A request's source is compiled in a worker thread and waited for at most
 `timeout` seconds; past that the request is answered (422, "took longer
 than…") and the result, when the thread finishes, is still cached. A
 Python thread cannot be stopped, so at most `max_running` compilations
@@ -46,8 +49,16 @@ class Busy(Exception):
     """Every compilation slot is taken by a source still compiling."""
 
 
+_ONE_AT_A_TIME = threading.Lock()
+
+
 def compile_now(text: str, name: str) -> Compiled:
     """Parse, check and (when it is an error-free product) load `text`."""
+    with _ONE_AT_A_TIME:
+        return _compile_now(text, name)
+
+
+def _compile_now(text: str, name: str) -> Compiled:
     from garant.api import load_unit
     from garant.pipeline import compile_text
 
@@ -82,7 +93,9 @@ class CompileCache:
     def __len__(self) -> int:
         return len(self._items)
 
-    def get(self, text: str, name: str = "<playground>") -> Compiled:
+    def get(self, text: str, name: str = "<playground>", trusted: bool = False) -> Compiled:
+        """The compiled source; a `trusted` one (a bundled product) is
+        waited for without the time limit."""
         key = source_key(text, name)
         with self._lock:
             found = self._items.get(key)
@@ -93,12 +106,12 @@ class CompileCache:
             self.misses += 1
             future = self._running.get(key)
             if future is None:
-                if not self._slots.acquire(blocking=False):
+                if not self._slots.acquire(blocking=trusted):
                     raise Busy()
                 future = self._pool.submit(self._compile, key, text, name)
                 self._running[key] = future
         try:
-            return future.result(timeout=self.timeout)
+            return future.result(timeout=None if trusted else self.timeout)
         except FutureTimeout:
             raise CompileTimeout() from None
 
