@@ -293,7 +293,7 @@ def create_app(limits: Limits = Limits()) -> FastAPI:
         try:
             product = at_levels(c.product, specs)
         except LevelError as e:
-            raise ApiError(422, str(e), "level") from None
+            raise ApiError(422, _level_message(c.product, specs, e), "level") from None
         results = [r.to_dict() for r in product.evaluate(claims)]
         rejected = sum(1 for r in results if r["status"] == "rejected")
         # returned as a response, not a dict: FastAPI would otherwise walk
@@ -381,6 +381,16 @@ def create_app(limits: Limits = Limits()) -> FastAPI:
         return FileResponse(str(static / "index.html"), media_type="text/html")
 
     return _wrap(app, limits)
+
+
+def _level_message(product, specs, error) -> str:
+    """The library's LevelError, except when no level was given: its
+    message then speaks of `--level`, the command line's option."""
+    if specs or not getattr(product, "modules", ()):
+        return str(error)
+    levels = ", ".join(f"`{lv}`" for lv in dict.fromkeys(lv for m in product.modules for lv in m[1]))
+    modules = ", ".join(f"`{m[0]}`" for m in product.modules)
+    return f"this product is sold at levels: give `level`, one of {levels} for every module, or a list of `MODULE=LEVEL` (modules: {modules})"
 
 
 def _warm(cache: CompileCache) -> None:

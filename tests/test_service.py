@@ -336,3 +336,30 @@ def test_concurrent_evaluations_agree_with_one_at_a_time(client):
     with ThreadPoolExecutor(8) as pool:
         together = list(pool.map(lambda _: client.post("/eval", json={"product": "essentiel_2025", "claims": claims}).json()["results"], range(16)))
     assert all(t == alone for t in together)
+
+
+def test_serve_md_transcripts(client):
+    """Every `curl` transcript of docs/serve.md, replayed: the answer (and
+    the status, where the command prints it) must be the one shown."""
+    import re
+    import shlex
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "serve.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```console\n\$ (curl [^\n]*)\n(.*?)\n```", doc, re.S)
+    assert len(blocks) >= 8
+    for command, shown in blocks:
+        words = shlex.split(command)
+        url = next(w for w in words if w.startswith("localhost:8000"))
+        path = url[len("localhost:8000"):]
+        data = words[words.index("-d") + 1] if "-d" in words else None
+        status = 200
+        if "-w" in words:
+            shown, _, last = shown.rstrip().rpartition("\n")
+            status = int(last)
+        if data is None:
+            r = client.get(path)
+        else:
+            r = client.post(path, content=data.encode(), headers={"content-type": "application/json"})
+        assert r.status_code == status, command
+        assert r.json() == json.loads(shown), command
