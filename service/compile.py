@@ -128,8 +128,21 @@ class CompileCache:
             self._items[key] = compiled
             self._items.move_to_end(key)
             while len(self._items) > self.size:
-                self._items.popitem(last=False)
+                _forget(self._items.popitem(last=False)[1])
         return compiled
+
+
+def _forget(compiled: Compiled) -> None:
+    """Drop an evicted product's generated module from `sys.modules`
+    (where loading registers it): a playground compiles a module at every
+    pause in typing, and they would otherwise stay for the server's life."""
+    import sys
+
+    if compiled.product is None:
+        return
+    for name, module in list(sys.modules.items()):
+        if name.startswith("garant_generated.") and getattr(module, "PRODUCT", None) is compiled.product:
+            del sys.modules[name]
 
 
 def _failed(text: str, name: str, message: str) -> Compiled:

@@ -128,6 +128,15 @@ def test_mistake_marked_on_its_line_fixed_then_evaluated(server, browser, tmp_pa
     d.execute_script("GarantEditor.setText(garantView, arguments[0]);", CONTRACT)
     _wait(d, lambda d: d.find_element(By.ID, "status").text == "0 errors, 0 warnings", "the small contract to check")
 
+    # highlighted: the keyword `guarantees` and the amount `100%` have colours of their own
+    colours = d.execute_script(
+        "const lines = document.querySelectorAll('.cm-content .cm-line');"
+        "const colour = (n) => getComputedStyle(n).color;"
+        "const span = (line, text) => [...lines[line - 1].querySelectorAll('span')].find((s) => s.textContent.trim() === text);"
+        "return [colour(lines[5]), colour(span(6, 'guarantees')), colour(span(8, '100%'))];")
+    plain, keyword, amount = colours
+    assert keyword != plain and amount != plain and keyword != amount
+
     # the caret after `secteur1` on line 8, then a mistake typed with the keyboard
     d.execute_script("const v = garantView; v.focus(); v.dispatch({selection: {anchor: v.state.doc.line(8).from + 35}});")  # after `secteur1`
     d.find_element(By.CSS_SELECTOR, ".cm-content").send_keys(" optm")

@@ -319,6 +319,11 @@ def test_compiled_sources_are_cached_and_bounded():
         misses = cache.misses
         c.post("/check", json={"source": sources[0]})  # the least recently used went out
         assert cache.misses == misses + 1
+        # and its generated module with it (a playground compiles one per pause in typing)
+        import sys
+
+        live = [m for m in sys.modules.values() if getattr(m, "PRODUCT", None) is not None and getattr(m.PRODUCT, "name", "") == "Petit 1"]
+        assert live == []
 
 
 def test_concurrent_evaluations_agree_with_one_at_a_time(client):
