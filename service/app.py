@@ -112,6 +112,80 @@ class EvalRequest(BaseModel):
     _check_name = field_validator("name")(lambda v: _no_surrogates(v, "name"))
 
 
+# ------------------------------------------------------ response documents
+class DiagnosticOut(BaseModel):
+    """One error or warning, as `garant check` prints it."""
+
+    severity: str = Field(description="`error`, `warning` or `note`")
+    message: str
+    hint: str | None = None
+    code: str | None = Field(None, description="the kind of problem (`syntax`, `selector`, `gap`…)")
+    file: str | None = None
+    line: int | None = Field(None, description="1-based")
+    column: int | None = Field(None, description="1-based, in characters")
+    end_line: int | None = None
+    end_column: int | None = Field(None, description="the column just after the span")
+
+
+class ModuleOut(BaseModel):
+    name: str
+    levels: list[str]
+    optional: bool
+    follows: str | None = None
+
+
+class ProductOut(BaseModel):
+    """A compiled product: its name, kind and levels."""
+
+    model_config = ConfigDict(extra="allow")
+    name: str
+    kind: str = Field(description="`contract` or `plan`")
+    insurer: str | None = None
+    path: str
+    levels: list[str]
+    modules: list[ModuleOut]
+
+
+class CheckResponse(BaseModel):
+    ok: bool = Field(description="no errors")
+    diagnostics: list[DiagnosticOut]
+    product: ProductOut | None = Field(None, description="when the source is an error-free product")
+
+
+class ErrorOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    message: str
+    location: str | None = Field(None, description="the part of the request at fault: `source`, `level`, `claims`, `body.source`…")
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorOut
+
+
+ERRORS = {status: {"model": ErrorResponse, "description": what} for status, what in (
+    (400, "the body is not UTF-8 or is nested too deeply"),
+    (404, "unknown product, schema or address"),
+    (413, "body, source or claims over the limit"),
+    (422, "a body of the wrong shape, a source with errors or too slow to compile, a level that does not fit"),
+    (503, "every compilation slot busy"),
+)}
+
+EVAL_RESPONSE = {
+    "description": "One result per claim, in order",
+    "content": {"application/json": {"schema": {
+        "type": "object",
+        "required": ["product", "level", "evaluated", "rejected", "results"],
+        "properties": {
+            "product": {"$ref": "#/components/schemas/ProductOut"},
+            "level": {"type": ["object", "null"], "description": "the level of each module, as chosen"},
+            "evaluated": {"type": "integer"},
+            "rejected": {"type": "integer"},
+            "results": {"type": "array", "items": {"$ref": "#/components/schemas/Decompte"}},
+        },
+    }}},
+}
+
+
 # ------------------------------------------------------------------ helpers
 def diagnostic_dict(d) -> dict:
     s = d.span
@@ -262,8 +336,8 @@ def create_app(limits: Limits = Limits()) -> FastAPI:
         except Busy:
             raise ApiError(503, "every compilation slot is busy with a slow source; retry shortly", "source") from None
 
-    @app.post("/check", summary="Check a source: its diagnostics")
-    def check(body: CheckRequest) -> dict:
+    @app.post("/check", summary="Check a source: its diagnostics", response_model=CheckResponse, responses=ERRORS)
+    def check(body: CheckRequest):
         """Parse and type-check, as `garant check`: every error and warning
         with its line and column (1-based), message and hint."""
         c = compiled(body.source, body.name)
@@ -274,7 +348,7 @@ def create_app(limits: Limits = Limits()) -> FastAPI:
         }
 
     @app.post("/eval", summary="Evaluate claims into décomptes", response_class=SafeJSONResponse,
-              responses={200: {"description": "One result per claim, in order: `results` items follow /schema/decompte.json"}})
+              responses={200: EVAL_RESPONSE, **ERRORS})
     def evaluate(body: EvalRequest):
         """Evaluate claims in order (limits carried from one to the next,
         per beneficiary in date order of care), as `garant eval --format
@@ -338,7 +412,7 @@ def create_app(limits: Limits = Limits()) -> FastAPI:
                 out.append({"id": name, **bundled.summary(c)})
         return {"products": out}
 
-    @app.get("/products/{name}", summary="One bundled product: levels, tableau, examples")
+    @app.get("/products/{name}", summary="One bundled product: levels, tableau, examples", responses=ERRORS)
     def one_product(name: str) -> dict:
         found = bundled.bundled_source(name)
         if found is None:
@@ -356,7 +430,7 @@ def create_app(limits: Limits = Limits()) -> FastAPI:
             raise ApiError(404, f"no bundled product `{name}`; they are: {', '.join(bundled.bundled_names())}", "name")
         return PlainTextResponse(found[1], media_type="text/plain; charset=utf-8")
 
-    @app.post("/tableau", summary="The tableau and examples of a product source")
+    @app.post("/tableau", summary="The tableau and examples of a product source", responses=ERRORS)
     def tableau(body: CheckRequest) -> dict:
         """What GET /products/{name} gives, for a source being edited."""
         c = compiled(body.source, body.name)
@@ -373,6 +447,19 @@ def create_app(limits: Limits = Limits()) -> FastAPI:
             raise ApiError(404, f"no schema `{name}`; they are: {', '.join(SCHEMAS)}", "name")
         return make()
 
+    def openapi() -> dict:
+        """FastAPI's document, with the décompte schema (/schema/decompte.json)
+        among its components, so that /eval's answer is described in full."""
+        if app.openapi_schema is None:
+            from fastapi.openapi.utils import get_openapi
+
+            doc = get_openapi(title=app.title, version=app.version, summary=app.summary, routes=app.routes)
+            doc.setdefault("components", {}).setdefault("schemas", {}).update(_decompte_components())
+            app.openapi_schema = doc
+        return app.openapi_schema
+
+    app.openapi = openapi
+
     static = resources.files("garant.service") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
 
@@ -381,6 +468,28 @@ def create_app(limits: Limits = Limits()) -> FastAPI:
         return FileResponse(str(static / "index.html"), media_type="text/html")
 
     return _wrap(app, limits)
+
+
+def _decompte_components() -> dict:
+    """decompte.json's definitions as OpenAPI components (`Decompte`,
+    `Decompte_step`…), its internal references rewritten to match."""
+    from garant.service.schemas import decompte_schema
+
+    schema = decompte_schema()
+    defs = schema.pop("$defs")
+    for key in ("$schema", "$id"):
+        schema.pop(key)
+
+    def rewrite(node):
+        if isinstance(node, dict):
+            return {k: (v.replace("#/$defs/", "#/components/schemas/Decompte_") if k == "$ref" else rewrite(v)) for k, v in node.items()}
+        if isinstance(node, list):
+            return [rewrite(v) for v in node]
+        return node
+
+    out = {"Decompte": rewrite(schema)}
+    out.update({f"Decompte_{name}": rewrite(d) for name, d in defs.items()})
+    return out
 
 
 def _level_message(product, specs, error) -> str:

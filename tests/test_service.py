@@ -193,7 +193,13 @@ def test_schemas_served_and_written(client, tmp_path):
 
 
 def test_openapi_document(client):
+    from openapi_spec_validator import validate
+
     doc = client.get("/openapi.json").json()
+    validate(doc)
+    results = doc["paths"]["/eval"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]["properties"]["results"]
+    assert results["items"] == {"$ref": "#/components/schemas/Decompte"}
+    assert doc["components"]["schemas"]["Decompte_contract"]["properties"]["trace"]["items"] == {"$ref": "#/components/schemas/Decompte_step"}
     assert {"/check", "/eval", "/products", "/products/{name}"} <= set(doc["paths"])
     assert "EvalRequest" in doc["components"]["schemas"]
 
