@@ -176,6 +176,12 @@ def test_mistake_marked_on_its_line_fixed_then_evaluated(server, browser, tmp_pa
     d.find_element(By.CSS_SELECTOR, '.tabs button[data-tab="tableau"]').click()
     cell = _wait(d, lambda d: [td for td in d.find_elements(By.CSS_SELECTOR, "#tableau td") if td.text == "100% BRSS"], "the tableau")
     assert cell
+    # the standard examples on this contract: the GP consultation of the published list (30 €, adult, secteur 1)
+    # pays 9.00 and leaves 2.00, as worked above
+    d.find_element(By.CSS_SELECTOR, '.tabs button[data-tab="examples"]').click()
+    gp = "Consultation du médecin traitant généraliste, secteur 1, plus de 18 ans"
+    row = _wait(d, lambda d: [tr for tr in d.find_elements(By.CSS_SELECTOR, "#examples tr") if tr.text.startswith(gp)], "the examples")[0]
+    assert [td.text for td in row.find_elements(By.TAG_NAME, "td")][1:] == ["30.00", "9.00 / 2.00"]
     d.find_element(By.CSS_SELECTOR, '.tabs button[data-tab="claims"]').click()
     if os.environ.get("GARANT_SCREENSHOT"):
         d.save_screenshot(os.environ["GARANT_SCREENSHOT"])
