@@ -257,6 +257,7 @@ def _location(loc) -> str:
 # ---------------------------------------------------------------- the app
 def create_app(limits: Limits = Limits()) -> FastAPI:
     cache = CompileCache(size=limits.cache_size, timeout=limits.compile_timeout)
+
     @asynccontextmanager
     async def lifespan(app):
         if limits.warm:  # compile the bundled products while the first page loads
@@ -271,20 +272,21 @@ def create_app(limits: Limits = Limits()) -> FastAPI:
         default_response_class=SafeJSONResponse,
     )
     app.state.cache = cache
-    shown: "OrderedDict[int, dict]" = OrderedDict()  # details of a compiled product (id of its Compiled), LRU
+    app.state.limits = limits
+    shown: OrderedDict[int, tuple] = OrderedDict()  # id(Compiled) → (it, its details), least recently used first
 
     def details(c) -> dict:
-        key = id(c)
-        found = shown.get(key)
+        """The tableau and examples of a compiled product (seconds for a
+        product with levels), computed once per compiled source."""
+        found = shown.get(id(c))
         if found is not None and found[0] is c:
-            shown.move_to_end(key)
+            shown.move_to_end(id(c))
             return found[1]
         got = bundled.details(c)
-        shown[key] = (c, got)
+        shown[id(c)] = (c, got)
         while len(shown) > limits.cache_size:
             shown.popitem(last=False)
         return got
-    app.state.limits = limits
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, e: ApiError):
