@@ -44,7 +44,7 @@ class Limits:
     max_body: int = 8 * 1024 * 1024  # bytes of a request body
     max_source: int = 256 * 1024  # characters of a product source
     max_claims: int = 10_000  # claims in one /eval
-    compile_timeout: float = 10.0  # seconds to compile one source
+    compile_timeout: float = 30.0  # seconds to check one source (the largest bundled one: ~6 s on a busy machine)
     cache_size: int = 64  # compiled sources kept
     warm: bool = True  # compile the bundled products at startup
 
@@ -167,7 +167,7 @@ ERRORS = {status: {"model": ErrorResponse, "description": what} for status, what
     (404, "unknown product, schema or address"),
     (413, "body, source or claims over the limit"),
     (422, "a body of the wrong shape, a source with errors or too slow to compile, a level that does not fit"),
-    (503, "every compilation slot busy"),
+    (503, "the compiler stayed busy with other sources past the limit"),
 )}
 
 EVAL_RESPONSE = {
@@ -263,6 +263,7 @@ def create_app(limits: Limits = Limits()) -> FastAPI:
         if limits.warm:  # compile the bundled products while the first page loads
             threading.Thread(target=_warm, args=(cache,), name="garant-warm", daemon=True).start()
         yield
+        cache.close()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -336,7 +337,7 @@ def create_app(limits: Limits = Limits()) -> FastAPI:
         except CompileTimeout:
             raise ApiError(422, f"the source took longer than {limits.compile_timeout:g} s to compile", "source") from None
         except Busy:
-            raise ApiError(503, "every compilation slot is busy with a slow source; retry shortly", "source") from None
+            raise ApiError(503, f"the compiler stayed busy with other sources for {limits.compile_timeout:g} s; retry shortly", "source") from None
 
     @app.post("/check", summary="Check a source: its diagnostics", response_model=CheckResponse, responses=ERRORS)
     def check(body: CheckRequest):
@@ -506,11 +507,10 @@ def _level_message(product, specs, error) -> str:
 
 def _warm(cache: CompileCache) -> None:
     for name in bundled.bundled_names():
-        path, text = bundled.bundled_source(name)
-        try:
-            cache.get(text, path, trusted=True)
-        except RuntimeError:  # the process is shutting down
+        if cache.checker.closed:  # the server is shutting down
             return
+        path, text = bundled.bundled_source(name)
+        cache.get(text, path, trusted=True)
 
 
 def _wrap(app: FastAPI, limits: Limits) -> FastAPI:

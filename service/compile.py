@@ -1,15 +1,14 @@
 """Compiling a source for the service: diagnostics, and the evaluator when
 there are no errors, kept in a bounded cache keyed by the source's hash.
 
-The front end is not thread-safe (checking two sources at once in two
-threads can lose the stdlib regimes), so one compilation runs at a time,
-under `_ONE_AT_A_TIME`; compiling is pure Python, so the lock costs no
-parallelism the GIL would have given. A request's source is compiled in a worker thread and waited for at most
-`timeout` seconds; past that the request is answered (422, "took longer
-than…") and the result, when the thread finishes, is still cached. A
-Python thread cannot be stopped, so at most `max_running` compilations
-run at once: a stream of slow sources fills those slots and is refused
-(503) rather than piling up threads.
+A source is checked in a child process (`checker_process`): past the time
+limit the child is killed, so a source too slow to check costs the server
+`timeout` seconds and no more. The checked unit comes back pickled and
+its evaluator is generated and loaded here (`garant.api.load_unit`, the
+CLI's call), one at a time: neither the front end nor the loader is
+written for threads. A request that cannot start its compilation within
+the time limit (the lane busy with other sources) is refused (Busy, 503).
+Bundled products are trusted: no time limit.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor, TimeoutError as FutureTimeout
 
 import attrs
 
@@ -46,30 +44,24 @@ class CompileTimeout(Exception):
 
 
 class Busy(Exception):
-    """Every compilation slot is taken by a source still compiling."""
+    """The compilation lane stayed busy with other sources past the limit."""
 
 
 _ONE_AT_A_TIME = threading.Lock()
 
 
-def compile_now(text: str, name: str) -> Compiled:
-    """Parse, check and (when it is an error-free product) load `text`."""
-    with _ONE_AT_A_TIME:
-        return _compile_now(text, name)
-
-
-def _compile_now(text: str, name: str) -> Compiled:
+def load(unit, name: str, text: str) -> Compiled:
+    """The evaluator of a checked unit, when it is an error-free product."""
     from garant.api import load_unit
-    from garant.pipeline import compile_text
 
-    unit = compile_text(text, name)
     diagnostics = tuple(unit.diagnostics)
     product = None
     if unit.ok and unit.product is not None:
-        try:
-            product = load_unit(unit)
-        except GarantError as e:  # a back-end refusal is a diagnostic too
-            diagnostics += tuple(e.diagnostics)
+        with _ONE_AT_A_TIME:
+            try:
+                product = load_unit(unit)
+            except GarantError as e:  # a back-end refusal is a diagnostic too
+                diagnostics += tuple(e.diagnostics)
     return Compiled(name, text, diagnostics, unit, product)
 
 
@@ -80,56 +72,69 @@ def source_key(text: str, name: str) -> str:
 class CompileCache:
     """Compiled sources, least recently used first out, at most `size`."""
 
-    def __init__(self, size: int = 64, timeout: float = 10.0, max_running: int = 2):
+    def __init__(self, size: int = 64, timeout: float = 30.0):
+        from garant.service.checker_process import CheckerProcess
+
         self.size = size
         self.timeout = timeout
+        self.checker = CheckerProcess()
         self._items: OrderedDict[str, Compiled] = OrderedDict()
-        self._lock = threading.Lock()
-        self._running: dict[str, object] = {}
-        self._slots = threading.BoundedSemaphore(max_running)
-        self._pool = ThreadPoolExecutor(max_workers=max_running, thread_name_prefix="garant-compile")
+        self._lock = threading.Lock()  # the cache itself
+        self._lane = threading.Lock()  # one compilation at a time
         self.hits = self.misses = 0
 
     def __len__(self) -> int:
         return len(self._items)
 
-    def get(self, text: str, name: str = "<playground>", trusted: bool = False) -> Compiled:
-        """The compiled source; a `trusted` one (a bundled product) is
-        waited for without the time limit."""
-        key = source_key(text, name)
+    def _cached(self, key: str) -> Compiled | None:
         with self._lock:
             found = self._items.get(key)
             if found is not None:
                 self._items.move_to_end(key)
+            return found
+
+    def get(self, text: str, name: str = "<playground>", trusted: bool = False) -> Compiled:
+        """The compiled source; a `trusted` one (a bundled product) is
+        waited for without the time limit."""
+        key = source_key(text, name)
+        found = self._cached(key)
+        if found is not None:
+            self.hits += 1
+            return found
+        if not self._lane.acquire(timeout=-1 if trusted else self.timeout):
+            raise Busy()
+        try:
+            found = self._cached(key)  # compiled meanwhile, by the request before
+            if found is not None:
                 self.hits += 1
                 return found
             self.misses += 1
-            future = self._running.get(key)
-            if future is None:
-                if not self._slots.acquire(blocking=trusted):
-                    raise Busy()
-                future = self._pool.submit(self._compile, key, text, name)
-                self._running[key] = future
-        try:
-            return future.result(timeout=None if trusted else self.timeout)
-        except FutureTimeout:
-            raise CompileTimeout() from None
-
-    def _compile(self, key: str, text: str, name: str) -> Compiled:
-        try:
-            compiled = compile_now(text, name)
-        except RecursionError:
-            compiled = _failed(text, name, "the source is nested too deeply to compile")
+            compiled = self._compile(text, name, None if trusted else self.timeout)
         finally:
-            self._slots.release()
-            with self._lock:
-                self._running.pop(key, None)
+            self._lane.release()
         with self._lock:
             self._items[key] = compiled
-            self._items.move_to_end(key)
             while len(self._items) > self.size:
                 _forget(self._items.popitem(last=False)[1])
         return compiled
+
+    def _compile(self, text: str, name: str, timeout: float | None) -> Compiled:
+        from garant.service.checker_process import CheckerDied, CheckTimeout
+
+        try:
+            status, payload = self.checker.check(text, name, timeout)
+        except CheckTimeout:
+            raise CompileTimeout() from None
+        except CheckerDied:
+            return _failed(text, name, "the checker stopped on this source (out of memory?)")
+        if status == "nested":
+            return _failed(text, name, "the source is nested too deeply to check")
+        if status == "bug":
+            return _failed(text, name, f"internal error of the checker on this source ({payload}): please report it")
+        return load(payload, name, text)
+
+    def close(self) -> None:
+        self.checker.close()
 
 
 def _forget(compiled: Compiled) -> None:
@@ -149,3 +154,4 @@ def _failed(text: str, name: str, message: str) -> Compiled:
     from garant.dsl.source import Span
 
     return Compiled(name, text, (Diagnostic(Severity.ERROR, Span(name, 1, 1), message, None, "limit"),), None, None)
+

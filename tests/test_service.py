@@ -17,6 +17,7 @@ Server errors are raised into the test (raise_server_exceptions), so any
 from __future__ import annotations
 
 import json
+import time
 import warnings
 
 import pytest
@@ -303,11 +304,23 @@ def test_limits():
         _error(c.post("/check", content=chunks(), headers={"content-type": "application/json"}), 413)
 
 
-def test_compile_timeout_is_422():
-    with TestClient(create_app(Limits(compile_timeout=0.001, warm=False)), raise_server_exceptions=True) as c:
-        source = CONTRACT + "".join(f"  # filler {i}\n  consultation generaliste secteur1: 100% BRSS\n" for i in range(1000))  # ~0.5 s of checking: the waiter wakes long before
+def test_compile_timeout_is_422_and_the_checker_is_stopped():
+    """3,000 repeated lines (188 KB) take ~2.6 s to check here (~0.5 s for
+    1,000): past the 0.5 s limit the checker process is killed, the
+    request answered 422, and the next source checked by a fresh one."""
+    app = create_app(Limits(compile_timeout=0.5, warm=False))
+    with TestClient(app, raise_server_exceptions=True) as c:
+        source = CONTRACT + "".join(f"  # filler {i}\n  consultation generaliste secteur1: 100% BRSS\n" for i in range(3000))
+        assert c.post("/check", json={"source": CONTRACT}).status_code == 200  # the checker started (not timed)
+        started = time.monotonic()
         err = _error(c.post("/check", json={"source": source}), 422)
-        assert "longer than 0.001 s" in err["message"]
+        assert "longer than 0.5 s" in err["message"]
+        assert time.monotonic() - started < 2.0
+        checker = app.state.cache.checker
+        assert checker._proc is None  # killed
+        r = c.post("/check", json={"source": CONTRACT.replace("Petit", "Autre")})
+        assert r.status_code == 200 and r.json()["ok"] is True
+        assert checker.started == 2
 
 
 def test_compiled_sources_are_cached_and_bounded():
