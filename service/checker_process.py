@@ -94,7 +94,11 @@ class CheckerProcess:
         self._proc = self._conn = None
 
     def close(self) -> None:
-        """Stop the child; no new one starts after."""
+        """Stop the child, even mid-check (the caller waiting on it gets
+        CheckerDied); no new one starts after."""
         self.closed = True
+        proc = self._proc
+        if proc is not None:
+            proc.kill()
         with self._lock:
             self._kill()
