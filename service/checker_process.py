@@ -67,21 +67,20 @@ class CheckerProcess:
         # so that the time limit counts only the source's own checking
         parent.send(("", "<warm-up>"))
         if not parent.poll(300):
-            self._kill()
             raise CheckerDied()
         parent.recv()
 
     def check(self, text: str, name: str, timeout: float | None):
         """(status, payload): ("ok", unit), ("nested", None) or ("bug", message)."""
         with self._lock:
-            self._ensure()
-            self._conn.send((text, name))
-            if not self._conn.poll(timeout):
-                self._kill()
-                raise CheckTimeout()
             try:
+                self._ensure()
+                self._conn.send((text, name))
+                if not self._conn.poll(timeout):
+                    self._kill()
+                    raise CheckTimeout()
                 return self._conn.recv()
-            except EOFError:
+            except (CheckerDied, EOFError, OSError):  # the child ended (or was stopped by `close`)
                 self._kill()
                 raise CheckerDied() from None
 
