@@ -4,6 +4,8 @@
     POST /eval               source or bundled product, level, claims → décomptes and rejections
     GET  /products           the bundled products
     GET  /products/{name}    one bundled product: levels, tableau, examples
+    GET  /products/{name}/source         its source text
+    POST /tableau            the tableau and examples of a source being edited
     GET  /schema/{claim,decompte}.json   the published JSON Schemas
     GET  /openapi.json, /docs            the OpenAPI document (FastAPI's)
     GET  /                   the playground (static/)
