@@ -153,8 +153,8 @@ def create_app(limits: Limits = Limits()) -> FastAPI:
         per beneficiary in date order of care), as `garant eval --format
         json`: one result per claim, a décompte or a rejection with its
         reason (JSON Schema: /schema/decompte.json)."""
-        from garant.api import at_levels
-        from garant.compiler.runtime.levels import LevelError
+        from garant.compiler.driver import at_levels
+        from garant.core.levels import LevelError
 
         claims = [body.claims] if isinstance(body.claims, dict) else body.claims
         if len(claims) > limits.max_claims:

@@ -26,7 +26,7 @@ class CheckerDied(Exception):
 def _serve(conn) -> None:  # runs in the child
     import sys
 
-    from garant.pipeline import compile_text
+    from garant.dsl.pipeline import compile_text
 
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
     while True:

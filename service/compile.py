@@ -4,7 +4,7 @@ there are no errors, kept in a bounded cache keyed by the source's hash.
 A source is checked in a child process (`checker_process`): past the time
 limit the child is killed, so a source too slow to check costs the server
 `timeout` seconds and no more. The checked unit comes back pickled and
-its evaluator is generated and loaded here (`garant.api.load_unit`, the
+its evaluator is generated and loaded here (`garant.compiler.driver.load_unit`, the
 CLI's call), one at a time: neither the front end nor the loader is
 written for threads. A request that cannot start its compilation within
 the time limit (the lane busy with other sources) is refused (Busy, 503).
@@ -52,7 +52,7 @@ _ONE_AT_A_TIME = threading.Lock()
 
 def load(unit, name: str, text: str) -> Compiled:
     """The evaluator of a checked unit, when it is an error-free product."""
-    from garant.api import load_unit
+    from garant.compiler.driver import load_unit
 
     diagnostics = tuple(unit.diagnostics)
     product = None

@@ -132,7 +132,7 @@ def _plan_tableau(plan) -> dict:
 
 
 def _plan_examples(product) -> list[dict] | dict:
-    from garant import sbc
+    from garant.compiler.docs import sbc
 
     try:
         results = sbc.run(product)
