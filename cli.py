@@ -614,6 +614,26 @@ def lsp():
 
 
 @app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0: every interface)."),
+    port: int = typer.Option(8000, "--port", help="Port to listen on."),
+):
+    """Serve the HTTP JSON API (OpenAPI at /docs) and the web playground at /."""
+    from garant.service.run import serve as run_service
+
+    run_service(host, port)
+
+
+@app.command()
+def schema(output: Path = typer.Option(..., "-o", "--output", help="Directory for claim.json and decompte.json.")):
+    """Write the JSON Schemas of the claim and décompte formats."""
+    from garant.service.schemas import write
+
+    for path in write(output):
+        out.print(str(path), markup=False)
+
+
+@app.command()
 def version():
     """Print the version."""
     out.print(f"garant {__version__}", markup=False)
