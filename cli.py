@@ -25,6 +25,19 @@ out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty()
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(f"garant {__version__}", markup=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+):
+    """Garant: rules-as-code for health insurance."""
+
+
 def _print_diagnostics(units, problems, show_warnings: bool = True) -> tuple[int, int]:
     errors = warnings = 0
     for d in problems:
@@ -597,6 +610,51 @@ def _print_sbc(prod, results, lines: bool) -> None:
                 _usd(d.deductible), _usd(d.copay), _usd(d.coinsurance), _usd(d.member_paid if denied else 0), _usd(d.plan_paid),
             )
         out.print(detail)
+
+
+@app.command()
+def export(
+    product: Path = typer.Argument(..., help="The product's .garant source."),
+    output: Path = typer.Option(..., "-o", "--output", help="The workbook to write (.xlsx)."),
+):
+    """Write the tableau de garanties as a spreadsheet: one column per level, one row per line, grouped by family."""
+    from garant.compiler.sheets.export import write
+    from garant.pipeline import compile_paths
+
+    units, problems = compile_paths([product])
+    errors, _ = _print_diagnostics(units, problems, show_warnings=False)
+    if errors or not units or units[0].product is None:
+        if not errors:
+            err.print(f"{product}: error: not a product: expected a `contract` or `plan` file", markup=False)
+        raise typer.Exit(1)
+    try:
+        write(units[0], output)
+    except OSError as e:
+        err.print(f"{output}: error: cannot write: {e.strerror or e}", markup=False)
+        raise typer.Exit(2) from None
+    err.print(f"{product} → {output}", style="bold green", markup=False)
+
+
+@app.command("import")
+def import_(
+    sheet: Path = typer.Argument(..., help="A workbook (.xlsx) laid out as `garant export` writes it."),
+    output: Path = typer.Option(..., "-o", "--output", help="The .garant source to write."),
+):
+    """Turn a tableau de garanties spreadsheet into a .garant source, checked; errors name their cell."""
+    from garant.compiler.sheets.importer import convert
+
+    outcome = convert(sheet, str(output))
+    for is_error, message in outcome.messages:
+        err.print(message, markup=False, style="red" if is_error else "yellow")
+    if outcome.text is None:
+        err.print(f"import stopped: {output} not written", style="bold red", markup=False)
+        raise typer.Exit(1)
+    try:
+        output.write_text(outcome.text, encoding="utf-8")
+    except OSError as e:
+        err.print(f"{output}: error: cannot write: {e.strerror or e}", markup=False)
+        raise typer.Exit(2) from None
+    err.print(f"{sheet} → {output}", style="bold green", markup=False)
 
 
 @app.command()
