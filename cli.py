@@ -132,7 +132,7 @@ def _write_docs(units, output: Path, source_url: str | None = None) -> int:
 def eval_(
     product: Path = typer.Argument(..., help="The product's .garant source."),
     claim: Path = typer.Option(..., "--claim", help="A JSON claim (object) or claims (array)."),
-    format: str = typer.Option("text", "--format", help="text or json."),
+    format: str = typer.Option("text", "--format", help="text, json, or fhir (plans: FHIR R4 ExplanationOfBenefit resources, one per line)."),
     level: List[str] = typer.Option([], "--level", help="Level of a multi-level product: `N3` for every module, or `MODULE=N3` (repeat for each module; `MODULE=none` leaves an optional module out)."),
     trace: bool = typer.Option(False, "--trace", help="Print each décompte's trace (text format)."),
     regime: List[Path] = typer.Option([], "--regime", help="A regime file of your own (the bundled stdlib is always there)."),
@@ -140,8 +140,8 @@ def eval_(
     """Evaluate one claim or a list of claims and print the décomptes."""
     from garant.api import load_product
 
-    if format not in ("text", "json"):
-        err.print(f"error: --format must be text or json, not `{format}`", markup=False)
+    if format not in ("text", "json", "fhir"):
+        err.print(f"error: --format must be text, json or fhir, not `{format}`", markup=False)
         raise typer.Exit(2)
     claims = _read_claims(claim)
     try:
@@ -151,6 +151,9 @@ def eval_(
             err.print(d.render(_source_for(d)), markup=False)
         raise typer.Exit(1) from None
     prod = _at_levels(prod, product, level)
+    if format == "fhir":
+        _print_fhir(prod, product, claims)
+        return
     results = prod.evaluate(claims)
     if format == "json":
         sys.stdout.write(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2) + "\n")
@@ -159,6 +162,19 @@ def eval_(
         _print_plan_table(prod, results, trace)
         return
     _print_table(prod, results, trace)
+
+
+def _print_fhir(prod, path: Path, claims: list) -> None:
+    """`eval --format fhir`: NDJSON, one ExplanationOfBenefit per claim (compiler/fhir.py)."""
+    from garant.compiler import fhir
+
+    try:
+        fhir.check_product(prod, path)
+        resources = fhir.resources(prod, claims, [r.to_dict() for r in prod.evaluate(claims)])
+    except fhir.FhirError as e:
+        err.print(f"error: {e}", markup=False)
+        raise typer.Exit(2) from None
+    sys.stdout.write(fhir.ndjson(resources))
 
 
 def _at_levels(prod, path: Path, specs: list[str]):
