@@ -89,6 +89,17 @@ def test_one_valid_resource_per_claim(lines):
         assert eob.insurer.display == "Acme Health"
 
 
+def test_codes_are_r4s(lines):
+    """The required bindings of R4's ExplanationOfBenefit (status, use,
+    outcome) and the claim-type code, which the model library does not check."""
+    for line in lines:
+        eob = parse(line)
+        assert eob["status"] in ("active", "cancelled", "draft", "entered-in-error")
+        assert eob["use"] in ("claim", "preauthorization", "predetermination")
+        assert eob["outcome"] in ("queued", "complete", "error", "partial")
+        assert eob["type"]["coding"][0] == {"system": "http://terminology.hl7.org/CodeSystem/claim-type", "code": "professional"}
+
+
 def test_adjudications_of_a_copay_claim(lines):
     eob = parse(lines[0])
     assert eob["identifier"][0]["value"] == "c1"
@@ -160,8 +171,11 @@ def test_fhir_resources_supports_r4():
 
 
 def test_the_validation_can_fail(lines):
-    """The validator is not blind: a wrong code or a missing insurance is refused."""
-    for broken in (lines[0].replace('"outcome":"complete"', '"outcome":"done"'),
-                   lines[0].replace('"insurance":[{"focal":true,', '"insurancex":[{"focal":true,')):
+    """The validator is not blind: a missing required element, an element R4
+    does not have, a malformed amount are refused. (It does not check codes
+    against their value sets: `test_codes_are_r4s` does.)"""
+    for broken in (lines[0].replace('"created":"2025-03-01",', ''),
+                   lines[0].replace('"insurance":[{"focal":true,', '"insurancex":[{"focal":true,'),
+                   lines[0].replace('"value":300.00', '"value":"three hundred"')):
         with pytest.raises(Exception):
             R4B.ExplanationOfBenefit.model_validate_json(broken)
