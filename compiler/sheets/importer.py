@@ -165,7 +165,7 @@ class _Reader:
         else:
             raise CellError(self.ref(self.last_row() + 1, 3), f"no table: no row with `{head['selector']}` in column C",
                             "the table's title row (`garant export` writes it) names its columns")
-        table = self._table(row, kind, head, levels, modules)
+        self._table(row, kind, head, levels, modules)
         return Imported("\n".join(self.lines) + "\n", kind, self.cells, self.ref(1, 2))
 
     def _field(self, row: int, keyword: str, ftype: str) -> str | None:
@@ -293,7 +293,9 @@ class _Reader:
                 self._line(row, selector, [Cell(self.ref(row, 4), self._needed(row, 4, values[None], None))])
             return
         order = ([DEFAULT_MODULE] if DEFAULT_MODULE in rows_of else []) + [m.name for m in modules]
-        for name in order:
+        for n, name in enumerate(order):
+            if n:
+                self.emit("")
             if name not in rows_of:
                 m = by_name[name]
                 raise CellError(self.ref(m.row, 1), f"module `{name}` has no line in the table", "give it lines, or remove it from the modules table")
