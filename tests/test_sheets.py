@@ -357,15 +357,22 @@ def test_a_date_cell_is_read_as_the_effective_date(tmp_path):
 # ------------------------------------------------------------------- CLI
 def test_cli_export_then_import_then_check(tmp_path):
     xlsx, out = tmp_path / "tableau.xlsx", tmp_path / "product.garant"
-    result = invoke("export", ROOT / "contracts" / "sante_mix_proximite.garant", "-o", xlsx)
+    src = ROOT / "contracts" / "sante_mix_proximite.garant"
+    result = invoke("export", src, "-o", xlsx)
     assert result.exit_code == 0, result.output
+    assert f"{src} → {xlsx}" in stderr(result)
     result = invoke("import", xlsx, "-o", out)
     assert result.exit_code == 0, result.output
+    assert f"{xlsx} → {out}" in stderr(result)
+    # the original's four responsable warnings, each at its cell (R9 at the `Contrat responsable` row)
+    assert stderr(result).count(": warning: ") == 4
+    assert f"{xlsx}: {SHEET}!B5: warning: R9" in stderr(result)
     text = out.read_text(encoding="utf-8")
     assert "  dentaire protheses panier_maitrise: 100% BRSS | 150% BRSS | 200% BRSS | 250% BRSS | 300% BRSS | 350% BRSS, " \
            "cap none | none | 1400€ | 1500€ | 1600€ | 1800€ per calendar year shared protheses" in text
-    result = invoke("check", out)
+    result = invoke("check", out, "--no-warnings")
     assert result.exit_code == 0, result.output
+    assert "1 file checked: 0 errors, 4 warnings" in stderr(result)
 
 
 def test_cli_export_of_a_source_with_errors(tmp_path):
