@@ -360,7 +360,7 @@ def run_(
     product: Path = typer.Argument(..., help="The product's .garant source."),
     claims: Path = typer.Argument(..., help="Claims file: CSV or Parquet (spec §5 field names)."),
     output: Path = typer.Option(..., "-o", "--output", help="Décomptes file (rejections go beside it: OUT.rejections.EXT), or a dataset folder (a name without suffix)."),
-    format: Optional[str] = typer.Option(None, "--format", help="csv or parquet for the outputs (default: OUT's suffix, else the input's)."),
+    format: Optional[str] = typer.Option(None, "--format", help="csv or parquet for the outputs (default: OUT's suffix, else the input's); fhir (plans): one NDJSON file of FHIR R4 ExplanationOfBenefit resources, rejections included."),
     input_format: Optional[str] = typer.Option(None, "--input-format", help="csv or parquet (default: the claims file's suffix)."),
     rejections: Optional[Path] = typer.Option(None, "--rejections", help="Rejections file (default: OUT.rejections.EXT)."),
     trace: bool = typer.Option(False, "--trace", help="Add each décompte's trace as a column (large)."),
@@ -384,7 +384,11 @@ def run_(
     if evaluator not in EVALUATORS:
         err.print(f"error: --evaluator must be one of {', '.join(EVALUATORS)}, not `{evaluator}`", markup=False)
         raise typer.Exit(2)
-    _load_or_exit(product, regime, level)
+    loaded = _load_or_exit(product, regime, level)
+    if format == "fhir":
+        _run_fhir(loaded, _product_ref(product, regime, level), claims, output, engine=engine, rejections=rejections, in_format=input_format,
+                  rows_per_partition=rows_per_partition, workdir=workdir, jobs=jobs, no_progress=no_progress, evaluator=evaluator)
+        return
     if engine != "local" or _is_dataset(output):
         _run_dataset(engine, _product_ref(product, regime, level), claims, output, input_format=input_format, trace=trace,
                      rows_per_partition=rows_per_partition, workdir=workdir, jobs=jobs, no_progress=no_progress,
@@ -408,6 +412,41 @@ def run_(
     if evaluator == "vector" and report.input:
         err.print(f"vectorised evaluator: {report.scalar_claims:,} claims ({report.scalar_claims / report.input:.1%}) taken by the scalar engine", markup=False)
     err.print(f"décomptes → {report.decomptes}\nrejections → {report.rejections}", markup=False)
+
+
+def _run_fhir(loaded, product_ref, claims: Path, output: Path, *, engine: str, rejections, no_progress: bool, **options) -> None:
+    """`garant run --format fhir`: the run into Parquet files in a temporary
+    folder, then those as FHIR resources (compiler/fhir.py)."""
+    import tempfile
+
+    from garant.batch.io import ClaimsFileError
+    from garant.batch.run import CountMismatch, run
+    from garant.compiler import fhir
+
+    if engine != "local" or rejections is not None:
+        err.print("error: --format fhir writes one NDJSON file, rejected claims included (outcome `error`): "
+                  "not with --engine dask|spark nor --rejections", markup=False)
+        raise typer.Exit(2)
+    try:
+        fhir.check_product(loaded, product_ref[0])
+        with tempfile.TemporaryDirectory(dir=options.get("workdir")) as tmp, _progress(not no_progress) as progress:
+            decomptes, rejected = Path(tmp) / "decomptes.parquet", Path(tmp) / "rejections.parquet"
+            report = run(product_ref, claims, decomptes, out_format="parquet", rejections=rejected, progress=progress, **options)
+            fhir.write_run(loaded, decomptes, rejected, output)
+    except fhir.FhirError as e:
+        err.print(f"error: {e}", markup=False)
+        raise typer.Exit(2) from None
+    except ClaimsFileError as e:
+        err.print(f"error: {e}", markup=False)
+        raise typer.Exit(2) from None
+    except CountMismatch as e:
+        err.print(f"error: {e}", markup=False)
+        raise typer.Exit(3) from None
+    except OSError as e:
+        err.print(f"{output}: error: cannot write: {e.strerror or e}", markup=False)
+        raise typer.Exit(2) from None
+    err.print(f"{report.input} claims in: {report.evaluated} evaluated, {report.rejected} rejected → {output} "
+              f"({report.input} ExplanationOfBenefit resources, NDJSON)", style="bold red" if report.rejected else "bold green", markup=False)
 
 
 def _is_dataset(output: Path) -> bool:

@@ -151,3 +151,33 @@ def dumps(resource) -> str:
 
 def ndjson(resources_: list[dict]) -> str:
     return "".join(dumps(r) + "\n" for r in resources_)
+
+
+# ----------------------------------------------------------- garant run
+_WARNING_SEPARATOR = " | "  # how batch/output.py joins a décompte's warnings in a column
+
+
+def write_run(product, decomptes_parquet, rejections_parquet, out, batch_rows: int = 10_000) -> tuple[int, int]:
+    """`garant run --format fhir`: the décomptes and rejections a run wrote
+    (Parquet, batch/output.py's columns, amounts as decimal strings) as one
+    NDJSON file of ExplanationOfBenefit resources, the décomptes in the
+    décomptes file's order, then the rejections (`outcome: error`). Streams
+    by record batches; returns (resources from décomptes, from rejections)."""
+    import pyarrow.parquet as pq
+
+    check_product(product, getattr(product, "path", "product"))
+    counts = [0, 0]
+    with open(out, "w", encoding="utf-8", newline="\n") as fh:
+        for n, path in enumerate((decomptes_parquet, rejections_parquet)):
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_rows):
+                for row in batch.to_pylist():
+                    if n == 0:
+                        d = dict(row, status="evaluated")
+                        d["warnings"] = [w for w in (row.get("warnings") or "").split(_WARNING_SEPARATOR) if w]
+                        claim = {}
+                    else:
+                        d = {"id": row.get("id"), "status": "rejected", "reason": row.get("reason"), "field": row.get("field")}
+                        claim = row
+                    fh.write(dumps(explanation_of_benefit(product, claim, d)) + "\n")
+                    counts[n] += 1
+    return counts[0], counts[1]

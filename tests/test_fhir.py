@@ -179,3 +179,36 @@ def test_the_validation_can_fail(lines):
                    lines[0].replace('"value":300.00', '"value":"three hundred"')):
         with pytest.raises(Exception):
             R4B.ExplanationOfBenefit.model_validate_json(broken)
+
+
+def test_run_writes_the_same_resources_as_eval(tmp_path, lines):
+    """`garant run --format fhir` on the same claims as a CSV file: one
+    NDJSON file, the same resources as `eval` (the rejection included)."""
+    import csv
+
+    path = tmp_path / "claims.csv"
+    fields = ["id", "date", "beneficiary", "family", "act", "provider", "price", "allowed"]
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fields)
+        w.writeheader()
+        for c in CLAIMS:
+            w.writerow({k: c.get(k, "") for k in fields})
+    out = tmp_path / "eob.ndjson"
+    result = runner.invoke(app, ["run", str(PPO), str(path), "-o", str(out), "--format", "fhir", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert f"4 claims in: 3 evaluated, 1 rejected → {out}" in stderr(result)
+    got = out.read_text(encoding="utf-8").splitlines()
+    for line in got:
+        R4B.ExplanationOfBenefit.model_validate_json(line)
+    by_id = {parse(line)["identifier"][0]["value"]: parse(line) for line in got}
+    assert by_id == {parse(line)["identifier"][0]["value"]: parse(line) for line in lines}
+
+
+def test_run_fhir_refuses_a_french_contract(tmp_path):
+    path = tmp_path / "claims.csv"
+    path.write_text("id,date,beneficiary,act,provider,price\nc1,2025-01-15,B1,consultation generaliste,secteur1,30.00\n", encoding="utf-8")
+    out = tmp_path / "eob.ndjson"
+    result = runner.invoke(app, ["run", str(ROOT / "contracts" / "essentiel_2025.garant"), str(path), "-o", str(out), "--format", "fhir", "--no-progress"])
+    assert result.exit_code == 2
+    assert "this is a French contract" in stderr(result)
+    assert not out.exists()
