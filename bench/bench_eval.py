@@ -51,7 +51,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 os.chdir(ROOT)
 
-from garant.api import load_product  # noqa: E402
+from garant.compiler.driver import load_product  # noqa: E402
 from garant.compiler.runtime.claims import Claim  # noqa: E402
 from garant.compiler.runtime.decompte import Decompte  # noqa: E402
 from garant.compiler.runtime.ledger import Ledger  # noqa: E402

@@ -21,9 +21,9 @@ import pytest
 
 
 def _golden():
-    from garant import testing
+    from garant.compiler import golden
 
-    return testing
+    return golden
 
 
 def pytest_addoption(parser):

@@ -26,7 +26,7 @@ from garant.cli import app
 from garant.compiler.sheets.export import write
 from garant.compiler.sheets.importer import SheetError, read
 from garant.dsl.source import SourceFile, Span
-from garant.pipeline import compile_paths, compile_sources
+from garant.dsl.pipeline import compile_paths, compile_sources
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACTS = sorted((ROOT / "contracts").glob("*.garant"))

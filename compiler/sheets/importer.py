@@ -388,7 +388,7 @@ def convert(path: str | Path, output_name: str) -> Outcome:
     """`garant import`: the workbook's source, checked; every problem said
     at its cell. `output_name` is the path the source will be written to
     (what its décomptes' `rule` fields will name)."""
-    from garant.pipeline import compile_sources
+    from garant.dsl.pipeline import compile_sources
 
     try:
         imported = read(path)
