@@ -382,3 +382,23 @@ def test_cli_export_of_a_source_with_errors(tmp_path):
     assert result.exit_code == 1
     assert f"{bad}:5:3: error" in stderr(result)
     assert not (tmp_path / "t.xlsx").exists()
+
+
+def test_round_trip_of_a_levelled_product_without_modules_and_its_own_network(tmp_path):
+    """Levels in the header, lines in a `guarantees` block (no modules
+    table), a network the contract declares itself."""
+    src = tmp_path / "own.garant"
+    src.write_text(
+        'contract "Maison"\n  regime secu\n  effective 2025-01-01\n  network maison_optique "Maison Optique"\n  levels bronze, argent, or\n\n'
+        "guarantees\n  all: TM\n  consultation: 100% | 150% | 200% BRSS\n"
+        "  hospitalisation chambre_particuliere: not covered | 30€ | 60€ per day, max none | 30 | 60 days per calendar year\n"
+        "  optique in network maison_optique: +0€ | 20€ | 40€\n", encoding="utf-8")
+    original = checked(src)
+    xlsx = tmp_path / "t.xlsx"
+    write(original, xlsx)
+    ws = load_workbook(xlsx).worksheets[0]
+    assert [c.value for c in ws[8]][:2] == ["Réseaux", "maison_optique"]
+    assert not any(r[0].value == "Module" and r[1].value == "Intitulé" for r in ws.iter_rows())
+    back = import_checked(xlsx)
+    assert summary(original.product) == summary(back.product)
+    assert "max none | 30 | 60 days per calendar year" in read(xlsx).text

@@ -94,6 +94,7 @@ def _contract_fields(c: model.Contract) -> list[tuple[str, object]]:
         "solidaire": "solidaire" in c.states,
         "tiers payant": "tiers_payant" in c.states,
         "annual statement": "annual_statement" in c.states,
+        "network": ", ".join(n for n in c.networks if n not in c.regime.networks) or None,
         "levels": ", ".join(c.levels) if c.levels else None,
     }
     out = []

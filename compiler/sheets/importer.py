@@ -159,8 +159,8 @@ class _Reader:
             line = self._field(row, keyword, ftype)
             if keyword == "levels" and line:
                 levels = [lv.strip() for lv in line[len("levels "):].split(",")]
-            if line:
-                self.emit("  " + line, [(1, 1000, self.ref(row, 2))])
+            for one in (line.split("\n") if line else ()):
+                self.emit("  " + one, [(1, 1000, self.ref(row, 2))])
             row += 1
         else:
             raise CellError(self.ref(self.last_row() + 1, 3), f"no table: no row with `{head['selector']}` in column C",
@@ -196,6 +196,12 @@ class _Reader:
             if not _NAME.fullmatch(v):
                 raise CellError(ref, f"`{v}` is not a name (letters, digits and `_`, starting with a letter)")
             return f"{keyword} {v}"
+        if ftype == "networks":
+            names = [n.strip() for n in v.split(",")]
+            bad = next((n for n in names if not _NAME.fullmatch(n)), None)
+            if bad is not None:
+                raise CellError(ref, f"`{bad}` is not a network name (letters, digits and `_`, starting with a letter)", "separate the networks with commas")
+            return "\n".join(f"{keyword} {n}" for n in names)
         if ftype == "list":
             names = [n.strip() for n in v.split(",")]
             bad = next((n for n in names if not _NAME.fullmatch(n)), None)

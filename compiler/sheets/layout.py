@@ -48,7 +48,9 @@ FOLLOWS = "niveau de "  # `Niveaux` cell of a module taking another's level: `ni
 TITLES = {"contract": "Contrat", "plan": "Plan"}
 
 # Contract header fields: (label, keyword, kind). kind: string (quoted in
-# Garant), name, date, flag (oui/non: the keyword alone), list (comma-separated names).
+# Garant), name, date, flag (oui/non: the keyword alone), list (comma-separated
+# names), networks (comma-separated names, one `network NAME` line each: the
+# networks the contract declares beyond its regime's).
 CONTRACT_FIELDS = (
     ("Assureur", "insurer", "string"),
     ("Régime", "regime", "name"),
@@ -57,6 +59,7 @@ CONTRACT_FIELDS = (
     ("Solidaire", "solidaire", "flag"),
     ("Tiers payant", "tiers payant", "flag"),
     ("Relevé annuel", "annual statement", "flag"),
+    ("Réseaux", "network", "networks"),
     ("Niveaux", "levels", "list"),
 )
 
