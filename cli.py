@@ -714,6 +714,39 @@ def import_(
 
 
 @app.command()
+def lsp():
+    """Run the language server on stdin/stdout, for editors (docs/editors.md)."""
+    try:
+        from garant.lsp.server import serve
+    except ModuleNotFoundError as missing:
+        if (missing.name or "").split(".")[0] not in ("pygls", "lsprotocol"):
+            raise
+        err.print(f"garant lsp needs {missing.name.split('.')[0]}, of the `editor` extra: pip install 'garant[editor]'", markup=False)
+        raise typer.Exit(2)
+    serve()
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0: every interface)."),
+    port: int = typer.Option(8000, "--port", help="Port to listen on."),
+):
+    """Serve the HTTP JSON API (OpenAPI at /docs) and the web playground at /."""
+    from garant.service.run import serve as run_service
+
+    run_service(host, port)
+
+
+@app.command()
+def schema(output: Path = typer.Option(..., "-o", "--output", help="Directory for claim.json and decompte.json.")):
+    """Write the JSON Schemas of the claim and décompte formats."""
+    from garant.service.schemas import write
+
+    for path in write(output):
+        out.print(str(path), markup=False)
+
+
+@app.command()
 def version():
     """Print the version."""
     out.print(f"garant {__version__}", markup=False)
