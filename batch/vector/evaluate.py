@@ -46,6 +46,7 @@ from garant.batch.vector.recipes import Banded, recipe
 from garant.batch.vector.running import Running
 from garant.compiler.runtime.money import fmt, fmt_rate
 from garant.compiler.runtime.rules import Param
+from garant.compiler.runtime.steps.lines import ceiling_limit
 from garant.compiler.runtime.trace import render_warning
 
 _EPOCH = dt.date(1970, 1, 1).toordinal()
@@ -495,7 +496,7 @@ class _Vector:
                 cp = self.ceiling_price[idx] if self.has_ceiling_price[idx[0]] else None
 
                 def ceiling_room(price, base, amo_ref, quantity, ceiling_price, _ceiling=r.ceiling):
-                    return product._ceiling_limit(_ceiling, price, base, amo_ref, quantity, ceiling_price)
+                    return ceiling_limit(product, _ceiling, price, base, amo_ref, quantity, ceiling_price)
 
                 self.ceiling_room[idx] = _apply_distinct(ceiling_room, [c.price[idx], self.base[idx], self.amo_ref[idx], q], cp)
             part[idx] = self._part(line, r, idx, q, q, self.amc[idx])

@@ -23,7 +23,7 @@ by a parameter, a line with several limits, a pool shared between steps.
 
 from __future__ import annotations
 
-from garant.compiler.runtime.engine import _TIMES  # the engine's own words for "N times the base"
+from garant.compiler.runtime.steps.regime import TIMES as _TIMES  # the engine's own words for "N times the base"
 from garant.compiler.runtime.money import fmt_rate
 
 CALENDAR = "calendar_year"
