@@ -22,7 +22,7 @@ def deductions(product, s) -> None:
     buckets = s.ledger.buckets
     left = s.amo
     for p, per_unit, is_pf in s.route.ra.deduction_params:
-        if p.exempt_under is not None and p.exempts(c):
+        if p.exempt_under is not None and c.birth_date is not None and p.exempts(c):
             s.trace.append((None, "exempt", None, p.title, p.exempt_under))
             continue
         units = c.quantity if per_unit else 1
@@ -43,21 +43,15 @@ def deductions(product, s) -> None:
                 take = room
                 s.trace.append((lim.where, "deduction_cap", None, p.title, lim.text))
         if take:
-            _consume(s, p.limits, buckets, take, units)
+            for lim in p.limits:  # what is taken counts in each cap: the amount, or the units
+                if lim.period == CALENDAR:
+                    key = (c.beneficiary, lim.key, c.date.year)
+                    buckets[key] = buckets.get(key, 0) + (take if lim.kind == "amount" else units)
+                else:
+                    lim.consume(s.ledger, c.beneficiary, c.date, take, units)
             left -= take
             if is_pf:
                 s.pf += take
             else:
                 s.franchise += take
         s.trace.append((p.sources[i], "deduction", take, p.title, p.refs[i] if p.refs else ""))
-
-
-def _consume(s, limits, buckets, take: int, units: int) -> None:
-    """What a deduction took counts in each of its caps: the amount, or the units."""
-    c = s.claim
-    for lim in limits:
-        if lim.period == CALENDAR:
-            key = (c.beneficiary, lim.key, c.date.year)
-            buckets[key] = buckets.get(key, 0) + (take if lim.kind == "amount" else units)
-        else:
-            lim.consume(s.ledger, c.beneficiary, c.date, take, units)

@@ -55,7 +55,15 @@ def regime_amo(product, s) -> None:
         raise ClaimError(f"the regime has no rate for `{c.act}` with {describe(product, route.ra.rate_dims, c.dims)}", "provider")
     value, rate_rule = route.rate_fixed or engine._by_age(route.rate_entry, c)
     rate = s.rate = value if value.__class__ is int else product.params[value].at(c.date)
-    base = s.base = _regime_base(product, s) if c.base is None else _claim_base(product, s)
+    if c.base is not None:
+        base = _claim_base(product, s)
+    elif route.base_entry is None:
+        raise _no_base(product, s)
+    else:  # the regime's tariff × quantity
+        value, rule = route.base_fixed or engine._by_age(route.base_entry, c)
+        base = (value if value.__class__ is int else product.params[value].at(c.date)) * c.quantity
+        s.trace.append((rule, "base", base, value if isinstance(value, str) else "tariff", c.date, c.quantity))
+    s.base = base
     price = c.price
     if base > price:
         s.warnings.append(f"price {fmt(price)} is below the base {fmt(base)}: the regime reimburses on the price")
@@ -72,17 +80,12 @@ def regime_amo(product, s) -> None:
     s.amo = s.amo_ref = amo  # the contract measures against this AMO, unless `reference_amo` raises it
 
 
-def _regime_base(product, s) -> int:
-    """The regime's BR for the claim, which brings none: its tariff × quantity."""
+def _no_base(product, s) -> ClaimError:
+    """A claim without a BR for an act whose BR the regime does not know."""
     c = s.claim
-    entry = s.route.base_entry
-    if entry is None:
-        needs = f" with {describe(product, s.route.ra.base_dims, c.dims)}" if s.route.ra.base_dims else ""
-        raise ClaimError(f"the regime has no base for `{c.act}`{needs}: send the claim's `base`", "base")
-    value, rule = s.route.base_fixed or engine._by_age(entry, c)
-    base = value * c.quantity if value.__class__ is int else product.params[value].at(c.date) * c.quantity
-    s.trace.append((rule, "base", base, value if isinstance(value, str) else "tariff", c.date, c.quantity))
-    return base
+    ra = s.route.ra
+    needs = f" with {describe(product, ra.base_dims, c.dims)}" if ra.base_dims else ""
+    return ClaimError(f"the regime has no base for `{c.act}`{needs}: send the claim's `base`", "base")
 
 
 def _claim_base(product, s) -> int:
