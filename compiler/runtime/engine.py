@@ -25,7 +25,7 @@ from garant.compiler.runtime.ledger import Ledger
 from garant.compiler.runtime.steps import deductions, lines, regime, run
 from garant.compiler.runtime.steps.route import Routes
 from garant.compiler.runtime.steps.state import ContractState
-from garant.compiler.runtime.text import fold
+from garant.core.text import fold
 
 
 def _by_age(entry: tuple, c: Claim) -> tuple:
@@ -51,6 +51,7 @@ class Product:
     STEPS = (regime.eligibility, regime.not_reimbursed, regime.regime_amo,
              regime.reference_amo, deductions.deductions, regime.price_checks, lines.gap, lines.contract_lines, lines.decompte)
     LINE_STEPS = lines.LINE_STEPS  # what each deciding guarantee line runs
+    by_age = staticmethod(_by_age)  # how a table entry applies by age, for the steps
     _routes = Routes()  # (node, dims) → steps.route.Route, per product view
     # A product without levels (and a plan, which has none) needs no choice.
     levels: tuple = ()
@@ -121,7 +122,7 @@ class Product:
         of its own (the compiled tables are shared, not copied)."""
         import copy
 
-        from garant.compiler.runtime.levels import LevelError, choose
+        from garant.core.levels import LevelError, choose
 
         if not self.modules:
             raise LevelError(f"{self.path} declares no levels")
@@ -160,7 +161,7 @@ class Product:
 
     def _require_levels(self) -> None:
         if self.modules and self.choice is None:
-            from garant.compiler.runtime.levels import LevelError, choose
+            from garant.core.levels import LevelError, choose
 
             choose([], self.modules)  # raises, saying which levels there are
             raise LevelError("choose a level")

@@ -31,7 +31,7 @@ from garant.compiler.runtime.plan_rules import OutOfNetwork, Referral, Sharing
 from garant.compiler.runtime.steps import plan as plan_steps, run
 from garant.compiler.runtime.steps.plan import IN, OUT  # noqa: F401 (the network statuses, for readers of plans)
 from garant.compiler.runtime.steps.state import PlanState
-from garant.compiler.runtime.text import fold
+from garant.core.text import fold
 
 
 class PlanProduct(Product):

@@ -53,14 +53,14 @@ def regime_amo(product, s) -> None:
     route = s.route
     if route.rate_entry is None:
         raise ClaimError(f"the regime has no rate for `{c.act}` with {describe(product, route.ra.rate_dims, c.dims)}", "provider")
-    value, rate_rule = route.rate_fixed or engine._by_age(route.rate_entry, c)
+    value, rate_rule = route.rate_fixed or product.by_age(route.rate_entry, c)
     rate = s.rate = value if value.__class__ is int else product.params[value].at(c.date)
     if c.base is not None:
         base = _claim_base(product, s)
     elif route.base_entry is None:
         raise _no_base(product, s)
     else:  # the regime's tariff × quantity
-        value, rule = route.base_fixed or engine._by_age(route.base_entry, c)
+        value, rule = route.base_fixed or product.by_age(route.base_entry, c)
         base = (value if value.__class__ is int else product.params[value].at(c.date)) * c.quantity
         s.trace.append((rule, "base", base, value if isinstance(value, str) else "tariff", c.date, c.quantity))
     s.base = base
@@ -95,7 +95,7 @@ def _claim_base(product, s) -> int:
     s.trace.append((None, "base_claim", c.base))
     entry = s.route.base_entry
     if entry is not None:
-        value, _rule = s.route.base_fixed or engine._by_age(entry, c)
+        value, _rule = s.route.base_fixed or product.by_age(entry, c)
         try:
             regime = (value if value.__class__ is int else product.params[value].at(c.date)) * c.quantity
         except ClaimError:
@@ -145,7 +145,7 @@ def reference_amo(product, s) -> None:
     parcours de soins (the hors-parcours increase is never refunded)."""
     entry = s.route.ref_entry
     c = s.claim
-    value, rule = engine._by_age(entry, c)
+    value, rule = product.by_age(entry, c)
     ref_amo = pct(s.counted, value if value.__class__ is int else product.params[value].at(c.date))
     if ref_amo > s.amo:
         s.amo_ref = ref_amo
@@ -176,7 +176,3 @@ def describe(product, names, dims) -> str:
     shown = [f"{n} {dims[product.dim_index[n]] or '(none)'}" for n in names]
     return ", ".join(shown) or "no provider"
 
-
-# Last: `engine` imports this module for `Product.STEPS`; the steps read its
-# `_by_age` (how a table entry applies by age) when they run.
-from garant.compiler.runtime import engine  # noqa: E402

@@ -27,9 +27,9 @@ class Route:
         # ref_entry: the parcours-de-soins rate a responsable contract measures against
         # price_checks: ((value, of_base, ref, where), …)
         # An act the regime has no rule for gets only the first step, eligibility, which rejects it.
-        # (value, source line) of a rate or base the same at every age, or None: read per claim (`_by_age`)
-        self.rate_fixed = _fixed(self.rate_entry)
-        self.base_fixed = _fixed(self.base_entry)
+        # (value, source line) of a rate or base the same at every age, or None: read per claim (`Product.by_age`)
+        self.rate_fixed = _fixed(product.by_age, self.rate_entry)
+        self.base_fixed = _fixed(product.by_age, self.base_entry)
         self.steps = select(product.STEPS, product, self) if ra is not None else product.STEPS[:1]
         self.lines = ()  # ((Line, its line steps), …) in the decision's order
         if decision is not None:
@@ -37,7 +37,7 @@ class Route:
 
 
 class _Patient:
-    """A claim as `_by_age` reads it: a date of care and a birth date."""
+    """A claim as `engine._by_age` reads it: a date of care and a birth date."""
 
     __slots__ = ("date", "birth_date")
 
@@ -50,15 +50,13 @@ _ADULT = _Patient(None)  # no birth date: taken as of any age
 _UNBORN = _Patient(dt.date(2100, 1, 1))  # below every age band
 
 
-def _fixed(entry):
+def _fixed(by_age, entry):
     """An entry's (value, source line) when it is the same at every age,
-    else None (it is then read per claim, by `engine._by_age`)."""
+    else None (it is then read per claim, by `by_age`: `engine._by_age`)."""
     if entry is None:
         return None
-    from garant.compiler.runtime.engine import _by_age
-
-    adult = _by_age(entry, _ADULT)
-    return adult if _by_age(entry, _UNBORN) == adult else None
+    adult = by_age(entry, _ADULT)
+    return adult if by_age(entry, _UNBORN) == adult else None
 
 
 class Routes(dict):
