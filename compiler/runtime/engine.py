@@ -2,7 +2,8 @@
 
 A generated module is tables (parameters, the regime's rule for each act,
 the contract's decision table) and one small function per guarantee line;
-this module walks a claim through them in the order of SECU.md:
+this module walks a claim through them, one named step at a time
+(`Product.STEPS`, the functions of `runtime.steps`), in the order of SECU.md:
 
     base → rate → AMO gross → participation forfaitaire, franchises → AMO net
     → the deciding guarantee line(s) → ceilings, limits → AMC → reste à charge
