@@ -25,6 +25,19 @@ out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty()
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(f"garant {__version__}", markup=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+):
+    """Garant: rules-as-code for health insurance."""
+
+
 def _print_diagnostics(units, problems, show_warnings: bool = True) -> tuple[int, int]:
     errors = warnings = 0
     for d in problems:
@@ -119,7 +132,7 @@ def _write_docs(units, output: Path, source_url: str | None = None) -> int:
 def eval_(
     product: Path = typer.Argument(..., help="The product's .garant source."),
     claim: Path = typer.Option(..., "--claim", help="A JSON claim (object) or claims (array)."),
-    format: str = typer.Option("text", "--format", help="text or json."),
+    format: str = typer.Option("text", "--format", help="text, json, or fhir (plans: FHIR R4 ExplanationOfBenefit resources, one per line)."),
     level: List[str] = typer.Option([], "--level", help="Level of a multi-level product: `N3` for every module, or `MODULE=N3` (repeat for each module; `MODULE=none` leaves an optional module out)."),
     trace: bool = typer.Option(False, "--trace", help="Print each décompte's trace (text format)."),
     regime: List[Path] = typer.Option([], "--regime", help="A regime file of your own (the bundled stdlib is always there)."),
@@ -127,8 +140,8 @@ def eval_(
     """Evaluate one claim or a list of claims and print the décomptes."""
     from garant.compiler.driver import load_product
 
-    if format not in ("text", "json"):
-        err.print(f"error: --format must be text or json, not `{format}`", markup=False)
+    if format not in ("text", "json", "fhir"):
+        err.print(f"error: --format must be text, json or fhir, not `{format}`", markup=False)
         raise typer.Exit(2)
     claims = _read_claims(claim)
     try:
@@ -138,6 +151,9 @@ def eval_(
             err.print(d.render(_source_for(d)), markup=False)
         raise typer.Exit(1) from None
     prod = _at_levels(prod, product, level)
+    if format == "fhir":
+        _print_fhir(prod, product, claims)
+        return
     results = prod.evaluate(claims)
     if format == "json":
         sys.stdout.write(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2) + "\n")
@@ -146,6 +162,19 @@ def eval_(
         _print_plan_table(prod, results, trace)
         return
     _print_table(prod, results, trace)
+
+
+def _print_fhir(prod, path: Path, claims: list) -> None:
+    """`eval --format fhir`: NDJSON, one ExplanationOfBenefit per claim (compiler/fhir.py)."""
+    from garant.compiler import fhir
+
+    try:
+        fhir.check_product(prod, path)
+        resources = fhir.resources(prod, claims, [r.to_dict() for r in prod.evaluate(claims)])
+    except fhir.FhirError as e:
+        err.print(f"error: {e}", markup=False)
+        raise typer.Exit(2) from None
+    sys.stdout.write(fhir.ndjson(resources))
 
 
 def _at_levels(prod, path: Path, specs: list[str]):
@@ -331,7 +360,7 @@ def run_(
     product: Path = typer.Argument(..., help="The product's .garant source."),
     claims: Path = typer.Argument(..., help="Claims file: CSV or Parquet (spec §5 field names)."),
     output: Path = typer.Option(..., "-o", "--output", help="Décomptes file (rejections go beside it: OUT.rejections.EXT), or a dataset folder (a name without suffix)."),
-    format: Optional[str] = typer.Option(None, "--format", help="csv or parquet for the outputs (default: OUT's suffix, else the input's)."),
+    format: Optional[str] = typer.Option(None, "--format", help="csv or parquet for the outputs (default: OUT's suffix, else the input's); fhir (plans): one NDJSON file of FHIR R4 ExplanationOfBenefit resources, rejections included."),
     input_format: Optional[str] = typer.Option(None, "--input-format", help="csv or parquet (default: the claims file's suffix)."),
     rejections: Optional[Path] = typer.Option(None, "--rejections", help="Rejections file (default: OUT.rejections.EXT)."),
     trace: bool = typer.Option(False, "--trace", help="Add each décompte's trace as a column (large)."),
@@ -355,7 +384,11 @@ def run_(
     if evaluator not in EVALUATORS:
         err.print(f"error: --evaluator must be one of {', '.join(EVALUATORS)}, not `{evaluator}`", markup=False)
         raise typer.Exit(2)
-    _load_or_exit(product, regime, level)
+    loaded = _load_or_exit(product, regime, level)
+    if format == "fhir":
+        _run_fhir(loaded, _product_ref(product, regime, level), claims, output, engine=engine, rejections=rejections, in_format=input_format,
+                  rows_per_partition=rows_per_partition, workdir=workdir, jobs=jobs, no_progress=no_progress, evaluator=evaluator)
+        return
     if engine != "local" or _is_dataset(output):
         _run_dataset(engine, _product_ref(product, regime, level), claims, output, input_format=input_format, trace=trace,
                      rows_per_partition=rows_per_partition, workdir=workdir, jobs=jobs, no_progress=no_progress,
@@ -379,6 +412,41 @@ def run_(
     if evaluator == "vector" and report.input:
         err.print(f"vectorised evaluator: {report.scalar_claims:,} claims ({report.scalar_claims / report.input:.1%}) taken by the scalar engine", markup=False)
     err.print(f"décomptes → {report.decomptes}\nrejections → {report.rejections}", markup=False)
+
+
+def _run_fhir(loaded, product_ref, claims: Path, output: Path, *, engine: str, rejections, no_progress: bool, **options) -> None:
+    """`garant run --format fhir`: the run into Parquet files in a temporary
+    folder, then those as FHIR resources (compiler/fhir.py)."""
+    import tempfile
+
+    from garant.batch.io import ClaimsFileError
+    from garant.batch.run import CountMismatch, run
+    from garant.compiler import fhir
+
+    if engine != "local" or rejections is not None:
+        err.print("error: --format fhir writes one NDJSON file, rejected claims included (outcome `error`): "
+                  "not with --engine dask|spark nor --rejections", markup=False)
+        raise typer.Exit(2)
+    try:
+        fhir.check_product(loaded, product_ref[0])
+        with tempfile.TemporaryDirectory(dir=options.get("workdir")) as tmp, _progress(not no_progress) as progress:
+            decomptes, rejected = Path(tmp) / "decomptes.parquet", Path(tmp) / "rejections.parquet"
+            report = run(product_ref, claims, decomptes, out_format="parquet", rejections=rejected, progress=progress, **options)
+            fhir.write_run(loaded, decomptes, rejected, output)
+    except fhir.FhirError as e:
+        err.print(f"error: {e}", markup=False)
+        raise typer.Exit(2) from None
+    except ClaimsFileError as e:
+        err.print(f"error: {e}", markup=False)
+        raise typer.Exit(2) from None
+    except CountMismatch as e:
+        err.print(f"error: {e}", markup=False)
+        raise typer.Exit(3) from None
+    except OSError as e:
+        err.print(f"{output}: error: cannot write: {e.strerror or e}", markup=False)
+        raise typer.Exit(2) from None
+    err.print(f"{report.input} claims in: {report.evaluated} evaluated, {report.rejected} rejected → {output} "
+              f"({report.input} ExplanationOfBenefit resources, NDJSON)", style="bold red" if report.rejected else "bold green", markup=False)
 
 
 def _is_dataset(output: Path) -> bool:
@@ -598,6 +666,84 @@ def _print_sbc(prod, results, lines: bool) -> None:
                 _usd(d.deductible), _usd(d.copay), _usd(d.coinsurance), _usd(d.member_paid if denied else 0), _usd(d.plan_paid),
             )
         out.print(detail)
+
+
+@app.command()
+def export(
+    product: Path = typer.Argument(..., help="The product's .garant source."),
+    output: Path = typer.Option(..., "-o", "--output", help="The workbook to write (.xlsx)."),
+):
+    """Write the tableau de garanties as a spreadsheet: one column per level, one row per line, grouped by family."""
+    from garant.compiler.sheets.export import write
+    from garant.dsl.pipeline import compile_paths
+
+    units, problems = compile_paths([product])
+    errors, _ = _print_diagnostics(units, problems, show_warnings=False)
+    if errors or not units or units[0].product is None:
+        if not errors:
+            err.print(f"{product}: error: not a product: expected a `contract` or `plan` file", markup=False)
+        raise typer.Exit(1)
+    try:
+        write(units[0], output)
+    except OSError as e:
+        err.print(f"{output}: error: cannot write: {e.strerror or e}", markup=False)
+        raise typer.Exit(2) from None
+    err.print(f"{product} → {output}", style="bold green", markup=False)
+
+
+@app.command("import")
+def import_(
+    sheet: Path = typer.Argument(..., help="A workbook (.xlsx) laid out as `garant export` writes it."),
+    output: Path = typer.Option(..., "-o", "--output", help="The .garant source to write."),
+):
+    """Turn a tableau de garanties spreadsheet into a .garant source, checked; errors name their cell."""
+    from garant.compiler.sheets.importer import convert
+
+    outcome = convert(sheet, str(output))
+    for is_error, message in outcome.messages:
+        err.print(message, markup=False, style="red" if is_error else "yellow")
+    if outcome.text is None:
+        err.print(f"import stopped: {output} not written", style="bold red", markup=False)
+        raise typer.Exit(1)
+    try:
+        output.write_text(outcome.text, encoding="utf-8")
+    except OSError as e:
+        err.print(f"{output}: error: cannot write: {e.strerror or e}", markup=False)
+        raise typer.Exit(2) from None
+    err.print(f"{sheet} → {output}", style="bold green", markup=False)
+
+
+@app.command()
+def lsp():
+    """Run the language server on stdin/stdout, for editors (docs/editors.md)."""
+    try:
+        from garant.lsp.server import serve
+    except ModuleNotFoundError as missing:
+        if (missing.name or "").split(".")[0] not in ("pygls", "lsprotocol"):
+            raise
+        err.print(f"garant lsp needs {missing.name.split('.')[0]}, of the `editor` extra: pip install 'garant[editor]'", markup=False)
+        raise typer.Exit(2)
+    serve()
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0: every interface)."),
+    port: int = typer.Option(8000, "--port", help="Port to listen on."),
+):
+    """Serve the HTTP JSON API (OpenAPI at /docs) and the web playground at /."""
+    from garant.service.run import serve as run_service
+
+    run_service(host, port)
+
+
+@app.command()
+def schema(output: Path = typer.Option(..., "-o", "--output", help="Directory for claim.json and decompte.json.")):
+    """Write the JSON Schemas of the claim and décompte formats."""
+    from garant.service.schemas import write
+
+    for path in write(output):
+        out.print(str(path), markup=False)
 
 
 @app.command()

@@ -20,7 +20,7 @@ A golden file is YAML in the shape of shared/golden/seeds.yaml:
 
 Only the fields an expectation names are compared, so a case states the
 figures its source document gives and nothing more. `garant test` and the
-pytest plugin (tests/conftest.py) both run cases through `run_case`;
+pytest plugin (compiler/pytest_golden.py) both run cases through `run_case`;
 `update_file` rewrites the expected figures after a deliberate change.
 """
 

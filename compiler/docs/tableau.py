@@ -30,9 +30,11 @@ class Section:
     rows: tuple[Row, ...]
 
 
-def sections(contract: model.Contract, products: dict, examples: ExampleList | None) -> list[Section]:
+def sections(contract: model.Contract, products: dict | None, examples: ExampleList | None) -> list[Section]:
     """`products` maps each level (None for a product without levels) to
-    the generated evaluator the worked figures come from."""
+    the generated evaluator the worked figures come from; without them
+    (`None`: the spreadsheet export, compiler/sheets) rows have no
+    explanations."""
     nodes = contract.regime.nodes
     levels = levels_of(contract)
     order = tuple(d.name for d in contract.regime.dims) + ("network",)
@@ -46,7 +48,8 @@ def sections(contract: model.Contract, products: dict, examples: ExampleList | N
             act=french.act_label(nodes, line.node),
             provider=french.constraints(line.constraints, order),
             formulas=tuple(formula_of(at[lv], None) if at[lv] is not None else "—" for lv in levels),
-            explanations=tuple(explain(views[lv], at[lv], products[lv], lv, examples) if at[lv] is not None else None for lv in levels),
+            explanations=tuple(explain(views[lv], at[lv], products[lv], lv, examples) if at[lv] is not None and products is not None else None
+                               for lv in levels),
             anchor=f"L{line.span.line}",
             module=optional.get(getattr(line, "module", None)),
         )
