@@ -40,58 +40,60 @@ def choose(specs: Iterable[str] | str | dict | None, modules: tuple) -> dict[str
         specs = [specs]
     if isinstance(specs, dict):
         specs = [f"{k}={v}" for k, v in specs.items()]
-    specs = list(specs or [])
     by_name = {m[0]: m for m in modules}
     all_levels = tuple(dict.fromkeys(lv for m in modules for lv in m[1]))
     blanket: str | None = None
     explicit: dict[str, str | None] = {}
-    for spec in specs:
+    for spec in list(specs or []):
         spec = str(spec).strip()
         if "=" in spec:
-            mod_name, _, level = (part.strip() for part in spec.partition("="))
-            module = _pick(mod_name, by_name)
-            if module is None:
-                raise LevelError(f"unknown module `{mod_name}`; the modules are {_names(by_name)}")
-            _, levels, optional, follows = by_name[module]
-            if fold(level) in _OFF:
-                if not optional:
-                    raise LevelError(f"module `{module}` is not optional: give it a level ({_names(levels)})")
-                explicit[module] = None
-                continue
-            if follows is not None:
-                raise LevelError(f"module `{module}` takes the level of `{follows}`: choose that one, or `{module}=none` to leave it out")
-            got = _pick(level, levels)
-            if got is None:
-                raise LevelError(f"module `{module}` has no level `{level}`; its levels are {_names(levels)}")
-            explicit[module] = got
+            module, level = _module_level(spec, by_name)
+            explicit[module] = level
         else:
-            got = _pick(spec, all_levels)
-            if got is None:
+            blanket = _pick(spec, all_levels)
+            if blanket is None:
                 raise LevelError(f"no level `{spec}`; the levels are {_names(all_levels)}" + (f" (or MODULE=LEVEL for one of {_names(by_name)})" if len(by_name) > 1 else ""))
-            blanket = got
     choice: dict[str, str | None] = {}
     for name, levels, optional, follows in modules:
-        if follows is not None:
-            continue
-        if name in explicit:
-            choice[name] = explicit[name]
-        elif blanket is not None and blanket in levels:
-            choice[name] = blanket
-        elif optional:
-            choice[name] = None
-        elif blanket is not None:
-            raise LevelError(f"module `{name}` has no level `{blanket}`; give it one: `{name}=LEVEL` ({_names(levels)})")
-        else:
-            raise LevelError(f"choose a level: --level LEVEL ({_names(all_levels)})" + (f", or one per module: --level {name}=LEVEL" if len(modules) > 1 else ""))
-    for name, levels, optional, follows in modules:
         if follows is None:
-            continue
-        if explicit.get(name, "") is None:
-            choice[name] = None
-            continue
-        leader = choice.get(follows)
-        choice[name] = leader if leader in levels else None
+            choice[name] = _leader_level(name, levels, optional, explicit, blanket, modules, all_levels)
+    for name, levels, _optional, follows in modules:
+        if follows is not None:
+            leader = choice.get(follows)
+            choice[name] = None if explicit.get(name, "") is None else (leader if leader in levels else None)
     return choice
+
+
+def _module_level(spec: str, by_name: dict) -> tuple[str, str | None]:
+    """`MODULE=LEVEL` (or `MODULE=none` for an optional module) → (module, level or None)."""
+    mod_name, _, level = (part.strip() for part in spec.partition("="))
+    module = _pick(mod_name, by_name)
+    if module is None:
+        raise LevelError(f"unknown module `{mod_name}`; the modules are {_names(by_name)}")
+    _, levels, optional, follows = by_name[module]
+    if fold(level) in _OFF:
+        if not optional:
+            raise LevelError(f"module `{module}` is not optional: give it a level ({_names(levels)})")
+        return module, None
+    if follows is not None:
+        raise LevelError(f"module `{module}` takes the level of `{follows}`: choose that one, or `{module}=none` to leave it out")
+    got = _pick(level, levels)
+    if got is None:
+        raise LevelError(f"module `{module}` has no level `{level}`; its levels are {_names(levels)}")
+    return module, got
+
+
+def _leader_level(name, levels, optional, explicit, blanket, modules, all_levels) -> str | None:
+    """The level of a module that follows no other: its own spec, the blanket level, or none when optional."""
+    if name in explicit:
+        return explicit[name]
+    if blanket is not None and blanket in levels:
+        return blanket
+    if optional:
+        return None
+    if blanket is not None:
+        raise LevelError(f"module `{name}` has no level `{blanket}`; give it one: `{name}=LEVEL` ({_names(levels)})")
+    raise LevelError(f"choose a level: --level LEVEL ({_names(all_levels)})" + (f", or one per module: --level {name}=LEVEL" if len(modules) > 1 else ""))
 
 
 def describe(choice: dict[str, str | None]) -> str:

@@ -202,13 +202,25 @@ def claim_columns(reader: ClaimReader, table: pa.Table) -> ClaimColumns | None:
     bad |= has_birth & (birth > date)
     bad |= has_frame & (frame > price)
 
-    # The vocabulary: each distinct combination once, through the reader's own code.
+    combo, shapes, dated = _combinations(reader, vocabulary, vocab_cols, n, date)
+    bad |= ~dated
+    return ClaimColumns(
+        n=n, clean=~bad, ids=id_text, id_codes=id_codes, ben=ben_codes, beneficiaries=ben_text,
+        date=date, birth=birth, has_birth=has_birth, price=price,
+        base=fields["base"][0], has_base=fields["base"][1], amo=fields["amo"][0], has_amo=fields["amo"][1],
+        has_frame=has_frame, quantity=fields["quantity"][0], combo=combo, shapes=shapes,
+    )
+
+
+def _combinations(reader: ClaimReader, vocabulary: tuple, vocab_cols: list, n: int, date: np.ndarray):
+    """(combination code per row, its shape per code, whether each row's
+    date falls where its words exist): each distinct combination of the
+    vocabulary's values once, through the reader's own code."""
     codes = np.zeros(n, np.int64)
     raw_values = []
     for col in vocab_cols:
         if col is None or pa.types.is_null(col.type):
             raw_values.append([None])
-            codes *= 1
             continue
         encoded = pc.dictionary_encode(col)
         distinct = encoded.dictionary.to_pylist() + [None]
@@ -225,18 +237,16 @@ def claim_columns(reader: ClaimReader, table: pa.Table) -> ClaimColumns | None:
             key.append(distinct[i])
         shape = _shape(reader, vocabulary, tuple(reversed(key)))
         shapes.append(shape)
-        if shape is _BAD:
-            first_date[k], end_date[k] = 1, 0  # no date fits
-        elif shape[5] is None:
-            first_date[k], end_date[k] = dt.date.min.toordinal(), dt.date.max.toordinal() + 1
-        else:
-            first_date[k] = shape[5][0].toordinal()
-            end_date[k] = shape[5][1].toordinal() if shape[5][1] != dt.date.max else dt.date.max.toordinal() + 1
+        first_date[k], end_date[k] = _dates(shape)
     combo = combo.astype(np.int64).reshape(-1)
-    bad |= ~((first_date[combo] <= date) & (date < end_date[combo]))
-    return ClaimColumns(
-        n=n, clean=~bad, ids=id_text, id_codes=id_codes, ben=ben_codes, beneficiaries=ben_text,
-        date=date, birth=birth, has_birth=has_birth, price=price,
-        base=fields["base"][0], has_base=fields["base"][1], amo=fields["amo"][0], has_amo=fields["amo"][1],
-        has_frame=has_frame, quantity=fields["quantity"][0], combo=combo, shapes=shapes,
-    )
+    return combo, shapes, (first_date[combo] <= date) & (date < end_date[combo])
+
+
+def _dates(shape) -> tuple[int, int]:
+    """(first ordinal, end ordinal) of the dates a combination's words exist on."""
+    if shape is _BAD:
+        return 1, 0  # no date fits
+    if shape[5] is None:
+        return dt.date.min.toordinal(), dt.date.max.toordinal() + 1
+    start, end = shape[5]
+    return start.toordinal(), (end.toordinal() if end != dt.date.max else dt.date.max.toordinal() + 1)

@@ -23,7 +23,7 @@ by a parameter, a line with several limits, a pool shared between steps.
 
 from __future__ import annotations
 
-from garant.compiler.runtime.engine import _TIMES  # the engine's own words for "N times the base"
+from garant.compiler.runtime.steps.regime import TIMES as _TIMES  # the engine's own words for "N times the base"
 from garant.compiler.runtime.money import fmt_rate
 
 CALENDAR = "calendar_year"
@@ -106,20 +106,43 @@ def recipe(product, shape) -> Recipe:
 
 
 def _fill(product, r: Recipe, ra, rate_entry, base_entry, ref_entry, decision, checks) -> None:
+    """What each step of the combination's route needs, or `Unsupported`."""
     params = product.params
     if ra.not_reimbursed:
         r.not_reimbursed = True
     else:
-        if rate_entry is None:
-            raise Unsupported("no regime rate (a rejection)")
-        r.rate = _entry(rate_entry, params)
-        if base_entry is not None:
-            r.base = _entry(base_entry, params)
-            # the engine's words for where the regime's base comes from (from the age on, below it)
-            r.base_source = tuple(v if isinstance(v, str) else "tariff" for v in (base_entry[0], base_entry[3] if len(base_entry) > 2 else base_entry[0]))
-        r.heavy = ra.heavy_param is not None
-        if ref_entry is not None:
-            r.ref_rate = _entry(ref_entry, params)
+        _regime(r, ra, rate_entry, base_entry, ref_entry, params)
+    _deduction(r, ra)
+    r.checks = tuple(
+        (_dated(value, params) if not of_base else value, of_base,
+         _TIMES.get(value, f"{fmt_rate(value)} of the base") if of_base else "the regulated price", where)
+        for value, of_base, _ref, where in checks
+    )
+    if decision is None:
+        r.rule = product.gap_rule
+        r.gap_note = f"no guarantee line covers `{r.act}`{' with ' + r.provider if r.provider else ''}: the contract pays nothing"
+        return
+    r.ceiling = decision.ceiling
+    r.lines = tuple(_line(r, product.lines[line_id], position) for position, line_id in enumerate(decision.lines))
+    r.rule = product.lines[decision.lines[0]].where
+
+
+def _regime(r: Recipe, ra, rate_entry, base_entry, ref_entry, params) -> None:
+    """The regime step (`regime_amo`, `reference_amo`): rate, base, reference rate."""
+    if rate_entry is None:
+        raise Unsupported("no regime rate (a rejection)")
+    r.rate = _entry(rate_entry, params)
+    if base_entry is not None:
+        r.base = _entry(base_entry, params)
+        # the engine's words for where the regime's base comes from (from the age on, below it)
+        r.base_source = tuple(v if isinstance(v, str) else "tariff" for v in (base_entry[0], base_entry[3] if len(base_entry) > 2 else base_entry[0]))
+    r.heavy = ra.heavy_param is not None
+    if ref_entry is not None:
+        r.ref_rate = _entry(ref_entry, params)
+
+
+def _deduction(r: Recipe, ra) -> None:
+    """The deductions step: one deduction, with yearly amount and count caps."""
     if len(ra.deduction_params) > 1:
         raise Unsupported("several deductions on one act")
     for p, per_unit, is_pf in ra.deduction_params:
@@ -136,41 +159,29 @@ def _fill(product, r: Recipe, ra, rate_entry, base_entry, ref_entry, decision, c
                 counts.append(lim)
             r.stages[lim.key] = "d"
         r.deduction = (p, per_unit, is_pf, amount, tuple(counts))
-    r.checks = tuple(
-        (_dated(value, params) if not of_base else value, of_base,
-         _TIMES.get(value, f"{fmt_rate(value)} of the base") if of_base else "the regulated price", where)
-        for value, of_base, _ref, where in checks
-    )
-    if decision is None:
-        r.rule = product.gap_rule
-        r.gap_note = f"no guarantee line covers `{r.act}`{' with ' + r.provider if r.provider else ''}: the contract pays nothing"
-        return
-    r.ceiling = decision.ceiling
-    lines = []
-    for position, line_id in enumerate(decision.lines):
-        line = product.lines[line_id]
-        if line.frames:
-            raise Unsupported("frame")
-        if line.budgets:
-            raise Unsupported("budget")
-        if line.banded:
-            raise Unsupported("age-banded limit")
-        if len(line.limits) > 1:
-            raise Unsupported("several limits on a line")
-        count = amount = None
-        for lim in line.limits:
-            if lim.period != CALENDAR or lim.param is not None:
-                raise Unsupported(f"line limit {lim.period}")
-            if lim.kind == "amount":
-                amount = lim
-            elif lim.kind in ("count", "once"):
-                count = lim
-            else:
-                raise Unsupported(f"line limit {lim.kind}")
-            if lim.key in r.stages:
-                raise Unsupported("a pool used twice by one claim")
-            r.stages[lim.key] = position
-        lines.append((line, count, amount))
-    r.lines = tuple(lines)
-    r.rule = product.lines[decision.lines[0]].where
 
+
+def _line(r: Recipe, line, position: int) -> tuple:
+    """A deciding line's steps: (Line, count limit or None, amount limit or None)."""
+    if line.frames:
+        raise Unsupported("frame")
+    if line.budgets:
+        raise Unsupported("budget")
+    if line.banded:
+        raise Unsupported("age-banded limit")
+    if len(line.limits) > 1:
+        raise Unsupported("several limits on a line")
+    count = amount = None
+    for lim in line.limits:
+        if lim.period != CALENDAR or lim.param is not None:
+            raise Unsupported(f"line limit {lim.period}")
+        if lim.kind == "amount":
+            amount = lim
+        elif lim.kind in ("count", "once"):
+            count = lim
+        else:
+            raise Unsupported(f"line limit {lim.kind}")
+        if lim.key in r.stages:
+            raise Unsupported("a pool used twice by one claim")
+        r.stages[lim.key] = position
+    return line, count, amount

@@ -54,22 +54,27 @@ def _parse_cents(value) -> int:
         raise ValueError(f"expected an amount, got {type(value).__name__}")
     m = _AMOUNT.match(value)
     if not m:
-        try:
-            d = Decimal(value.strip().replace(",", "."))
-        except InvalidOperation:
-            raise ValueError(f"`{value}` is not an amount") from None
-        if not d.is_finite():
-            raise ValueError(f"`{value}` is not an amount")
-        if abs(d) * 100 > MAX_CENTS:
-            raise ValueError(f"`{value}` is too large for an amount")
-        if d.as_tuple().exponent < -2 and d != d.quantize(Decimal("0.01")):
-            raise ValueError(f"`{value}` has fractions of a cent")
-        raise ValueError(f"`{value}` is not an amount: write it as a plain decimal, e.g. 26.50")
+        raise ValueError(_not_an_amount(value))
     sign, units, cents = m.groups()
     if len(units) > 18:
         raise ValueError(f"`{value}` is too large for an amount")
     total = int(units) * 100 + int((cents or "0").ljust(2, "0"))
     return -total if sign else total
+
+
+def _not_an_amount(value: str) -> str:
+    """Why a text that is not a plain decimal is no amount, as precisely as it can be said."""
+    try:
+        d = Decimal(value.strip().replace(",", "."))
+    except InvalidOperation:
+        return f"`{value}` is not an amount"
+    if not d.is_finite():
+        return f"`{value}` is not an amount"
+    if abs(d) * 100 > MAX_CENTS:
+        return f"`{value}` is too large for an amount"
+    if d.as_tuple().exponent < -2 and d != d.quantize(Decimal("0.01")):
+        return f"`{value}` has fractions of a cent"
+    return f"`{value}` is not an amount: write it as a plain decimal, e.g. 26.50"
 
 
 def fmt(cents: int | None) -> str | None:

@@ -2,7 +2,7 @@
 
 A plan module is tables (the benefit taxonomy, one `Sharing` per benefit
 line, the decision table, the plan-wide terms); this module walks each
-claim through them in the order of MANAGED_CARE.md:
+claim through them (`steps.plan.STEPS`) in the order of MANAGED_CARE.md:
 
     eligibility (network, referral, and their exceptions: emergency, obgyn,
     preventive) → allowed amount (balance billing is the member's and counts
@@ -22,23 +22,24 @@ from __future__ import annotations
 
 import datetime as dt
 
-from garant.compiler.runtime.accumulators import Accumulator, plan_year
+from garant.compiler.runtime.accumulators import Accumulator
 from garant.compiler.runtime.claims import Claim, ClaimReader
-from garant.compiler.runtime.decompte import ClaimError
 from garant.compiler.runtime.engine import Product
 from garant.compiler.runtime.ledger import Ledger
-from garant.compiler.runtime.money import fmt, fmt_rate, pct
 from garant.compiler.runtime.plan_decompte import PlanDecompte
 from garant.compiler.runtime.plan_rules import OutOfNetwork, Referral, Sharing
+from garant.compiler.runtime.steps import plan as plan_steps, run
+from garant.compiler.runtime.steps.plan import IN, OUT  # noqa: F401 (the network statuses, for readers of plans)
+from garant.compiler.runtime.steps.state import PlanState
 from garant.core.text import fold
-
-IN, OUT = "in_network", "out_of_network"
 
 
 class PlanProduct(Product):
     """A compiled managed-care plan (HMO, PPO, EPO, POS)."""
 
     kind = "plan"
+    # How a claim is evaluated, in order (`runtime.steps`; MANAGED_CARE.md «One claim, in order»).
+    STEPS = plan_steps.STEPS
     # Accumulators run per family: a batch may split claims by family, never
     # inside one (a claim without a family is its member's own family).
     partition_field = "family"
@@ -98,157 +99,5 @@ class PlanProduct(Product):
 
     # ------------------------------------------------------- the steps
     def _evaluate(self, c: Claim, ledger: Ledger) -> PlanDecompte:
-        dims = c.dims
-        status = dims[self.status_idx]
-        if status is None:
-            if self.network is not None and c.network == self.network:
-                status = IN
-            else:
-                also = f" (or `network: {self.network}` for the plan's network)" if self.network else ""
-                raise ClaimError(f"`provider`: say whether the provider is `in_network` or `out_of_network`{also}", "provider")
-        node = c.node
-        ancestors = self.ancestors[node]
-        emergency = c.emergency or (self.emergency_node is not None and self.emergency_node in ancestors)
-        warnings = list(c.warnings) if c.warnings else []
-        trace: list[tuple] = []
-        add = trace.append
-        if self.effective is not None and c.date < self.effective:
-            warnings.append(f"care on {c.date} is before the plan's effective date {self.effective}")
-        add((None, "network", None, status))
-
-        # 1. Eligibility: the network, then the referral.
-        oon = self.out_of_network
-        level = status  # the level of benefits the claim is paid at
-        denied = rule = None
-        if status == OUT:
-            if emergency:
-                level = IN
-                add((oon.where, "emergency_level", None))
-            elif not oon.covered:
-                denied = f"out of network: an {self.plan_kind} covers out-of-network care only in an emergency"
-                rule = oon.where or self.gap_rule
-        ref = self.referral
-        if denied is None and ref is not None and level == IN and not ref.nodes.isdisjoint(ancestors):
-            excepted = next((a for a in ancestors if a in ref.exceptions), None)
-            if excepted is not None:
-                add((ref.where, "referral_exempt", None, self.titles[excepted]))
-            elif emergency and ref.emergency_exempt:
-                add((ref.where, "referral_exempt", None, "emergency"))
-            elif c.referral:
-                add((ref.where, "referral_given", None))
-            elif self.plan_kind == "POS" and oon.covered and status == IN:
-                level = OUT
-                add((ref.where, "referral_missing_level", None))
-            else:
-                denied = "referral: care from a specialist needs a referral from the primary care physician"
-                rule = ref.where
-
-        # 2. The benefit line of the act at that level, and its visit limit.
-        member, family = c.beneficiary, c.family or c.beneficiary
-        year = plan_year(c.date, self.year_start)
-        quantity = paid_visits = c.quantity
-        visits_key = None
-        sharing = None
-        if denied is None:
-            i = self.status_idx
-            keyed = dims[:i] + (level,) + dims[i + 1 :]
-            group = self.act_groups.get(node)
-            line_id = None if group is None else self.decisions.get((group,) + tuple(keyed[j] for j in self.decision_idx))
-            if line_id is None:
-                denied = f"not covered: no benefit line of the plan covers `{c.act}`"
-                rule = self.gap_rule
-            else:
-                line = self.benefits[line_id]
-                rule = line.where
-                add((line.where, "benefit", None, line.text))
-                sharing = line
-                if not line.covered:
-                    denied = f"not covered: {line.text}"
-                elif level == OUT and not line.out_of_network:
-                    sharing = oon.sharing
-                    rule = oon.where
-                    add((oon.where, "out_of_network_terms", None, oon.text))
-                if denied is None and line.visits is not None:
-                    visits_key = ("member", member, line.visits_pool, year)
-                    used = ledger.buckets.get(visits_key, 0)
-                    left = line.visits - used if line.visits > used else 0
-                    if left == 0:
-                        denied = f"limit reached: {line.visits_text}"
-                        rule = line.visits_where
-                    else:
-                        add((line.visits_where, "visits_left", None, line.visits_text, left))
-                        paid_visits = left if left < quantity else quantity
-        if denied is not None:
-            add((rule, "denied", None, denied))
-            return PlanDecompte(c.id, c.beneficiary, c.family, c.date, c.act, c.provider, c.price, 0, 0, 0, 0, 0, denied, rule, warnings, trace)
-
-        # 3. The allowed amount; what the provider bills above it.
-        price = c.price
-        if status == IN:
-            allowed, source = (c.allowed, "negotiated amount on the claim") if c.allowed is not None else (price, "the billed price: the claim gives no negotiated amount")
-        elif c.allowed is not None:
-            allowed, source = c.allowed, "the plan's allowed amount on the claim"
-        elif oon.allowed_percent is not None:
-            allowed, source = pct(price, oon.allowed_percent), f"{fmt_rate(oon.allowed_percent)} of the billed price"
-        else:
-            allowed, source = price, "the billed price: the claim gives no allowed amount"
-            warnings.append("out of network with no allowed amount on the claim: the billed price is allowed")
-        if allowed > price:
-            warnings.append(f"allowed amount {fmt(allowed)} is above the billed price {fmt(price)}: the billed price is allowed")
-            allowed = price
-        add((oon.where if status == OUT and c.allowed is None and oon.allowed_percent is not None else None, "allowed", allowed, source))
-        balance = 0
-        if price > allowed:
-            if status == IN:
-                add((None, "discount", price - allowed))
-            else:
-                balance = price - allowed
-                add((None, "balance_bill", balance))
-
-        over_limit = 0
-        if paid_visits < quantity:  # the visits beyond the limit are not covered: the member's, toward nothing
-            over_limit = allowed - (allowed * paid_visits * 2 + quantity) // (2 * quantity)
-            add((line.visits_where, "over_limit", over_limit, line.visits_text, paid_visits, quantity))
-            warnings.append(f"limit {line.visits_text}: {paid_visits} of {quantity} covered [{line.visits_where}]")
-
-        # 4. Deductible, copay, coinsurance.
-        separate = level == OUT
-        ded_acc = oon.deductible if separate and oon.deductible is not None else self.deductible
-        oop_acc = oon.out_of_pocket_max if separate and oon.out_of_pocket_max is not None else self.out_of_pocket_max
-        rest = allowed - over_limit
-        deductible = 0
-        if not sharing.deductible:
-            add((sharing.where, "no_deductible", None))
-        elif ded_acc.limited:
-            room = ded_acc.room(ledger, member, family, year)
-            deductible = rest if rest < room else room
-            add((ded_acc.where, "deductible", deductible, room))
-        rest -= deductible
-        copay = 0
-        if sharing.copay:
-            copay = sharing.copay * paid_visits
-            copay = rest if copay > rest else copay
-            add((sharing.where, "copay", copay, sharing.copay, paid_visits))
-        rest -= copay
-        coinsurance = 0
-        if sharing.coinsurance:
-            coinsurance = pct(rest, sharing.coinsurance)
-            add((sharing.where, "coinsurance", coinsurance, sharing.coinsurance, rest))
-
-        # 5. The out-of-pocket maximum, reached mid-claim if need be.
-        if oop_acc.limited:
-            room = oop_acc.room(ledger, member, family, year)
-            share = deductible + copay + coinsurance
-            if share > room:
-                if room == 0:
-                    add((oop_acc.where, "oop_met", None))
-                deductible = deductible if deductible < room else room
-                copay = copay if copay < room - deductible else room - deductible
-                coinsurance = coinsurance if coinsurance < room - deductible - copay else room - deductible - copay
-                if room > 0:
-                    add((oop_acc.where, "oop_cap", deductible + copay + coinsurance, room))
-            oop_acc.consume(ledger, member, family, year, deductible + copay + coinsurance)
-        ded_acc.consume(ledger, member, family, year, deductible)
-        if visits_key is not None:
-            ledger.buckets[visits_key] = ledger.buckets.get(visits_key, 0) + paid_visits
-        return PlanDecompte(c.id, c.beneficiary, c.family, c.date, c.act, c.provider, price, allowed, deductible, copay, coinsurance, balance, None, rule, warnings, trace, over_limit)
+        """The claim through the plan's steps (`STEPS`, see `runtime.steps.plan`)."""
+        return run(self.STEPS, self, PlanState(c, ledger))

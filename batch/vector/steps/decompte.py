@@ -1,0 +1,68 @@
+"""The décomptes of the vectorised rows, as Arrow columns (scalar `decompte`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from garant.batch.output import WARNING_SEPARATOR, decompte_schema, money_column
+from garant.compiler.runtime.money import fmt_rate
+
+_EPOCH = 719163  # dt.date(1970, 1, 1).toordinal()
+
+
+def decomptes(v, mask: np.ndarray) -> pa.Table:
+    """AMO net = AMO − PF − franchise, reste à charge = price − AMO net −
+    AMC, for the rows of `mask`, in the scalar run's columns."""
+    c = v.c
+    idx = np.nonzero(mask)[0]
+    take = pa.array(idx)
+    combo_arr = pa.array(c.combo[idx])
+    price = c.price[idx]
+    amo = v.amo[idx]
+    amo_net = amo - v.pf[idx] - v.franchise[idx]
+    amc = v.amc[idx]
+    distinct_rates, rate_at = np.unique(v.rate[idx], return_inverse=True)
+    dates = pa.array((c.date[idx] - _EPOCH).astype("datetime64[D]"))
+
+    def per_combo(field: str) -> pa.Array:
+        return pa.array([getattr(r, field) if r is not None else None for r in v.recipes], pa.string()).take(combo_arr)
+
+    columns = {
+        "id": c.ids.take(take),
+        "row": pa.array(v.rows[idx]),
+        "beneficiary": c.beneficiaries.take(take),
+        "date": pc.cast(dates, pa.string()),
+        "act": per_combo("act"),
+        "provider": per_combo("provider"),
+        "price": money_column(price),
+        "base": money_column(v.base[idx]),
+        "amo_rate": pa.array([fmt_rate(r) for r in distinct_rates.tolist()], pa.string()).take(pa.array(rate_at.reshape(-1))),
+        "amo": money_column(amo),
+        "participation_forfaitaire": money_column(v.pf[idx]),
+        "franchise": money_column(v.franchise[idx]),
+        "amo_net": money_column(amo_net),
+        "amc": money_column(amc),
+        "rac": money_column(price - amo_net - amc),
+        "rule": per_combo("rule"),
+        "warnings": warnings(v, idx),
+    }
+    schema = decompte_schema(v.product, False)
+    return pa.table([columns[name] for name in schema.names], schema=schema)
+
+
+def warnings(v, idx: np.ndarray) -> pa.Array:
+    """Each décompte's warnings joined as the scalar run joins them
+    (`output.WARNING_SEPARATOR`), "" for none; each claim's in the order noted."""
+    full = np.full(v.n, "", object)
+    if v._note_at:
+        at = np.concatenate(v._note_at)
+        order = np.argsort(at, kind="stable")  # by claim, each claim's in the order noted
+        at = at[order]
+        texts = v._note_texts
+        texts = [texts[i] for i in order.tolist()]
+        starts = np.flatnonzero(np.r_[True, at[1:] != at[:-1]])
+        ends = np.r_[starts[1:], len(at)]
+        full[at[starts]] = [texts[s] if e - s == 1 else WARNING_SEPARATOR.join(texts[s:e]) for s, e in zip(starts.tolist(), ends.tolist())]
+    return pa.array(full[idx], pa.string())

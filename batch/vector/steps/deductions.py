@@ -1,0 +1,107 @@
+"""The flat deductions over arrays (scalar: `compiler/runtime/steps/deductions.py`).
+
+A claim takes min(its demand, each cap's room) while no cap of its pools
+is exhausted, nothing after. Until the first cut, the running sums of the
+demands are what the caps have used; the claim that is cut exhausts a cap
+that every later claim of the pool shares, so the running sums are exact
+wherever they are read. This needs every claim of a pool to carry the same
+set of caps (one amount and one count for the participation forfaitaire):
+else its pool goes to the scalar engine.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from garant.batch.vector.running import Running
+
+_EPOCH = 719163  # dt.date(1970, 1, 1).toordinal()
+
+
+def deductions(v, by_combo) -> None:
+    """PF and franchises from the AMO within their yearly caps (scalar `deductions`)."""
+    groups: dict[tuple, list] = {}  # (param, per_unit) → [deduction, row chunks]
+    for r, idx in by_combo:
+        if r.deduction is not None:
+            p, per_unit, *_ = r.deduction
+            groups.setdefault((id(p), per_unit), [r.deduction, []])[1].append(idx)
+    if not groups:
+        return
+    asked = _Asked(v.n)
+    pools: dict[str, list] = {}  # cap key → [(cap, rows, the deduction's caps)]
+    for deduction, chunks in groups.values():
+        idx = np.concatenate(chunks)
+        limits = _demand(v, deduction, idx, asked)
+        signature = tuple(sorted((lim.key, lim.kind, lim.amount) for lim in limits))
+        for lim in limits:
+            pools.setdefault(lim.key, []).append((lim, idx, signature))
+    free = np.ones(v.n, bool)
+    room = np.full(v.n, 1 << 62, np.int64)
+    for key, members in pools.items():
+        _cap(v, key, members, asked, free, room)
+    take = np.where(free, np.minimum(asked.demand, room), 0)
+    for deduction, chunks in groups.values():
+        idx = np.concatenate(chunks)
+        if deduction[2]:
+            v.pf[idx] = take[idx]
+        else:
+            v.franchise[idx] = take[idx]
+
+
+class _Asked:
+    """Per row: what its deduction asks (at most the AMO), its units, its unit amount."""
+
+    def __init__(self, n: int):
+        self.demand = np.zeros(n, np.int64)
+        self.units = np.zeros(n, np.int64)
+        self.unit = np.zeros(n, np.int64)
+
+
+def _demand(v, deduction, idx, asked: _Asked) -> tuple:
+    """Fill what one deduction asks on its rows (0 for an exempt patient);
+    returns its caps."""
+    c = v.c
+    p, per_unit, _is_pf, amount, counts = deduction
+    d = c.date[idx]
+    unit, none = v._value(p, d)
+    v.fail[idx] |= none
+    units = c.quantity[idx] if per_unit else np.ones(len(idx), np.int64)
+    want = np.minimum(unit * units, v.amo[idx])
+    if p.exempt_under is not None:
+        on = d
+        if p.exempt_reference == "start_of_year":
+            on = (v.year[idx] - 1970).astype("datetime64[Y]").astype("datetime64[D]").astype(np.int64) + _EPOCH
+        exempt = c.has_birth[idx] & (age(c.birth[idx], on) < p.exempt_under)
+        want = np.where(exempt, 0, want)
+    asked.demand[idx] = want
+    asked.units[idx] = units
+    asked.unit[idx] = unit
+    return ((amount,) if amount is not None else ()) + counts
+
+
+def _cap(v, key, members, asked: _Asked, free, room) -> None:
+    """One cap over the rows of its pool: rows after it is exhausted take
+    nothing (`free`), the others at most what it has left (`room`)."""
+    c = v.c
+    lim = members[0][0]
+    idx = np.concatenate([m[1] for m in members])
+    if len({m[2] for m in members}) > 1:
+        v.overflow.append((c.ben[idx], key))
+        return
+    used = asked.demand[idx] if lim.kind == "amount" else asked.units[idx] * (asked.demand[idx] > 0)
+    run = Running(c.ben[idx], v.year[idx], c.date[idx], v.rows[idx], used)
+    before = run.unsorted(run.before)
+    free[idx] &= before < lim.amount
+    left = lim.amount - before
+    room[idx] = np.minimum(room[idx], left if lim.kind == "amount" else left * asked.unit[idx])
+
+
+def age(birth: np.ndarray, on: np.ndarray) -> np.ndarray:
+    """Whole years from `birth` to `on` (ordinals), as the engine counts them."""
+    b = (birth - _EPOCH).astype("datetime64[D]")
+    o = (on - _EPOCH).astype("datetime64[D]")
+    by, oy = b.astype("datetime64[Y]"), o.astype("datetime64[Y]")
+    bm, om = b.astype("datetime64[M]"), o.astype("datetime64[M]")
+    b_md = (bm - by).astype(np.int64) * 100 + (b - bm).astype(np.int64)
+    o_md = (om - oy).astype(np.int64) * 100 + (o - om).astype(np.int64)
+    return (oy.astype(np.int64) - by.astype(np.int64)) - (o_md < b_md)

@@ -1,0 +1,57 @@
+"""The flat deductions step (SECU.md order 3, «Flat deductions»).
+
+The participation forfaitaire and the franchises are taken from the AMO,
+each within its caps (per year, per day, counts or amounts), never more
+than the AMO left (CSS D160-9), unless the patient is exempt by age.
+"""
+
+from __future__ import annotations
+
+from garant.compiler.runtime.steps import when
+
+CALENDAR = "calendar_year"
+
+
+@when(lambda product, route: bool(route.ra.deduction_params))
+def deductions(product, s) -> None:
+    """SECU.md order 3: PF and franchises deducted from the AMO, each at
+    most the AMO left and the room each of its caps leaves (a count cap's
+    room in units of its amount), unless the patient is exempt by age;
+    what is taken counts in the caps: AMO net = AMO − PF − franchise."""
+    c = s.claim
+    buckets = s.ledger.buckets
+    left = s.amo
+    for p, per_unit, is_pf in s.route.ra.deduction_params:
+        if p.exempt_under is not None and c.birth_date is not None and p.exempts(c):
+            s.trace.append((None, "exempt", None, p.title, p.exempt_under))
+            continue
+        units = c.quantity if per_unit else 1
+        i = p.index_at(c.date)
+        unit_amount = p.values[i]
+        take = unit_amount * units
+        if take > left:
+            take = left
+        for lim in p.limits:
+            if lim.period == CALENDAR and lim.param is None:  # the common case, without the call
+                used = buckets.get((c.beneficiary, lim.key, c.date.year), 0)
+                room = lim.amount - used if lim.amount > used else 0
+            else:
+                room = lim.left(s.ledger, c.beneficiary, c.date, product.params)
+            if lim.kind != "amount":
+                room *= unit_amount
+            if take > room:
+                take = room
+                s.trace.append((lim.where, "deduction_cap", None, p.title, lim.text))
+        if take:
+            for lim in p.limits:  # what is taken counts in each cap: the amount, or the units
+                if lim.period == CALENDAR:
+                    key = (c.beneficiary, lim.key, c.date.year)
+                    buckets[key] = buckets.get(key, 0) + (take if lim.kind == "amount" else units)
+                else:
+                    lim.consume(s.ledger, c.beneficiary, c.date, take, units)
+            left -= take
+            if is_pf:
+                s.pf += take
+            else:
+                s.franchise += take
+        s.trace.append((p.sources[i], "deduction", take, p.title, p.refs[i] if p.refs else ""))

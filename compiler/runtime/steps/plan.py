@@ -1,0 +1,271 @@
+"""The steps of a managed-care claim (MANAGED_CARE.md, «One claim, in order»).
+
+    network status → eligibility → benefit line → denial → allowed amount
+    → visit limit → deductible → copay → coinsurance
+    → out-of-pocket maximum → accumulate → explanation of benefits
+
+A denied claim ends at `denial`: the plan pays nothing and the member owes
+the billed price, with the reason. Accumulators are the year's, per member
+and per family (`accumulators.py`).
+"""
+
+from __future__ import annotations
+
+from garant.compiler.runtime.accumulators import plan_year
+from garant.compiler.runtime.decompte import ClaimError
+from garant.compiler.runtime.money import fmt, fmt_rate, pct
+from garant.compiler.runtime.plan_decompte import PlanDecompte
+
+IN, OUT = "in_network", "out_of_network"
+
+
+def network_status(product, s) -> None:
+    """MANAGED_CARE.md 1: whether the provider is in or out of network (a
+    claim from the plan's named network is in network); a claim that does
+    not say is rejected on `provider`. Emergency care is the claim's flag
+    or an act under the plan's emergency category."""
+    c = s.claim
+    status = c.dims[product.status_idx]
+    if status is None:
+        if product.network is not None and c.network == product.network:
+            status = IN
+        else:
+            also = f" (or `network: {product.network}` for the plan's network)" if product.network else ""
+            raise ClaimError(f"`provider`: say whether the provider is `in_network` or `out_of_network`{also}", "provider")
+    s.status = status
+    s.ancestors = product.ancestors[c.node]
+    s.emergency = c.emergency or (product.emergency_node is not None and product.emergency_node in s.ancestors)
+    if product.effective is not None and c.date < product.effective:
+        s.warnings.append(f"care on {c.date} is before the plan's effective date {product.effective}")
+    s.trace.append((None, "network", None, status))
+
+
+def eligibility(product, s) -> None:
+    """MANAGED_CARE.md 1: out of network, an HMO/EPO covers only an
+    emergency (paid at the in-network level); a specialist under an
+    HMO/POS needs a referral unless an exception applies (a POS pays the
+    care without one at its out-of-network level)."""
+    oon = product.out_of_network
+    s.level = s.status  # the level of benefits the claim is paid at
+    s.denied = s.rule = None
+    if s.status == OUT:
+        if s.emergency:
+            s.level = IN
+            s.trace.append((oon.where, "emergency_level", None))
+        elif not oon.covered:
+            s.denied = f"out of network: an {product.plan_kind} covers out-of-network care only in an emergency"
+            s.rule = oon.where or product.gap_rule
+    ref = product.referral
+    if s.denied is None and ref is not None and s.level == IN and not ref.nodes.isdisjoint(s.ancestors):
+        _referral(product, s, ref)
+
+
+def _referral(product, s, ref) -> None:
+    """Care that needs a referral: excepted, given, or (POS) paid out of network, else denied."""
+    excepted = next((a for a in s.ancestors if a in ref.exceptions), None)
+    if excepted is not None:
+        s.trace.append((ref.where, "referral_exempt", None, product.titles[excepted]))
+    elif s.emergency and ref.emergency_exempt:
+        s.trace.append((ref.where, "referral_exempt", None, "emergency"))
+    elif s.claim.referral:
+        s.trace.append((ref.where, "referral_given", None))
+    elif product.plan_kind == "POS" and product.out_of_network.covered and s.status == IN:
+        s.level = OUT
+        s.trace.append((ref.where, "referral_missing_level", None))
+    else:
+        s.denied = "referral: care from a specialist needs a referral from the primary care physician"
+        s.rule = ref.where
+
+
+def benefit_line(product, s) -> None:
+    """Spec §4: the benefit line of the act at the level it is paid at
+    (out of network without terms of its own: the plan's out-of-network
+    terms); a line that does not cover it, or none, denies it."""
+    c = s.claim
+    s.member, s.family = c.beneficiary, c.family or c.beneficiary
+    s.year = plan_year(c.date, product.year_start)
+    s.paid_visits = c.quantity
+    s.visits_key = s.sharing = s.line = None
+    if s.denied is not None:
+        return
+    i = product.status_idx
+    keyed = c.dims[:i] + (s.level,) + c.dims[i + 1 :]
+    group = product.act_groups.get(c.node)
+    line_id = None if group is None else product.decisions.get((group,) + tuple(keyed[j] for j in product.decision_idx))
+    if line_id is None:
+        s.denied = f"not covered: no benefit line of the plan covers `{c.act}`"
+        s.rule = product.gap_rule
+        return
+    line = s.line = s.sharing = product.benefits[line_id]
+    s.rule = line.where
+    s.trace.append((line.where, "benefit", None, line.text))
+    if not line.covered:
+        s.denied = f"not covered: {line.text}"
+    elif s.level == OUT and not line.out_of_network:
+        oon = product.out_of_network
+        s.sharing = oon.sharing
+        s.rule = oon.where
+        s.trace.append((oon.where, "out_of_network_terms", None, oon.text))
+
+
+def visits_left(product, s) -> None:
+    """Spec §4 visit limits (`N visits per year`): the visits the year has
+    left pay; none left denies the claim."""
+    line = s.line
+    if s.denied is not None or line is None or line.visits is None:
+        return
+    s.visits_key = ("member", s.member, line.visits_pool, s.year)
+    used = s.ledger.buckets.get(s.visits_key, 0)
+    left = line.visits - used if line.visits > used else 0
+    if left == 0:
+        s.denied = f"limit reached: {line.visits_text}"
+        s.rule = line.visits_where
+    else:
+        s.trace.append((line.visits_where, "visits_left", None, line.visits_text, left))
+        s.paid_visits = left if left < s.claim.quantity else s.claim.quantity
+
+
+def denial(product, s):
+    """MANAGED_CARE.md 1: a denied claim: the plan pays 0, the member owes
+    the billed price, the explanation names the reason."""
+    if s.denied is None:
+        return None
+    c = s.claim
+    s.trace.append((s.rule, "denied", None, s.denied))
+    return PlanDecompte(c.id, c.beneficiary, c.family, c.date, c.act, c.provider, c.price, 0, 0, 0, 0, 0, s.denied, s.rule, s.warnings, s.trace)
+
+
+def allowed_amount(product, s) -> None:
+    """MANAGED_CARE.md 2: in network, the negotiated amount (the claim's
+    `allowed`, else the price); out of network, the plan's allowed amount;
+    never above the billed price. What the provider bills above it is a
+    discount in network, balance billing (the member's, counting toward
+    nothing) out of network."""
+    c = s.claim
+    price = c.price
+    allowed, source = _allowed(product, s)
+    if allowed > price:
+        s.warnings.append(f"allowed amount {fmt(allowed)} is above the billed price {fmt(price)}: the billed price is allowed")
+        allowed = price
+    oon = product.out_of_network
+    by_terms = s.status == OUT and c.allowed is None and oon.allowed_percent is not None
+    s.trace.append((oon.where if by_terms else None, "allowed", allowed, source))
+    s.balance = 0
+    if price > allowed:
+        if s.status == IN:
+            s.trace.append((None, "discount", price - allowed))
+        else:
+            s.balance = price - allowed
+            s.trace.append((None, "balance_bill", s.balance))
+    s.allowed = allowed
+
+
+def _allowed(product, s) -> tuple:
+    """(allowed amount, where it comes from), before the price bounds it."""
+    c = s.claim
+    oon = product.out_of_network
+    if s.status == IN:
+        if c.allowed is not None:
+            return c.allowed, "negotiated amount on the claim"
+        return c.price, "the billed price: the claim gives no negotiated amount"
+    if c.allowed is not None:
+        return c.allowed, "the plan's allowed amount on the claim"
+    if oon.allowed_percent is not None:
+        return pct(c.price, oon.allowed_percent), f"{fmt_rate(oon.allowed_percent)} of the billed price"
+    s.warnings.append("out of network with no allowed amount on the claim: the billed price is allowed")
+    return c.price, "the billed price: the claim gives no allowed amount"
+
+
+def visit_limit(product, s) -> None:
+    """Spec §4 visit limits: the visits beyond the limit are not covered;
+    their share of the allowed amount is the member's, toward nothing."""
+    s.over_limit = 0
+    quantity = s.claim.quantity
+    if s.paid_visits < quantity:
+        line = s.line
+        s.over_limit = s.allowed - (s.allowed * s.paid_visits * 2 + quantity) // (2 * quantity)
+        s.trace.append((line.visits_where, "over_limit", s.over_limit, line.visits_text, s.paid_visits, quantity))
+        s.warnings.append(f"limit {line.visits_text}: {s.paid_visits} of {quantity} covered [{line.visits_where}]")
+
+
+def deductible(product, s) -> None:
+    """MANAGED_CARE.md 3: the member pays allowed amounts until the year's
+    deductible is met (the out-of-network one when the plan keeps them
+    separate), unless the benefit says `no deductible`."""
+    oon = product.out_of_network
+    separate = s.level == OUT
+    s.ded_acc = oon.deductible if separate and oon.deductible is not None else product.deductible
+    s.oop_acc = oon.out_of_pocket_max if separate and oon.out_of_pocket_max is not None else product.out_of_pocket_max
+    rest = s.allowed - s.over_limit
+    s.deductible = 0
+    if not s.sharing.deductible:
+        s.trace.append((s.sharing.where, "no_deductible", None))
+    elif s.ded_acc.limited:
+        room = s.ded_acc.room(s.ledger, s.member, s.family, s.year)
+        s.deductible = rest if rest < room else room
+        s.trace.append((s.ded_acc.where, "deductible", s.deductible, room))
+    s.rest = rest - s.deductible
+
+
+def copay(product, s) -> None:
+    """MANAGED_CARE.md 4: a flat amount per covered visit, at most what the deductible left."""
+    s.copay = 0
+    sharing = s.sharing
+    if sharing.copay:
+        copay = sharing.copay * s.paid_visits
+        s.copay = s.rest if copay > s.rest else copay
+        s.trace.append((sharing.where, "copay", s.copay, sharing.copay, s.paid_visits))
+    s.rest -= s.copay
+
+
+def coinsurance(product, s) -> None:
+    """MANAGED_CARE.md 4: a share of the allowed amount left after the deductible and the copay."""
+    s.coinsurance = 0
+    sharing = s.sharing
+    if sharing.coinsurance:
+        s.coinsurance = pct(s.rest, sharing.coinsurance)
+        s.trace.append((sharing.where, "coinsurance", s.coinsurance, sharing.coinsurance, s.rest))
+
+
+def out_of_pocket_max(product, s) -> None:
+    """MANAGED_CARE.md 5: deductible, copays and coinsurance count toward the
+    year's out-of-pocket maximum; reached mid-claim, the member's shares
+    stop there (deductible first, then copay, then coinsurance)."""
+    acc = s.oop_acc
+    if not acc.limited:
+        return
+    room = acc.room(s.ledger, s.member, s.family, s.year)
+    if s.deductible + s.copay + s.coinsurance <= room:
+        return
+    if room == 0:
+        s.trace.append((acc.where, "oop_met", None))
+    s.deductible = s.deductible if s.deductible < room else room
+    left = room - s.deductible
+    s.copay = s.copay if s.copay < left else left
+    left -= s.copay
+    s.coinsurance = s.coinsurance if s.coinsurance < left else left
+    if room > 0:
+        s.trace.append((acc.where, "oop_cap", s.deductible + s.copay + s.coinsurance, room))
+
+
+def accumulate(product, s) -> None:
+    """MANAGED_CARE.md 5-6: the claim's shares count in the year's
+    accumulators, per member and per family, and its visits in the limit."""
+    ledger = s.ledger
+    if s.oop_acc.limited:
+        s.oop_acc.consume(ledger, s.member, s.family, s.year, s.deductible + s.copay + s.coinsurance)
+    s.ded_acc.consume(ledger, s.member, s.family, s.year, s.deductible)
+    if s.visits_key is not None:
+        ledger.buckets[s.visits_key] = ledger.buckets.get(s.visits_key, 0) + s.paid_visits
+
+
+def explanation(product, s) -> PlanDecompte:
+    """MANAGED_CARE.md «Standard outputs»: the explanation of benefits; the
+    plan pays the allowed amount less the member's shares."""
+    c = s.claim
+    return PlanDecompte(c.id, c.beneficiary, c.family, c.date, c.act, c.provider, c.price, s.allowed, s.deductible, s.copay,
+                        s.coinsurance, s.balance, None, s.rule, s.warnings, s.trace, s.over_limit)
+
+
+STEPS = (network_status, eligibility, benefit_line, visits_left, denial, allowed_amount, visit_limit, deductible, copay, coinsurance,
+         out_of_pocket_max, accumulate, explanation)
