@@ -91,7 +91,7 @@ def test_optam_line_explained_in_plain_french_with_its_figure(small, example_lis
     # of the base = 60 € Sécu included; at 50 € the contract pays
     # 50 − 21 = 29 €, the Sécu 21 − 2 = 19 €, 2 € are left.
     assert e.figure.startswith(f"Soit au plus 60,00{NBSP}€ Sécu incluse pour une base de 30,00{NBSP}€.")
-    assert f"généraliste, secteur 2, OPTAM, facturé 50,00{NBSP}€, base 30,00{NBSP}€ : Sécu 19,00{NBSP}€, contrat 29,00{NBSP}€, reste à charge 2,00{NBSP}€." in e.figure
+    assert f"généraliste, secteur 2, OPTAM, facturé 50,00{NBSP}€, base 30,00{NBSP}€ : Sécu 19,00{NBSP}€, contrat 29,00{NBSP}€, reste à charge 2,00{NBSP}€, dont participation forfaitaire de 2,00{NBSP}€" in e.figure
 
 
 def test_per_day_line_with_its_limit(small, example_list):
