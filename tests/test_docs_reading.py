@@ -240,3 +240,30 @@ def test_navigation_follows_the_pages_language(built):
     assert titles["Essentiel 2025"] == ["Tableau de garanties", "Exemples de remboursement", "Conformité", "Source"]
     plan = next(p["name"] for p in built.products if p.get("kind"))
     assert "Compliance" in titles[plan] and "Conformité" not in titles[plan]
+
+
+# --------------------------------------- the tool's own docs (issue 18.9)
+def test_the_regime_page_lists_every_act_and_dimension_of_secu():
+    from garant.pipeline import load_regimes
+
+    _, units = load_regimes()
+    reg = next(u.regime for u in units if u.regime is not None and u.regime.name == "secu")
+    tree = ["  " * (n.depth - 1) + n.name + (f"   (alias {', '.join(n.aliases)})" if n.aliases else "") for n in reg.nodes.values()]
+    text = (ROOT / "docs" / "regime.md").read_text(encoding="utf-8")
+    block = text.split("### The act taxonomy of `secu` { #the-act-taxonomy-of-secu }\n\n```text\n", 1)[1].split("```", 1)[0]
+    assert block.rstrip("\n").split("\n") == tree
+    for dim in reg.dims:
+        for value in dim.values:
+            assert f"`{value}`" in text, value
+
+
+def test_the_docs_no_longer_say_levels_plans_or_compliance_are_missing():
+    for name in ("language.md", "decompte.md", "cli.md", "index.md"):
+        text = (ROOT / "docs" / name).read_text(encoding="utf-8")
+        for stale in ("Plans are not implemented", "Not implemented yet", "None of this is implemented", "declares no levels\".\n"):
+            assert stale not in text, (name, stale)
+
+
+def test_solidaire_is_documented():
+    text = (ROOT / "docs" / "language.md").read_text(encoding="utf-8")
+    assert "| `solidaire` |" in text and "R9" in text
