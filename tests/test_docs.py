@@ -139,7 +139,7 @@ def test_tableau_groups_lines_under_standard_headings(small, example_list):
     assert [r.line.span.line for r in soins.rows] == [9, 10, 11]
     assert soins.rows[1].provider == "secteur 2, OPTAM"
     assert soins.rows[0].act == "Consultation — Médecin généraliste"
-    assert soins.rows[1].formulas == ("200% BRSS cap",)
+    assert soins.rows[1].formulas == (f"200{NBSP}% BRSS (plafond responsable)",)  # `200% BRSS cap`, in French
 
 
 # ------------------------------------------------------------- examples
