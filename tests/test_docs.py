@@ -152,7 +152,7 @@ def test_the_list_is_the_published_one(example_list):
     # Garant's own additions (the GP in secteur 2, which the issue asks for)
     # say where they come from
     added = [e for e in example_list.examples if e.origin is not None]
-    assert [e.id for e in added] == ["G1", "G2"] and all("001_aa70cb04d8629b9c.txt" in e.origin for e in added)
+    assert [e.id for e in added] == ["G1", "G2"] and all("ameli.fr" in e.origin for e in added)  # a public source, not a repository file
 
 
 def test_every_example_computes_or_says_why_not(small, example_list):
@@ -199,15 +199,17 @@ def test_chart_series_by_hand_and_deterministic(small, example_list):
     _, contract, product = small
     computed = examples.compute(product, example_list)
     series = chart.series(product, example_list, computed)
-    s1 = next(s for s in series if s.label.startswith("S1 "))
+    s1 = next(s for s in series if s.ids == ("S1",))
     points = dict(s1.points)
     assert points[3000] == 200  # at the base, only the PF is left
     assert points[4000] == 1200  # 10 € above the base: dépassement + PF
-    svg = chart.svg(series, "t")
-    assert svg == chart.svg(chart.series(product, example_list, computed), "t")
+    assert len(series) == len([c for c in computed if c.computed and c.example.consultation])
+    by_family = chart.families(series)
+    svg = chart.svg(by_family["generaliste"], "t")
+    assert svg == chart.svg(chart.families(chart.series(product, example_list, computed))["generaliste"], "t")
     root = ET.fromstring(svg)
     polylines = root.findall("{http://www.w3.org/2000/svg}polyline")
-    assert len(polylines) == len([c for c in computed if c.computed and c.example.consultation])
+    assert len(polylines) == len(by_family["generaliste"])
 
 
 # --------------------------------------------------------------- regime
@@ -239,7 +241,7 @@ def test_site_pages_escape_and_link_every_line(small):
         assert f"(source.md#L{ln.span.line})" in index
         assert f"{{ #L{ln.span.line} }}" in source
     assert "regimes/secu/index.md" in got.pages
-    assert got.pages["products/petit/rac-consultations.svg"].startswith("<svg")
+    assert got.pages["products/petit/rac-generaliste.svg"].startswith("<svg")  # one chart per doctor
 
 
 def test_a_product_with_errors_gets_only_its_compliance_page(tmp_path):

@@ -13,7 +13,7 @@ import pytest
 from garant.compiler.docs import chart, explain, french, site
 from garant.compiler.docs.render import en_count, fr_count
 from garant.compiler.runtime.decompte import Rejection
-from garant.pipeline import compile_paths
+from garant.dsl.pipeline import compile_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 NBSP, NNBSP = "\u00a0", "\u202f"
@@ -207,6 +207,7 @@ def test_french_typography_before_high_punctuation():
     assert out.startswith("---\nlanguage: fr\n---\n")
     assert f"Voir{NNBSP}:" in out and "<code>a: b</code>" in out and "(https://e.org/a:b)" in out
     assert '\n!!! note "Titre"\n' in out
+    assert french.typeset_markdown("Mutuelle &#42;Test&#42; &#124; Exemple : oui") == f"Mutuelle &#42;Test&#42; &#124; Exemple{NNBSP}: oui"  # entities stay whole
 
 
 def test_french_pages_have_no_plain_space_before_high_punctuation(built):
@@ -229,7 +230,7 @@ def test_a_worked_figure_says_what_the_patient_keeps_by_law(built):
 
 
 def test_navigation_follows_the_pages_language(built):
-    from garant.compiler.docs import mkdocs_hook
+    from garant.compiler import mkdocs_hook
 
     nav = mkdocs_hook._section(built, "generated")
     titles = {}
@@ -244,7 +245,7 @@ def test_navigation_follows_the_pages_language(built):
 
 # --------------------------------------- the tool's own docs (issue 18.9)
 def test_the_regime_page_lists_every_act_and_dimension_of_secu():
-    from garant.pipeline import load_regimes
+    from garant.dsl.pipeline import load_regimes
 
     _, units = load_regimes()
     reg = next(u.regime for u in units if u.regime is not None and u.regime.name == "secu")

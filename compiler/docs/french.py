@@ -256,7 +256,7 @@ def plural(n: int, one: str, many: str) -> str:
     return f"{n} {one if n in (0, 1) else many}"
 
 
-_PROTECTED = re.compile(r"(<code>.*?</code>|`[^`\n]*`|\]\([^)\n]*\)|\{[^}\n]*\}|https?://\S+|<[^>\n]+>)")
+_PROTECTED = re.compile(r"(<code>.*?</code>|`[^`\n]*`|\]\([^)\n]*\)|\{[^}\n]*\}|https?://\S+|<[^>\n]+>|&#?\w+;)")
 
 
 def typeset_markdown(page: str) -> str:
