@@ -280,7 +280,7 @@ def test_mkdocs_build_strict(tmp_path, repo_url):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     built = tmp_path / "site" / "generated" / "products" / "essentiel-2025"
-    assert (built / "index.html").is_file() and (built / "rac-consultations.svg").is_file()
+    assert (built / "index.html").is_file() and (built / "rac-generaliste.svg").is_file()  # one chart per doctor
     page = (built / "index.html").read_text(encoding="utf-8")
     # the generated French pages get a French interface (front matter
     # `language: fr`, theme override), the project's own pages keep English
