@@ -454,8 +454,8 @@ def test_compliance_page_has_the_coverage_report():
     pytest.importorskip("garant.dsl.checker.coverage", reason="the coverage report (issue 4, deliverable 3) is not on this branch yet")
     units, _ = compile_paths([ROOT / "contracts" / "essentiel_2025.garant"])
     page = build_site(units).pages["products/essentiel-2025/conformite.md"]
-    assert "## Couverture : quelle ligne décide chaque soin" in page
-    assert "| actes | cas | résultat | ligne(s) du contrat |" in page
+    assert f"## Couverture{NNBSP}: quelle ligne décide chaque soin" in page  # French typography
+    assert "| actes | cas | résultat | lignes du contrat |" in page
     # contracts/essentiel_2025.garant line 12 decides the OPTAM consultations
     assert "| Consultation | OPTAM | couvert | [ligne 12](source.md#L12) <code>consultation secteur2 optam</code> |" in page
 
