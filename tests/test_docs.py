@@ -559,7 +559,7 @@ def test_compliance_counterexamples_in_french_by_hand():
     row = next(ln for ln in page.splitlines() if ln.startswith("| R8") and "| N1 |" in ln)
     assert "Aides auditives — Classe II" in row
     assert f"| 5{NNBSP}000,00{NBSP}€ |" in row and f"au plus 1{NNBSP}700,00{NBSP}€" in row
-    assert "## Couverture : quelle ligne décide chaque soin" in page
+    assert f"## Couverture{NNBSP}: quelle ligne décide chaque soin" in page
     assert "Renouvellements anticipés" in page
 
 
@@ -582,9 +582,9 @@ def test_regime_page_has_the_responsable_statements_with_their_history():
     page = build_site(units, include_stdlib_regimes=False).pages["regimes/secu/index.md"]
     secu = (ROOT / "stdlib" / "secu.garant").read_text(encoding="utf-8").splitlines()
     renewal = next(i + 1 for i, t in enumerate(secu) if t.startswith("renewal optique"))
-    assert f"### R7 : Renouvellement de l'équipement d'optique {{ #renouvellement-l{renewal} }}" in page
+    assert f"### R7{NNBSP}: Renouvellement de l'équipement d'optique {{ #renouvellement-l{renewal} }}" in page
     r7 = next(ln for ln in page.splitlines() if ln.startswith("| 1er avril 2015 | — | un équipement"))
-    assert "un équipement par période de 24 mois glissants à partir de 16 ans ; un équipement par période de 12 mois glissants avant 16 ans" in r7
+    assert f"un équipement par période de 24 mois glissants à partir de 16 ans{NNBSP}; un équipement par période de 12 mois glissants avant 16 ans" in r7
     assert "CSS R871-2 3° dernier alinéa" in r7 and "sauf Optique — Lentilles de contact non remboursées" in page
     assert f"| 1er avril 2015 | 31 décembre 2016 | 225{NBSP}% de la base, Sécu incluse" in page
     assert f"| 1er janvier 2017 | — | 200{NBSP}% de la base, Sécu incluse" in page
@@ -605,8 +605,8 @@ def test_glossary_page_and_links_from_first_use(small):
     assert page.count("](../../glossaire.md#secu-incluse)") == 1
     assert page.count("](../../glossaire.md#pf)") == 1
     assert page.count("](../../glossaire.md#optam)") == 1
-    # code (the formulas as written) and headings are never linked
-    assert "<code>200% BRSS cap</code>" in page
+    # later uses (the formulas, now in French) and headings are not linked
+    assert f"200{NBSP}% BRSS (plafond responsable)" in page
     assert "# Petit\n" in page
     assert "glossaire.md" not in got.pages["products/petit/source.md"]
 
@@ -626,7 +626,7 @@ def test_a_shared_renewal_window_is_said_once_per_line():
     page = build_site(units).pages["products/essentiel-2025/index.md"]
     row = next(ln for ln in page.splitlines() if "(source.md#L17)" in ln)
     assert row.count("période commune avec") == 1
-    assert "période commune avec ligne 18, ligne 28, ligne 29, ligne 30, ligne 31, ligne 32, ligne 33, ligne 34, ligne 35, ligne 40 : un seul équipement pour toutes ces lignes" in row
+    assert f"période commune avec ligne 18, ligne 28, ligne 29, ligne 30, ligne 31, ligne 32, ligne 33, ligne 34, ligne 35, ligne 40{NNBSP}: un seul équipement pour toutes ces lignes" in row
 
 
 def test_pages_never_print_the_machines_absolute_paths():
