@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import enum
 import json
 import sys
 from pathlib import Path
@@ -20,9 +21,88 @@ from rich.table import Table
 from garant import __version__
 from garant.dsl.diagnostics import GarantError, Severity
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Garant: rules-as-code for health insurance.")
+app = typer.Typer(add_completion=True, no_args_is_help=True, help="Garant: rules-as-code for health insurance.")
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """`1 claim`, `3 claims`, `0 claims`: every count a person reads."""
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
+# The choices of the options that take one: --help lists them, the shell
+# completes them, and Typer refuses any other value with the list.
+class TextFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+
+
+class ReviewFormat(str, enum.Enum):
+    text = "text"
+    markdown = "markdown"
+
+
+class EvalFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+    fhir = "fhir"
+
+
+class FileFormat(str, enum.Enum):
+    csv = "csv"
+    parquet = "parquet"
+
+
+class RunFormat(str, enum.Enum):
+    csv = "csv"
+    parquet = "parquet"
+    fhir = "fhir"
+
+
+class Evaluator(str, enum.Enum):  # garant.batch.unit.EVALUATORS (a test keeps them equal)
+    vector = "vector"
+    scalar = "scalar"
+
+
+class Engine(str, enum.Enum):
+    local = "local"
+    dask = "dask"
+    spark = "spark"
+
+
+def _value(choice):
+    """An enum option's plain string (None stays None)."""
+    return choice.value if isinstance(choice, enum.Enum) else choice
+
+
+def _plain_help_types() -> None:
+    """Typer's --help shows Python type names (`<list[Path]>`, `<bool>`,
+    `<str>`). A reader wants the kind of value (PATH, TEXT, INTEGER) or the
+    choices, and nothing after a flag. Typer offers no setting for it, so
+    its one method that formats the type column is wrapped here (tests in
+    tests/test_cli_help.py see it if a Typer upgrade moves it)."""
+    from typer import core
+
+    names = {"path": "PATH", "file": "FILE", "directory": "FOLDER", "str": "TEXT", "int": "INTEGER", "float": "NUMBER"}
+
+    def display(self, ctx):
+        if getattr(self, "is_flag", False) or getattr(self, "count", False):
+            return None
+        if isinstance(self, core.TyperOption) and self.metavar is not None:
+            return self.metavar
+        label = self.display_type(ctx).strip("<>")
+        if label.startswith("list[") and label.endswith("]"):
+            label = label[5:-1]
+        if self.type_descriptor.is_choice:
+            return "[" + label + "]"
+        return names.get(label.lower(), label.upper())
+
+    for cls in (core.TyperOption, core.TyperArgument):
+        cls.display_type_rich = display
+
+
+_plain_help_types()
 
 
 def _print_version(value: bool) -> None:
@@ -64,6 +144,7 @@ def check(
     """Parse and type-check; exit 1 on any error."""
     from garant.dsl.pipeline import compile_paths
 
+    _say_empty_folders(paths)
     units, problems = compile_paths(paths)
     errors, warnings = _print_diagnostics(units, problems, not no_warnings)
     if coverage:
@@ -71,9 +152,21 @@ def check(
 
         for unit in units:
             print_coverage(out, unit)
-    summary = f"{len(units)} file{'s' if len(units) != 1 else ''} checked: {errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
-    err.print(summary, style="bold red" if errors else "bold green", markup=False)
+    summary = f"{plural(len(units), 'file')} checked: {plural(errors, 'error')}, {plural(warnings, 'warning')}"
+    if not units and not problems:
+        summary += ": nothing to check (give .garant files, or folders holding some)"
+    elif warnings and not errors:
+        summary += " (no error: the products build; each warning names something to check)"
+    err.print(summary, style="bold red" if errors or not units else "bold green", markup=False)
     raise typer.Exit(1 if errors or not units else 0)
+
+
+def _say_empty_folders(paths) -> None:
+    """A folder with no .garant file in it is most likely the wrong folder:
+    say so, rather than checking nothing in silence."""
+    for p in paths:
+        if p.is_dir() and next(p.rglob("*.garant"), None) is None:
+            err.print(f"{p}: no .garant file in this folder", style="yellow", markup=False)
 
 
 @app.command()
@@ -87,10 +180,11 @@ def build(
     from garant.compiler.python.generate import module_name
     from garant.dsl.pipeline import compile_paths
 
+    _say_empty_folders(paths)
     units, problems = compile_paths(paths)
     errors, _ = _print_diagnostics(units, problems, show_warnings=False)
     if errors:
-        err.print(f"build stopped: {errors} error(s)", style="bold red", markup=False)
+        err.print(f"build stopped: {plural(errors, 'error')}", style="bold red", markup=False)
         raise typer.Exit(1)
     output.mkdir(parents=True, exist_ok=True)
     written = 0
@@ -101,7 +195,7 @@ def build(
         target.write_text(python_source(unit), encoding="utf-8")
         out.print(f"{unit.source.path} → {target}", markup=False)
         written += 1
-    err.print(f"{written} module{'s' if written != 1 else ''} written to {output}", style="bold green", markup=False)
+    err.print(f"{plural(written, 'module')} written to {output}", style="bold green", markup=False)
     if with_docs:
         _write_docs(units, output / "docs")
 
@@ -124,7 +218,7 @@ def _write_docs(units, output: Path, source_url: str | None = None) -> int:
     for note in site.notes:
         err.print(note, style="yellow", markup=False)
     changed = write(site.pages, output)
-    err.print(f"{len(site.pages)} page{'s' if len(site.pages) != 1 else ''} in {output} ({len(changed)} changed)", style="bold green", markup=False)
+    err.print(f"{plural(len(site.pages), 'page')} in {output} ({len(changed)} changed)", style="bold green", markup=False)
     return len(site.pages)
 
 
@@ -132,7 +226,7 @@ def _write_docs(units, output: Path, source_url: str | None = None) -> int:
 def eval_(
     product: Path = typer.Argument(..., help="The product's .garant source."),
     claim: Path = typer.Option(..., "--claim", help="A JSON claim (object) or claims (array)."),
-    format: str = typer.Option("text", "--format", help="text, json, or fhir (plans: FHIR R4 ExplanationOfBenefit resources, one per line)."),
+    format: EvalFormat = typer.Option(EvalFormat.text, "--format", help="A table to read, JSON for a program, or FHIR (plans: R4 ExplanationOfBenefit resources, one per line)."),
     level: List[str] = typer.Option([], "--level", help="Level of a multi-level product: `N3` for every module, or `MODULE=N3` (repeat for each module; `MODULE=none` leaves an optional module out)."),
     trace: bool = typer.Option(False, "--trace", help="Print each décompte's trace (text format)."),
     regime: List[Path] = typer.Option([], "--regime", help="A regime file of your own (the bundled stdlib is always there)."),
@@ -140,9 +234,7 @@ def eval_(
     """Evaluate one claim or a list of claims and print the décomptes."""
     from garant.compiler.driver import load_product
 
-    if format not in ("text", "json", "fhir"):
-        err.print(f"error: --format must be text, json or fhir, not `{format}`", markup=False)
-        raise typer.Exit(2)
+    format = _value(format)
     claims = _read_claims(claim)
     try:
         prod = load_product(product, regime)
@@ -209,6 +301,10 @@ def _read_claims(path: Path) -> list:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
+        if _looks_like_csv(text):
+            err.print(f"{path}: error: this looks like CSV, not JSON: `--claim` reads JSON claims; "
+                      f"for a CSV or Parquet claims file, use `garant run PRODUCT {path} -o OUT.csv`", markup=False)
+            raise typer.Exit(2) from None
         line_text = text.splitlines()[e.lineno - 1] if e.lineno - 1 < len(text.splitlines()) else ""
         err.print(f"{path}:{e.lineno}:{e.colno}: error: invalid JSON: {e.msg}\n  {line_text}\n  {' ' * (e.colno - 1)}^", markup=False)
         raise typer.Exit(2) from None
@@ -220,6 +316,24 @@ def _read_claims(path: Path) -> list:
     return data
 
 
+def _looks_like_csv(text: str) -> bool:
+    """A claims CSV's first line is a header of field names separated by
+    commas or semicolons, which JSON never starts with."""
+    first = text.lstrip("\ufeff").lstrip().split("\n", 1)[0]
+    if not first or first[0] in "{[":
+        return False
+    return any(len(cells := [c.strip().strip('"').lower() for c in first.split(sep)]) > 1 and {"id", "date", "act"} & set(cells)
+               for sep in (",", ";", "\t"))
+
+
+def _claim_name(d: dict) -> str:
+    """How a décompte names its claim: its id, or `claim #N` (its place in
+    the file, from 1) when it has none — `garant run` writes the same."""
+    from garant.compiler.runtime.claims import claim_name
+
+    return claim_name(d.get("id"), d.get("index"))
+
+
 def _print_table(prod, results, trace: bool) -> None:
     table = Table(title=f"{prod.name} — décomptes", title_justify="left", show_lines=False)
     for col in ("id", "date", "act", "provider", "price", "base", "rate", "AMO", "PF", "franch.", "AMO net", "AMC", "RAC", "rule"):
@@ -228,11 +342,11 @@ def _print_table(prod, results, trace: bool) -> None:
     for r in results:
         d = r.to_dict()
         if d["status"] == "rejected":
-            table.add_row(str(d["id"]), "", "[red]rejected[/red]", "", "", "", "", "", "", "", "", "", "", "")
-            notes.append((d["id"], f"[red]rejected:[/red] {_escape(d['reason'])}"))
+            table.add_row(_escape(_claim_name(d)), "", "[red]rejected[/red]", "", "", "", "", "", "", "", "", "", "", "")
+            notes.append((_claim_name(d), f"[red]rejected:[/red] {_escape(d['reason'])}"))
             continue
         table.add_row(
-            _escape(str(d["id"])), d["date"], _escape(d["act"]), _escape(d.get("provider") or ""), d["price"], d["base"], d["amo_rate"], d["amo"],
+            _escape(_claim_name(d)), d["date"], _escape(d["act"]), _escape(d.get("provider") or ""), d["price"], d["base"], d["amo_rate"], d["amo"],
             d["participation_forfaitaire"], d["franchise"], d["amo_net"], d["amc"], f"[bold]{d['rac']}[/bold]", _escape(d["rule"] or ""),
         )
         _add_closing_notes(notes, d, r, trace)
@@ -249,19 +363,19 @@ def _print_plan_table(prod, results, trace: bool) -> None:
     for r in results:
         d = r.to_dict()
         if d["status"] == "rejected":
-            table.add_row(_escape(str(d["id"])), "", "", "[red]rejected[/red]", *[""] * (len(amounts) + 2))
-            notes.append((d["id"], f"[red]rejected:[/red] {_escape(d['reason'])}"))
+            table.add_row(_escape(_claim_name(d)), "", "", "[red]rejected[/red]", *[""] * (len(amounts) + 2))
+            notes.append((_claim_name(d), f"[red]rejected:[/red] {_escape(d['reason'])}"))
             continue
         table.add_row(
-            _escape(str(d["id"])), d["date"], _escape(d["beneficiary"]), _escape(d["act"]), _escape(d.get("provider") or ""), d["price"], d["allowed"],
+            _escape(_claim_name(d)), d["date"], _escape(d["beneficiary"]), _escape(d["act"]), _escape(d.get("provider") or ""), d["price"], d["allowed"],
             d["deductible"], d["copay"], d["coinsurance"], d["plan_paid"], f"[bold]{d['member_paid']}[/bold]", _escape(d["rule"] or ""),
         )
         if d["denied"]:
-            notes.append((d["id"], f"[red]denied:[/red] {_escape(d['denied'])}"))
+            notes.append((_claim_name(d), f"[red]denied:[/red] {_escape(d['denied'])}"))
         if d["balance_billed"] != "0.00":
-            notes.append((d["id"], f"balance billed: {d['balance_billed']} (the member's, in member paid)"))
+            notes.append((_claim_name(d), f"balance billed: {d['balance_billed']} (the member's, in member paid)"))
         if d["over_limit"] != "0.00":
-            notes.append((d["id"], f"over the visit limit: {d['over_limit']} (the member's, in member paid)"))
+            notes.append((_claim_name(d), f"over the visit limit: {d['over_limit']} (the member's, in member paid)"))
         _add_closing_notes(notes, d, r, trace)
     _print_with_notes(table, notes)
 
@@ -269,9 +383,9 @@ def _print_plan_table(prod, results, trace: bool) -> None:
 def _add_closing_notes(notes: list, d: dict, result, trace: bool) -> None:
     """Warnings, then the trace when asked: the notes every kind of product prints under its table."""
     for w in d["warnings"]:
-        notes.append((d["id"], f"[yellow]warning:[/yellow] {_escape(w)}"))
+        notes.append((_claim_name(d), f"[yellow]warning:[/yellow] {_escape(w)}"))
     if trace:
-        notes.append((d["id"], "trace:\n    " + _escape(result.trace_text()).replace("\n", "\n    ")))
+        notes.append((_claim_name(d), "trace:\n    " + _escape(result.trace_text()).replace("\n", "\n    ")))
 
 
 def _print_with_notes(table, notes: list) -> None:
@@ -301,7 +415,7 @@ def test(
     for f in files:
         if update:
             n = update_file(f)
-            out.print(f"{f}: {n} figure{'s' if n != 1 else ''} updated", markup=False)
+            out.print(f"{f}: {plural(n, 'figure')} updated", markup=False)
             continue
         for result in run_file(f):
             total += 1
@@ -321,7 +435,7 @@ def test(
                 for p in result.problems:
                     out.print(f"     {_escape(p)}")
     if not update:
-        out.print(f"{total - failed - pending} passed, {pending} pending, {failed} failed; figures: {figures_ok} of {figures} equal" + (f" (given level by level: {per_level_ok} of {per_level})" if per_level else ""), style="bold red" if failed else "bold green", markup=False)
+        out.print(f"{total - failed - pending} passed, {pending} pending, {failed} failed; figures: {figures_ok:,} of {plural(figures, 'figure')} equal" + (f" (given level by level: {per_level_ok} of {per_level})" if per_level else ""), style="bold red" if failed else "bold green", markup=False)
         raise typer.Exit(1 if failed else 0)
 
 
@@ -349,10 +463,20 @@ def _product_ref(product: Path, regime: List[Path], level: List[str] = ()) -> tu
 
 
 def _progress(enabled: bool):
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    """The progress of a long command, on stderr: counts in claims (the
+    `reading` task, measured in bytes of a CSV, shows its share only), the
+    time spent and the time left."""
+    from rich.progress import BarColumn, Progress, ProgressColumn, TaskProgressColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.text import Text
 
-    return Progress(TextColumn("{task.description:>10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=err, disable=not enabled, transient=False)
+    class Counted(ProgressColumn):
+        def render(self, task) -> Text:
+            if task.description.strip() == "reading" or task.total is None:
+                return Text("")
+            return Text(f"{int(task.completed):,}/{int(task.total):,} {'claim' if task.total == 1 else 'claims'}")
+
+    return Progress(TextColumn("{task.description:>10}"), BarColumn(bar_width=20), TaskProgressColumn(), Counted(),
+                    TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(compact=True), console=err, disable=not enabled, transient=False)
 
 
 @app.command("run")
@@ -360,8 +484,8 @@ def run_(
     product: Path = typer.Argument(..., help="The product's .garant source."),
     claims: Path = typer.Argument(..., help="Claims file: CSV or Parquet (spec §5 field names)."),
     output: Path = typer.Option(..., "-o", "--output", help="Décomptes file (rejections go beside it: OUT.rejections.EXT), or a dataset folder (a name without suffix)."),
-    format: Optional[str] = typer.Option(None, "--format", help="csv or parquet for the outputs (default: OUT's suffix, else the input's); fhir (plans): one NDJSON file of FHIR R4 ExplanationOfBenefit resources, rejections included."),
-    input_format: Optional[str] = typer.Option(None, "--input-format", help="csv or parquet (default: the claims file's suffix)."),
+    format: Optional[RunFormat] = typer.Option(None, "--format", help="The outputs' format (default: OUT's suffix, else the input's); fhir (plans): one NDJSON file of FHIR R4 ExplanationOfBenefit resources, rejections included."),
+    input_format: Optional[FileFormat] = typer.Option(None, "--input-format", help="The claims file's format (default: its suffix)."),
     rejections: Optional[Path] = typer.Option(None, "--rejections", help="Rejections file (default: OUT.rejections.EXT)."),
     trace: bool = typer.Option(False, "--trace", help="Add each décompte's trace as a column (large)."),
     jobs: int = typer.Option(1, "--jobs", "-j", help="Partitions evaluated in parallel processes."),
@@ -370,8 +494,8 @@ def run_(
     regime: List[Path] = typer.Option([], "--regime", help="A regime file of your own (the bundled stdlib is always there)."),
     level: List[str] = typer.Option([], "--level", help="Level of a multi-level product, as for `garant eval`."),
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
-    evaluator: str = typer.Option("vector", "--evaluator", help="vector: whole columns at a time, the scalar engine for what it does not take; scalar: claim by claim (the oracle). Same output."),
-    engine: str = typer.Option("local", "--engine", help="local (this machine), dask or spark. OUT named without a suffix (always, with dask and spark) is a Parquet dataset folder, committed with a manifest."),
+    evaluator: Evaluator = typer.Option(Evaluator.vector, "--evaluator", help="vector: whole columns at a time, the scalar engine for what it does not take; scalar: claim by claim (the oracle). Same output."),
+    engine: Engine = typer.Option(Engine.local, "--engine", help="local (this machine), dask or spark. OUT named without a suffix (always, with dask and spark) is a Parquet dataset folder, committed with a manifest."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="--engine dask: a running scheduler (tcp://host:8786); default: a local cluster."),
     workers: Optional[int] = typer.Option(None, "--workers", help="--engine dask without --scheduler: worker processes (default: one per core)."),
     master: Optional[str] = typer.Option(None, "--master", help="--engine spark: master URL (local[2], spark://host:7077…); default: spark-submit's, else local[*]."),
@@ -381,6 +505,7 @@ def run_(
     from garant.batch.run import CountMismatch, run
     from garant.batch.unit import EVALUATORS
 
+    format, input_format, evaluator, engine = _value(format), _value(input_format), _value(evaluator), _value(engine)
     if evaluator not in EVALUATORS:
         err.print(f"error: --evaluator must be one of {', '.join(EVALUATORS)}, not `{evaluator}`", markup=False)
         raise typer.Exit(2)
@@ -406,11 +531,11 @@ def run_(
         err.print(f"error: {e}", markup=False)
         raise typer.Exit(3) from None
     err.print(
-        f"{report.input} claims in: {report.evaluated} evaluated, {report.rejected} rejected "
-        f"({report.partitions} partition{'s' if report.partitions != 1 else ''}, {report.seconds:.1f} s, {report.claims_per_second:,.0f} claims/s)",
+        f"{plural(report.input, 'claim')} in: {report.evaluated:,} evaluated, {report.rejected:,} rejected "
+        f"({plural(report.partitions, 'partition')}, {report.seconds:.1f} s, {report.claims_per_second:,.0f} claims/s)",
         style="bold red" if report.rejected else "bold green", markup=False)
     if evaluator == "vector" and report.input:
-        err.print(f"vectorised evaluator: {report.scalar_claims:,} claims ({report.scalar_claims / report.input:.1%}) taken by the scalar engine", markup=False)
+        err.print(f"vectorised evaluator: {plural(report.scalar_claims, 'claim')} ({report.scalar_claims / report.input:.1%}) taken by the scalar engine", markup=False)
     err.print(f"décomptes → {report.decomptes}\nrejections → {report.rejections}", markup=False)
 
 
@@ -473,8 +598,8 @@ def _run_dataset(engine: str, product_ref, claims: Path, output: Path, *, input_
         err.print(f"error: {e}", markup=False)
         raise typer.Exit(3) from None
     err.print(
-        f"{report.input} claims in: {report.evaluated} evaluated, {report.rejected} rejected "
-        f"({report.engine}, {report.partitions} partition{'s' if report.partitions != 1 else ''}, {report.seconds:.1f} s, {report.claims_per_second:,.0f} claims/s)",
+        f"{plural(report.input, 'claim')} in: {report.evaluated:,} evaluated, {report.rejected:,} rejected "
+        f"({report.engine}, {plural(report.partitions, 'partition')}, {report.seconds:.1f} s, {report.claims_per_second:,.0f} claims/s)",
         style="bold red" if report.rejected else "bold green", markup=False)
     err.print(f"dataset → {report.out} (décomptes/, rejections/, _manifest.json)", markup=False)
 
@@ -485,7 +610,7 @@ def impact(
     new: Path = typer.Argument(..., help="The product changed (.garant)."),
     claims: Path = typer.Argument(..., help="Claims file: CSV or Parquet."),
     markdown: Optional[Path] = typer.Option(None, "--markdown", "-o", help="Also write the report as Markdown."),
-    input_format: Optional[str] = typer.Option(None, "--input-format", help="csv or parquet (default: the file's suffix)."),
+    input_format: Optional[FileFormat] = typer.Option(None, "--input-format", help="The claims file's format (default: its suffix)."),
     rows_per_partition: int = typer.Option(20_000, "--rows-per-partition", help="Target claims per partition (bounds memory)."),
     regime: List[Path] = typer.Option([], "--regime", help="A regime file of your own."),
     level: List[str] = typer.Option([], "--level", help="Level of multi-level products (both), as for `garant eval`."),
@@ -495,6 +620,7 @@ def impact(
     from garant.batch.impact import impact as compute, markdown_report, rich_table
     from garant.batch.io import ClaimsFileError
 
+    input_format = _value(input_format)
     old_p, new_p = _load_or_exit(old, regime, level), _load_or_exit(new, regime, level)
     try:
         with _progress(not no_progress) as progress:
@@ -513,19 +639,24 @@ def synth(
     n: int = typer.Argument(..., help="How many claims."),
     output: Path = typer.Option(..., "-o", "--output", help="CSV or Parquet file (by suffix, or --format)."),
     seed: int = typer.Option(2025, "--seed", help="Same N and seed → same claims, on any machine."),
-    format: Optional[str] = typer.Option(None, "--format", help="csv or parquet."),
+    format: Optional[FileFormat] = typer.Option(None, "--format", help="The file's format (default: its suffix)."),
     beneficiaries: Optional[int] = typer.Option(None, "--beneficiaries", help="How many members (default N/20)."),
+    no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
 ):
     """Write N reproducible synthetic claims (contracts/essentiel_2025 acts and providers)."""
     from garant.batch.io import ClaimsFileError
     from garant.batch.synth import write_claims
 
     try:
-        written = write_claims(output, n, seed, fmt=format, beneficiaries=beneficiaries)
+        with _progress(not no_progress) as progress:
+            writing = progress.add_task("writing", total=n)
+            written = write_claims(output, n, seed, fmt=_value(format), beneficiaries=beneficiaries, chunk=min(100_000, max(1_000, n // 50)),
+                                   on_chunk=lambda done: progress.update(writing, completed=done))
+            progress.update(writing, completed=written)
     except ClaimsFileError as e:
         err.print(f"error: {e}", markup=False)
         raise typer.Exit(2) from None
-    err.print(f"{written} claims (seed {seed}) → {output}", style="bold green", markup=False)
+    err.print(f"{plural(written, 'claim')} (seed {seed}) → {output}", style="bold green", markup=False)
 
 
 @app.command()
@@ -549,14 +680,14 @@ def docs(
     errors, _ = _print_diagnostics(units, problems, show_warnings=False)
     _write_docs(units, output, source_url)
     if errors:
-        err.print(f"{errors} error(s): products with errors have only their compliance and source pages", style="bold red", markup=False)
+        err.print(f"{plural(errors, 'error')}: products with errors have only their compliance and source pages", style="bold red", markup=False)
     raise typer.Exit(1 if errors or problems else 0)
 
 
 @app.command()
 def diff(
     versions: List[str] = typer.Argument(..., help="OLD NEW (each a file or path@gitrev), or with --against: the files to compare."),
-    format: str = typer.Option("text", "--format", help="text, or markdown (for a pull-request comment)."),
+    format: ReviewFormat = typer.Option(ReviewFormat.text, "--format", help="text, or markdown (for a pull-request comment)."),
     against: Optional[str] = typer.Option(None, "--against", help="Compare each FILE given with FILE@REV (e.g. HEAD, origin/main): for hooks and CI."),
 ):
     """What changed between two versions of a product; exit 1 when NEW breaks compliance."""
@@ -564,9 +695,7 @@ def diff(
     from garant.compiler.driver import compare_versions as compare
     from garant.compiler.review.diff import DiffError, read_side, side
 
-    if format not in ("text", "markdown"):
-        err.print(f"error: --format must be text or markdown, not `{format}`", markup=False)
-        raise typer.Exit(2)
+    format = _value(format)
     if against is None:
         if len(versions) != 2:
             err.print("error: give OLD and NEW (files or path@gitrev), or --against REV and the files", markup=False)

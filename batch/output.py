@@ -167,7 +167,8 @@ def rejection_table(input_columns: list[str], claims: pa.Table | None, positions
 
 
 def synthetic_id(cid, row) -> str:
-    """The claim's id, or `row:N` for a claim that has none."""
-    if cid is None or (isinstance(cid, str) and not cid.strip()):
-        return f"row:{row}"
-    return str(cid)
+    """The claim's id, or `claim #N` (N: its row, from 1) for a claim that
+    has none: the name `garant eval` gives it too (runtime.claims.claim_name)."""
+    from garant.compiler.runtime.claims import claim_name
+
+    return claim_name(cid, int(row) - 1 if row is not None else None)

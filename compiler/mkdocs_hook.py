@@ -82,7 +82,7 @@ def _section(site, prefix: str) -> list:
         pages = [{first: f"{prefix}/{p['folder']}/index.md"}]
         if f"{p['folder']}/exemples.md" in site.pages:
             pages.append({"Exemples de remboursement": f"{prefix}/{p['folder']}/exemples.md"})
-        pages.append({"Conformité": f"{prefix}/{p['folder']}/conformite.md"})
+        pages.append({("Compliance" if p.get("kind") else "Conformité"): f"{prefix}/{p['folder']}/conformite.md"})  # the page's language
         pages.append({"Source": f"{prefix}/{p['folder']}/source.md"})
         products.append({p["name"]: pages})
     regimes = [

@@ -33,6 +33,8 @@ class Diagnostic:
     message: str
     hint: str | None = None
     code: str | None = None
+    detail: str | None = None  # the long explanation, under the one-line message
+
 
     @property
     def is_error(self) -> bool:
@@ -41,7 +43,9 @@ class Diagnostic:
     def render(self, source: SourceFile | None = None) -> str:
         where = str(self.span) if self.span else "garant"
         out = [f"{where}: {self.severity.value}: {self.message}"]
-        if source is not None and self.span is not None:
+        if self.detail:  # a one-line message, its explanation on the next line (the location says where)
+            out.append(f"  {self.detail}")
+        elif source is not None and self.span is not None:
             text = source.line_text(self.span.line)
             if text:
                 out.append(f"  {text}")
@@ -63,8 +67,8 @@ class Diagnostics:
     def error(self, span: Span | None, message: str, hint: str | None = None, code: str | None = None) -> None:
         self.items.append(Diagnostic(Severity.ERROR, span, message, hint, code))
 
-    def warning(self, span: Span | None, message: str, hint: str | None = None, code: str | None = None) -> None:
-        self.items.append(Diagnostic(Severity.WARNING, span, message, hint, code))
+    def warning(self, span: Span | None, message: str, hint: str | None = None, code: str | None = None, detail: str | None = None) -> None:
+        self.items.append(Diagnostic(Severity.WARNING, span, message, hint, code, detail))
 
     def extend(self, other: Iterable[Diagnostic]) -> None:
         self.items.extend(other)

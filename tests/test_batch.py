@@ -74,7 +74,7 @@ def test_every_row_comes_out_once(tmp_path, product, rows_per_partition):
     assert sorted((d["id"], d["beneficiary"]) for d in dec) == [("G1", "B1"), ("G1", "B3")]
     assert [d["row"] for d in sorted(dec, key=lambda d: d["beneficiary"])] == ["1", "8"]
     reasons = {r["id"]: (r["row"], r["field"], r["reason"]) for r in rej}
-    assert reasons["row:2"][:2] == ("2", "id")
+    assert reasons["claim #2"][:2] == ("2", "id")
     assert reasons["P1"][1] == "price" and "missing" in reasons["P1"][2]
     assert reasons["N1"][1] == "price" and "negative" in reasons["N1"][2]
     assert reasons["U1"][1] == "act" and "radiesthesie" in reasons["U1"][2]

@@ -56,7 +56,7 @@ class Annotation:
     def matches(self, d: Diagnostic) -> bool:
         if d.severity is not self.severity or d.span is None or d.span.line != self.line:
             return False
-        haystack = (d.message + "\n" + (d.hint or "")).casefold()
+        haystack = (d.message + "\n" + (d.detail or "") + "\n" + (d.hint or "")).casefold()
         return self.text.casefold() in haystack
 
     def __repr__(self) -> str:

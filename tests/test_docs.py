@@ -91,7 +91,7 @@ def test_optam_line_explained_in_plain_french_with_its_figure(small, example_lis
     # of the base = 60 € Sécu included; at 50 € the contract pays
     # 50 − 21 = 29 €, the Sécu 21 − 2 = 19 €, 2 € are left.
     assert e.figure.startswith(f"Soit au plus 60,00{NBSP}€ Sécu incluse pour une base de 30,00{NBSP}€.")
-    assert f"généraliste, secteur 2, OPTAM, facturé 50,00{NBSP}€, base 30,00{NBSP}€ : Sécu 19,00{NBSP}€, contrat 29,00{NBSP}€, reste à charge 2,00{NBSP}€." in e.figure
+    assert f"généraliste, secteur 2, OPTAM, facturé 50,00{NBSP}€, base 30,00{NBSP}€ : Sécu 19,00{NBSP}€, contrat 29,00{NBSP}€, reste à charge 2,00{NBSP}€, dont participation forfaitaire de 2,00{NBSP}€" in e.figure
 
 
 def test_per_day_line_with_its_limit(small, example_list):
@@ -139,7 +139,7 @@ def test_tableau_groups_lines_under_standard_headings(small, example_list):
     assert [r.line.span.line for r in soins.rows] == [9, 10, 11]
     assert soins.rows[1].provider == "secteur 2, OPTAM"
     assert soins.rows[0].act == "Consultation — Médecin généraliste"
-    assert soins.rows[1].formulas == ("200% BRSS cap",)
+    assert soins.rows[1].formulas == (f"200{NBSP}% BRSS (plafond responsable)",)  # `200% BRSS cap`, in French
 
 
 # ------------------------------------------------------------- examples
@@ -152,7 +152,7 @@ def test_the_list_is_the_published_one(example_list):
     # Garant's own additions (the GP in secteur 2, which the issue asks for)
     # say where they come from
     added = [e for e in example_list.examples if e.origin is not None]
-    assert [e.id for e in added] == ["G1", "G2"] and all("001_aa70cb04d8629b9c.txt" in e.origin for e in added)
+    assert [e.id for e in added] == ["G1", "G2"] and all("ameli.fr" in e.origin for e in added)  # a public source, not a repository file
 
 
 def test_every_example_computes_or_says_why_not(small, example_list):
@@ -199,15 +199,17 @@ def test_chart_series_by_hand_and_deterministic(small, example_list):
     _, contract, product = small
     computed = examples.compute(product, example_list)
     series = chart.series(product, example_list, computed)
-    s1 = next(s for s in series if s.label.startswith("S1 "))
+    s1 = next(s for s in series if s.ids == ("S1",))
     points = dict(s1.points)
     assert points[3000] == 200  # at the base, only the PF is left
     assert points[4000] == 1200  # 10 € above the base: dépassement + PF
-    svg = chart.svg(series, "t")
-    assert svg == chart.svg(chart.series(product, example_list, computed), "t")
+    assert len(series) == len([c for c in computed if c.computed and c.example.consultation])
+    by_family = chart.families(series)
+    svg = chart.svg(by_family["generaliste"], "t")
+    assert svg == chart.svg(chart.families(chart.series(product, example_list, computed))["generaliste"], "t")
     root = ET.fromstring(svg)
     polylines = root.findall("{http://www.w3.org/2000/svg}polyline")
-    assert len(polylines) == len([c for c in computed if c.computed and c.example.consultation])
+    assert len(polylines) == len(by_family["generaliste"])
 
 
 # --------------------------------------------------------------- regime
@@ -239,7 +241,7 @@ def test_site_pages_escape_and_link_every_line(small):
         assert f"(source.md#L{ln.span.line})" in index
         assert f"{{ #L{ln.span.line} }}" in source
     assert "regimes/secu/index.md" in got.pages
-    assert got.pages["products/petit/rac-consultations.svg"].startswith("<svg")
+    assert got.pages["products/petit/rac-generaliste.svg"].startswith("<svg")  # one chart per doctor
 
 
 def test_a_product_with_errors_gets_only_its_compliance_page(tmp_path):
@@ -278,7 +280,7 @@ def test_mkdocs_build_strict(tmp_path, repo_url):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     built = tmp_path / "site" / "generated" / "products" / "essentiel-2025"
-    assert (built / "index.html").is_file() and (built / "rac-consultations.svg").is_file()
+    assert (built / "index.html").is_file() and (built / "rac-generaliste.svg").is_file()  # one chart per doctor
     page = (built / "index.html").read_text(encoding="utf-8")
     # the generated French pages get a French interface (front matter
     # `language: fr`, theme override), the project's own pages keep English
@@ -452,8 +454,8 @@ def test_compliance_page_has_the_coverage_report():
     pytest.importorskip("garant.dsl.checker.coverage", reason="the coverage report (issue 4, deliverable 3) is not on this branch yet")
     units, _ = compile_paths([ROOT / "contracts" / "essentiel_2025.garant"])
     page = build_site(units).pages["products/essentiel-2025/conformite.md"]
-    assert "## Couverture : quelle ligne décide chaque soin" in page
-    assert "| actes | cas | résultat | ligne(s) du contrat |" in page
+    assert f"## Couverture{NNBSP}: quelle ligne décide chaque soin" in page  # French typography
+    assert "| actes | cas | résultat | lignes du contrat |" in page
     # contracts/essentiel_2025.garant line 12 decides the OPTAM consultations
     assert "| Consultation | OPTAM | couvert | [ligne 12](source.md#L12) <code>consultation secteur2 optam</code> |" in page
 
@@ -557,7 +559,7 @@ def test_compliance_counterexamples_in_french_by_hand():
     row = next(ln for ln in page.splitlines() if ln.startswith("| R8") and "| N1 |" in ln)
     assert "Aides auditives — Classe II" in row
     assert f"| 5{NNBSP}000,00{NBSP}€ |" in row and f"au plus 1{NNBSP}700,00{NBSP}€" in row
-    assert "## Couverture : quelle ligne décide chaque soin" in page
+    assert f"## Couverture{NNBSP}: quelle ligne décide chaque soin" in page
     assert "Renouvellements anticipés" in page
 
 
@@ -580,9 +582,9 @@ def test_regime_page_has_the_responsable_statements_with_their_history():
     page = build_site(units, include_stdlib_regimes=False).pages["regimes/secu/index.md"]
     secu = (ROOT / "stdlib" / "secu.garant").read_text(encoding="utf-8").splitlines()
     renewal = next(i + 1 for i, t in enumerate(secu) if t.startswith("renewal optique"))
-    assert f"### R7 : Renouvellement de l'équipement d'optique {{ #renouvellement-l{renewal} }}" in page
+    assert f"### R7{NNBSP}: Renouvellement de l'équipement d'optique {{ #renouvellement-l{renewal} }}" in page
     r7 = next(ln for ln in page.splitlines() if ln.startswith("| 1er avril 2015 | — | un équipement"))
-    assert "un équipement par période de 24 mois glissants à partir de 16 ans ; un équipement par période de 12 mois glissants avant 16 ans" in r7
+    assert f"un équipement par période de 24 mois glissants à partir de 16 ans{NNBSP}; un équipement par période de 12 mois glissants avant 16 ans" in r7
     assert "CSS R871-2 3° dernier alinéa" in r7 and "sauf Optique — Lentilles de contact non remboursées" in page
     assert f"| 1er avril 2015 | 31 décembre 2016 | 225{NBSP}% de la base, Sécu incluse" in page
     assert f"| 1er janvier 2017 | — | 200{NBSP}% de la base, Sécu incluse" in page
@@ -603,8 +605,8 @@ def test_glossary_page_and_links_from_first_use(small):
     assert page.count("](../../glossaire.md#secu-incluse)") == 1
     assert page.count("](../../glossaire.md#pf)") == 1
     assert page.count("](../../glossaire.md#optam)") == 1
-    # code (the formulas as written) and headings are never linked
-    assert "<code>200% BRSS cap</code>" in page
+    # later uses (the formulas, now in French) and headings are not linked
+    assert f"200{NBSP}% BRSS (plafond responsable)" in page
     assert "# Petit\n" in page
     assert "glossaire.md" not in got.pages["products/petit/source.md"]
 
@@ -624,7 +626,7 @@ def test_a_shared_renewal_window_is_said_once_per_line():
     page = build_site(units).pages["products/essentiel-2025/index.md"]
     row = next(ln for ln in page.splitlines() if "(source.md#L17)" in ln)
     assert row.count("période commune avec") == 1
-    assert "période commune avec ligne 18, ligne 28, ligne 29, ligne 30, ligne 31, ligne 32, ligne 33, ligne 34, ligne 35, ligne 40 : un seul équipement pour toutes ces lignes" in row
+    assert f"période commune avec ligne 18, ligne 28, ligne 29, ligne 30, ligne 31, ligne 32, ligne 33, ligne 34, ligne 35, ligne 40{NNBSP}: un seul équipement pour toutes ces lignes" in row
 
 
 def test_pages_never_print_the_machines_absolute_paths():

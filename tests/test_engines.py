@@ -146,7 +146,7 @@ def _sorted(table: pa.Table) -> pa.Table:
 
 def _input_ids(path: Path) -> list[str]:
     """The id of every record and malformed line of a CSV, as the outputs
-    name them (a record without id: `row:N`)."""
+    name them (a record without id: `claim #N`)."""
     ids, row = [], 0
     with open(path, newline="", encoding="utf-8") as f:
         reader = csv.reader(f)
@@ -156,7 +156,7 @@ def _input_ids(path: Path) -> list[str]:
                 ids.append(fields[0])
                 continue
             row += 1
-            ids.append(fields[0] or f"row:{row}")
+            ids.append(fields[0] or f"claim #{row}")
     return ids
 
 

@@ -135,10 +135,9 @@ def claim_for(contract: model.Contract, node: str, dims: dict, date, price: int,
     provider = [v for d, v in dims.items() if d in _PROVIDER_DIMS and v is not None]
     if provider:
         claim["provider"] = " ".join(provider)
-    if dims.get("parcours"):
-        claim["parcours"] = dims["parcours"]
-    if dims.get("network"):
-        claim["network"] = dims["network"]
+    for dim, value in dims.items():  # parcours, network, and the act's own dimensions (classe_optique, verres…)
+        if value is not None and dim not in _PROVIDER_DIMS:
+            claim[dim] = value
     if example is not None:
         for field in ("base", "amo"):
             if field in example.claim:
@@ -187,7 +186,7 @@ def worked(contract: model.Contract, line: model.Line, product, level: str | Non
         return None
     # A combination a standard example describes reads best (a real act at
     # a published price): those first, the line's own act before others.
-    paired = sorted(zip(found, (_matching_example(contract, n, d, examples) for n, d in found)), key=lambda fm: (fm[0][0] != line.node, fm[1] is None))
+    paired = sorted(zip(found, (_matching_example(contract, n, d, examples) for n, d in found)), key=lambda fm: (fm[1] is None, fm[0][0] != line.node))
     found = [f for f, _ in paired][:_PROBES]
     matches = [m for _, m in paired][:_PROBES]
     probe = [
@@ -198,7 +197,7 @@ def worked(contract: model.Contract, line: model.Line, product, level: str | Non
     needs_base = any(t.kind in ("pct_brss", "ticket_moderateur") for t in terms)
     pick = next((i for i, r in enumerate(results) if isinstance(r, Decompte) and (r.base > 0 or not needs_base)), None)
     if pick is None:
-        return "Pas d'exemple chiffré : le régime ne donne pas encore la base de remboursement de cet acte."
+        return no_figure(results)
     node, dims = found[pick]
     level_reached = results[pick].amo + results[pick].amc
     base = results[pick].base
@@ -223,13 +222,38 @@ def worked(contract: model.Contract, line: model.Line, product, level: str | Non
     unit = next(t for t in terms if t.per_unit) if per_unit else None
     days = f" ({quantity} {french.count_unit(unit.text, quantity)})" if per_unit else ""
     base_text = f", base {french.euros(r.base)}" if r.base else ""
+    kept = _kept_by_the_patient(r)
     text = (
         f"Exemple : {what}{days}, facturé {french.euros(r.price)}{base_text} : "
-        f"Sécu {french.euros(r.amo_net)}, contrat {french.euros(r.amc)}, reste à charge {french.euros(r.rac)}."
+        f"Sécu {french.euros(r.amo_net)}, contrat {french.euros(r.amc)}, reste à charge {french.euros(r.rac)}{kept}."
     )
     if needs_base and all(t.kind in ("pct_brss", "ticket_moderateur") for t in terms) and not line.additive:
         text = f"Soit au plus {french.euros(level_reached)} Sécu incluse pour une base de {french.euros(base)}. " + text
     return text
+
+
+def _kept_by_the_patient(r) -> str:
+    """What of the reste à charge no contract may pay (participation
+    forfaitaire, franchises): said, so that `au plus 30 € Sécu incluse`
+    beside a Sécu and a contract that add up to 28 € reads as it is."""
+    parts = []
+    if r.participation_forfaitaire:
+        parts.append(f"participation forfaitaire de {french.euros(r.participation_forfaitaire)}")
+    if r.franchise:
+        parts.append(f"franchise de {french.euros(r.franchise)}")
+    if not parts:
+        return ""
+    return f", dont {' et '.join(parts)} que la Sécu retient et qu'aucun contrat responsable ne rembourse"
+
+
+def no_figure(results) -> str:
+    """Why a line has no worked figure, said only as far as it is true:
+    the regime lacks the base only when every act tried was refused for
+    that reason (spec: never guess)."""
+    no_base = [r for r in results if not isinstance(r, Decompte) and "has no base" in (getattr(r, "reason", "") or "")]
+    if results and len(no_base) == len(results):
+        return "Pas d'exemple chiffré : le régime ne donne pas encore la base de remboursement de cet acte."
+    return "Pas d'exemple chiffré : aucun des actes de cette ligne n'a pu être évalué sans données que la demande doit fournir."
 
 
 def explain(contract: model.Contract, line: model.Line, product, level: str | None = None, examples: ExampleList | None = None) -> Explanation:

@@ -8,6 +8,7 @@ the generated evaluator, never from this module.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from garant.dsl import model
 
@@ -176,3 +177,111 @@ def slug(text: str) -> str:
     for ch in fold(text):
         out.append(ch if ch.isalnum() and ch.isascii() else "-")
     return "-".join(part for part in "".join(out).split("-") if part) or "produit"
+
+
+# ------------------------------------------------------ short formulas
+# The tableau's "formule" column: the line as written, said in French with
+# the tableau's usual abbreviations (BRSS, FR, TM, 100 % Santé); the
+# "en clair" column and the glossary spell them out.
+def euros_short(cents: int) -> str:
+    """5000 → `50 €`; 2650 → `26,50 €`: a tableau's amounts."""
+    return euros(cents).replace(",00\u00a0€", "\u00a0€")
+
+
+def _per(term) -> str:
+    return f" par {count_unit(term.text, 1)}" if term.per_unit else ""
+
+
+def term_short(term: model.Term) -> str:
+    k, v = term.kind, term.value
+    if k == "pct_brss":
+        return f"{percent(v)} BRSS" + (" (plafond responsable)" if term.ceiling else "")
+    if k == "ticket_moderateur":
+        return "TM"
+    if k == "pct_fr":
+        return f"{percent(v)} FR"
+    if k == "amount":
+        return f"{euros_short(v)}{_per(term)}"
+    if k == "budget":
+        return f"{euros_short(v)} {period(term.budget.period)}" if term.budget is not None else euros_short(v)
+    if k == "secu_incluse":
+        return f"{euros_short(v)} Sécu incluse"
+    if k == "cent_pour_cent_sante":
+        return "100\u00a0% Santé"
+    if k == "not_covered":
+        return "non couvert"
+    return term.text
+
+
+def limit_short(lim: model.Limit) -> str:
+    if lim.kind == "frame":
+        text = f"monture {euros_short(lim.amount)} au plus"
+    elif lim.kind == "count":
+        text = f"{lim.amount} {count_unit(lim.text, lim.amount)} au plus {period(lim.period)}"
+    elif lim.kind == "once":
+        text = f"une fois {period(lim.period)}"
+    elif lim.param is not None:
+        text = f"plafond {lim.param.replace('_', ' ')} {period(lim.period)}"
+    else:
+        text = f"plafond {euros_short(lim.amount)} {period(lim.period)}"
+    if lim.age_under is not None:
+        text += f" avant {lim.age_under}\u00a0ans"
+    if lim.age_from is not None:
+        text += f" dès {lim.age_from}\u00a0ans"
+    return text
+
+
+def formula_short(terms, limits, additive: bool = False) -> str:
+    """`50 € par jour ; 30 jours au plus par année civile`."""
+    text = " + ".join(term_short(t) for t in terms)
+    if additive:
+        text = "en plus : " + text
+    return " ; ".join([text, *(limit_short(lim) for lim in limits)])
+
+
+# ------------------------------------------------------------ typography
+_NARROW = "\u202f"
+_BEFORE_PUNCT = re.compile(r"(?<=\S)[ \u00a0]?([:;?!])(?=\s|$|\*|<br>)")
+
+
+def typeset(text: str) -> str:
+    """French typography in prose: a narrow no-break space before `:`, `;`,
+    `?` and `!` (where a plain space, a no-break space or none stood).
+    Applied to prose only: code, links and URLs never pass through it."""
+    return _BEFORE_PUNCT.sub(lambda m: _NARROW + m.group(1), text)
+
+
+def plural(n: int, one: str, many: str) -> str:
+    """`1 avertissement`, `3 avertissements`, `aucun avertissement` is the caller's."""
+    return f"{n} {one if n in (0, 1) else many}"
+
+
+_PROTECTED = re.compile(r"(<code>.*?</code>|`[^`\n]*`|\]\([^)\n]*\)|\{[^}\n]*\}|https?://\S+|<[^>\n]+>|&#?\w+;)")
+
+
+def typeset_markdown(page: str) -> str:
+    """`typeset` over a Markdown page's prose: its front matter, code
+    (inline and fenced), link targets, attribute lists, tags, URLs and
+    admonition markers are left as they are."""
+    out, fenced = [], False
+    lines = page.split("\n")
+    start = 0
+    if lines and lines[0] == "---":  # front matter
+        end = lines.index("---", 1) if "---" in lines[1:] else 0
+        out.extend(lines[: end + 1])
+        start = end + 1
+    for line in lines[start:]:
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        if fenced or line.lstrip().startswith(("```", "~~~", "!!!", "???")):
+            out.append(line)
+            continue
+        kept: list[str] = []
+
+        def hide(m) -> str:  # a protected part becomes one private-use character, so the text around it reads whole
+            kept.append(m.group(0))
+            return chr(0xE000 + len(kept) - 1)
+
+        text = typeset(_PROTECTED.sub(hide, line))
+        out.append(re.sub("[\ue000-\uf8ff]", lambda m: kept[ord(m.group(0)) - 0xE000], text))
+    return "\n".join(out)

@@ -37,6 +37,20 @@ def code(value) -> str:
     return f"<code>{pad}{md(stripped)}</code>" if text.strip() else ""
 
 
+def fr_count(n: int, one: str, many: str, none: str | None = None) -> str:
+    """`3 avertissements`, `1 avertissement`, `aucun avertissement` (French: 0 and 1 take the singular)."""
+    if n == 0 and none is not None:
+        return none
+    return f"{n} {one if n < 2 else many}"
+
+
+def en_count(n: int, one: str, many: str, none: str | None = None) -> str:
+    """`3 warnings`, `1 warning`, `no warning`."""
+    if n == 0 and none is not None:
+        return none
+    return f"{n} {one if n == 1 else many}"
+
+
 def environment() -> jinja2.Environment:
     loader = jinja2.FunctionLoader(lambda name: resources.files("garant.compiler.docs").joinpath("templates", name).read_text(encoding="utf-8"))
     env = jinja2.Environment(loader=loader, autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
@@ -46,6 +60,8 @@ def environment() -> jinja2.Environment:
     env.filters["percent"] = french.percent
     env.filters["date"] = french.date
     env.filters["split_lines"] = lambda s: str(s).split("\n")
+    env.filters["fr_count"] = fr_count
+    env.filters["en_count"] = en_count
     return env
 
 

@@ -128,7 +128,7 @@ def _mark_french(site: Site) -> None:
     of contents, search box and `lang` attribute — on a site whose own
     pages are in English."""
     for path in _french_pages(site):
-        text = site.pages[path]
+        text = site.pages[path] if path.endswith("/source.md") else french.typeset_markdown(site.pages[path])
         if text.startswith("---\n"):
             site.pages[path] = "---\nlanguage: fr\n" + text[len("---\n"):]
         else:
@@ -186,7 +186,7 @@ def _common_pages(site: Site, unit, product, kind: str | None):
     site.pages[f"{folder}/source.md"] = _source_page(site, unit, product.name)
     if not unit.ok:
         site.pages[f"{folder}/index.md"] = site.render("product_errors.md.j2", unit, contract=product, report=report)
-        site.notes.append(f"{unit.source.path}: {report.errors} error(s): only the compliance report and the source are documented")
+        site.notes.append(f"{unit.source.path}: {report.errors} error{'s' if report.errors != 1 else ''}: only the compliance report and the source are documented")
         return None
     return folder, report
 
@@ -230,11 +230,13 @@ def _product(site: Site, unit, example_list: standard.ExampleList) -> None:
     sections = tableau.sections(contract, products, usable)
     charts = []
     for lv in levels:
-        svg = chart.svg(chart.series(products[lv], example_list, computed[lv], lv), f"{contract.name}{' — ' + lv if lv else ''} : reste à charge des consultations")
-        if svg is not None:
-            name = f"rac-consultations{'-' + french.slug(lv) if lv else ''}.svg"
-            site.pages[f"{folder}/{name}"] = svg
-            charts.append({"level": lv, "file": name})
+        for family, drawn in chart.families(chart.series(products[lv], example_list, computed[lv], lv)).items():
+            title = chart.family_title(family)
+            svg = chart.svg(drawn, title + (f" — {lv}" if lv else ""))
+            if svg is not None:
+                name = f"rac-{french.slug(family)}{'-' + french.slug(lv) if lv else ''}.svg"
+                site.pages[f"{folder}/{name}"] = svg
+                charts.append({"level": lv, "file": name, "title": title})
     date = standard.product_date(products[levels[0]], example_list.reference_date)
     site.pages[f"{folder}/index.md"] = site.render(
         "product.md.j2",

@@ -8,7 +8,7 @@ import attrs
 from garant.compiler.docs import french
 from garant.compiler.docs.examples import ExampleList
 from garant.compiler.docs.explain import Explanation, explain
-from garant.compiler.docs.levels import formula_of, levels_of, view_at
+from garant.compiler.docs.levels import levels_of, view_at
 from garant.dsl import model
 
 
@@ -17,7 +17,7 @@ class Row:
     line: model.Line
     act: str
     provider: str
-    formulas: tuple[str, ...]  # one per level ("—": not offered at that level)
+    formulas: tuple[str, ...]  # one per level, in French ("—": not offered at that level)
     explanations: tuple[Explanation | None, ...]  # one per level
     anchor: str  # the line's anchor on the source page
     module: str | None = None  # the title of an optional module the line belongs to
@@ -47,7 +47,7 @@ def sections(contract: model.Contract, products: dict | None, examples: ExampleL
             line=line,
             act=french.act_label(nodes, line.node),
             provider=french.constraints(line.constraints, order),
-            formulas=tuple(formula_of(at[lv], None) if at[lv] is not None else "—" for lv in levels),
+            formulas=tuple(french.formula_short(at[lv].terms, at[lv].limits, at[lv].additive) if at[lv] is not None else "—" for lv in levels),
             explanations=tuple(explain(views[lv], at[lv], products[lv], lv, examples) if at[lv] is not None and products is not None else None
                                for lv in levels),
             anchor=f"L{line.span.line}",

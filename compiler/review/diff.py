@@ -115,11 +115,34 @@ def _key(line) -> tuple:
 
 def _effect(line, level) -> tuple:
     limits = line_at(line, level).limits
-    return (formula_of(line, level), tuple((lim.kind, lim.amount, lim.param, lim.period, lim.pool) for lim in limits))
+    own = f"L{line.span.line}"  # a line's own counter is named after its line number: moving the line changes nothing
+
+    def pool(name):
+        return "(its own)" if name == own else name
+
+    return (formula_of(line, level), tuple((lim.kind, lim.amount, lim.param, lim.period, pool(lim.pool)) for lim in limits))
 
 
 def _written(line, level) -> str:
     return formula_of(line, level)
+
+
+def _every_level(line, levels: tuple) -> str:
+    """An added or removed line as it reads at every level of the product:
+    `N1–N2: 100% BRSS; N3: 150% BRSS` (levels that read alike together);
+    the formula alone for a product without levels."""
+    if levels == (None,):
+        return _written(line, None)
+    groups: list[tuple[list[str], str]] = []
+    for level in levels:
+        text = _written(line, level)
+        if groups and groups[-1][1] == text:
+            groups[-1][0].append(level)
+        else:
+            groups.append(([level], text))
+    if len(groups) == 1:
+        return f"{groups[0][1]} (every level)"
+    return "; ".join(f"{ls[0] if len(ls) == 1 else ls[0] + '–' + ls[-1]}: {text}" for ls, text in groups)
 
 
 def line_changes(old, new) -> list[LineChange]:
@@ -133,13 +156,13 @@ def line_changes(old, new) -> list[LineChange]:
             before = old_lines.get(key)
             if before is None:
                 if level == levels[0]:
-                    out.append(LineChange("added", ln.selector, None, _written(ln, level), None, ln.span.line))
+                    out.append(LineChange("added", ln.selector, None, _every_level(ln, levels_of(new)), None, ln.span.line))
             elif _effect(before, level) != _effect(ln, level):
                 out.append(LineChange("changed", ln.selector, _written(before, level), _written(ln, level), before.span.line, ln.span.line, level))
         if level == levels[0]:
             for key, ln in old_lines.items():
                 if key not in new_lines:
-                    out.append(LineChange("removed", ln.selector, _written(ln, level), None, ln.span.line, None))
+                    out.append(LineChange("removed", ln.selector, _every_level(ln, levels_of(old)), None, ln.span.line, None))
     return out
 
 

@@ -8,7 +8,9 @@ resolved against the product's vocabulary. A claim that fails becomes a
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+import re
 import difflib
 from functools import lru_cache
 
@@ -196,6 +198,16 @@ class ClaimReader:
         values[dim] = value
 
 
+def claim_name(cid, index: int | None) -> str:
+    """How every message and output names a claim: its id, or `claim #N`
+    (its place in the file, from 1: the Nth object of a JSON array, the Nth
+    data row of a CSV) when it has none. `garant eval` and `garant run` say
+    the same."""
+    if cid is None or (isinstance(cid, str) and not cid.strip()):
+        return f"claim #{index + 1}" if index is not None else "a claim without id"
+    return str(cid)
+
+
 def claim_quantity(q) -> int:
     """The quantity field as read: absent, JSON null or an empty CSV cell is one."""
     if q is None:
@@ -234,13 +246,59 @@ def _date(raw: dict, name: str, required: bool) -> dt.date | None:
     try:
         return _iso_date(value if value.__class__ is str else str(value))
     except ValueError:
-        raise ClaimError(f"`{name}`: `{value}` is not a date (write 2025-03-10)", name) from None
+        raise ClaimError(f"`{name}`: {date_problem(str(value))}", name) from None
+
+
+_YMD = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
 @lru_cache(maxsize=1 << 15)
 def _iso_date(text: str) -> dt.date:
-    """A year of claims has a few hundred distinct dates: convert each once."""
-    return dt.date.fromisoformat(text.strip())
+    """A year of claims has a few hundred distinct dates: convert each once.
+    Only YYYY-MM-DD: Python also reads `20250301` and `2025-W10-1`, which a
+    claims system never means to send (a column shifted, a week number)."""
+    m = _YMD.fullmatch(text.strip())
+    if m is None:
+        raise ValueError(text)
+    return dt.date(int(m[1]), int(m[2]), int(m[3]))
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
+
+
+def date_problem(text: str) -> str:
+    """What is wrong with a date that is not YYYY-MM-DD, said about the
+    date given (`2025-02-30`: February 2025 has 28 days)."""
+    t = text.strip()
+    m = _YMD.fullmatch(t)
+    if m:
+        year, month, day = int(m[1]), int(m[2]), int(m[3])
+        if not 1 <= month <= 12:
+            return f"`{t}` is not a date: there is no month {month} (months are 01 to 12; the form is YYYY-MM-DD)"
+        if year == 0:
+            return f"`{t}` is not a date: there is no year 0"
+        days = calendar.monthrange(year, month)[1]
+        return f"`{t}` is not a date: {_MONTHS[month - 1]} {year} has {days} days"
+    if re.fullmatch(r"\d{8}", t):
+        y, mo, d = t[:4], t[4:6], t[6:]
+        try:
+            dt.date(int(y), int(mo), int(d))
+        except ValueError:
+            return f"`{t}` is not a date: {date_problem(f'{y}-{mo}-{d}').split(': ', 1)[1]}"
+        return f"`{t}` is a date without its dashes: write it YYYY-MM-DD ({y}-{mo}-{d})"
+    week = re.fullmatch(r"(\d{4})-?W(\d{2})-?(\d)", t)
+    if week:
+        try:
+            day = dt.date.fromisocalendar(int(week[1]), int(week[2]), int(week[3]))
+            return f"`{t}` is a week date (ISO week {int(week[2])}, day {week[3]}): write the calendar date, YYYY-MM-DD ({day.isoformat()})"
+        except ValueError:
+            return f"`{t}` is a week date, and not a valid one: write the calendar date, YYYY-MM-DD"
+    dmy = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", t)
+    if dmy:
+        return f"`{t}` is not in the form YYYY-MM-DD: write {dmy[3]}-{int(dmy[2]):02d}-{int(dmy[1]):02d} if it is day/month/year"
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ].*", t):
+        return f"`{t}` has a time: write the date alone, YYYY-MM-DD ({t[:10]})"
+    return f"`{t}` is not a date: write it YYYY-MM-DD (e.g. 2025-03-10)"
 
 
 def _amount(raw: dict, name: str, required: bool) -> int | None:

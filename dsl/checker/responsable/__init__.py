@@ -96,7 +96,7 @@ def check_compliance(contract: model.Contract, diags: Diagnostics) -> None:
             depends.setdefault((f.rule, f.title, f.line.id if f.line else None), []).append(f)
             continue
         if f.status in (UNCONFIRMED, WARNING):
-            diags.warning(f.line.span if f.line else contract.responsable_span, f.message, _hint(f), code="responsable")
+            diags.warning(f.line.span if f.line else contract.responsable_span, _headline(f), _hint(f), code="responsable", detail=f.message)
             continue
         if f.status != VIOLATED:
             continue
@@ -116,13 +116,24 @@ def check_compliance(contract: model.Contract, diags: Diagnostics) -> None:
         also = [x.level for x in found[1:] if x.level]
         sep = "; " if any(", " in x for x in also) else ", "  # labels like `cadres, surcomplementaire=option1`
         more = f" (likewise at level{'s' if len(also) > 1 else ''} {sep.join(also)})" if also else ""
-        diags.warning(f.line.span if f.line else contract.guarantees_span, f.message + more + _DEPENDS_WORDS, _hint(f), code="responsable")
+        diags.warning(f.line.span if f.line else contract.guarantees_span, f"{f.rule}: {_DEPENDS_HEADLINE}", _hint(f), code="responsable",
+                      detail=f.message + more + _DEPENDS_WORDS)
 
 
-_DEPENDS_WORDS = (
-    "; with other bases it holds: the regime states no base for this act, so the bases the claims carry decide "
-    "(a warning: check the act's tariffs against this line)"
-)
+_DEPENDS_HEADLINE = "depends on the base each claim carries (the regime states none)"
+
+
+def _headline(f: Finding) -> str:
+    """A warning's one line: the rule and the first clause of what the
+    finding says; the rule's title and the rest go in its detail."""
+    body = f.message
+    prefix = f"{f.rule} ({f.title}): "
+    if body.startswith(prefix):
+        body = body[len(prefix):]
+    return f"{f.rule}: {body.split('; ')[0]}"
+
+
+_DEPENDS_WORDS = "; with other bases it holds: check the act's real tariffs against this line"
 
 
 def _hint(f: Finding) -> str | None:
