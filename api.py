@@ -12,8 +12,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from garant.compiler.python.generate import generate_product, module_name
-from garant.compiler.python.load import load_module
+from garant.compiler.python.generate import generate_product, generate_regime, module_name, regime_module_name
+from garant.compiler.python.load import load_product as load_generated
 from garant.compiler.runtime.engine import Product
 from garant.dsl.diagnostics import GarantError
 from garant.dsl.source import SourceFile
@@ -35,14 +35,21 @@ def _product_unit(units: list[Unit], problems) -> Unit:
 
 
 def python_source(unit: Unit) -> str:
+    """The product's module (it imports its regime's: `regime_source`)."""
     return generate_product(unit.product)
+
+
+def regime_source(unit: Unit) -> tuple[str, str, str]:
+    """(text, module name, filename) of the module of the product's regime."""
+    regime = unit.product.regime
+    return generate_regime(regime), regime_module_name(regime), f"<garant:{regime.path}>"
 
 
 def load_unit(unit: Unit) -> Product:
     source = python_source(unit)
     digest = hashlib.sha256(source.encode()).hexdigest()[:12]
-    module = load_module(source, f"garant_generated.{module_name(unit.product)}_{digest}", f"<garant:{unit.source.path}>")
-    return module.PRODUCT
+    name = f"garant_generated.{module_name(unit.product)}_{digest}"
+    return load_generated(source, name, f"<garant:{unit.source.path}>", regime_source(unit)).PRODUCT
 
 
 def load_product(path: str | Path, regimes: list[str | Path] = ()) -> Product:
