@@ -345,3 +345,97 @@ def test_injection_in_regime_titles_and_references():
     assert regime_ns["TITLES"]["soins"] == "Soins ZQXU \\\" + __import__('os').system('x') + \" '''"
     (d,) = ns["PRODUCT"].evaluate([{"id": "c", "date": "2025-01-02", "beneficiary": "B", "act": "consultation", "price": "30.00"}])
     assert (d.to_dict()["amo"], d.to_dict()["amc"]) == ("21.00", "9.00")
+
+
+# ------------------------------------------------- the decision, as data
+def _choices(contract) -> list[list[str]]:
+    """Every choice of levels a member can hold (each module at each of its
+    levels, each optional module also left out); [[]] without levels."""
+    import itertools
+
+    if not contract.modules:
+        return [[]]
+    options = []
+    for m in contract.modules:
+        if m.follows is not None:
+            options.append([None, f"{m.name}=none"])  # takes its leader's level, or left out
+        else:
+            options.append([f"{m.name}={lv}" for lv in m.levels] + ([f"{m.name}=none"] if m.optional else []))
+    return [[s for s in combo if s] for combo in itertools.product(*options)]
+
+
+def _domain(contract) -> list[tuple]:
+    """Every combination of the values the decision reads, as the checker
+    enumerates them (the inconsistent ones too: the checker decides none)."""
+    import itertools
+
+    dims = {d.name: d for d in contract.regime.dims}
+    networks = tuple(dict.fromkeys(v for ln in contract.lines for d, v in ln.constraints if d == "network" and v is not None))
+    choices = []
+    for name in contract.decision_dims:
+        if name == "network":
+            choices.append((None,) + networks)
+        else:
+            d = dims[name]
+            choices.append(d.values if d.default else (None,) + d.values)
+    return list(itertools.product(*choices))
+
+
+def _expected(table, key, available):
+    """The checker's decision, narrowed to the lines of a level as
+    `Product.at` always narrowed it."""
+    d = table.get(key)
+    if d is None:
+        return None
+    ids = tuple(i for i in d.lines if available is None or i in available)
+    return ids or None
+
+
+@pytest.mark.parametrize("path", FRENCH, ids=lambda p: p.name)
+def test_run_time_resolution_gives_the_checkers_decision_table(path):
+    """For every act, every combination of provider values and every choice
+    of levels, the rules resolved at run time give the line(s) and the
+    ceiling of the checker's decision table (`contract.decisions`)."""
+    from garant.api import load_unit
+    from garant.compiler.runtime.levels import choose
+
+    text, rel = source_of(path)
+    unit = compiled(text, rel)
+    contract = unit.contract
+    table = contract.decisions
+    product = load_unit(unit)
+    dims = contract.decision_dims
+    defaults = {d.name: d.default for d in contract.regime.dims}
+    domain = _domain(contract)
+    members = {}
+    for node in contract.regime.nodes:
+        members.setdefault(contract.groups.get(node), []).append(node)
+    checked = 0
+    for n, specs in enumerate(_choices(contract)):
+        if contract.modules:
+            chosen = choose(specs, contract.module_specs())
+            view = product.at(specs)
+            available = {ln.id for ln in contract.lines if chosen.get(ln.module) is not None}
+        else:
+            view, available = product, None
+        for group, nodes in members.items():
+            # every act at the first choice; one act of each group at the others
+            for node in nodes if n == 0 else nodes[:1]:
+                for combo in domain:
+                    values = dict(zip(dims, combo))
+                    claim_dims = tuple(values.get(d, defaults.get(d)) for d in product.dim_index)
+                    got = view.decisions.decide(node, claim_dims)
+                    key = None if group is None else (group,) + combo
+                    want = None if key is None else _expected(table, key, available)
+                    assert (got.lines if got else None) == want, (node, values, specs)
+                    if want is not None:
+                        c = table[key].ceiling
+                        assert (got.ceiling is None) == (c is None), (node, values, specs)
+                        if c is not None:
+                            assert (got.ceiling.percent, got.ceiling.below_percent, got.ceiling.ref, got.ceiling.where) == (
+                                c.percent, c.below_percent, c.ref, c.span.where)
+                            below = view.decisions.get(got.ceiling.below_key)
+                            want_below = None if c.below_key is None else _expected(table, c.below_key, available)
+                            assert (below.lines if below else None) == want_below, (node, values, "below")
+                    checked += 1
+    assert checked >= len(table)
