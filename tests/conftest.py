@@ -3,6 +3,8 @@
 Each case of a golden file becomes one test named after its `id`; a
 failure prints every mismatching figure. `pytest --update-golden` rewrites
 the expected figures instead of comparing them (review the diff).
+`--update-generated` rewrites the expected generated modules under
+tests/generated/, `--update-decisions` the decisions of tests/decisions/*.test.
 Cases listed in a file's `pending:` map are expected to fail for the
 reason given (strict: a pending case that starts passing fails the run, so
 the marker is removed as soon as the work lands).
@@ -17,6 +19,8 @@ from garant.testing import _Products, load_file, run_case, update_file
 
 def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true", help="rewrite expected figures of golden files")
+    parser.addoption("--update-generated", action="store_true", help="rewrite the expected generated modules in tests/generated")
+    parser.addoption("--update-decisions", action="store_true", help="rewrite the decisions of tests/decisions/*.test")
 
 
 def pytest_collect_file(parent, file_path):

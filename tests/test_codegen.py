@@ -439,3 +439,39 @@ def test_run_time_resolution_gives_the_checkers_decision_table(path):
                             assert (below.lines if below else None) == want_below, (node, values, "below")
                     checked += 1
     assert checked >= len(table)
+
+
+# --------------------------------------------------- the expected modules
+GENERATED = ROOT / "tests" / "generated"
+
+
+def _expected_modules() -> dict[str, str]:
+    """essentiel's module and its regime's, as `garant build` writes them."""
+    text, rel = source_of(ROOT / "contracts" / "essentiel_2025.garant")
+    unit = compiled(text, rel)
+    return {
+        "essentiel_2025.py.expected": generate_product(unit.product),
+        "regime_secu.py.expected": generate_regime(unit.product.regime),
+    }
+
+
+@pytest.mark.parametrize("name", ["essentiel_2025.py.expected", "regime_secu.py.expected"])
+def test_generated_module_is_the_expected_one(name, request):
+    """A change to the generated code shows in a diff of tests/generated/;
+    `pytest --update-generated` rewrites the files (review the diff)."""
+    code = _expected_modules()[name]
+    target = GENERATED / name
+    if request.config.getoption("--update-generated"):
+        GENERATED.mkdir(exist_ok=True)
+        target.write_text(code, encoding="utf-8", newline="\n")
+    assert target.exists(), f"{target} is missing: run `pytest tests/test_codegen.py --update-generated`"
+    assert code == target.read_text(encoding="utf-8"), f"the generated module differs from {target}: run `pytest --update-generated` and review the diff"
+
+
+def test_essentiel_module_is_short_and_narrow():
+    code = _expected_modules()["essentiel_2025.py.expected"]
+    lines = code.splitlines()
+    assert len(lines) < 1500
+    assert max(len(line) for line in lines) <= 120
+    regime = _expected_modules()["regime_secu.py.expected"].splitlines()
+    assert max(len(line) for line in regime) <= 120
