@@ -280,43 +280,56 @@ def generate_contract(contract: model.Contract) -> str:
 
 def generate_plan(plan) -> str:
     """A checked `plan_model.Plan` → its module: the plan's terms and one
-    cost sharing per benefit line as data, over the same taxonomy tables."""
+    cost sharing per benefit line as data; it imports its regime's module."""
     regime = plan.regime
     order = {node: i for i, node in enumerate(regime.nodes)}
 
     def where(span) -> str | None:
         return span.where if span is not None and span.line else None
 
-    def accumulator(acc) -> dict | None:
+    def accumulator(pool: str, acc) -> Call | None:
         if acc is None:
             return None
-        return {"individual": acc.individual, "family": acc.family, "where": where(acc.span), "text": acc.text}
+        return Call("_acc.Accumulator", pool, omit_none=False, individual=acc.individual, family=acc.family,
+                    where=where(acc.span), text=acc.text)
+
+    def sharing(s, line_where, text, out_of_network: bool) -> Call:
+        return Call("_pr.Sharing", covered=s.covered, deductible=s.deductible, copay=s.copay, coinsurance=s.coinsurance,
+                    where=line_where, text=text, out_of_network=out_of_network, visits=s.visits,
+                    visits_where=where(s.visits_span), visits_text=s.visits_text if s.visits is not None else None)
 
     oon = plan.out_of_network
-    benefits = []
+    benefits = {}
     for ln in plan.lines:
         s = plan.sharing[ln.id]
-        benefits.append(
-            {
-                "id": ln.id, "where": ln.span.where, "text": ln.text, "covered": s.covered, "deductible": s.deductible,
-                "copay": s.copay, "coinsurance": s.coinsurance,
-                "out_of_network": dict(ln.constraints).get(plan.status_dim) == "out_of_network",
-                "visits": s.visits, "visits_where": where(s.visits_span), "visits_text": s.visits_text,
-            }
-        )
+        out = dict(ln.constraints).get(plan.status_dim) == "out_of_network"
+        benefits[ln.id] = Commented(sharing(s, ln.span.where, ln.text, out), f"{ln.span.where}  {ln.text}")
     ref = plan.referral
+    oon_where = where(oon.span)
+    oon_sharing = None
+    if oon.sharing:
+        oon_sharing = Call("_pr.Sharing", covered=oon.sharing.covered, deductible=oon.sharing.deductible,
+                           copay=oon.sharing.copay, coinsurance=oon.sharing.coinsurance, where=oon_where,
+                           text=oon.sharing.text, out_of_network=True)
     context = {
         "version": __version__,
         "plan": plan,
         "effective": plan.effective.isoformat() if plan.effective else None,
-        "deductible": accumulator(plan.deductible),
-        "oop": accumulator(plan.out_of_pocket_max),
-        "referral": None if ref is None else {"nodes": ref.nodes, "exceptions": ref.exceptions, "emergency_exempt": ref.emergency_exempt, "where": ref.span.where, "text": ref.text},
-        "oon": {
-            "covered": oon.covered, "sharing": oon.sharing, "allowed_percent": oon.allowed_percent,
-            "deductible": accumulator(oon.deductible), "oop": accumulator(oon.out_of_pocket_max),
-            "where": where(oon.span), "text": oon.text,
-        },
+        "deductible": accumulator("deductible", plan.deductible),
+        "deductible_note": f"{where(plan.deductible.span)}  deductible {plan.deductible.text}",
+        "oop": accumulator("out_of_pocket_max", plan.out_of_pocket_max),
+        "oop_note": f"{where(plan.out_of_pocket_max.span)}  out-of-pocket maximum {plan.out_of_pocket_max.text}",
+        "referral": None if ref is None else Call("_pr.Referral", ref.nodes, ref.exceptions, ref.emergency_exempt,
+                                                  ref.span.where, ref.text),
+        "referral_note": None if ref is None else f"{ref.span.where}  {ref.text}",
+        "oon": Call(
+            "_pr.OutOfNetwork", omit_none=False, covered=oon.covered, sharing=oon_sharing,
+            allowed_percent=oon.allowed_percent,
+            deductible=accumulator("out_of_network_deductible", oon.deductible),
+            out_of_pocket_max=accumulator("out_of_network_out_of_pocket_max", oon.out_of_pocket_max),
+            where=oon_where, text=oon.text,
+        ),
+        "oon_note": f"{oon_where}  out of network: {oon.text}",
         "benefits": benefits,
         "groups": {node: group for node, group in sorted(plan.groups.items(), key=lambda kv: order[kv[0]])},
         "decisions": {key: d.lines[0] for key, d in plan.decisions.items()},
