@@ -90,7 +90,8 @@ def _entry(v: model.ValueRef):
     """A table entry: (value, source line), or, for an entry that applies
     from an age on, a `FromAge` naming the value below it too."""
     if v.min_age is not None and v.fallback is not None:
-        return Call("_rules.FromAge", _value(v), v.span.where, v.min_age, _value(v.fallback), v.fallback.span.where)
+        return Call("_rules.FromAge", _value(v), v.span.where, age=v.min_age, below=_value(v.fallback),
+                    below_where=v.fallback.span.where)
     return (_value(v), v.span.where)
 
 
