@@ -23,9 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT.parent))
 
-from garant.api import python_source, regime_source  # noqa: E402
+from garant.compiler.driver import python_source, regime_source  # noqa: E402
 from garant.compiler.python.generate import module_name  # noqa: E402
-from garant.pipeline import compile_paths  # noqa: E402
+from garant.dsl.pipeline import compile_paths  # noqa: E402
 
 _IMPORT = (
     "import sys, time; sys.path.insert(0, {folder!r});"

@@ -21,7 +21,7 @@ import pytest
 from garant.compiler.python.generate import generate_contract, generate_product, generate_regime, module_name, regime_module_name
 from garant.compiler.python.load import load_regime
 from garant.dsl.source import SourceFile
-from garant.pipeline import compile_sources, compile_text
+from garant.dsl.pipeline import compile_sources, compile_text
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACTS = sorted((ROOT / "contracts").glob("*.garant"))
@@ -121,7 +121,7 @@ def test_generation_is_deterministic(path):
 
 _GEN_SCRIPT = """
 import hashlib, sys
-from garant.pipeline import compile_text
+from garant.dsl.pipeline import compile_text
 from garant.compiler.python.generate import generate_product
 for path in sys.argv[1:]:
     with open(path, encoding="utf-8") as fh:
@@ -396,8 +396,8 @@ def test_run_time_resolution_gives_the_checkers_decision_table(path):
     """For every act, every combination of provider values and every choice
     of levels, the rules resolved at run time give the line(s) and the
     ceiling of the checker's decision table (`contract.decisions`)."""
-    from garant.api import load_unit
-    from garant.compiler.runtime.levels import choose
+    from garant.compiler.driver import load_unit
+    from garant.core.levels import choose
 
     text, rel = source_of(path)
     unit = compiled(text, rel)

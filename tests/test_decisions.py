@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from garant.dsl.source import SourceFile
-from garant.pipeline import compile_sources
+from garant.dsl.pipeline import compile_sources
 
 HERE = Path(__file__).resolve().parent / "decisions"
 FILES = sorted(HERE.glob("*.test"))
