@@ -176,7 +176,7 @@ def build(
     with_docs: bool = typer.Option(True, "--docs/--no-docs", help="Also write the documentation pages under OUTPUT/docs (as `garant docs`)."),
 ):
     """Generate one importable Python module per product, and its documentation."""
-    from garant.compiler.driver import python_source
+    from garant.compiler.driver import python_source, regime_source
     from garant.compiler.python.generate import module_name
     from garant.dsl.pipeline import compile_paths
 
@@ -191,6 +191,11 @@ def build(
     for unit in units:
         if unit.product is None:
             continue
+        regime_text, regime_module, _ = regime_source(unit)  # the module the product's imports, beside it
+        regime_target = output / f"{regime_module}.py"
+        if not regime_target.exists() or regime_target.read_text(encoding="utf-8") != regime_text:
+            regime_target.write_text(regime_text, encoding="utf-8")
+            out.print(f"{unit.product.regime.path} → {regime_target}", markup=False)
         target = output / f"{module_name(unit.product)}.py"
         target.write_text(python_source(unit), encoding="utf-8")
         out.print(f"{unit.source.path} → {target}", markup=False)

@@ -8,6 +8,9 @@ levels it is evaluated at, and the SHA-256 of the `.garant` sources it
 came from. Each worker process loads the module once (`load()`, cached by
 the module's hash) and evaluates every partition it is given with it.
 
+The product's module imports its regime's module, shipped beside it
+(`regime_python`, under the name the product imports, `regime_module`).
+
 Shipping the generated module rather than the `.garant` text means a
 worker runs exactly the code the driver checked: it needs only Garant's
 runtime, not the compiler, the grammar or the same copy of the bundled
@@ -31,6 +34,8 @@ class ShippedProduct:
     source_sha256: str  # of the product's .garant text, then each regime file's given with --regime
     python: str  # the generated module
     python_sha256: str
+    regime_python: str = ""  # the regime's module, which `python` imports
+    regime_module: str = ""  # its name (the hash of its text in it)
     levels: tuple[str, ...] = ()
 
     def load(self):
@@ -38,9 +43,10 @@ class ShippedProduct:
         key = (self.python_sha256, self.levels)
         product = _LOADED.get(key)
         if product is None:
-            from garant.compiler.python.load import load_module
+            from garant.compiler.python.load import load_product
 
-            module = load_module(self.python, f"garant_shipped.p_{self.python_sha256[:16]}", f"<garant:{self.path}>")
+            regime = (self.regime_python, self.regime_module, f"<garant:{self.regime_module}>")
+            module = load_product(self.python, f"garant_shipped.p_{self.python_sha256[:16]}", f"<garant:{self.path}>", regime)
             # levels were checked on the driver (`ship`); a worker needs only the runtime
             product = _LOADED[key] = module.PRODUCT.at(list(self.levels)) if self.levels else module.PRODUCT
         return product
@@ -59,7 +65,7 @@ def ship(product_ref) -> ShippedProduct:
         product_ref = (str(product_ref), ())
     path, regimes, *levels = product_ref
     levels = tuple(levels[0]) if levels else ()
-    from garant.compiler.driver import _product_unit, at_levels, python_source
+    from garant.compiler.driver import _product_unit, at_levels, python_source, regime_source
     from garant.dsl.diagnostics import GarantError
     from garant.dsl.pipeline import compile_paths
 
@@ -69,6 +75,7 @@ def ship(product_ref) -> ShippedProduct:
         raise GarantError(regime_errors)
     unit = _product_unit(units, problems)
     python = python_source(unit)
+    regime_python, regime_module, _ = regime_source(unit)
     digest = hashlib.sha256()
     for source in (path, *regimes):
         digest.update(Path(source).read_bytes())
@@ -79,6 +86,8 @@ def ship(product_ref) -> ShippedProduct:
         source_sha256=digest.hexdigest(),
         python=python,
         python_sha256=hashlib.sha256(python.encode()).hexdigest(),
+        regime_python=regime_python,
+        regime_module=regime_module,
         levels=tuple(str(x) for x in levels),
     )
     product = at_levels(shipped.load() if not levels else replace(shipped, levels=()).load(), list(levels))  # a wrong level fails here, not on every worker

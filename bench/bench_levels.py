@@ -87,7 +87,7 @@ def main() -> None:
     n = len(claims) * len(levels)
     print(f"Santé Mix Proximité: {len(claims)} examples × {len(levels)} levels = {n} décomptes (CPython {sys.version.split()[0]}, best of {args.runs})")
     print(f"  compile (parse, check, generate, load)   {t_compile * 1000:8.1f} ms")
-    print(f"  choose the six levels (product.at)       {t_choose * 1000:8.2f} ms  ({len(product.decisions)} decisions filtered per level, then kept)")
+    print(f"  choose the six levels (product.at)       {t_choose * 1000:8.2f} ms  ({len(product.rules)} line rules, resolved per act and provider values at each level)")
     print(f"  evaluate all examples at all levels      {t_eval * 1000:8.2f} ms  ({t_eval / n * 1e6:.0f} µs per décompte)")
     print(f"  golden file in process (run_file)        {t_golden * 1000:8.1f} ms  ({figures} of {total} figures equal)")
     print(f"  `garant test` end to end, fresh process  {t_cli * 1000:8.0f} ms  [{summary}]")

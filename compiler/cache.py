@@ -44,7 +44,7 @@ from garant.core.cachedir import cache_folder, write_atomically
 from garant.dsl.diagnostics import Diagnostic, Severity
 from garant.dsl.source import SourceFile, Span
 
-FORMAT = 1  # bump when an entry's layout changes
+FORMAT = 2  # bump when an entry's layout changes
 _SUBFOLDER = "products"
 
 
@@ -55,6 +55,7 @@ class Entry:
     filename: str  # `<garant:path>`
     warnings: tuple[Diagnostic, ...] = ()  # and notes: what a check says besides errors
     code: bytes | None = None  # `marshal` of the module's code object (compiling 1 MB of Python costs more than checking)
+    regime: tuple[str, str, str] | None = None  # (source, name, filename) of the regime module the product imports
 
     def code_object(self) -> types.CodeType:
         """The module's code: unmarshalled when stored (same Python: the
@@ -136,7 +137,11 @@ def lookup(key: str | None) -> Entry | None:
         if data.get("sha256") != _digest(body) or body.get("format") != FORMAT or body.get("key") != key:
             return None
         code = base64.b64decode(body["code"], validate=True) if body.get("code") else None
-        return Entry(body["module"], body["name"], body["filename"], tuple(_diagnostic(d) for d in body["warnings"]), code)
+        regime = body.get("regime")
+        regime = None if regime is None else tuple(str(x) for x in regime)
+        if regime is not None and len(regime) != 3:
+            return None
+        return Entry(body["module"], body["name"], body["filename"], tuple(_diagnostic(d) for d in body["warnings"]), code, regime)
     except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
         return None
 
@@ -156,6 +161,7 @@ def store(key: str | None, entry: Entry) -> bool:
         "filename": entry.filename,
         "warnings": [_plain(d) for d in entry.warnings],
         "code": base64.b64encode(entry.code).decode("ascii") if entry.code else None,
+        "regime": list(entry.regime) if entry.regime else None,
     }
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from garant.compiler import cache
-from garant.compiler.python.load import load_module
+from garant.compiler.python.load import load_product as load_generated, load_regime
 from garant.compiler.runtime.engine import Product
 from garant.dsl.diagnostics import Diagnostic, GarantError
 from garant.dsl.source import SourceFile
@@ -41,9 +41,18 @@ def _product_unit(units: list[Unit], problems) -> Unit:
 
 
 def python_source(unit: Unit) -> str:
+    """The product's module (it imports its regime's: `regime_source`)."""
     from garant.compiler.python.generate import generate_product
 
     return generate_product(unit.product)
+
+
+def regime_source(unit: Unit) -> tuple[str, str, str]:
+    """(text, module name, filename) of the module of the product's regime."""
+    from garant.compiler.python.generate import generate_regime, regime_module_name
+
+    regime = unit.product.regime
+    return generate_regime(regime), regime_module_name(regime), f"<garant:{regime.path}>"
 
 
 def _module_of(unit: Unit) -> tuple[str, str, str]:
@@ -57,7 +66,7 @@ def _module_of(unit: Unit) -> tuple[str, str, str]:
 
 def load_unit(unit: Unit) -> Product:
     source, name, filename = _module_of(unit)
-    return load_module(source, name, filename).PRODUCT
+    return load_generated(source, name, filename, regime_source(unit)).PRODUCT
 
 
 def load_product(path: str | Path, regimes: list[str | Path] = (), *, on_warning: Callable[[Diagnostic], None] | None = None) -> Product:
@@ -79,6 +88,8 @@ def load_product(path: str | Path, regimes: list[str | Path] = (), *, on_warning
     if on_warning is not None:
         for d in entry.warnings:
             on_warning(d)
+    if entry.regime is not None:
+        load_regime(*entry.regime)
     return _exec_module(entry.code_object(), entry.name, entry.filename).PRODUCT
 
 
@@ -95,7 +106,7 @@ def _compile_entry(path, regimes, sources) -> cache.Entry:
     source, name, filename = _module_of(unit)
     code = compile(source, filename, "exec")
     warnings = tuple(d for u in units for d in u.diagnostics if not d.is_error)
-    return cache.Entry(source, name, filename, warnings, marshal.dumps(code))
+    return cache.Entry(source, name, filename, warnings, marshal.dumps(code), regime_source(unit))
 
 
 def _exec_module(code: types.CodeType, name: str, filename: str) -> types.ModuleType:

@@ -2,4 +2,12 @@
 Garant's own pytest plugin, compiler/pytest_golden.py, registered by the
 package's `pytest11` entry point (so `pip install -e .` is needed, as CI
 does); `pytest --update-golden` rewrites their expected figures.
+
+`--update-generated` rewrites the expected generated modules under
+tests/generated/, `--update-decisions` the decisions of tests/decisions/*.test.
 """
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-generated", action="store_true", help="rewrite the expected generated modules in tests/generated")
+    parser.addoption("--update-decisions", action="store_true", help="rewrite the decisions of tests/decisions/*.test")

@@ -103,13 +103,16 @@ def test_check_warnings_do_not_fail(tmp_path):
 
 # ---------------------------------------------------------------------- build
 def _import(path: Path, name: str):
+    """A built module, its folder on the path (it imports its regime's module, beside it)."""
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
+    sys.path.insert(0, str(path.parent))
     try:
         spec.loader.exec_module(module)
     finally:
         sys.modules.pop(name, None)
+        sys.path.remove(str(path.parent))
     return module
 
 
@@ -118,7 +121,9 @@ def test_build_writes_importable_modules(tmp_path):
     result = invoke("build", CONTRACTS, "-o", out)
     assert result.exit_code == 0, stderr(result)
     written = sorted(p.name for p in out.glob("*.py"))
-    assert written == sorted(f"{p.stem}.py" for p in CONTRACTS.glob("*.garant"))
+    regimes = [n for n in written if n.startswith("garant_regime_")]  # one module per regime, imported by its products
+    assert sorted(set(written) - set(regimes)) == sorted(f"{p.stem}.py" for p in CONTRACTS.glob("*.garant"))
+    assert sorted(n.rsplit("_", 1)[0] for n in regimes) == ["garant_regime_managed_care", "garant_regime_secu"]
     ess = _import(out / "essentiel_2025.py", "garant_cli_test_essentiel_2025")
     assert ess.PRODUCT.name == "Essentiel 2025"
     claims = [

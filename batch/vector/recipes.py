@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from garant.compiler.runtime.steps.regime import TIMES as _TIMES  # the engine's own words for "N times the base"
 from garant.compiler.runtime.money import fmt_rate
+from garant.compiler.runtime.rules import FromAge
 
 CALENDAR = "calendar_year"
 
@@ -60,7 +61,7 @@ def _dated(value, params):
 
 class Banded:
     """A table entry that applies from an age on (on the date of care),
-    with its value below that age (`engine._by_age`)."""
+    with its value below that age (`rules.FromAge`, `rules.by_age`)."""
 
     __slots__ = ("value", "from_age", "below")
 
@@ -72,8 +73,8 @@ class Banded:
 
 def _entry(entry, params):
     """A table entry's value: an int, a `Param`, or a `Banded` of them."""
-    if len(entry) > 2:
-        return Banded(_dated(entry[0], params), entry[2], _dated(entry[3], params))
+    if entry.__class__ is FromAge:
+        return Banded(_dated(entry.value, params), entry.age, _dated(entry.below, params))
     return _dated(entry[0], params)
 
 
@@ -135,7 +136,8 @@ def _regime(r: Recipe, ra, rate_entry, base_entry, ref_entry, params) -> None:
     if base_entry is not None:
         r.base = _entry(base_entry, params)
         # the engine's words for where the regime's base comes from (from the age on, below it)
-        r.base_source = tuple(v if isinstance(v, str) else "tariff" for v in (base_entry[0], base_entry[3] if len(base_entry) > 2 else base_entry[0]))
+        below = base_entry.below if base_entry.__class__ is FromAge else base_entry[0]
+        r.base_source = tuple(v if isinstance(v, str) else "tariff" for v in (base_entry[0], below))
     r.heavy = ra.heavy_param is not None
     if ref_entry is not None:
         r.ref_rate = _entry(ref_entry, params)

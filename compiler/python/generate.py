@@ -10,11 +10,14 @@ same sources give the same bytes.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from importlib import resources
 
 import jinja2
 
 from garant import __version__
+from garant.compiler.python.layout import Call, Code, Commented, Layout
 from garant.dsl import model
 
 _FORMULA = {
@@ -44,43 +47,38 @@ def _py(value) -> str:
     raise TypeError(f"cannot render {type(value).__name__} as a literal")
 
 
-def _py_table(value: dict, indent: int = 8) -> str:
-    """A dict literal with one entry per line, for tables a reviewer reads."""
-    if len(value) <= 1:
-        return _py(value)
-    pad = " " * (indent + 4)
-    entries = "".join(f"{pad}{_py(k)}: {_py(v)},\n" for k, v in value.items())
-    return "{\n" + entries + " " * indent + "}"
-
-
 def _comment(value) -> str:
     """Text safe inside a `#` comment: no character can end the line."""
     text = str(value)
     return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in text)
 
 
-def _py_limit(lim: model.Limit) -> str:
-    period = lim.period or model.Period("none")
-    band = ""
-    if lim.age_under is not None:
-        band += f", age_under={_py(lim.age_under)}"
-    if lim.age_from is not None:
-        band += f", age_from={_py(lim.age_from)}"
-    if getattr(lim, "shared", False):
-        band += ", shared=True"
-    return (
-        f"_rules.Limit({_py(lim.kind)}, {_py(lim.amount)}, {_py(lim.param)}, {_py(period.kind)}, "
-        f"{_py(period.months)}, {_py(lim.pool)}, {_py(lim.text)}, {_py(lim.span.where)}{band})"
+LAYOUT = Layout(literal=_py, comment=_comment)
+
+
+def _period(lim) -> model.Period:
+    return lim.period or model.Period("none")
+
+
+def _limit(lim: model.Limit) -> Call:
+    period = _period(lim)
+    return Call(
+        "_rules.Limit", lim.kind, lim.amount, param=lim.param, period=period.kind, months=period.months or None,
+        pool=lim.pool, text=lim.text, where=lim.span.where, age_under=lim.age_under, age_from=lim.age_from,
+        shared=True if getattr(lim, "shared", False) else None,
     )
 
 
 def _environment() -> jinja2.Environment:
-    loader = jinja2.FunctionLoader(lambda name: resources.files("garant.compiler.python").joinpath("templates", name).read_text(encoding="utf-8"))
-    env = jinja2.Environment(loader=loader, autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+    def read(name: str) -> str:
+        return resources.files("garant.compiler.python").joinpath("templates", name).read_text(encoding="utf-8")
+
+    env = jinja2.Environment(loader=jinja2.FunctionLoader(read), autoescape=False, keep_trailing_newline=True,
+                             trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
     env.filters["py"] = _py
     env.filters["comment"] = _comment
-    env.filters["py_limit"] = _py_limit
-    env.filters["py_table"] = _py_table
+    env.globals["block"] = LAYOUT.block
+    env.globals["comments"] = LAYOUT.comments
     return env
 
 
@@ -88,191 +86,258 @@ def _value(v: model.ValueRef):
     return v.const if v.param is None else v.param
 
 
-def _entry(v: model.ValueRef) -> tuple:
+def _entry(v: model.ValueRef):
     """A table entry: (value, source line), or, for an entry that applies
-    from an age on, (value, source line, age, value below it, its line)."""
+    from an age on, a `FromAge` naming the value below it too."""
     if v.min_age is not None and v.fallback is not None:
-        return (_value(v), v.span.where, v.min_age, _value(v.fallback), v.fallback.span.where)
+        return Call("_rules.FromAge", _value(v), v.span.where, age=v.min_age, below=_value(v.fallback),
+                    below_where=v.fallback.span.where)
     return (_value(v), v.span.where)
 
 
-def _regime_context(regime: model.Regime) -> dict:
-    params = [
-        {
-            "name": p.name,
-            "title": p.title,
-            "unit": p.unit,
-            "where": p.span.where,
-            "starts": tuple(d.isoformat() for d in p.starts),
-            "amounts": p.values,
-            "sources": tuple(s.where for s in p.spans),
-            "refs": p.refs,
-            "limits": p.limits,
-            "exempt_under": p.exempt_under,
-            "exempt_reference": p.exempt_reference,
-        }
-        for p in regime.params.values()
-    ]
-    dims = [
-        {
-            "name": d.name,
-            "default": d.default,
-            "only_with": d.only_with,
-            "starts": {v: s.isoformat() for v, s in d.starts.items()},
-            "where": d.span.where,
-        }
-        for d in regime.dims
-    ]
-    words = sorted(
-        (w, tuple((m.kind, m.target, m.dim, m.before.isoformat() if m.before else None) for m in ms))
-        for w, ms in regime.vocabulary.items()
+def _param(p) -> Commented:
+    call = Call(
+        "_rules.Param", p.name, p.title, p.unit,
+        starts=tuple(d.isoformat() for d in p.starts),
+        values=tuple(p.values),
+        sources=tuple(s.where for s in p.spans),
+        refs=tuple(p.refs),
+        limits=tuple(_limit(lim) for lim in p.limits) or None,
+        exempt_under=p.exempt_under,
+        exempt_reference=p.exempt_reference if p.exempt_under is not None else None,
     )
-    acts = []
-    for a in regime.acts.values():
-        if a.span is None:
-            continue
-        node = regime.nodes[a.node]
-        acts.append(
-            {
-                "node": a.node,
-                "title": node.title,
-                "rule": a.span.where,
-                "not_reimbursed": a.not_reimbursed,
-                "base": None if a.base is None else {k: _entry(v) for k, v in a.base.entries.items()},
-                "base_dims": a.base.dims if a.base else (),
-                "rate": {} if a.rate is None else {k: _entry(v) for k, v in a.rate.entries.items()},
-                "rate_dims": a.rate.dims if a.rate else (),
-                "deductions": a.deductions,
-                "price_limits": tuple((c, _value(pl.value), pl.of_base, pl.ref, pl.span.where) for c, pl in a.price_limits),
-                "heavy_act": a.heavy_act,
-            }
+    return Commented(call, f"{p.span.where}  {p.title}")
+
+
+def _act(a: model.RegimeAct, node: model.Node) -> Commented:
+    kwargs: dict = {}
+    if a.not_reimbursed:
+        kwargs["not_reimbursed"] = True
+    else:
+        if a.base is not None:
+            kwargs["base_dims"] = a.base.dims
+            kwargs["base"] = {k: _entry(v) for k, v in a.base.entries.items()}
+        kwargs["rate_dims"] = a.rate.dims if a.rate else ()
+        kwargs["rate"] = {} if a.rate is None else {k: _entry(v) for k, v in a.rate.entries.items()}
+        kwargs["deductions"] = a.deductions or None
+        kwargs["heavy_act"] = a.heavy_act or None
+    if a.price_limits:
+        kwargs["price_limits"] = tuple(
+            Call("_rules.PriceLimit", c, _value(pl.value), pl.of_base, pl.ref, pl.span.where) for c, pl in a.price_limits
         )
-    return {"regime": regime, "params": params, "dims": dims, "words": words, "nodes": list(regime.nodes.values()), "acts": acts}
+    return Commented(Call("_rules.RegimeAct", node.title, a.span.where, **kwargs), f"{a.span.where}  {node.title}")
 
 
-def _line_entry(ln: model.Line, fn: str, terms, limits, text: str, level: str | None, module: str | None, column: str = "") -> dict:
+def regime_module_name(regime: model.Regime) -> str:
+    """The module a regime compiles into: `garant_regime_<name>_<hash>`, the
+    hash of the module's text. Every product over the regime imports it;
+    two texts of a regime (another version of it, of Garant, or another
+    path in its comments) never take each other's name in `sys.modules`."""
+    stem = re.sub(r"[^a-z0-9_]", "_", regime.name.lower()) or "regime"
+    digest = hashlib.sha256(generate_regime(regime).encode("utf-8")).hexdigest()
+    return f"garant_regime_{stem}_{digest[:12]}"
+
+
+_RECENT: list[tuple[model.Regime, str]] = []  # the last regimes generated, with their text
+
+
+def generate_regime(regime: model.Regime) -> str:
+    """The regime's own module: its dated parameters, provider dimensions,
+    words, act taxonomy and the rule of each act (inheritance applied).
+    Generated once per regime object (each of its products names it)."""
+    for known, text in _RECENT:
+        if known is regime:
+            return text
+    text = _generate_regime(regime)
+    _RECENT[:] = [(regime, text)] + _RECENT[:7]
+    return text
+
+
+def _generate_regime(regime: model.Regime) -> str:
+    dims = tuple(
+        Commented(Call("_rules.Dimension", d.name, d.default, d.only_with, {v: s.isoformat() for v, s in d.starts.items()}),
+                  d.span.where)
+        for d in regime.dims
+    )
+    words = {
+        w: tuple((m.kind, m.target, m.dim, m.before.isoformat() if m.before else None) for m in ms)
+        for w, ms in sorted(regime.vocabulary.items())
+    }
+    for node in regime.nodes.values():
+        if node.ancestors != tuple(".".join(node.id.split(".")[: i + 1]) for i in range(node.id.count(".") + 1)):
+            raise ValueError(f"act `{node.id}`: its id is not its dotted path from the top")
+    acts = {a.node: _act(a, regime.nodes[a.node]) for a in regime.acts.values() if a.span is not None}
+    context = {
+        "version": __version__,
+        "regime": regime,
+        "params": {p.name: _param(p) for p in regime.params.values()},
+        "dims": dims,
+        "words": words,
+        "titles": {node.id: node.title for node in regime.nodes.values()},
+        "acts": acts,
+    }
+    return _environment().get_template("regime.py.j2").render(**context)
+
+
+def _formula(terms) -> str:
+    """The body of a line's function: `return` its terms' sum."""
     exprs = []
     for t in terms:
         if t.budget is not None:
             continue  # a budget pays from what remains of it: the engine's part
         kind = "amount_per_unit" if t.kind == "amount" and t.per_unit else t.kind
         exprs.append(_FORMULA[kind].format(value=t.value))
-    return {
-        "id": ln.id,
-        "fn": fn,
-        "where": ln.span.where,
-        "text": text,
-        "source_text": ln.text,
-        "level": level,
-        "column": column,
-        "module": module,
-        "expressions": exprs or ["0"],
-        "per_unit": any(t.per_unit for t in terms),
-        "limits": limits,
-        "budgets": tuple(t.budget for t in terms if t.budget is not None),
-    }
+    one = "    return " + (" + ".join(exprs) or "0")
+    if len(one) <= LAYOUT.width:
+        return one
+    return "    return (\n" + "\n".join(f"        {'+ ' if i else ''}{e}" for i, e in enumerate(exprs)) + "\n    )"
+
+
+def _function(ln: model.Line, fn: str, terms, level: str | None = None, column: str = "") -> dict:
+    """A guarantee line's formula as a function of the claim's figures."""
+    notes = [f"{ln.span.where}  {ln.text}"] + ([f"at level {level}: {column}"] if level is not None else [])
+    return {"fn": fn, "comments": notes, "body": _formula(terms)}
+
+
+def _line(ln: model.Line, fn: str, terms, limits, text: str, module: str | None) -> Call:
+    return Call(
+        "_rules.Line", ln.id, Code(fn), ln.span.where, text,
+        per_unit=True if any(t.per_unit for t in terms) else None,
+        module=module,
+        budgets=tuple(_limit(t.budget) for t in terms if t.budget is not None) or None,
+        limits=tuple(_limit(lim) for lim in limits) or None,
+    )
+
+
+def _rule(ln: model.Line) -> Commented:
+    """The line as the resolution reads it: its act and provider values."""
+    call = Call("_rules.Rule", ln.id, ln.node, dict(ln.constraints) or None,
+                adds=True if ln.additive else None, module=ln.module if ln.additive else None,
+                cap=True if ln.ceiling else None)
+    return Commented(call, f"{ln.span.where}  {ln.selector}")
+
+
+def _ceilings(contract: model.Contract) -> tuple:
+    """The responsable ceilings a `cap` line can meet, at the step in force
+    on the contract's effective date (as the checker reads them)."""
+    if not any(ln.ceiling for ln in contract.lines):
+        return ()
+    out = []
+    effective = contract.effective
+    for c in contract.regime.ceilings:
+        steps = [st for st in c.steps if (effective is None or st.start <= effective) and st.percent is not None]
+        if not steps:
+            continue
+        st = steps[-1]
+        call = Call("_rules.CeilingRule", c.node, dict(c.constraints) or None, st.percent,
+                    below_percent=st.below_percent, below=st.below_value, ref=st.ref, where=st.span.where)
+        out.append(Commented(call, f"{st.span.where}  {c.title}"))
+    return tuple(out)
 
 
 def generate_contract(contract: model.Contract) -> str:
-    """One module per product. A product with levels gets every level in
-    the same module: a line that differs by level has one function per
-    level, and `PRODUCT.at(level)` (or `evaluate(claims, level=…)`)
-    chooses. One module rather than one per level, so that modules chosen
-    at different levels combine, and the regime's tables exist once."""
+    """One module per product; it imports its regime's module. A product
+    with levels gets every level in the same module: a line that differs
+    by level has one function per level, and `PRODUCT.at(level)` (or
+    `evaluate(claims, level=…)`) chooses. One module rather than one per
+    level, so that modules chosen at different levels combine."""
     regime = contract.regime
-    lines = []
-    levelled = []  # (line id, module, ((level, entry), …)) for lines that differ by level
-    module_of = {m.name: m for m in contract.modules}
+    functions = []
+    lines = {}
     for ln in contract.lines:
         module = ln.module if contract.modules else None
         if ln.columns:
-            entries = []
+            by_level = {}
             for n, col in enumerate(ln.columns, start=1):
-                entry = _line_entry(ln, f"line_{ln.span.line}_level{n}", col.terms, col.limits,
-                                    f"{ln.selector}: {col.text} ({col.level})", col.level, module, col.text)
-                entries.append((col.level, entry))
-                lines.append(entry)
-            levelled.append((ln.id, module, tuple(entries)))
+                fn = f"line_{ln.span.line}_level{n}"
+                functions.append(_function(ln, fn, col.terms, col.level, col.text))
+                by_level[col.level] = _line(ln, fn, col.terms, col.limits, f"{ln.selector}: {col.text} ({col.level})", module)
+            lines[ln.id] = Call("_rules.Levels", ln.id, module, by_level)
         else:
-            lines.append(_line_entry(ln, f"line_{ln.span.line}", ln.terms, ln.limits, ln.text, None, module))
-    single = [e for e in lines if e["level"] is None]
-    shared: dict[tuple, str] = {}
-    shared_decisions = []
-    decisions = []
-    for key, d in contract.decisions.items():
-        c = d.ceiling
-        ident = (d.lines, None if c is None else (c.percent, c.below_percent, c.below_key, c.ref, c.span.where))
-        if ident not in shared:
-            name = "D_" + "_".join(d.lines) + (f"_CAP{len(shared)}" if c else "")
-            shared[ident] = name
-            ceiling = None if c is None else {"percent": c.percent, "below_percent": c.below_percent, "below_key": c.below_key, "ref": c.ref, "where": c.span.where}
-            shared_decisions.append((name, {"lines": d.lines, "ceiling": ceiling}))
-        decisions.append((key, shared[ident]))
+            fn = f"line_{ln.span.line}"
+            functions.append(_function(ln, fn, ln.terms))
+            lines[ln.id] = _line(ln, fn, ln.terms, ln.limits, ln.text, module)
+    modules = tuple(
+        Commented((m.name, m.levels, m.optional, m.follows), f"{m.span.where}  {m.title}") for m in contract.modules
+    )
     gap_line = contract.guarantees_span.line if contract.guarantees_span else 1
     context = {
         "version": __version__,
         "contract": contract,
+        "regime": regime,
+        "regime_module": regime_module_name(regime),
         "effective": contract.effective.isoformat() if contract.effective else None,
+        "functions": functions,
         "lines": lines,
-        "single_lines": single,
-        "levelled": levelled,
         "levels": contract.levels,
-        "modules": [(m.name, m.levels, m.optional, m.follows, m.title, m.span.where) for m in contract.modules],
-        "module_of": module_of,
-        "groups": sorted(contract.groups.items(), key=lambda kv: list(regime.nodes).index(kv[0])),
-        "shared_decisions": shared_decisions,
-        "decisions": decisions,
+        "modules": modules,
+        "rules": tuple(_rule(ln) for ln in contract.lines),
+        "ceilings": _ceilings(contract),
         "decision_dims": contract.decision_dims,
         "gap_rule": f"{contract.path}:{gap_line}",
-        **_regime_context(regime),
     }
     return _environment().get_template("contract.py.j2").render(**context)
 
 
 def generate_plan(plan) -> str:
     """A checked `plan_model.Plan` → its module: the plan's terms and one
-    cost sharing per benefit line as data, over the same taxonomy tables."""
+    cost sharing per benefit line as data; it imports its regime's module."""
     regime = plan.regime
+    order = {node: i for i, node in enumerate(regime.nodes)}
 
     def where(span) -> str | None:
         return span.where if span is not None and span.line else None
 
-    def accumulator(acc) -> dict | None:
+    def accumulator(pool: str, acc) -> Call | None:
         if acc is None:
             return None
-        return {"individual": acc.individual, "family": acc.family, "where": where(acc.span), "text": acc.text}
+        return Call("_acc.Accumulator", pool, omit_none=False, individual=acc.individual, family=acc.family,
+                    where=where(acc.span), text=acc.text)
+
+    def sharing(s, line_where, text, out_of_network: bool) -> Call:
+        return Call("_pr.Sharing", covered=s.covered, deductible=s.deductible, copay=s.copay, coinsurance=s.coinsurance,
+                    where=line_where, text=text, out_of_network=out_of_network, visits=s.visits,
+                    visits_where=where(s.visits_span), visits_text=s.visits_text if s.visits is not None else None)
 
     oon = plan.out_of_network
-    benefits = []
+    benefits = {}
     for ln in plan.lines:
         s = plan.sharing[ln.id]
-        benefits.append(
-            {
-                "id": ln.id, "where": ln.span.where, "text": ln.text, "covered": s.covered, "deductible": s.deductible,
-                "copay": s.copay, "coinsurance": s.coinsurance,
-                "out_of_network": dict(ln.constraints).get(plan.status_dim) == "out_of_network",
-                "visits": s.visits, "visits_where": where(s.visits_span), "visits_text": s.visits_text,
-            }
-        )
+        out = dict(ln.constraints).get(plan.status_dim) == "out_of_network"
+        benefits[ln.id] = Commented(sharing(s, ln.span.where, ln.text, out), f"{ln.span.where}  {ln.text}")
     ref = plan.referral
+    oon_where = where(oon.span)
+    oon_sharing = None
+    if oon.sharing:
+        oon_sharing = Call("_pr.Sharing", covered=oon.sharing.covered, deductible=oon.sharing.deductible,
+                           copay=oon.sharing.copay, coinsurance=oon.sharing.coinsurance, where=oon_where,
+                           text=oon.sharing.text, out_of_network=True)
     context = {
         "version": __version__,
         "plan": plan,
         "effective": plan.effective.isoformat() if plan.effective else None,
-        "deductible": accumulator(plan.deductible),
-        "oop": accumulator(plan.out_of_pocket_max),
-        "referral": None if ref is None else {"nodes": ref.nodes, "exceptions": ref.exceptions, "emergency_exempt": ref.emergency_exempt, "where": ref.span.where, "text": ref.text},
-        "oon": {
-            "covered": oon.covered, "sharing": oon.sharing, "allowed_percent": oon.allowed_percent,
-            "deductible": accumulator(oon.deductible), "oop": accumulator(oon.out_of_pocket_max),
-            "where": where(oon.span), "text": oon.text,
-        },
+        "deductible": accumulator("deductible", plan.deductible),
+        "deductible_note": f"{where(plan.deductible.span)}  deductible {plan.deductible.text}",
+        "oop": accumulator("out_of_pocket_max", plan.out_of_pocket_max),
+        "oop_note": f"{where(plan.out_of_pocket_max.span)}  out-of-pocket maximum {plan.out_of_pocket_max.text}",
+        "referral": None if ref is None else Call("_pr.Referral", ref.nodes, ref.exceptions, ref.emergency_exempt,
+                                                  ref.span.where, ref.text),
+        "referral_note": None if ref is None else f"{ref.span.where}  {ref.text}",
+        "oon": Call(
+            "_pr.OutOfNetwork", omit_none=False, covered=oon.covered, sharing=oon_sharing,
+            allowed_percent=oon.allowed_percent,
+            deductible=accumulator("out_of_network_deductible", oon.deductible),
+            out_of_pocket_max=accumulator("out_of_network_out_of_pocket_max", oon.out_of_pocket_max),
+            where=oon_where, text=oon.text,
+        ),
+        "oon_note": f"{oon_where}  out of network: {oon.text}",
         "benefits": benefits,
-        "groups": sorted(plan.groups.items(), key=lambda kv: list(regime.nodes).index(kv[0])),
-        "decisions": [(key, d.lines[0]) for key, d in plan.decisions.items()],
+        "groups": {node: group for node, group in sorted(plan.groups.items(), key=lambda kv: order[kv[0]])},
+        "decisions": {key: d.lines[0] for key, d in plan.decisions.items()},
         "decision_dims": plan.decision_dims,
         "gap_rule": f"{plan.path}:{plan.benefits_span.line}",
-        **_regime_context(regime),
+        "regime": regime,
+        "regime_module": regime_module_name(regime),
     }
     return _environment().get_template("plan.py.j2").render(**context)
 

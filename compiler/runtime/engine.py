@@ -20,7 +20,8 @@ import datetime as dt
 from typing import Iterable
 
 from garant.compiler.runtime.claims import Claim, ClaimReader
-from garant.compiler.runtime.rules import Ceiling, Decision, Levels, keyed
+from garant.compiler.runtime.resolution import Resolver
+from garant.compiler.runtime.rules import Ceiling, Levels, by_age
 from garant.compiler.runtime.decompte import ClaimError, Decompte, Rejection
 from garant.compiler.runtime.ledger import Ledger
 from garant.compiler.runtime.steps import deductions, lines, regime, run
@@ -29,18 +30,10 @@ from garant.compiler.runtime.steps.state import ContractState
 from garant.core.text import fold
 
 
-def _by_age(entry: tuple, c: Claim) -> tuple:
-    """(value, source line) of a table entry for this claim's patient: an
-    entry that applies from an age on gives way to its fallback below it."""
-    if len(entry) == 2:
-        return entry
-    b = c.birth_date
-    if b is not None:
-        d = c.date
-        age = d.year - b.year - ((d.month, d.day) < (b.month, b.day))
-        if age < entry[2]:
-            return entry[3], entry[4]
-    return entry[0], entry[1]
+def _by_age(entry, c: Claim) -> tuple:
+    """(value, source line) of a table entry for this claim's patient: a
+    `rules.FromAge` entry gives way to its value below the age."""
+    return by_age(entry, c.birth_date, c.date)
 
 
 class Product:
@@ -61,7 +54,7 @@ class Product:
 
     def __init__(self, *, name, insurer, path, source_hash, regime, regime_path, regime_hash, currency, responsable,
                  effective, parameters, dimensions, words, ancestors, titles, regime_acts, lines, decision_dims,
-                 act_groups, decisions, gap_rule, levels=(), modules=()):
+                 rules, gap_rule, ceilings=(), levels=(), modules=()):
         self.name = name
         self.insurer = insurer
         self.path = path
@@ -74,24 +67,24 @@ class Product:
         self.effective = dt.date.fromisoformat(effective) if effective else None
         self.params = parameters
         self.titles = titles
+        self.ancestors = ancestors
         self.regime_acts = regime_acts
         self.lines = lines
-        self.decisions = decisions
-        self.act_groups = act_groups
+        self.rules = rules
+        self.ceilings = ceilings
         self.gap_rule = gap_rule
         self.levels = tuple(levels)
         self.modules = tuple(modules)  # (name, levels, optional, follows)
         self.choice: dict | None = None  # module → level, once chosen (`at`)
         dim_names = tuple(d[0] for d in dimensions) + ("network",)
         self.dim_index = {d: i for i, d in enumerate(dim_names)}
-        self.decision_idx = tuple(self.dim_index[d] for d in decision_dims)
+        self.only_with = {d[0]: d[2] for d in dimensions if d[2]}
         self.decision_dims = decision_dims
-        networks_used = {key[1 + decision_dims.index("network")] for key in decisions} - {None} if "network" in decision_dims else set()
+        networks_used = {v for r in rules for d, v in r.when if d == "network"} - {None}
         self.parcours_idx = self.dim_index.get("parcours")
         self.default_parcours = next((d[1] for d in dimensions if d[0] == "parcours"), None)
         for ra in regime_acts.values():
-            ra.bind(self.dim_index, parameters)
-        self.decision_key, _ = keyed({}, self.decision_idx)
+            ra.bind(self.dim_index, parameters)  # the regime module's acts: the same binding for every product
         self._index_decisions()
         words = {
             w: tuple((m[0], m[1], m[2], dt.date.fromisoformat(m[3]) if m[0] == "alias" else None) for m in ms)
@@ -102,18 +95,17 @@ class Product:
             ancestors=ancestors,
             dims=dim_names,
             dim_defaults={d[0]: d[1] for d in dimensions if d[1]},
-            only_with={d[0]: d[2] for d in dimensions if d[2]},
+            only_with=self.only_with,
             starts={v: dt.date.fromisoformat(s) for d in dimensions for v, s in d[3].items()},
             networks={fold(n): n for n in networks_used},
         )
 
-    def _index_decisions(self) -> None:
+    def _index_decisions(self, available: frozenset | None = None) -> None:
+        """The resolver of the deciding lines (spec §3.1) over the lines
+        `available` at a choice of levels, and an empty plan cache."""
         self._plans: dict[tuple, tuple] = {}
-        self.by_group: dict[int, dict] = {}
-        for key, decision in self.decisions.items():
-            rest = key[1:]
-            sub = None if not rest else (rest[0] if len(rest) == 1 else rest)
-            self.by_group.setdefault(key[0], {})[sub] = decision
+        self.decisions = Resolver(self.rules, self.ceilings, self.ancestors, self.dim_index, self.decision_dims,
+                                  self.only_with, available)
 
     # --------------------------------------------------------- levels
     def at(self, *specs) -> "Product":
@@ -145,13 +137,7 @@ class Product:
             if level is not None:
                 lines[line_id] = line.at(level) if isinstance(line, Levels) else line
         view.lines = lines
-        decisions = {}
-        for key, d in self.decisions.items():
-            ids = tuple(i for i in d.lines if i in lines)
-            if ids:
-                decisions[key] = d if ids == d.lines else Decision(ids, d.ceiling)
-        view.decisions = decisions
-        view._index_decisions()
+        view._index_decisions(frozenset(lines))
         views[chosen] = view
         return view
 
@@ -237,8 +223,7 @@ class Product:
             if self.responsable and self.parcours_idx is not None and not ra.not_reimbursed and dims[self.parcours_idx] != self.default_parcours:
                 i = self.parcours_idx
                 ref_entry = ra.rate_table.get(ra.rate_key(dims[:i] + (self.default_parcours,) + dims[i + 1 :]))
-            group = self.by_group.get(self.act_groups.get(node))
-            decision = None if group is None else group.get(self.decision_key(dims))
+            decision = self.decisions.decide(node, dims)
             checks = tuple(
                 (value, of_base, ref, where)
                 for constraints, value, of_base, ref, where in ra.price_checks

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from bisect import bisect_right
 from operator import itemgetter
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from garant.compiler.runtime.claims import Claim
 from garant.compiler.runtime.decompte import ClaimError
@@ -67,7 +67,8 @@ class Param:
 class Limit:
     """A limit consumed per beneficiary: a count, an amount, or one item."""
 
-    def __init__(self, kind, amount, param, period, months, pool, text, where, age_under=None, age_from=None, shared=False):
+    def __init__(self, kind, amount, param=None, period="none", months=0, pool=None, text="", where=None,
+                 age_under=None, age_from=None, shared=False):
         self.kind = kind  # "count" | "amount" | "once" | "frame"
         # `once per rolling … shared NAME`: one renewal window for several
         # lines (an optical equipment: lenses and frame, R7); what the
@@ -126,6 +127,59 @@ class Limit:
             ledger.consume(beneficiary, self.key, self.period, date, used)
 
 
+class Dimension(NamedTuple):
+    """A provider dimension of the regime (`secteur`, `option`, …)."""
+
+    name: str
+    default: str | None  # the value a claim that names none takes
+    only_with: tuple[str, str] | None  # (dimension, value) a value of this one implies
+    starts: dict  # value → first date of care it exists (ISO)
+
+
+class FromAge(NamedTuple):
+    """A table entry that applies from an age on (on the date of care),
+    and the entry below that age: `(value, where)` pairs otherwise."""
+
+    value: int | str  # cents, basis points, or a parameter's name
+    where: str
+    age: int
+    below: int | str
+    below_where: str
+
+
+def by_age(entry, birth_date: dt.date | None, date: dt.date) -> tuple:
+    """(value, source line) of a table entry for a patient: a `FromAge`
+    entry gives way to its value below the age (no birth date: an adult)."""
+    if entry.__class__ is not FromAge:
+        return entry
+    if birth_date is not None:
+        age = date.year - birth_date.year - ((date.month, date.day) < (birth_date.month, birth_date.day))
+        if age < entry.age:
+            return entry.below, entry.below_where
+    return entry.value, entry.where
+
+
+def ancestors(titles: dict) -> dict[str, tuple[str, ...]]:
+    """Each act's path from the top, itself included, from its dotted id
+    (`a.b.c` sits under `a.b`, under `a`)."""
+    paths = {}
+    for node in titles:
+        parts = node.split(".")
+        paths[node] = tuple(".".join(parts[: i + 1]) for i in range(len(parts)))
+    return paths
+
+
+class PriceLimit(NamedTuple):
+    """A price the regime regulates for some provider values (a warning
+    above it; the 100% Santé ceiling): N% of the base, or an amount."""
+
+    constraints: tuple  # ((dimension, value), …) the claim must have
+    value: int | str  # basis points of the base, or cents / a parameter per unit
+    of_base: bool
+    ref: str | None
+    where: str
+
+
 class RegimeAct:
     """The regime's rule for one act: base and rate by provider, deductions."""
 
@@ -134,7 +188,7 @@ class RegimeAct:
         self.title = title
         self.rule = rule
         self.base_dims = base_dims
-        self.base = base  # provider values → (value, source line[, from age, value below, its line])
+        self.base = base  # provider values → (value, source line), or a `FromAge`
         self.rate_dims = rate_dims
         self.rate = rate
         self.deductions = deductions
@@ -221,3 +275,36 @@ class Decision:
     def __init__(self, lines: tuple[str, ...], ceiling: Ceiling | None = None):
         self.lines = lines
         self.ceiling = ceiling
+
+
+class Rule:
+    """One guarantee line as the resolution reads it (spec §3.1): the act it
+    names (None: `all`) and the provider values it requires."""
+
+    __slots__ = ("line", "act", "when", "adds", "module", "cap")
+
+    def __init__(self, line: str, act: str | None, when: dict | None = None, *, adds: bool = False,
+                 module: str | None = None, cap: bool = False):
+        self.line = line
+        self.act = act
+        self.when = tuple((when or {}).items())
+        self.adds = adds  # a `+` line: adds to the winner, one per module
+        self.module = module
+        self.cap = cap  # a `cap` line: bounded by the regime's ceiling on its claims
+
+
+class CeilingRule:
+    """A responsable ceiling (in % of the base) on the acts and provider
+    values it names, at the step in force on the contract's effective date."""
+
+    __slots__ = ("act", "when", "percent", "below_percent", "below", "ref", "where")
+
+    def __init__(self, act: str | None, when: dict | None, percent: int, below_percent: int | None = None,
+                 below: tuple[str, str] | None = None, ref: str | None = None, where: str | None = None):
+        self.act = act
+        self.when = tuple((when or {}).items())
+        self.percent = percent
+        self.below_percent = below_percent
+        self.below = below  # (dimension, value) of the line the ceiling is measured against
+        self.ref = ref
+        self.where = where
