@@ -77,7 +77,7 @@ class ClaimReader:
         except ClaimError as err:
             return Rejection(cid, err.reason, err.field, index)
         except Exception as err:  # a defect of Garant itself: keep the claim, say so
-            return Rejection(cid, f"internal error while reading this claim ({type(err).__name__}: {err}); please report it", None, index)
+            return Rejection(cid, f"internal error while reading this claim ({type(err).__name__}: {err}); please report it", None, index, internal=True)
 
     def _read(self, raw: dict, index: int) -> Claim:
         c = Claim()
