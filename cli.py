@@ -141,11 +141,13 @@ def eval_(
     results = prod.evaluate(claims)
     if format == "json":
         sys.stdout.write(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2) + "\n")
-        return
-    if prod.kind == "plan":
+    elif prod.kind == "plan":
         _print_plan_table(prod, results, trace)
-        return
-    _print_table(prod, results, trace)
+    else:
+        _print_table(prod, results, trace)
+    internal = [r for r in results if getattr(r, "internal", False)]
+    if internal:  # every claim is printed; the defect is said, and the status shows it
+        raise internal_error(f"{len(internal)} claim{'s' if len(internal) != 1 else ''} could not be evaluated ({', '.join(str(r.id) for r in internal[:5])})")
 
 
 def _at_levels(prod, path: Path, specs: list[str]):
@@ -166,8 +168,8 @@ def _source_for(d):
     if d.span is None:
         return None
     try:
-        return SourceFile(d.span.file, Path(d.span.file).read_text(encoding="utf-8"))
-    except OSError:
+        return SourceFile(d.span.file, Path(d.span.file).read_bytes().decode("utf-8"))
+    except (OSError, UnicodeError):
         return None
 
 
@@ -177,11 +179,22 @@ def _read_claims(path: Path) -> list:
     except OSError as e:
         err.print(f"{path}: error: cannot read claims: {e.strerror or e}", markup=False)
         raise typer.Exit(2) from None
+    from decimal import Decimal
+
     try:
-        data = json.loads(text)
+        # numbers with a fraction read exactly (`26.505000000000001` stays
+        # what it says, not the float nearest to it): amounts are checked
+        # to the cent, never rounded silently
+        data = json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as e:
         line_text = text.splitlines()[e.lineno - 1] if e.lineno - 1 < len(text.splitlines()) else ""
         err.print(f"{path}:{e.lineno}:{e.colno}: error: invalid JSON: {e.msg}\n  {line_text}\n  {' ' * (e.colno - 1)}^", markup=False)
+        raise typer.Exit(2) from None
+    except ValueError as e:  # an integer of more than 4,300 digits
+        err.print(f"{path}: error: invalid claims: {e}", markup=False)
+        raise typer.Exit(2) from None
+    except RecursionError:
+        err.print(f"{path}: error: invalid claims: arrays or objects nested too deeply", markup=False)
         raise typer.Exit(2) from None
     if isinstance(data, dict):
         return [data]
@@ -605,8 +618,60 @@ def version():
     out.print(f"garant {__version__}", markup=False)
 
 
-def main() -> None:
-    app()
+# Exit statuses, the same for every command:
+EXIT_OK = 0
+EXIT_ERRORS = 1  # errors found in the input (sources, claims, options)
+EXIT_USAGE = 2  # a command line Garant cannot run (click's usage errors; unreadable files)
+EXIT_INTERNAL = 3  # a defect of Garant itself: never the user's fault, always a bug report
+EXIT_INTERRUPTED = 130  # SIGINT (Ctrl-C), as shells count it
+BUG_REPORT = "this is a defect of Garant, not of your input: please report it with the command and the files that gave it"
+
+
+def internal_error(what: str) -> "typer.Exit":
+    """Say `what` went wrong inside Garant, ask for a bug report, and
+    return the exit to raise (status 3)."""
+    err.print(f"garant: internal error: {what}\n{BUG_REPORT} (set GARANT_TRACEBACK=1 to see where it failed)", markup=False)
+    return typer.Exit(EXIT_INTERNAL)
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    """The `garant` command: never a traceback. An exception that escapes
+    a command is a defect of Garant: one message asking for a bug report,
+    exit status 3 (the traceback with GARANT_TRACEBACK=1); Ctrl-C is one
+    line and status 130."""
+    import os
+
+    try:
+        status = app(args=argv, standalone_mode=False)
+    except KeyboardInterrupt:
+        status = _interrupted()
+    except BrokenPipeError:  # `garant … | head`: the reader left
+        status = EXIT_OK
+    except Exception as e:  # noqa: BLE001 - the one place that catches everything
+        # click's own exceptions (typer may ship its own copy of click, so
+        # they are known by what they do): usage errors show themselves
+        if callable(getattr(e, "show", None)) and isinstance(getattr(e, "exit_code", None), int):
+            e.show()
+            status = e.exit_code
+        elif type(e).__name__ == "Abort":  # click's form of Ctrl-C
+            status = _interrupted()
+        else:
+            what = "nested too deeply for Garant to follow" if isinstance(e, RecursionError) else f"{type(e).__name__}: {e}"
+            status = internal_error(what).exit_code
+            _maybe_traceback(os)
+    sys.exit(status if isinstance(status, int) else EXIT_OK)
+
+
+def _interrupted() -> int:
+    err.print("garant: interrupted: any output not completed was left out (the previous one, if any, is unchanged)", markup=False)
+    return EXIT_INTERRUPTED
+
+
+def _maybe_traceback(os) -> None:
+    if os.environ.get("GARANT_TRACEBACK"):
+        import traceback
+
+        traceback.print_exc()
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ resolved against the product's vocabulary. A claim that fails becomes a
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 import difflib
 from functools import lru_cache
 
@@ -225,14 +226,22 @@ def claim_quantity(q) -> int:
 
 def _quantity(q) -> int:
     """A quantity that is not a plain int in range: convert it or say why not."""
-    if isinstance(q, str) and q.strip().isdigit():
-        q = int(q)
+    if isinstance(q, str):
+        text = q.strip()
+        # ASCII digits only (`٣` and `²` are digits to str.isdigit), and
+        # not so many that int() refuses them
+        if text.isascii() and text.isdigit() and len(text) <= 18:
+            q = int(text)
+        elif len(text) > 40:
+            q = text[:20] + "…"
     if isinstance(q, float) and q.is_integer():
+        q = int(q)
+    if isinstance(q, Decimal) and q.is_finite() and q == q.to_integral_value() and abs(q) < 10**18:
         q = int(q)
     if isinstance(q, bool) or not isinstance(q, int) or q < 1:
         raise ClaimError(f"`quantity` must be a whole number ≥ 1, got `{q}`", "quantity")
     if q > MAX_QUANTITY:
-        shown = q if q < 10**12 else f"{q:.3g}"
+        shown = q if q < 10**12 else "over 10¹²"
         raise ClaimError(f"`quantity` {shown} is not a plausible number of days, sessions or items (at most {MAX_QUANTITY})", "quantity")
     return q
 

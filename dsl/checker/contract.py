@@ -23,6 +23,7 @@ from garant.dsl.source import SourceFile
 
 
 def check_contract(tree: ast.ContractFile, source: SourceFile, regimes: dict[str, model.Regime], diags: Diagnostics) -> model.Contract | None:
+    units.check_name(tree.name, tree.span, diags, "the contract's name")
     headers = _headers(tree, regimes, diags)
     regime = headers["regime"]
     if regime is None:

@@ -25,6 +25,7 @@ CURRENCIES = ("EUR", "USD")
 
 
 def check_regime(tree: ast.RegimeFile, text: str, diags: Diagnostics) -> model.Regime:
+    units.check_name(tree.title, tree.span, diags, "the regime's title")
     currency = _currency(tree, diags)
     nodes = _taxonomy(tree, diags)
     dims = _dimensions(tree, nodes, diags)
@@ -192,7 +193,7 @@ def _parameters(tree: ast.RegimeFile, currency: str, diags: Diagnostics) -> dict
         exempt_under = None
         exempt_reference = "start_of_year"
         for ex in p.exemptions:
-            exempt_under = units.count_value(ex.age, diags, "exempt under")
+            exempt_under = units.count_value(ex.age, diags, "exempt under", units.MAX_AGE)
             exempt_reference = ex.reference
         params[p.name] = model.Param(p.name, p.title or p.name, unit, tuple(starts), tuple(values), tuple(refs), tuple(spans), tuple(limits), exempt_under, exempt_reference, p.span)
     return params
@@ -228,7 +229,7 @@ def _table(entries, unit, vocab: Vocabulary, params, currency, owner, diags: Dia
         if value is None:
             continue
         if e.min_age is not None:
-            age = units.count_value(e.min_age, diags, "from age")
+            age = units.count_value(e.min_age, diags, "from age", units.MAX_AGE)
             if age is None:
                 continue
             value = attrs.evolve(value, min_age=age)
