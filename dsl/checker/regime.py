@@ -16,7 +16,7 @@ import attrs
 
 from garant.dsl import ast, model
 from garant.dsl.checker import units
-from garant.dsl.checker.selectors import Vocabulary, resolve
+from garant.dsl.checker.selectors import Vocabulary, resolve, too_many_networks
 from garant.dsl.diagnostics import Diagnostics, did_you_mean
 from garant.dsl.names import fold
 from garant.dsl.source import Span
@@ -30,6 +30,7 @@ def check_regime(tree: ast.RegimeFile, text: str, diags: Diagnostics) -> model.R
     nodes = _taxonomy(tree, diags)
     dims = _dimensions(tree, nodes, diags)
     networks = tuple(n for decl in tree.networks for n, _ in decl.names)
+    too_many_networks(networks, [sp for decl in tree.networks for _, sp in decl.names], diags, f"regime `{tree.name}`")
     vocab = Vocabulary(nodes, dims, networks)
     params = _parameters(tree, currency, diags)
     acts = _acts(tree, vocab, params, currency, diags)
