@@ -47,7 +47,7 @@ class Diagnostic:
                 # a control character (CR, bidi override…) would move or
                 # reorder the line on a terminal: one visible `�` each, so
                 # the caret stays under its column
-                shown = text if text.isprintable() else "".join(c if c.isprintable() else "\ufffd" for c in text)
+                shown = text if text.isprintable() else "".join(c if c.isprintable() or c == "\t" else "\ufffd" for c in text)
                 out.append(f"  {shown}")
                 width = 1
                 if self.span.end_line == self.span.line and self.span.end_column > self.span.column:
