@@ -355,6 +355,7 @@ def run_(
     level: List[str] = typer.Option([], "--level", help="Level of a multi-level product, as for `garant eval`."),
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
     evaluator: str = typer.Option("vector", "--evaluator", help="vector: whole columns at a time, the scalar engine for what it does not take; scalar: claim by claim (the oracle). Same output."),
+    encoding: Optional[str] = typer.Option(None, "--encoding", help="The claims CSV's text encoding: utf-8 (default), or cp1252 / latin-1 for a French spreadsheet export. A field that is not text in it rejects its claim."),
     engine: str = typer.Option("local", "--engine", help="local (this machine), dask or spark. OUT named without a suffix (always, with dask and spark) is a Parquet dataset folder, committed with a manifest."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="--engine dask: a running scheduler (tcp://host:8786); default: a local cluster."),
     workers: Optional[int] = typer.Option(None, "--workers", help="--engine dask without --scheduler: worker processes (default: one per core)."),
@@ -365,9 +366,20 @@ def run_(
     from garant.batch.run import CountMismatch, run
     from garant.batch.unit import EVALUATORS
 
+    from garant.batch.io import _encoding
+    from garant.batch.run import check_workdir
+
     if evaluator not in EVALUATORS:
         err.print(f"error: --evaluator must be one of {', '.join(EVALUATORS)}, not `{evaluator}`", markup=False)
         raise typer.Exit(2)
+    try:  # options that can be refused before anything is compiled or written
+        check_workdir(workdir)
+        encoding = _encoding(encoding)
+        if encoding != "utf-8" and (engine != "local" or _is_dataset(output)):
+            raise ClaimsFileError("--encoding: dataset outputs and --engine read UTF-8 claims only; convert the file (iconv -f cp1252 -t utf-8), or write -o FILE.csv / FILE.parquet")
+    except ClaimsFileError as e:
+        err.print(f"error: {e}", markup=False)
+        raise typer.Exit(2) from None
     _load_or_exit(product, regime, level)
     if engine != "local" or _is_dataset(output):
         _run_dataset(engine, _product_ref(product, regime, level), claims, output, input_format=input_format, trace=trace,
@@ -378,9 +390,13 @@ def run_(
         with _progress(not no_progress) as progress:
             report = run(_product_ref(product, regime, level), claims, output, out_format=format, in_format=input_format,
                          rejections=rejections, trace=trace, rows_per_partition=rows_per_partition, workdir=workdir, jobs=jobs,
-                         progress=progress, evaluator=evaluator)
+                         progress=progress, evaluator=evaluator, encoding=encoding)
     except ClaimsFileError as e:
         err.print(f"error: {e}", markup=False)
+        raise typer.Exit(2) from None
+    except OSError as e:  # a full disk, a folder one may not write to: no output was put in place
+        where = f"{e.filename}: " if e.filename else ""
+        err.print(f"error: {where}{e.strerror or e}; nothing was written (any previous output is unchanged)", markup=False)
         raise typer.Exit(2) from None
     except CountMismatch as e:  # a defect: say it, with the counts, and fail
         err.print(f"error: {e}", markup=False)

@@ -253,13 +253,24 @@ def _date(raw: dict, name: str, required: bool) -> dt.date | None:
             raise ClaimError(f"missing field `{name}`", name)
         return None
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return _iso_date(value if value.__class__ is str else str(value))
-    except ValueError:
-        raise ClaimError(f"`{name}`: `{value}` is not a date (write 2025-03-10)", name) from None
+        got = value.date()
+    elif isinstance(value, dt.date):
+        got = value
+    else:
+        try:
+            got = _iso_date(value if value.__class__ is str else str(value))
+        except ValueError:
+            raise ClaimError(f"`{name}`: `{value}` is not a date (write 2025-03-10)", name) from None
+    if not FIRST_DATE <= got <= LAST_DATE:
+        raise ClaimError(f"`{name}`: {got.isoformat()} is out of the range of dates Garant evaluates ({FIRST_DATE} to {LAST_DATE})", name)
+    return got
+
+
+# Dates a claim may carry: a limit's window (at most 100 years, the
+# checker's bound) reaches back from the first and stays inside the
+# calendar; year 1 or 9999 is a typing mistake, rejected as one.
+FIRST_DATE = dt.date(1850, 1, 1)
+LAST_DATE = dt.date(2199, 12, 31)
 
 
 @lru_cache(maxsize=1 << 15)
