@@ -659,6 +659,8 @@ def main(argv: Optional[List[str]] = None) -> None:
 
     try:
         status = app(args=argv, standalone_mode=False)
+        if status == EXIT_INTERRUPTED:  # click's Ctrl-C, returned as its status
+            status = _interrupted()
     except KeyboardInterrupt:
         status = _interrupted()
     except BrokenPipeError:  # `garant … | head`: the reader left
