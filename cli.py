@@ -49,7 +49,7 @@ def check(
     coverage: bool = typer.Option(False, "--coverage", help="Also print, per contract, which line decides each act family and provider combination (gaps, overlaps) and the contrat responsable rules' verdicts."),
 ):
     """Parse and type-check; exit 1 on any error."""
-    from garant.pipeline import compile_paths
+    from garant.dsl.pipeline import compile_paths
 
     units, problems = compile_paths(paths)
     errors, warnings = _print_diagnostics(units, problems, not no_warnings)
@@ -70,9 +70,9 @@ def build(
     with_docs: bool = typer.Option(True, "--docs/--no-docs", help="Also write the documentation pages under OUTPUT/docs (as `garant docs`)."),
 ):
     """Generate one importable Python module per product, and its documentation."""
-    from garant.api import python_source
+    from garant.compiler.driver import python_source
     from garant.compiler.python.generate import module_name
-    from garant.pipeline import compile_paths
+    from garant.dsl.pipeline import compile_paths
 
     units, problems = compile_paths(paths)
     errors, _ = _print_diagnostics(units, problems, show_warnings=False)
@@ -100,7 +100,7 @@ def _write_docs(units, output: Path, source_url: str | None = None) -> int:
     {path} and {line}), else to the git remote's hosting site, else to the
     generated source pages."""
     from garant.compiler.docs import sources, write
-    from garant.compiler.docs.site import build as build_site
+    from garant.compiler.driver import build_site
 
     if source_url:
         _, found = sources.from_git(Path.cwd())
@@ -125,7 +125,7 @@ def eval_(
     regime: List[Path] = typer.Option([], "--regime", help="A regime file of your own (the bundled stdlib is always there)."),
 ):
     """Evaluate one claim or a list of claims and print the décomptes."""
-    from garant.api import load_product
+    from garant.compiler.driver import load_product
 
     if format not in ("text", "json"):
         err.print(f"error: --format must be text or json, not `{format}`", markup=False)
@@ -152,8 +152,8 @@ def eval_(
 
 def _at_levels(prod, path: Path, specs: list[str]):
     """The product at the levels asked for (`--level`), or exit 2 saying why."""
-    from garant.api import at_levels
-    from garant.compiler.runtime.levels import LevelError
+    from garant.compiler.driver import at_levels
+    from garant.core.levels import LevelError
 
     try:
         return at_levels(prod, specs)
@@ -276,7 +276,7 @@ def test(
     update: bool = typer.Option(False, "--update", help="Rewrite expected figures after a deliberate change."),
 ):
     """Run golden tests: products, claims and expected décomptes side by side."""
-    from garant.testing import run_file, update_file
+    from garant.compiler.golden import run_file, update_file
 
     files = []
     for p in paths:
@@ -314,7 +314,7 @@ def _load_or_exit(product: Path, regime: List[Path], level: List[str] = ()):
     """The product (at its levels), compiled once per process (the batch
     unit's cache), or exit 1 with its diagnostics (2 for a level choice)."""
     from garant.batch.unit import resolve_product
-    from garant.compiler.runtime.levels import LevelError
+    from garant.core.levels import LevelError
 
     try:
         return resolve_product(_product_ref(product, regime, level))
@@ -501,7 +501,7 @@ def docs(
 ):
     """Write the documentation pages: tableaux, euro examples, compliance, regime histories."""
     from garant.compiler.docs.sources import check_template
-    from garant.pipeline import compile_paths
+    from garant.dsl.pipeline import compile_paths
 
     if source_url is not None and (why := check_template(source_url)):
         err.print(f"error: --source-url: {why}", markup=False)
@@ -522,7 +522,8 @@ def diff(
 ):
     """What changed between two versions of a product; exit 1 when NEW breaks compliance."""
     from garant.compiler.review import render as review
-    from garant.compiler.review.diff import DiffError, compare, read_side, side
+    from garant.compiler.driver import compare_versions as compare
+    from garant.compiler.review.diff import DiffError, read_side, side
 
     if format not in ("text", "markdown"):
         err.print(f"error: --format must be text or markdown, not `{format}`", markup=False)
@@ -562,8 +563,8 @@ def examples(
     lines: bool = typer.Option(False, "--lines", help="Also print each service line of each example."),
 ):
     """The ACA SBC coverage examples (having a baby, type 2 diabetes, a simple fracture) under a plan."""
-    from garant import sbc
-    from garant.api import load_product
+    from garant.compiler.docs import sbc
+    from garant.compiler.driver import load_product
 
     try:
         prod = load_product(product)
@@ -626,6 +627,39 @@ def _print_sbc(prod, results, lines: bool) -> None:
                 _usd(d.deductible), _usd(d.copay), _usd(d.coinsurance), _usd(d.member_paid if denied else 0), _usd(d.plan_paid),
             )
         out.print(detail)
+
+
+@app.command()
+def lsp():
+    """Run the language server on stdin/stdout, for editors (docs/editors.md)."""
+    try:
+        from garant.lsp.server import serve
+    except ModuleNotFoundError as missing:
+        if (missing.name or "").split(".")[0] not in ("pygls", "lsprotocol"):
+            raise
+        err.print(f"garant lsp needs {missing.name.split('.')[0]}, of the `editor` extra: pip install 'garant[editor]'", markup=False)
+        raise typer.Exit(2)
+    serve()
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0: every interface)."),
+    port: int = typer.Option(8000, "--port", help="Port to listen on."),
+):
+    """Serve the HTTP JSON API (OpenAPI at /docs) and the web playground at /."""
+    from garant.service.run import serve as run_service
+
+    run_service(host, port)
+
+
+@app.command()
+def schema(output: Path = typer.Option(..., "-o", "--output", help="Directory for claim.json and decompte.json.")):
+    """Write the JSON Schemas of the claim and décompte formats."""
+    from garant.service.schemas import write
+
+    for path in write(output):
+        out.print(str(path), markup=False)
 
 
 @app.command()

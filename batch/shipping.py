@@ -59,9 +59,9 @@ def ship(product_ref) -> ShippedProduct:
         product_ref = (str(product_ref), ())
     path, regimes, *levels = product_ref
     levels = tuple(levels[0]) if levels else ()
-    from garant.api import _product_unit, at_levels, python_source
+    from garant.compiler.driver import _product_unit, at_levels, python_source
     from garant.dsl.diagnostics import GarantError
-    from garant.pipeline import compile_paths
+    from garant.dsl.pipeline import compile_paths
 
     units, problems = compile_paths([path, *regimes])
     regime_errors = [d for u in units[1:] for d in u.diagnostics if d.is_error]

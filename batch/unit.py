@@ -28,26 +28,14 @@ run needs no global index of ids and stays bounded in memory).
 from __future__ import annotations
 
 import gc
-from operator import attrgetter
 from pathlib import Path
 
 import pyarrow as pa
 
-from garant.batch.columns import read_columns
-from garant.batch.io import INTERNAL, ROW, UNREADABLE
-from garant.batch.output import decompte_table, rejection_table
-from garant.compiler.runtime.claims import Claim
-from garant.compiler.runtime.decompte import Rejection
-from garant.compiler.runtime.ledger import Ledger
+from garant.batch import scalar
+from garant.batch.scalar import Outcome, partition_field, tables
 
 _LOADED: dict[tuple, object] = {}
-
-
-def partition_field(product) -> str:
-    """The field all of whose claims must sit in one partition: the
-    beneficiary for French contracts; a managed-care plan with family
-    accumulators names `family`."""
-    return getattr(product, "partition_field", "beneficiary")
 
 
 def partition_key(product) -> tuple[str, ...]:
@@ -69,92 +57,19 @@ def resolve_product(product):
         levels = tuple(levels[0]) if levels else ()
         key = (str(path), tuple(str(r) for r in regimes))
         if key not in _LOADED:
-            from garant.api import load_product
+            from garant.compiler.driver import load_product
 
             _LOADED[key] = load_product(path, list(regimes))
-        from garant.api import at_levels
+        from garant.compiler.driver import at_levels
 
         return at_levels(_LOADED[key], list(levels))  # raises LevelError if levels are missing or wrong
     return product
 
 
-_DATE_THEN_ROW = attrgetter("date", "index")  # limits are consumed in date order of care, file order breaking ties
-_ROW_OF = attrgetter("index")
-
-
-class Outcome:
-    """A partition's results, record by record (before they become tables)."""
-
-    __slots__ = ("rows", "results", "claims", "positions")
-
-    def __init__(self):
-        self.rows: list[int] = []  # the record's row in its file
-        self.results: list = []  # Decompte or Rejection
-        self.claims: list = []  # the validated Claim, or None
-        self.positions: list[int] = []  # index in the partition's table
-
-
 def evaluate_records(product, claims: pa.Table) -> Outcome:
-    """Evaluate a partition; results in file order (by row)."""
-    product = resolve_product(product)
-    n = claims.num_rows
-    names = [c for c in claims.schema.names if c not in INTERNAL]
-    rows = claims.column(ROW).to_pylist() if ROW in claims.schema.names else list(range(1, n + 1))
-    unreadable = claims.column(UNREADABLE).to_pylist() if UNREADABLE in claims.schema.names else None
-    order = list(range(n))
-    shuffled = any(rows[i] > rows[i + 1] for i in range(n - 1))
-    if shuffled:
-        order.sort(key=rows.__getitem__)
-    read = product.reader.read
-    out = Outcome()
-    results: list = [None] * n
-    parsed_claims: list = [None] * n
-    seen: dict = {}
-    field = partition_field(product)
-    enabled = gc.isenabled()
-    gc.disable()  # no reference cycles are made; full GC passes over a partition's objects would cost ~40%
-    try:
-        skip = [i for i in range(n) if unreadable[i] is not None] if unreadable is not None else []
-        read_all = read_columns(product.reader, claims, rows, skip)
-        if read_all is None:  # a table the fast way does not take: record by record
-            columns = [claims.column(c).to_pylist() for c in names]
-            records = [dict(zip(names, values)) for values in zip(*columns)] if names else [{} for _ in range(n)]
-            read_all = [None if unreadable is not None and unreadable[i] is not None else read(records[i], rows[i]) for i in range(n)]
-        ids = claims.column("id").to_pylist() if skip and "id" in names else None
-        by_beneficiary = field == "beneficiary"
-        for i in order:
-            got = read_all[i]
-            if got is None:  # not UTF-8 (the claim reader never answers None)
-                cid = ids[i] if ids is not None else None
-                results[i] = Rejection(cid, f"`{unreadable[i]}` is not UTF-8 text (shown with �): save the file as UTF-8, or give its encoding (`--encoding cp1252` for a French spreadsheet export)", unreadable[i], rows[i])
-                continue
-            if got.__class__ is Claim:
-                cid = got.id
-                key = (got.beneficiary if by_beneficiary else (getattr(got, field, None) or got.beneficiary), cid if cid.__class__ is str else str(cid))
-                first = seen.get(key)
-                if first is None:
-                    seen[key] = rows[i]
-                    parsed_claims[i] = got
-                    continue
-                got = Rejection(got.id, f"duplicate id `{got.id}`: already the id of the claim on row {first}; a claim line is paid once", "id", rows[i])
-            results[i] = got
-        parsed = [c for c in parsed_claims if c is not None]
-        parsed.sort(key=_DATE_THEN_ROW)
-        if parsed:
-            position = dict(zip(rows, range(n)))
-            for at, result in zip(map(position.__getitem__, map(_ROW_OF, parsed)), product.evaluate_sorted(parsed, Ledger())):
-                results[at] = result
-        if not shuffled:
-            out.rows, out.results, out.claims, out.positions = list(rows), results, parsed_claims, order
-        else:
-            out.rows = [rows[i] for i in order]
-            out.results = [results[i] for i in order]
-            out.claims = [parsed_claims[i] for i in order]
-            out.positions = order
-    finally:
-        if enabled:
-            gc.enable()
-    return out
+    """Evaluate a partition claim by claim (`scalar.evaluate_records`), the
+    product given loaded or by its source (see `resolve_product`)."""
+    return scalar.evaluate_records(resolve_product(product), claims)
 
 
 EVALUATORS = ("vector", "scalar")
@@ -191,19 +106,3 @@ def evaluate_partition(product, claims: pa.Table, *, trace: bool = False, evalua
     finally:
         if enabled:
             gc.enable()
-
-
-def tables(product, claims: pa.Table, outcome: Outcome, *, trace: bool = False) -> tuple[pa.Table, pa.Table]:
-    ok_rows, ok, bad_pos, bad = [], [], [], []
-    for row, result, pos in zip(outcome.rows, outcome.results, outcome.positions):
-        if result.__class__ is Rejection:
-            bad_pos.append(pos)
-            bad.append(result)
-        else:
-            ok_rows.append(row)
-            ok.append(result)
-    decomptes = decompte_table(product, ok_rows, ok, trace)
-    rejections = rejection_table(list(claims.schema.names), claims, bad_pos, bad)
-    if decomptes.num_rows + rejections.num_rows != claims.num_rows:
-        raise AssertionError(f"partition of {claims.num_rows} claims gave {decomptes.num_rows} décomptes and {rejections.num_rows} rejections")
-    return decomptes, rejections

@@ -32,7 +32,7 @@ def main() -> int:
     ap.add_argument("--level", action="append", default=[], help="level of a multi-level product (as garant eval --level)")
     args = ap.parse_args()
 
-    from garant.api import at_levels, load_product
+    from garant.compiler.driver import at_levels, load_product
     from garant.batch.io import read_table
     from garant.batch.oracle import differences
     from garant.batch.run import run

@@ -9,7 +9,7 @@ Times, in one process, best of `--runs`:
     choose       product.at(level) for the six levels
     evaluate     the 26 examples of tests/golden/sante_mix.yaml at each of
                  the six levels (156 décomptes, each level on a fresh ledger)
-    golden       the whole golden file through `garant.testing.run_file`,
+    golden       the whole golden file through `garant.compiler.golden.run_file`,
                  as `garant test` runs it (312 figures given level by level)
 
 and the end to end `garant test tests/golden/sante_mix.yaml` in a fresh
@@ -46,9 +46,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
 
-    from garant.api import load_product
-    from garant.pipeline import load_regimes
-    from garant.testing import run_file
+    from garant.compiler.driver import load_product
+    from garant.dsl.pipeline import load_regimes
+    from garant.compiler.golden import run_file
 
     load_regimes()  # the stdlib, checked once per process
     cases = yaml.safe_load(GOLDEN.read_text(encoding="utf-8"))["cases"]

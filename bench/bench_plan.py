@@ -32,7 +32,7 @@ import sys
 import time
 from pathlib import Path
 
-from garant.api import load_product
+from garant.compiler.driver import load_product
 from garant.compiler.runtime.claims import Claim
 from garant.compiler.runtime.ledger import Ledger
 

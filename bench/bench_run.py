@@ -68,8 +68,8 @@ def run_measured(cmd: list[str]) -> tuple[float, float, str, str]:
 def compile_figures() -> None:
     """Run in a fresh process: check the stdlib and all contracts, generate and load each module."""
     t0 = time.perf_counter()
-    from garant.api import load_unit
-    from garant.pipeline import compile_paths
+    from garant.compiler.driver import load_unit
+    from garant.dsl.pipeline import compile_paths
 
     t1 = time.perf_counter()
     units, problems = compile_paths([ROOT / "contracts"])

@@ -235,8 +235,8 @@ def _imports_only_runtime(code: str) -> None:
 def run_one(name: str, text: str, claims: dict[str, list[dict]], docs: bool = True) -> str:
     """Raises Crash (or any exception: also a crash) on a defect; returns
     how far the mutant went: "refused" (check found errors) or "evaluated"."""
-    from garant.api import load_unit, python_source
-    from garant.pipeline import compile_text
+    from garant.compiler.driver import load_unit, python_source
+    from garant.dsl.pipeline import compile_text
 
     unit = compile_text(text, name)
     for d in unit.diagnostics:

@@ -203,8 +203,12 @@ def evaluate(c, members: dict) -> tuple[int, int, int, int, int, int, int, int]:
         # The contract.
         if kind == GP and secteur == "secteur1":  # 100% BRSS
             total = base if base < price else price
-        elif option == "optam":  # 200% BRSS cap (no ceiling on OPTAM)
+        elif option == "optam":  # 200% BRSS cap
             total = min(price, 2 * base)
+            if parcours == "hors_parcours" and total > base:
+                # R4 (CSS R871-1 2°): a `cap` line leaves the dépassements
+                # autorisés hors parcours uncovered: all-in at most the base.
+                total = base
         elif option == "non_optam":  # 180% BRSS cap
             total = min(price, pct(base, 18000))
             # R3 (CSS R871-2 2°): the cover of the dépassement is at most

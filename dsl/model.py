@@ -414,7 +414,7 @@ class Contract:
         level: `[("N1", contract at N1), …]`; `[("", self)]` without levels."""
         if not self.modules:
             return [("", self)]
-        from garant.compiler.runtime.levels import choose
+        from garant.core.levels import choose
 
         specs = self.module_specs()
         views = []
@@ -441,7 +441,7 @@ class Contract:
             return [("", self)]
         import itertools
 
-        from garant.compiler.runtime.levels import choose
+        from garant.core.levels import choose
 
         specs = self.module_specs()
         views = []

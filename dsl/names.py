@@ -4,6 +4,6 @@ The implementation lives in the runtime, which generated modules import
 without the front end; the front end uses the very same function.
 """
 
-from garant.compiler.runtime.text import fold
+from garant.core.text import fold
 
 __all__ = ["fold"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from garant.testing import _Products, load_file, run_case, update_file
+from garant.compiler.golden import _Products, load_file, run_case, update_file
 
 
 def pytest_addoption(parser):

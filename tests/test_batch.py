@@ -13,7 +13,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from garant.api import load_product, load_product_text
+from garant.compiler.driver import load_product, load_product_text
 from garant.batch.impact import impact, markdown_report
 from garant.batch.io import read_table
 from garant.batch.oracle import differences

@@ -14,7 +14,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from garant.api import load_product
+from garant.compiler.driver import load_product
 from garant.batch.columns import read_columns
 from garant.batch.synth import generate
 from garant.compiler.runtime.claims import Claim

@@ -15,7 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from garant.api import load_product
+from garant.compiler.driver import load_product
 from garant.batch.synth import generate
 from garant.batch.unit import evaluate_partition
 from garant.batch.vector import VectorStats
@@ -245,7 +245,7 @@ def test_a_pool_met_at_two_steps_is_left_to_the_scalar_engine():
     """The shared pool `seances` is the first line's for chiropraxie and
     the second line's (the network's) for osteopathy in the network: its
     running sum would need the two steps interleaved by date."""
-    from garant.api import load_product_text
+    from garant.compiler.driver import load_product_text
 
     product = load_product_text(POOL_AT_TWO_STEPS, "pools.garant")
     claims = [{"id": f"c{k}", "date": f"2025-0{1 + k % 9}-1{k % 10}", "beneficiary": "B1", "birth_date": "1980-01-01",

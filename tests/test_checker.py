@@ -12,7 +12,7 @@ import datetime as dt
 import pytest
 
 from garant.dsl.diagnostics import Severity
-from garant.pipeline import compile_text
+from garant.dsl.pipeline import compile_text
 
 GEN = "soins_courants.honoraires_medicaux.consultation.generaliste"
 SPE = "soins_courants.honoraires_medicaux.consultation.specialiste"
@@ -554,7 +554,7 @@ def test_regime_currency_is_checked():
 
 
 def test_stdlib_regime_checks_clean():
-    from garant.pipeline import load_regimes
+    from garant.dsl.pipeline import load_regimes
 
     regimes, units = load_regimes()
     assert "secu" in regimes

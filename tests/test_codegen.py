@@ -20,7 +20,7 @@ import pytest
 
 from garant.compiler.python.generate import generate_contract, generate_product, module_name
 from garant.dsl.source import SourceFile
-from garant.pipeline import compile_sources, compile_text
+from garant.dsl.pipeline import compile_sources, compile_text
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACTS = sorted((ROOT / "contracts").glob("*.garant"))
@@ -104,7 +104,7 @@ def test_generation_is_deterministic(path):
 
 _GEN_SCRIPT = """
 import hashlib, sys
-from garant.pipeline import compile_text
+from garant.dsl.pipeline import compile_text
 from garant.compiler.python.generate import generate_product
 for path in sys.argv[1:]:
     with open(path, encoding="utf-8") as fh:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from garant.dsl.checker.coverage import COVERED, OVERLAP, UNCOVERED, coverage_markdown, render_markdown, report
-from garant.pipeline import compile_paths, compile_text
+from garant.dsl.pipeline import compile_paths, compile_text
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -31,7 +31,7 @@ from pathlib import Path
 import pytest
 
 from garant.dsl.diagnostics import Diagnostic, Severity
-from garant.pipeline import compile_paths, compile_text
+from garant.dsl.pipeline import compile_paths, compile_text
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "diagnostics"

@@ -19,12 +19,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from garant.api import load_unit
+from garant.compiler.driver import build_site, load_unit
 from garant.cli import app
 from garant.compiler.docs import chart, examples, explain, french, regime, site, tableau
 from garant.compiler.docs.render import code, md
 from garant.compiler.runtime.money import parse_cents
-from garant.pipeline import compile_paths, compile_text
+from garant.dsl.pipeline import compile_paths, compile_text
 
 ROOT = Path(__file__).resolve().parent.parent
 NBSP = "\u00a0"
@@ -231,7 +231,7 @@ def test_source_text_cannot_break_markdown():
 
 def test_site_pages_escape_and_link_every_line(small):
     unit, contract, _ = small
-    got = site.build([unit])
+    got = build_site([unit])
     index = got.pages["products/petit/index.md"]
     assert "Mutuelle &#42;Test&#42; &#124; Exemple" in index
     source = got.pages["products/petit/source.md"]
@@ -246,7 +246,7 @@ def test_a_product_with_errors_gets_only_its_compliance_page(tmp_path):
     bad = tmp_path / "broken.garant"
     bad.write_text('contract "B"\n  regime secu\n  effective 2025-01-01\n\nguarantees\n  all: TM\n  consultation optm: 200% BRSS\n', encoding="utf-8")
     units, _ = compile_paths([bad])
-    got = site.build(units)
+    got = build_site(units)
     assert "products/b/conformite.md" in got.pages and "optm" in got.pages["products/b/conformite.md"]
     assert "exemples.md" not in " ".join(got.pages)
     assert any("error" in n for n in got.notes)
@@ -304,7 +304,7 @@ def test_lines_link_to_their_file_and_line_on_the_hosting_site():
 
     units, _ = compile_paths([ROOT / "contracts" / "essentiel_2025.garant"])
     links = SourceLinks("https://git.example/o/r/blob/abc123/{path}#L{line}", ROOT)
-    got = site.build(units, links=links)
+    got = build_site(units, links=links)
     tableau_page = got.pages["products/essentiel-2025/index.md"]
     for ln in units[0].contract.lines:
         assert f"(https://git.example/o/r/blob/abc123/contracts/essentiel_2025.garant#L{ln.span.line})" in tableau_page, ln.text
@@ -382,7 +382,7 @@ def test_garant_docs_source_url_option(tmp_path):
 
 def test_plan_page_with_its_coverage_examples():
     units, _ = compile_paths([ROOT / "contracts" / "acme_hmo.garant"])
-    got = site.build(units)
+    got = build_site(units)
     page = got.pages["products/acme-hmo-silver-2025/index.md"]
     # the plan's own terms and lines (contracts/acme_hmo.garant)
     assert "| Deductible | $1,500 individual, $3,000 family |" in page
@@ -396,7 +396,7 @@ def test_plan_page_with_its_coverage_examples():
 def test_compliance_page_lists_the_responsable_rules():
     pytest.importorskip("garant.dsl.checker.responsable", reason="the responsable proofs (issue 4, deliverables 1-3) are not on this branch yet")
     units, _ = compile_paths([ROOT / "contracts" / "essentiel_2025.garant"])
-    got = site.build(units)
+    got = build_site(units)
     page = got.pages["products/essentiel-2025/conformite.md"]
     assert "## Règles du contrat responsable" in page
     rows = [ln for ln in page.splitlines() if re.match(r"\| R\d+ \|", ln)]
@@ -443,7 +443,7 @@ def test_examples_page_figures_match_the_insurers_published_sheet():
 def test_two_versions_of_a_product_get_a_folder_each():
     review = ROOT / "tests" / "review"
     units, _ = compile_paths([review / "old.garant", review / "new_ok.garant"])
-    got = site.build(units)
+    got = build_site(units)
     assert [p["folder"] for p in got.products] == ["products/revue", "products/revue-2"]
     assert "products/revue-2/index.md" in got.pages
 
@@ -451,7 +451,7 @@ def test_two_versions_of_a_product_get_a_folder_each():
 def test_compliance_page_has_the_coverage_report():
     pytest.importorskip("garant.dsl.checker.coverage", reason="the coverage report (issue 4, deliverable 3) is not on this branch yet")
     units, _ = compile_paths([ROOT / "contracts" / "essentiel_2025.garant"])
-    page = site.build(units).pages["products/essentiel-2025/conformite.md"]
+    page = build_site(units).pages["products/essentiel-2025/conformite.md"]
     assert "## Couverture : quelle ligne décide chaque soin" in page
     assert "| actes | cas | résultat | ligne(s) du contrat |" in page
     # contracts/essentiel_2025.garant line 12 decides the OPTAM consultations
@@ -464,7 +464,7 @@ def test_multi_level_pages_render_as_tables():
     import markdown
 
     units, _ = compile_paths([ROOT / "contracts" / "sante_mix_proximite.garant"])
-    got = site.build(units)
+    got = build_site(units)
     html = markdown.markdown(got.pages["products/sante-mix-proximite/exemples.md"], extensions=["tables", "attr_list", "admonition"])
     for example_id in EXAMPLE_IDS:
         assert f"<td><strong>{example_id}</strong> " in html, example_id
@@ -480,7 +480,7 @@ def test_no_page_has_a_broken_table():
     import markdown
 
     units, _ = compile_paths([ROOT / "stdlib", ROOT / "contracts"])
-    got = site.build(units)
+    got = build_site(units)
     for path, text in got.pages.items():
         if path.endswith(".md"):
             html = markdown.markdown(text, extensions=["tables", "attr_list", "admonition"])
@@ -526,7 +526,7 @@ def english_words(pages: dict[str, str]) -> dict[str, set[str]]:
 
 def test_french_pages_have_no_english_left():
     units, _ = compile_paths([ROOT / "stdlib", ROOT / "contracts"])
-    got = site.build(units)
+    got = build_site(units)
     english_folders = {p["folder"] for p in got.products if p.get("kind")}  # US plans…
     english_folders |= {r["folder"] for r in got.regimes if r.get("english")}  # … and their regime
     assert [r["name"] for r in got.regimes if r.get("english")] == ["managed_care"]
@@ -553,7 +553,7 @@ def test_compliance_counterexamples_in_french_by_hand():
     on a 5 000 € base the claim sends; the contract pays it in full, over
     R8's 1 700 € all-in ceiling."""
     units, _ = compile_paths([ROOT / "contracts" / "sante_mix_proximite.garant"])
-    page = site.build(units).pages["products/sante-mix-proximite/conformite.md"]
+    page = build_site(units).pages["products/sante-mix-proximite/conformite.md"]
     row = next(ln for ln in page.splitlines() if ln.startswith("| R8") and "| N1 |" in ln)
     assert "Aides auditives — Classe II" in row
     assert f"| 5{NNBSP}000,00{NBSP}€ |" in row and f"au plus 1{NNBSP}700,00{NBSP}€" in row
@@ -563,7 +563,7 @@ def test_compliance_counterexamples_in_french_by_hand():
 
 def test_plan_pages_stay_english():
     units, _ = compile_paths([ROOT / "contracts" / "acme_hmo.garant"])
-    got = site.build(units)
+    got = build_site(units)
     page = got.pages["products/acme-hmo-silver-2025/conformite.md"]
     assert page.startswith("# Acme HMO Silver 2025: compliance") and "conformité" not in page
     regime_page = got.pages["regimes/managed-care/index.md"]
@@ -577,7 +577,7 @@ def test_regime_page_has_the_responsable_statements_with_their_history():
     (décret 2017-736), R2's floor, and the network rule of the loi Le Roux,
     each with its reference and source line."""
     units, _ = compile_paths([ROOT / "stdlib" / "secu.garant"])
-    page = site.build(units, include_stdlib_regimes=False).pages["regimes/secu/index.md"]
+    page = build_site(units, include_stdlib_regimes=False).pages["regimes/secu/index.md"]
     secu = (ROOT / "stdlib" / "secu.garant").read_text(encoding="utf-8").splitlines()
     renewal = next(i + 1 for i, t in enumerate(secu) if t.startswith("renewal optique"))
     assert f"### R7 : Renouvellement de l'équipement d'optique {{ #renouvellement-l{renewal} }}" in page
@@ -593,7 +593,7 @@ def test_regime_page_has_the_responsable_statements_with_their_history():
 # -------------------------------------------------------------- glossary
 def test_glossary_page_and_links_from_first_use(small):
     unit, _, _ = small
-    got = site.build([unit])
+    got = build_site([unit])
     lexique = got.pages["glossaire.md"]
     for anchor in ("brss", "tm", "optam", "plv", "rac", "pf", "fr"):
         assert f"{{ #{anchor} }}" in lexique, anchor
@@ -621,7 +621,7 @@ def test_a_shared_renewal_window_is_said_once_per_line():
     """contracts/essentiel_2025.garant: the frame line (17) shares its
     renewal window `lunettes` with lines 18, 28-35 and 40."""
     units, _ = compile_paths([ROOT / "contracts" / "essentiel_2025.garant"])
-    page = site.build(units).pages["products/essentiel-2025/index.md"]
+    page = build_site(units).pages["products/essentiel-2025/index.md"]
     row = next(ln for ln in page.splitlines() if "(source.md#L17)" in ln)
     assert row.count("période commune avec") == 1
     assert "période commune avec ligne 18, ligne 28, ligne 29, ligne 30, ligne 31, ligne 32, ligne 33, ligne 34, ligne 35, ligne 40 : un seul équipement pour toutes ces lignes" in row
@@ -632,7 +632,7 @@ def test_pages_never_print_the_machines_absolute_paths():
     shown relative to the repository: a published page names
     `contracts/essentiel_2025.garant`, not the build machine's folders."""
     units, _ = compile_paths([ROOT / "stdlib", ROOT / "contracts"])
-    got = site.build(units)
+    got = build_site(units)
     leaks = sorted(path for path, text in got.pages.items() if str(ROOT) in text)
     assert leaks == []
     assert "<code>contracts/essentiel&#95;2025.garant</code>" in got.pages["products/essentiel-2025/index.md"]

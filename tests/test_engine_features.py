@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from garant.api import load_product_text
-from garant.pipeline import compile_text
+from garant.compiler.driver import load_product_text
+from garant.dsl.pipeline import compile_text
 
 HEADER = 'contract "T"\n  insurer "x"\n  regime secu\n  effective 2025-01-01\n{extra}\nguarantees\n  all: TM\n'
 
@@ -190,7 +190,7 @@ def test_responsable_sum_never_refunds_the_hors_parcours_increase():
 
 def _loaded(lines: str, extra: str = ""):
     """The evaluator of a contract that may break a compliance rule."""
-    from garant.api import load_unit
+    from garant.compiler.driver import load_unit
 
     unit = compile_text(HEADER.format(extra=extra) + lines, "t.garant")
     assert unit.contract is not None, [d.message for d in unit.diagnostics]

@@ -255,10 +255,10 @@ def _spark_submit() -> Path:
 
 def test_spark_submit_runs_garant(tmp_path, contract_claims, local_contract):
     """The documented cluster command, on `local[2]`: spark-submit runs
-    batch/engines/spark_submit.py with `garant run` arguments, in its own
+    garant/__main__.py with `garant run` arguments, in its own
     JVM and session (not the module's); the committed dataset holds the
     local path's décomptes and rejections, every claim exactly once."""
-    import garant.batch.engines.spark_submit as entry
+    import garant.__main__ as entry
 
     out = tmp_path / "out"
     env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable}

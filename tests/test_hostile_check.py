@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from garant import cli
 from garant.cli import app
-from garant.pipeline import compile_text
+from garant.dsl.pipeline import compile_text
 
 ROOT = Path(__file__).resolve().parent.parent
 ESSENTIEL_TEXT = (ROOT / "contracts" / "essentiel_2025.garant").read_text(encoding="utf-8")
@@ -120,12 +120,12 @@ def test_exit_1_for_errors_found(monkeypatch, capsys, tmp_path):
 
 
 def test_exit_3_and_a_bug_report_for_an_internal_failure(monkeypatch, capsys, tmp_path):
-    import garant.pipeline
+    import garant.dsl.pipeline
 
     def broken(paths):
         raise KeyError("a defect")
 
-    monkeypatch.setattr(garant.pipeline, "compile_paths", broken)
+    monkeypatch.setattr(garant.dsl.pipeline, "compile_paths", broken)
     code, err = _main(monkeypatch, capsys, "check", str(tmp_path))
     assert code == cli.EXIT_INTERNAL == 3
     assert "garant: internal error: KeyError: 'a defect'" in err and "please report it" in err
@@ -152,7 +152,7 @@ def test_eval_says_an_internal_error_rejection_with_status_3(monkeypatch, capsys
 
 
 def test_internal_rejections_are_marked():
-    from garant.api import load_product_text
+    from garant.compiler.driver import load_product_text
     from garant.compiler.runtime.engine import Product
 
     product = load_product_text(ESSENTIEL_TEXT.replace("  responsable\n", "\n"), "e.garant")

@@ -148,7 +148,7 @@ def test_mkdocs_site_has_no_markup_from_a_source(tmp_path):
         "site_name: Hostile\n"
         "docs_dir: docs\n"
         "theme:\n  name: material\n"
-        f"hooks:\n  - {ROOT / 'compiler' / 'docs' / 'mkdocs_hook.py'}\n"
+        f"hooks:\n  - {ROOT / 'compiler' / 'mkdocs_hook.py'}\n"
         f"extra:\n  garant:\n    paths: [{ROOT / 'stdlib'}, hostile.garant]\n"
         "nav:\n  - Home: index.md\n  - Produits: generated/index.md\n",
         encoding="utf-8",
@@ -169,9 +169,9 @@ def test_mkdocs_site_has_no_markup_from_a_source(tmp_path):
 
 
 def test_nav_section_titles_are_escaped():
-    from garant.compiler.docs import mkdocs_hook
+    from garant.compiler import mkdocs_hook
     from garant.compiler.docs.site import build
-    from garant.pipeline import compile_text
+    from garant.dsl.pipeline import compile_text
 
     unit = compile_text(_hostile_text(), "hostile.garant")
     got = build([unit])

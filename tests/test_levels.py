@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from garant.api import at_levels, load_product
-from garant.compiler.runtime.levels import LevelError, choose
-from garant.pipeline import compile_text
+from garant.compiler.driver import at_levels, load_product
+from garant.core.levels import LevelError, choose
+from garant.dsl.pipeline import compile_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SANTE_MIX = ROOT / "contracts" / "sante_mix_proximite.garant"

@@ -11,7 +11,7 @@ from pathlib import Path
 from hypothesis import given, settings, strategies as st
 from typer.testing import CliRunner
 
-from garant.api import load_product, load_product_text
+from garant.compiler.driver import load_product, load_product_text
 from garant.cli import app
 from garant.compiler.runtime.accumulators import plan_year
 
@@ -229,7 +229,7 @@ def edited_plan(draw):
 @settings(max_examples=120, deadline=None, derandomize=True, database=None)
 @given(edited_plan())
 def test_random_plan_edits_never_crash_and_keep_the_invariants(src):
-    from garant.pipeline import compile_text
+    from garant.dsl.pipeline import compile_text
 
     name, text = src
     unit = compile_text(text, name)  # a user's mistake is a diagnostic, never a traceback

@@ -31,10 +31,10 @@ from crashes import no_internal
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from garant.api import load_product_text, load_unit
+from garant.compiler.driver import load_product_text, load_unit
 from garant.compiler.runtime.decompte import Decompte, Rejection
 from garant.dsl.source import SourceFile
-from garant.pipeline import compile_sources, compile_text
+from garant.dsl.pipeline import compile_sources, compile_text
 
 ROOT = Path(__file__).resolve().parent.parent
 LARK_LEAKS = ("UnexpectedToken", "UnexpectedCharacters", "UnexpectedEOF", "Expected one of", "Token(", "$END", "__ANON", "Traceback")

@@ -16,7 +16,7 @@ from crashes import no_internal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from garant.api import load_product
+from garant.compiler.driver import load_product
 
 ESSENTIEL = load_product("contracts/essentiel_2025.garant")
 CONFORT = load_product("contracts/confort_plus.garant")

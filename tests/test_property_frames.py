@@ -28,12 +28,12 @@ from crashes import no_internal
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from garant.api import load_unit
+from garant.compiler.driver import load_unit
 from garant.dsl.checker.responsable import HOLDS
 from garant.dsl.checker.responsable.findings import line_formulas
 from garant.dsl.checker.responsable.frames import check_frames
 from garant.dsl.checker.responsable.scenarios import contract_date, scenarios
-from garant.pipeline import compile_text
+from garant.dsl.pipeline import compile_text
 
 HEADER = 'contract "P"\n  insurer "x"\n  regime secu\n  effective 2025-01-01\n  responsable\n\nguarantees\n  all: TM\n'
 ACT = "optique equipement classe_b verres_simples"

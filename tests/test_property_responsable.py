@@ -20,13 +20,13 @@ from crashes import no_internal
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from garant.api import load_unit
+from garant.compiler.driver import load_unit
 from garant.dsl.checker.responsable import HOLDS
 from garant.dsl.checker.responsable.ceilings import check_ceilings
 from garant.dsl.checker.responsable.findings import line_formulas
 from garant.dsl.checker.responsable.floors import check_floors
 from garant.dsl.checker.responsable.scenarios import contract_date, scenarios
-from garant.pipeline import compile_text
+from garant.dsl.pipeline import compile_text
 
 FLOORS = "  hospitalisation forfait_journalier: 100% FR\n  dentaire protheses panier_100_sante: 100% santé\n  aides_auditives classe_1: 100% santé\n  optique equipement classe_a: 100% santé, once per rolling 24 months shared lunettes from age 16, once per rolling 12 months shared lunettes under 16\n  optique monture classe_a: 100% santé, once per rolling 24 months shared lunettes from age 16, once per rolling 12 months shared lunettes under 16\n  optique verres classe_a: 100% santé, once per rolling 24 months shared lunettes from age 16, once per rolling 12 months shared lunettes under 16\n"
 HEADER = 'contract "P"\n  insurer "x"\n  regime secu\n  effective 2025-01-01\n  responsable\n\nguarantees\n  all: TM\n'
@@ -154,7 +154,7 @@ def test_r4_evaluator_leaves_every_deduction_to_the_patient(f, budget):
     """Whatever the formula, a responsable contract's décompte leaves the
     participation forfaitaire, the franchises and the hors-parcours increase
     in the reste à charge: rac ≥ PF + franchise + (in-parcours AMO − AMO)."""
-    from garant.api import load_unit
+    from garant.compiler.driver import load_unit
 
     text = HEADER + f"  consultation: {f}{budget}\n  pharmacie: {f}{budget}\n  transport: {f}\n" + FLOORS
     product = load_unit(compile_text(text, "p.garant"))  # loaded even if it breaks another rule

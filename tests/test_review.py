@@ -22,7 +22,8 @@ from typer.testing import CliRunner
 
 from garant.cli import app
 from garant.compiler.review import render
-from garant.compiler.review.diff import DiffError, compare, read_side, side
+from garant.compiler.driver import compare_versions as compare
+from garant.compiler.review.diff import DiffError, read_side, side
 
 HERE = Path(__file__).resolve().parent / "review"
 OLD, NEW_OK, NEW_BROKEN = (str(HERE / n) for n in ("old.garant", "new_ok.garant", "new_broken.garant"))

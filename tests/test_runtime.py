@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import pytest
 
-from garant.api import load_product_text
+from garant.compiler.driver import load_product_text
 from garant.compiler.runtime import formulas as f
 from garant.compiler.runtime.decompte import Decompte, Rejection
 from garant.compiler.runtime.ledger import Ledger, months_before

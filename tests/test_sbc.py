@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from garant import sbc
-from garant.api import load_product_text
+from garant.compiler.docs import sbc
+from garant.compiler.driver import load_product_text
 from garant.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent

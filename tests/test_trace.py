@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from garant.api import load_product
+from garant.compiler.driver import load_product
 
 ROOT = Path(__file__).resolve().parent.parent
 STDLIB = (ROOT / "stdlib" / "secu.garant").read_text(encoding="utf-8").split("\n")
@@ -93,7 +93,7 @@ def test_limit_steps_say_what_was_left():
 
 
 def test_a_gap_cites_the_guarantees_block():
-    from garant.api import load_product_text
+    from garant.compiler.driver import load_product_text
 
     text = 'contract "Sans optique"\n  insurer "x"\n  regime secu\n\nguarantees\n  consultation: 100% BRSS\n'
     product = load_product_text(text, "gap.garant")

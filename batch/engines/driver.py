@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 from garant import __version__
 from garant.batch.dataset import DatasetWriter, Part, write_part
 from garant.batch.engines import EngineUnavailable
-from garant.batch.engines.job import BUCKET, Chunk, Job
+from garant.batch.engines.job import BUCKET, Chunk, EngineReport, Job
 from garant.batch.io import INTERNAL, ROW, ClaimsFile, ClaimsFileError, format_of
 from garant.batch.output import decompte_schema, rejection_schema
 from garant.batch.partition import ROWS_PER_PARTITION
@@ -47,22 +47,6 @@ class Input:
     schema: pa.Schema  # as read, `_garant_row` included
     columns: list[str]  # the input's own columns (for the rejections' schema)
     malformed: pa.Table | None = None  # CSV lines that did not parse, as rejections
-
-
-@dataclass
-class EngineReport:
-    input: int
-    evaluated: int
-    rejected: int
-    partitions: int  # buckets: the unit of work's count
-    seconds: float
-    out: Path
-    engine: str
-    manifest: dict
-
-    @property
-    def claims_per_second(self) -> float:
-        return self.input / self.seconds if self.seconds else 0.0
 
 
 def parquet_input(path: Path) -> Input:

@@ -81,3 +81,19 @@ def evaluate_group(job: Job, claims: pa.Table, name: str) -> Part:
         if table.num_rows:
             write_part(folder / kind / f"part-{name}.parquet", table)
     return Part.of(name, claims.num_rows, decomptes, rejections)
+
+
+@dataclass
+class EngineReport:
+    input: int
+    evaluated: int
+    rejected: int
+    partitions: int  # buckets: the unit of work's count
+    seconds: float
+    out: Path
+    engine: str
+    manifest: dict
+
+    @property
+    def claims_per_second(self) -> float:
+        return self.input / self.seconds if self.seconds else 0.0

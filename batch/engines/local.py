@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 
 from garant import __version__
 from garant.batch.dataset import DatasetWriter, Part
-from garant.batch.engines.driver import EngineReport
+from garant.batch.engines.job import EngineReport
 from garant.batch.io import ROW, ClaimsFile
 from garant.batch.output import decompte_schema, rejection_schema
 from garant.batch.run import run

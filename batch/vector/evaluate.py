@@ -9,7 +9,7 @@ with the same integer arithmetic (`(cents × basis points + 5000) // 10000`,
 numpy's floor division being Python's), and the décomptes come out as
 Arrow columns. Yearly limits are capped cumulative sums (`running.py`).
 
-A claim goes to the scalar engine, through `unit.evaluate_records` on the
+A claim goes to the scalar engine, through `scalar.evaluate_records` on the
 records concerned, when
 
 - its beneficiary has a record the fast reader does not take as is (a
@@ -40,6 +40,7 @@ import pyarrow.compute as pc
 
 from garant.batch.columns import _BAD
 from garant.batch.io import ROW
+from garant.batch.scalar import evaluate_records, tables
 from garant.batch.output import WARNING_SEPARATOR, decompte_schema, money_column
 from garant.batch.vector.columns import ClaimColumns, claim_columns
 from garant.batch.vector.recipes import Banded, recipe
@@ -75,8 +76,6 @@ def supports(product, trace: bool = False) -> bool:
 
 
 def evaluate_partition_vector(product, table: pa.Table, stats: VectorStats | None = None) -> tuple[pa.Table, pa.Table]:
-    from garant.batch.unit import evaluate_records, tables
-
     product._require_levels()
     n = table.num_rows
     if ROW not in table.schema.names:

@@ -13,7 +13,7 @@ wherever it could (and sends the beneficiary's pool to the scalar path
 when it does not hold).
 
 Claims are ordered as the scalar engine takes them: date of care, then
-row in the file (`unit.evaluate_records`).
+row in the file (`scalar.evaluate_records`).
 """
 
 from __future__ import annotations

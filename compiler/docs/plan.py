@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import attrs
 
-from garant import sbc
+from garant.compiler.docs import sbc
 from garant.dsl import plan_model
 
 

@@ -15,6 +15,8 @@ them without writing anything.
 
 from __future__ import annotations
 
+from typing import Callable
+
 from pathlib import Path
 
 import attrs
@@ -33,6 +35,10 @@ class Site:
     products: list[dict] = attrs.field(factory=list)
     regimes: list[dict] = attrs.field(factory=list)
     links: SourceLinks = attrs.field(factory=SourceLinks)
+    # unit → its loaded evaluator, handed over by the driver
+    # (`garant.compiler.driver.build_site`): the docs back end reads checked
+    # models and evaluates examples, but never compiles anything itself.
+    load: Callable = attrs.field(default=None)
 
     def render(self, template: str, unit, **context) -> str:
         """A page of `unit`'s folder; `src(n)` is the link to line n of its
@@ -65,13 +71,15 @@ class Site:
         return folder
 
 
-def build(units, example_list: standard.ExampleList | None = None, include_stdlib_regimes: bool = True, links: SourceLinks | None = None) -> Site:
+def build(units, *, load: Callable, example_list: standard.ExampleList | None = None, include_stdlib_regimes: bool = True,
+          links: SourceLinks | None = None) -> Site:
     """`links`: where a documented line links (sources.py); by default the
-    generated source page of its product."""
-    from garant.pipeline import load_regimes
+    generated source page of its product. `load`: unit → evaluator, from the
+    driver."""
+    from garant.dsl.pipeline import load_regimes
 
     example_list = example_list or standard.load()
-    site = Site(links=links or SourceLinks())
+    site = Site(links=links or SourceLinks(), load=load)
     regimes_done: set[str] = set()
     for unit in units:
         if unit.regime is not None:
@@ -184,7 +192,6 @@ def _common_pages(site: Site, unit, product, kind: str | None):
 
 
 def _plan(site: Site, unit) -> None:
-    from garant.api import load_unit
     from garant.compiler.docs import plan as plan_pages
 
     plan = unit.plan
@@ -192,7 +199,7 @@ def _plan(site: Site, unit) -> None:
     if common is None:
         return
     folder, report = common
-    results, error = plan_pages.coverage_examples(load_unit(unit))
+    results, error = plan_pages.coverage_examples(site.load(unit))
     site.pages[f"{folder}/index.md"] = site.render(
         "plan.md.j2",
         unit,
@@ -208,8 +215,6 @@ def _plan(site: Site, unit) -> None:
 
 
 def _product(site: Site, unit, example_list: standard.ExampleList) -> None:
-    from garant.api import load_unit
-
     contract = unit.contract
     regime_folder = f"regimes/{french.slug(contract.regime.name)}"
     common = _common_pages(site, unit, contract, None)
@@ -217,7 +222,7 @@ def _product(site: Site, unit, example_list: standard.ExampleList) -> None:
         return
     folder, report = common
     levels = levels_of(contract)
-    product = load_unit(unit)  # one evaluator; the level is chosen per evaluation
+    product = site.load(unit)  # one evaluator; the level is chosen per evaluation
     products = {lv: product for lv in levels}
     computed = {lv: standard.compute(products[lv], example_list, lv) for lv in levels}
     computable_ids = {c.example.id for c in computed[levels[0]] if c.computed}

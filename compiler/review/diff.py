@@ -1,7 +1,7 @@
 """What changed between two versions of a product, for a reviewer.
 
     old, new = side("contracts/x.garant@main"), side("contracts/x.garant")
-    d = compare(old, new)
+    d = compare_versions(old, new)   # garant.compiler.driver
 
 Both versions go through the whole pipeline (parse, check, generate). The
 comparison reads the checked models and the generated evaluators:
@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import subprocess
 from pathlib import Path
+from typing import Callable
 
 import attrs
 
@@ -23,7 +24,7 @@ from garant.compiler.docs import examples as standard
 from garant.compiler.docs.levels import formula_of, levels_of, line_at
 from garant.dsl.diagnostics import Diagnostic
 from garant.dsl.source import SourceFile
-from garant.pipeline import Unit, compile_sources
+from garant.dsl.pipeline import Unit, compile_sources
 
 
 @attrs.frozen
@@ -155,11 +156,9 @@ def error_changes(old: Unit, new: Unit) -> tuple[list[Diagnostic], list[Diagnost
     return [d for d in news if _error_key(d) not in old_keys], [d for d in olds if _error_key(d) not in new_keys]
 
 
-def example_changes(old: Unit, new: Unit, example_list: standard.ExampleList) -> list[ExampleChange]:
-    from garant.api import load_unit
-
+def example_changes(old: Unit, new: Unit, example_list: standard.ExampleList, load: Callable) -> list[ExampleChange]:
     out = []
-    old_product, new_product = load_unit(old), load_unit(new)
+    old_product, new_product = load(old), load(new)
     old_levels, new_levels = levels_of(old.contract), levels_of(new.contract)
     for level in new_levels:
         before_level = level if level in old_levels else old_levels[0] if old_levels == (None,) else None
@@ -172,17 +171,16 @@ def example_changes(old: Unit, new: Unit, example_list: standard.ExampleList) ->
     return out
 
 
-def plan_changes(old: Unit, new: Unit) -> tuple[list[LineChange], list[ExampleChange]]:
+def plan_changes(old: Unit, new: Unit, load: Callable) -> tuple[list[LineChange], list[ExampleChange]]:
     """Plans: benefit lines by selector, and the member's total of each SBC
     coverage example (what `garant examples` prints)."""
-    from garant import sbc
-    from garant.api import load_unit
+    from garant.compiler.docs import sbc
 
     lines = line_changes(old.plan, new.plan)
     changes: list[ExampleChange] = []
     if old.ok and new.ok:
         try:
-            before, after = sbc.run(load_unit(old)), sbc.run(load_unit(new))
+            before, after = sbc.run(load(old)), sbc.run(load(new))
         except ValueError:
             return lines, changes
         for b, a in zip(before, after):
@@ -190,7 +188,9 @@ def plan_changes(old: Unit, new: Unit) -> tuple[list[LineChange], list[ExampleCh
     return lines, changes
 
 
-def compare(old: Unit, new: Unit, example_list: standard.ExampleList | None = None) -> Diff:
+def compare(old: Unit, new: Unit, example_list: standard.ExampleList | None = None, *, load: Callable) -> Diff:
+    """What changed from `old` to `new`; `load` (unit → evaluator) comes
+    from the driver (`garant.compiler.driver.compare_versions`)."""
     new_errors, fixed = error_changes(old, new)
     notes = []
     product = new.product or old.product
@@ -198,13 +198,13 @@ def compare(old: Unit, new: Unit, example_list: standard.ExampleList | None = No
     lines: list[LineChange] = []
     changes: list[ExampleChange] = []
     if getattr(old, "plan", None) is not None and getattr(new, "plan", None) is not None:
-        lines, changes = plan_changes(old, new)
+        lines, changes = plan_changes(old, new, load)
         if not (old.ok and new.ok):
             notes.append("coverage examples not compared: " + ("OLD" if not old.ok else "NEW") + " does not pass `garant check`")
     elif old.contract is not None and new.contract is not None:
         lines = line_changes(old.contract, new.contract)
         if old.ok and new.ok:
-            changes = example_changes(old, new, example_list or standard.load())
+            changes = example_changes(old, new, example_list or standard.load(), load)
         else:
             notes.append("standard examples not compared: " + ("OLD" if not old.ok else "NEW") + " does not pass `garant check`")
     else:

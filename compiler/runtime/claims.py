@@ -15,7 +15,8 @@ from functools import lru_cache
 
 from garant.compiler.runtime.decompte import ClaimError, Rejection
 from garant.compiler.runtime.money import parse_cents
-from garant.compiler.runtime.text import fold
+from garant.core.acts import pick_node
+from garant.core.text import fold
 
 
 MAX_QUANTITY = 10_000  # days, sessions, boxes on one claim line
@@ -26,23 +27,6 @@ class Claim:
         "index", "id", "date", "beneficiary", "family", "birth_date", "node", "act", "provider", "dims",
         "price", "quantity", "base", "amo", "frame_price", "network", "emergency", "referral", "allowed", "warnings",
     )
-
-
-def pick_node(words: list[tuple[str, list[str]]], ancestors: dict[str, tuple[str, ...]]) -> tuple[str | None, str | None]:
-    """The node a list of act words designates: the deepest one, all others
-    being its ancestors. Returns (node, None) or (None, reason)."""
-    found: set[str] = set()
-    for _, candidates in words:
-        for c in candidates:
-            anc = set(ancestors[c])
-            if all(any(o in anc for o in others) for _, others in words):
-                found.add(c)
-    deepest = {c for c in found if not any(c != o and c in ancestors[o] for o in found)}
-    if len(deepest) == 1:
-        return deepest.pop(), None
-    if not deepest:
-        return None, " and ".join(f"`{w}`" for w, _ in words) + " are not on one branch of the act taxonomy"
-    return None, "ambiguous act words: could be " + ", ".join(sorted(f"`{d}`" for d in deepest))
 
 
 def _suggest(word: str, known) -> str:

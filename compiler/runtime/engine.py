@@ -23,7 +23,7 @@ from garant.compiler.runtime.rules import Ceiling, Decision, Levels, keyed
 from garant.compiler.runtime.decompte import ClaimError, Decompte, Rejection
 from garant.compiler.runtime.ledger import Ledger
 from garant.compiler.runtime.money import fmt, fmt_rate, pct
-from garant.compiler.runtime.text import fold
+from garant.core.text import fold
 
 _UNBOUNDED = 10**15  # cents: a price above any guarantee, to read a line's level
 _TIMES = {10000: "the base", 20000: "twice the base", 30000: "three times the base", 40000: "four times the base"}
@@ -120,7 +120,7 @@ class Product:
         of its own (the compiled tables are shared, not copied)."""
         import copy
 
-        from garant.compiler.runtime.levels import LevelError, choose
+        from garant.core.levels import LevelError, choose
 
         if not self.modules:
             raise LevelError(f"{self.path} declares no levels")
@@ -159,7 +159,7 @@ class Product:
 
     def _require_levels(self) -> None:
         if self.modules and self.choice is None:
-            from garant.compiler.runtime.levels import LevelError, choose
+            from garant.core.levels import LevelError, choose
 
             choose([], self.modules)  # raises, saying which levels there are
             raise LevelError("choose a level")

@@ -30,7 +30,7 @@ from garant.compiler.runtime.ledger import Ledger
 from garant.compiler.runtime.money import fmt, fmt_rate, pct
 from garant.compiler.runtime.plan_decompte import PlanDecompte
 from garant.compiler.runtime.plan_rules import OutOfNetwork, Referral, Sharing
-from garant.compiler.runtime.text import fold
+from garant.core.text import fold
 
 IN, OUT = "in_network", "out_of_network"
 

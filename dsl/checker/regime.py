@@ -202,7 +202,7 @@ def _parameters(tree: ast.RegimeFile, currency: str, diags: Diagnostics) -> dict
 
 def _value(v: ast.Value, unit: str, params: dict[str, model.Param], currency: str, owner: str, diags: Diagnostics, what: str) -> model.ValueRef | None:
     if isinstance(v, ast.NameRef):
-        p = _param(params, v.name)
+        p = units.find_param(params, v.name)
         if p is None:
             diags.error(v.span, f"unknown parameter `{v.name}`", did_you_mean(v.name, params), code="name")
             return None
@@ -261,15 +261,6 @@ def _table(entries, unit, vocab: Vocabulary, params, currency, owner, diags: Dia
     return model.Table(dims, table, span)
 
 
-def _param(params: dict, name: str):
-    """Parameter lookup, accent- and case-insensitive like every name."""
-    found = params.get(name)
-    if found is None:
-        folded = fold(name)
-        found = next((p for k, p in params.items() if fold(k) == folded), None)
-    return found
-
-
 def combinations(dims: tuple[str, ...], vocab: Vocabulary):
     """Every combination of values (None = not given) that a claim can have."""
     choices = [
@@ -315,7 +306,7 @@ def _acts(tree: ast.RegimeFile, vocab: Vocabulary, params, currency, diags: Diag
         if rule.applies:
             deds = []
             for a in rule.applies:
-                p = _param(params, a.parameter)
+                p = units.find_param(params, a.parameter)
                 if p is None:
                     diags.error(a.span, f"unknown parameter `{a.parameter}`", did_you_mean(a.parameter, params), code="name")
                     continue

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from garant.compiler.runtime.claims import pick_node
+from garant.core.acts import pick_node
 from garant.dsl import ast, model
 from garant.dsl.diagnostics import Diagnostics, did_you_mean
 from garant.dsl.names import fold

@@ -15,6 +15,7 @@ import attrs
 
 from garant.dsl import ast, model
 from garant.dsl.diagnostics import Diagnostics
+from garant.dsl.names import fold
 
 _MONTHS = {"month", "months"}
 _YEARS = {"year", "years"}
@@ -209,9 +210,7 @@ def _limit(lim: ast.Limit, currency: str, owner: str, pool: str, diags: Diagnost
     # cap
     q = lim.quantity
     if isinstance(q, ast.NameRef):
-        from garant.dsl.checker.regime import _param
-
-        param = _param(params or {}, q.name)
+        param = find_param(params or {}, q.name)
         if param is None:
             from garant.dsl.diagnostics import did_you_mean
 
@@ -253,3 +252,12 @@ def _limit_text(lim: ast.Limit) -> str:
 
 def exact_decimal(cents: int) -> Decimal:
     return Decimal(cents) / 100
+
+
+def find_param(params: dict, name: str):
+    """Parameter lookup, accent- and case-insensitive like every name."""
+    found = params.get(name)
+    if found is None:
+        folded = fold(name)
+        found = next((p for k, p in params.items() if fold(k) == folded), None)
+    return found

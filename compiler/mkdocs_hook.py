@@ -55,8 +55,8 @@ def _links(config, root: Path):
 
 
 def _generate(config):
-    from garant.compiler.docs.site import build
-    from garant.pipeline import compile_paths
+    from garant.compiler.driver import build_site as build
+    from garant.dsl.pipeline import compile_paths
 
     paths, _ = _settings(config)
     root = Path(config.config_file_path).resolve().parent

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from garant.compiler.runtime.text import fold
+from garant.core.text import fold
 
 _OFF = {"none", "off", "no", "sans"}
 

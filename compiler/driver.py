@@ -1,6 +1,6 @@
 """The library entry points, for programs and tests.
 
-    product = garant.api.load_product("contracts/essentiel.garant")
+    product = garant.compiler.driver.load_product("contracts/essentiel.garant")
     results = product.evaluate([{"id": "c1", ...}])
 
 Each function runs the pipeline stages in order and stops with a
@@ -17,7 +17,7 @@ from garant.compiler.python.load import load_module
 from garant.compiler.runtime.engine import Product
 from garant.dsl.diagnostics import GarantError
 from garant.dsl.source import SourceFile
-from garant.pipeline import Unit, compile_paths, compile_sources
+from garant.dsl.pipeline import Unit, compile_paths, compile_sources
 
 
 def _product_unit(units: list[Unit], problems) -> Unit:
@@ -64,7 +64,7 @@ def at_levels(product: Product, specs) -> Product:
     """A product at the levels `garant eval --level` names (`["N3"]`,
     `["hospitalisation=N2", "frais_de_sante=N4"]`); a one-level product
     takes no level. Raises `LevelError` with a message for people."""
-    from garant.compiler.runtime.levels import LevelError
+    from garant.core.levels import LevelError
 
     specs = [specs] if isinstance(specs, str) else list(specs or [])
     if not product.modules:
@@ -74,3 +74,19 @@ def at_levels(product: Product, specs) -> Product:
     if not specs:
         product.evaluate([])  # raises, naming the levels to choose from
     return product.at(specs)
+
+
+def build_site(units, **options):
+    """The documentation site of checked units (`compiler.docs.site.build`),
+    each product handed to the docs back end with its evaluator."""
+    from garant.compiler.docs.site import build
+
+    return build(units, load=load_unit, **options)
+
+
+def compare_versions(old: Unit, new: Unit, example_list=None):
+    """What changed between two checked versions of a product
+    (`compiler.review.diff.compare`), their examples evaluated on both."""
+    from garant.compiler.review.diff import compare
+
+    return compare(old, new, example_list, load=load_unit)

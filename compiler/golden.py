@@ -31,9 +31,9 @@ from pathlib import Path
 import attrs
 import yaml
 
-from garant.api import load_product, load_product_text
+from garant.compiler.driver import load_product, load_product_text
 from garant.dsl.diagnostics import GarantError
-from garant.pipeline import compile_text
+from garant.dsl.pipeline import compile_text
 
 
 @attrs.define
@@ -108,8 +108,8 @@ def run_case(case: dict, products: _Products) -> CaseResult:
 
 def _run_levels(cid: str, case: dict, product) -> CaseResult:
     """One case, evaluated afresh at each level it names."""
-    from garant.api import at_levels
-    from garant.compiler.runtime.levels import LevelError
+    from garant.compiler.driver import at_levels
+    from garant.core.levels import LevelError
 
     problems: list[str] = []
     actual: list[dict] = []
