@@ -248,9 +248,9 @@ def run_one(name: str, text: str, claims: dict[str, list[dict]], docs: bool = Tr
     _imports_only_runtime(code)
     product = load_unit(unit)
     if docs:
-        from garant.compiler.docs.site import build
+        from garant.compiler.driver import build_site
 
-        build([unit])
+        build_site([unit])
     kind = "plan" if getattr(product, "kind", "") == "plan" else "contract"
     _evaluate(product, claims[kind])
     return "evaluated"
