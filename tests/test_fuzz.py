@@ -61,6 +61,8 @@ REGRESSIONS = {
     "a 300-deep taxonomy (RecursionError)": 'regime deep "Deep"\n  currency EUR\n\nacts\n' + "".join("  " * (i + 1) + f"a{i}\n" for i in range(300)),
     "a 5000-digit amount": ESSENTIEL.replace("30€ per session", "9" * 3500 + "€ per session"),
     "a 99999-month window": ESSENTIEL.replace("per rolling 24 months", "per rolling 99999 months"),
+    # found by bench/fuzz.py seed 4, mutant 1750: a name where `frame at most` takes an amount
+    "frame at most a name (AttributeError)": ESSENTIEL.replace("optique monture: 100€ per rolling 24 months,", "optique monture: 100€ per rolling 24 months, frame at most plafond,"),
 }
 
 

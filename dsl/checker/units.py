@@ -57,6 +57,9 @@ PER_UNIT_WORDS = {"day", "days", "session", "sessions", "séance", "séances", "
 
 def money_cents(q: ast.Quantity, currency: str, owner: str, diags: Diagnostics, what: str = "an amount") -> int | None:
     """`30€` → 3000, checking the kind and the currency."""
+    if not isinstance(q, ast.Quantity):  # a name where an amount goes: `frame at most plafond`
+        diags.error(q.span, f"expected {what}, got the name `{getattr(q, 'name', '')}`", "write an amount with its currency, e.g. `100€`", code="unit")
+        return None
     if q.kind != "money":
         example = "30€" if currency == "EUR" else "$30"
         hint = f"write an amount with its currency, e.g. `{example}`"
@@ -87,6 +90,9 @@ def money_cents(q: ast.Quantity, currency: str, owner: str, diags: Diagnostics, 
 
 def percent_bp(q: ast.Quantity, diags: Diagnostics, what: str) -> int | None:
     """`70%` → 7000 basis points."""
+    if not isinstance(q, ast.Quantity):
+        diags.error(q.span, f"{what} takes a percentage, got the name `{getattr(q, 'name', '')}`", "e.g. `70%`", code="unit")
+        return None
     if q.kind != "percent":
         hint = f"write `{q.value}%`" if q.kind == "number" else "write a percentage, e.g. `70%`"
         diags.error(q.span, f"{what} takes a percentage, got {_kind_word(q)} `{q.text}`", hint, code="unit")
