@@ -170,11 +170,11 @@ def test_mkdocs_site_has_no_markup_from_a_source(tmp_path):
 
 def test_nav_section_titles_are_escaped():
     from garant.compiler import mkdocs_hook
-    from garant.compiler.docs.site import build
+    from garant.compiler.driver import build_site
     from garant.dsl.pipeline import compile_text
 
     unit = compile_text(_hostile_text(), "hostile.garant")
-    got = build([unit])
+    got = build_site([unit])
     section = mkdocs_hook._section(got, "generated")
     titles = _titles(section)
     assert titles and not any("<" in t for t in titles), titles
