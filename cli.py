@@ -254,11 +254,13 @@ def eval_(
     results = prod.evaluate(claims)
     if format == "json":
         sys.stdout.write(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2) + "\n")
-        return
-    if prod.kind == "plan":
+    elif prod.kind == "plan":
         _print_plan_table(prod, results, trace)
-        return
-    _print_table(prod, results, trace)
+    else:
+        _print_table(prod, results, trace)
+    internal = [r for r in results if getattr(r, "internal", False)]
+    if internal:  # every claim is printed; the defect is said, and the status shows it
+        raise internal_error(f"{len(internal)} claim{'s' if len(internal) != 1 else ''} could not be evaluated ({', '.join(str(r.id) for r in internal[:5])})")
 
 
 def _print_fhir(prod, path: Path, claims: list) -> None:
@@ -292,8 +294,8 @@ def _source_for(d):
     if d.span is None:
         return None
     try:
-        return SourceFile(d.span.file, Path(d.span.file).read_text(encoding="utf-8"))
-    except OSError:
+        return SourceFile(d.span.file, Path(d.span.file).read_bytes().decode("utf-8"))
+    except (OSError, UnicodeError):
         return None
 
 
@@ -303,8 +305,13 @@ def _read_claims(path: Path) -> list:
     except OSError as e:
         err.print(f"{path}: error: cannot read claims: {e.strerror or e}", markup=False)
         raise typer.Exit(2) from None
+    from decimal import Decimal
+
     try:
-        data = json.loads(text)
+        # numbers with a fraction read exactly (`26.505000000000001` stays
+        # what it says, not the float nearest to it): amounts are checked
+        # to the cent, never rounded silently
+        data = json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as e:
         if _looks_like_csv(text):
             err.print(f"{path}: error: this looks like CSV, not JSON: `--claim` reads JSON claims; "
@@ -312,6 +319,12 @@ def _read_claims(path: Path) -> list:
             raise typer.Exit(2) from None
         line_text = text.splitlines()[e.lineno - 1] if e.lineno - 1 < len(text.splitlines()) else ""
         err.print(f"{path}:{e.lineno}:{e.colno}: error: invalid JSON: {e.msg}\n  {line_text}\n  {' ' * (e.colno - 1)}^", markup=False)
+        raise typer.Exit(2) from None
+    except ValueError as e:  # an integer of more than 4,300 digits
+        err.print(f"{path}: error: invalid claims: {e}", markup=False)
+        raise typer.Exit(2) from None
+    except RecursionError:
+        err.print(f"{path}: error: invalid claims: arrays or objects nested too deeply", markup=False)
         raise typer.Exit(2) from None
     if isinstance(data, dict):
         return [data]
@@ -500,6 +513,7 @@ def run_(
     level: List[str] = typer.Option([], "--level", help="Level of a multi-level product, as for `garant eval`."),
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
     evaluator: Evaluator = typer.Option(Evaluator.vector, "--evaluator", help="vector: whole columns at a time, the scalar engine for what it does not take; scalar: claim by claim (the oracle). Same output."),
+    encoding: Optional[str] = typer.Option(None, "--encoding", help="The claims CSV's text encoding: utf-8 (default), or cp1252 / latin-1 for a French spreadsheet export. A field that is not text in it rejects its claim."),
     engine: Engine = typer.Option(Engine.local, "--engine", help="local (this machine), dask or spark. OUT named without a suffix (always, with dask and spark) is a Parquet dataset folder, committed with a manifest."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="--engine dask: a running scheduler (tcp://host:8786); default: a local cluster."),
     workers: Optional[int] = typer.Option(None, "--workers", help="--engine dask without --scheduler: worker processes (default: one per core)."),
@@ -510,10 +524,21 @@ def run_(
     from garant.batch.run import CountMismatch, run
     from garant.batch.unit import EVALUATORS
 
+    from garant.batch.io import _encoding
+    from garant.batch.run import check_workdir
+
     format, input_format, evaluator, engine = _value(format), _value(input_format), _value(evaluator), _value(engine)
     if evaluator not in EVALUATORS:
         err.print(f"error: --evaluator must be one of {', '.join(EVALUATORS)}, not `{evaluator}`", markup=False)
         raise typer.Exit(2)
+    try:  # options that can be refused before anything is compiled or written
+        check_workdir(workdir)
+        encoding = _encoding(encoding)
+        if encoding != "utf-8" and (engine != "local" or _is_dataset(output) or format == "fhir"):
+            raise ClaimsFileError("--encoding: dataset outputs, FHIR and --engine read UTF-8 claims only; convert the file (iconv -f cp1252 -t utf-8), or write -o FILE.csv / FILE.parquet")
+    except ClaimsFileError as e:
+        err.print(f"error: {e}", markup=False)
+        raise typer.Exit(2) from None
     loaded = _load_or_exit(product, regime, level)
     if format == "fhir":
         _run_fhir(loaded, _product_ref(product, regime, level), claims, output, engine=engine, rejections=rejections, in_format=input_format,
@@ -528,9 +553,13 @@ def run_(
         with _progress(not no_progress) as progress:
             report = run(_product_ref(product, regime, level), claims, output, out_format=format, in_format=input_format,
                          rejections=rejections, trace=trace, rows_per_partition=rows_per_partition, workdir=workdir, jobs=jobs,
-                         progress=progress, evaluator=evaluator)
+                         progress=progress, evaluator=evaluator, encoding=encoding)
     except ClaimsFileError as e:
         err.print(f"error: {e}", markup=False)
+        raise typer.Exit(2) from None
+    except OSError as e:  # a full disk, a folder one may not write to: no output was put in place
+        where = f"{e.filename}: " if e.filename else ""
+        err.print(f"error: {where}{e.strerror or e}; nothing was written (any previous output is unchanged)", markup=False)
         raise typer.Exit(2) from None
     except CountMismatch as e:  # a defect: say it, with the counts, and fail
         err.print(f"error: {e}", markup=False)
@@ -886,8 +915,62 @@ def version():
     out.print(f"garant {__version__}", markup=False)
 
 
-def main() -> None:
-    app()
+# Exit statuses, the same for every command:
+EXIT_OK = 0
+EXIT_ERRORS = 1  # errors found in the input (sources, claims, options)
+EXIT_USAGE = 2  # a command line Garant cannot run (click's usage errors; unreadable files)
+EXIT_INTERNAL = 3  # a defect of Garant itself: never the user's fault, always a bug report
+EXIT_INTERRUPTED = 130  # SIGINT (Ctrl-C), as shells count it
+BUG_REPORT = "this is a defect of Garant, not of your input: please report it with the command and the files that gave it"
+
+
+def internal_error(what: str) -> "typer.Exit":
+    """Say `what` went wrong inside Garant, ask for a bug report, and
+    return the exit to raise (status 3)."""
+    err.print(f"garant: internal error: {what}\n{BUG_REPORT} (set GARANT_TRACEBACK=1 to see where it failed)", markup=False)
+    return typer.Exit(EXIT_INTERNAL)
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    """The `garant` command: never a traceback. An exception that escapes
+    a command is a defect of Garant: one message asking for a bug report,
+    exit status 3 (the traceback with GARANT_TRACEBACK=1); Ctrl-C is one
+    line and status 130."""
+    import os
+
+    try:
+        status = app(args=argv, standalone_mode=False)
+        if status == EXIT_INTERRUPTED:  # click's Ctrl-C, returned as its status
+            status = _interrupted()
+    except KeyboardInterrupt:
+        status = _interrupted()
+    except BrokenPipeError:  # `garant … | head`: the reader left
+        status = EXIT_OK
+    except Exception as e:  # noqa: BLE001 - the one place that catches everything
+        # click's own exceptions (typer may ship its own copy of click, so
+        # they are known by what they do): usage errors show themselves
+        if callable(getattr(e, "show", None)) and isinstance(getattr(e, "exit_code", None), int):
+            e.show()
+            status = e.exit_code
+        elif type(e).__name__ == "Abort":  # click's form of Ctrl-C
+            status = _interrupted()
+        else:
+            what = "nested too deeply for Garant to follow" if isinstance(e, RecursionError) else f"{type(e).__name__}: {e}"
+            status = internal_error(what).exit_code
+            _maybe_traceback(os)
+    sys.exit(status if isinstance(status, int) else EXIT_OK)
+
+
+def _interrupted() -> int:
+    err.print("garant: interrupted: any output not completed was left out (the previous one, if any, is unchanged)", markup=False)
+    return EXIT_INTERRUPTED
+
+
+def _maybe_traceback(os) -> None:
+    if os.environ.get("GARANT_TRACEBACK"):
+        import traceback
+
+        traceback.print_exc()
 
 
 if __name__ == "__main__":

@@ -12,12 +12,31 @@ the file: pyarrow hands it to `invalid_row_handler`, it is kept as a
 field that is not UTF-8 (a Latin-1 export) is kept with the field decoded
 as far as it goes and marked in `_garant_unreadable`; it is rejected too.
 The delimiter is the header's: `,`, `;` (French exports), tab or `|`.
+
+`encoding` (`garant run --encoding cp1252`) reads a file written in another
+encoding (a French spreadsheet export is cp1252 or Latin-1): the bytes are
+decoded as they stream in and handed on as UTF-8. Bytes that are not text
+in the encoding (invalid UTF-8 by default) never reach pyarrow as such:
+each becomes a private-use character (U+F780 + byte) that marks its field
+unreadable, so a line that is both malformed and not UTF-8 is one rejected
+line like any other, not an exception inside pyarrow.
+
+Parquet columns of a type a claim field cannot be (lists, structs, maps,
+binary) are read as text: a nested value as its JSON, binary as UTF-8
+(marked unreadable where it is not), so the claim reader rejects the
+record that uses one, and every other record is evaluated.
 """
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
+import fcntl
+import os
 import io
+import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -70,9 +89,11 @@ class ClaimsFile:
     they are met.
     """
 
-    def __init__(self, path: str | Path, fmt: str | None = None, batch_rows: int = 65_536):
+    def __init__(self, path: str | Path, fmt: str | None = None, batch_rows: int = 65_536, encoding: str | None = None):
         self.path = Path(path)
         self.format = format_of(path, fmt)
+        self.encoding = _encoding(encoding)
+        self._header_only = False
         self.batch_rows = batch_rows
         self.malformed: list[MalformedRow] = []
         self.delimiter = ","
@@ -99,10 +120,13 @@ class ClaimsFile:
     def _csv_header(self) -> list[str]:
         with open(self.path, "rb") as f:
             first = f.readline()
+        self._header_only = not first.endswith(b"\n")  # a header and no line break: no claims
         try:
-            line = first.decode("utf-8-sig").rstrip("\r\n")
+            line = first.decode("utf-8-sig" if self.encoding == "utf-8" else self.encoding).rstrip("\r\n")
         except UnicodeDecodeError as err:
-            raise ClaimsFileError(f"{self.path}:1: the header is not UTF-8 text ({err.reason} at byte {err.start}): save the file as UTF-8") from None
+            hint = (f"save the file as UTF-8, or give its encoding (`--encoding cp1252` for a French spreadsheet export, `--encoding latin-1`)"
+                    if self.encoding == "utf-8" else "check `--encoding`")
+            raise ClaimsFileError(f"{self.path}:1: the header is not {self.encoding} text ({err.reason} at byte {err.start}): {hint}") from None
         self.delimiter = max(DELIMITERS, key=line.count) if line.strip() else ","
         if line.count(self.delimiter) == 0:
             self.delimiter = ","
@@ -139,7 +163,8 @@ class ClaimsFile:
 
     def _parquet_batches(self) -> Iterator[pa.RecordBatch]:
         try:
-            yield from self._parquet.iter_batches(batch_size=self.batch_rows)
+            for batch in self._parquet.iter_batches(batch_size=self.batch_rows):
+                yield _mark_unreadable(_as_text_where_needed(batch))
         except (pa.ArrowInvalid, OSError) as err:
             raise ClaimsFileError(f"{self.path}: cannot read Parquet ({err})") from None
 
@@ -153,20 +178,23 @@ class ClaimsFile:
                 fields = dict(zip(names, parsed))
             except csv.Error:
                 pass
-            self.malformed.append(MalformedRow(row.text, row.expected_columns, row.actual_columns, fields))
+            self.malformed.append(MalformedRow(shown(row.text), row.expected_columns, row.actual_columns, {k: shown(v) for k, v in fields.items()}))
             return "skip"
 
+        if self._header_only:
+            return
         self._file = open(self.path, "rb")
         try:
             # skip the BOM-aware header already read; column names are ours
             head = self._file.read(3)
             if head != b"\xef\xbb\xbf":
                 self._file.seek(0)
+            stream = _Utf8Stream(self._file, self.encoding)
             # 1 MB blocks: the reader's resident memory levels off at about
             # 150 MB whatever the file's size (measured on 1M-8M claims),
             # against about 290 MB with 4 MB blocks, and it reads no slower.
             reader = pacsv.open_csv(
-                self._file,
+                stream,
                 read_options=pacsv.ReadOptions(skip_rows=1, column_names=names, block_size=1 << 20),
                 parse_options=pacsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=True, invalid_row_handler=on_invalid),
                 convert_options=pacsv.ConvertOptions(
@@ -174,7 +202,7 @@ class ClaimsFile:
                 ),
             )
             for batch in reader:
-                yield _mark_unreadable(batch)
+                yield _mark_unreadable(batch, stream.saw_bad)
         except pa.ArrowInvalid as err:
             raise ClaimsFileError(f"{self.path}: cannot read CSV ({err})") from None
         except StopIteration:  # a header and no line
@@ -183,16 +211,20 @@ class ClaimsFile:
             self._file.close()
 
 
-def _mark_unreadable(batch: pa.RecordBatch) -> pa.RecordBatch:
-    """Check that every text field is UTF-8 (one C++ pass per column); in
-    the rare batch where one is not, decode its bad values with U+FFFD and
-    name, per record, the first field at fault."""
+def _mark_unreadable(batch: pa.RecordBatch, marked: bool = False) -> pa.RecordBatch:
+    """Check that every text field is UTF-8 (one C++ pass per column) and,
+    when the stream met bytes that are not text (`marked`), free of their
+    markers; in the rare batch where one is not, show its bad bytes as
+    U+FFFD and name, per record, the first field at fault."""
     unreadable = None
     for i, name in enumerate(batch.schema.names):
         col = batch.column(i)
+        if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+            continue
         try:
             col.validate(full=True)
-            continue
+            if not marked or not pc.any(pc.match_substring_regex(col, _MARKERS_RE2)).as_py():
+                continue
         except pa.ArrowInvalid:
             pass
         if unreadable is None:
@@ -200,17 +232,110 @@ def _mark_unreadable(batch: pa.RecordBatch) -> pa.RecordBatch:
         fixed = []
         for k, raw in enumerate(pc.cast(col, pa.binary()).to_pylist()):
             try:
-                fixed.append(None if raw is None else raw.decode("utf-8"))
+                text = None if raw is None else raw.decode("utf-8")
+                if text is not None and _MARKERS.search(text):
+                    raise UnicodeDecodeError("utf-8", raw, 0, 1, "marked")
+                fixed.append(text)
             except UnicodeDecodeError:
-                fixed.append(raw.decode("utf-8", "replace"))
+                fixed.append(shown(raw.decode("utf-8", "replace")))
                 unreadable[k] = unreadable[k] or name
         batch = batch.set_column(i, name, pa.array(fixed, pa.string()))
     marks = pa.array(unreadable, pa.string()) if unreadable else pa.nulls(batch.num_rows, pa.string())
     return batch.append_column(UNREADABLE, marks)
 
 
+# A byte that is not text in the file's encoding becomes U+F780 + byte
+# (Private Use Area) on its way to pyarrow: valid UTF-8, so pyarrow never
+# fails on it, and recognisable, so its field is marked unreadable.
+_MARK_BASE = 0xF700
+_MARKERS = re.compile("[\uf780-\uf7ff]")
+_MARKERS_RE2 = "[\\x{F780}-\\x{F7FF}]"
+_SURROGATES = re.compile("[\udc80-\udcff]")
+_ESCAPES = {0xDC80 + b: chr(_MARK_BASE + 0x80 + b) for b in range(128)}
+_UNESCAPE = {_MARK_BASE + 0x80 + b: "\ufffd" for b in range(128)}
+
+
+def shown(text):
+    """Text as a message or an output shows it: markers of bytes that
+    were not text become U+FFFD."""
+    if isinstance(text, str) and _MARKERS.search(text):
+        return text.translate(_UNESCAPE)
+    return text
+
+
+def _encoding(name: str | None) -> str:
+    """The codec's canonical name (`cp1252`, `latin-1`…), or a one-line error."""
+    if not name:
+        return "utf-8"
+    try:
+        canonical = codecs.lookup(name).name
+    except LookupError:
+        raise ClaimsFileError(f"--encoding: unknown encoding `{name}` (e.g. utf-8, cp1252, latin-1)") from None
+    return "utf-8" if canonical in ("utf-8", "utf-8-sig") else canonical
+
+
+class _Utf8Stream(io.RawIOBase):
+    """A binary file read as `encoding` and handed on as UTF-8, bytes that
+    are not text as markers (see _MARK_BASE); `tell()` is the position in
+    the file, for progress. `saw_bad` once a marker was written."""
+
+    def __init__(self, raw, encoding: str):
+        self._raw = raw
+        self._decoder = codecs.getincrementaldecoder(encoding)(errors="surrogateescape")
+        self._pending = b""
+        self._eof = False
+        self.saw_bad = False
+
+    def readable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._raw.tell()
+
+    def readinto(self, buffer) -> int:
+        while not self._pending and not self._eof:
+            block = self._raw.read(1 << 20)
+            self._eof = not block
+            text = self._decoder.decode(block, final=self._eof)
+            if _SURROGATES.search(text):
+                self.saw_bad = True
+                text = text.translate(_ESCAPES)
+            self._pending = text.encode("utf-8", "surrogatepass")
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+def _as_text_where_needed(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """Parquet columns no claim field can be (nested, binary) as text:
+    nested values as JSON, binary as UTF-8 left unvalidated (then
+    `_mark_unreadable` marks what is not UTF-8)."""
+    for i, f in enumerate(batch.schema):
+        t = f.type
+        if pa.types.is_nested(t) or pa.types.is_dictionary(t) and pa.types.is_nested(t.value_type):
+            values = [None if v is None else json.dumps(v, ensure_ascii=False, default=str, sort_keys=True) for v in batch.column(i).to_pylist()]
+            batch = batch.set_column(i, f.name, pa.array(values, pa.string()))
+        elif pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t):
+            col = batch.column(i)
+            if pa.types.is_fixed_size_binary(t):
+                col = pc.cast(col, pa.binary())
+            batch = batch.set_column(i, f.name, col.view(pa.string() if pa.types.is_binary(col.type) else pa.large_string()))
+    return batch
+
+
 class TableWriter:
-    """Writes tables of one schema to a CSV or Parquet file, batch after batch."""
+    """Writes tables of one schema to a CSV or Parquet file, batch after batch.
+
+    Atomic: the rows go to a hidden temporary file beside `path`, renamed
+    to `path` when the block ends without an exception; on an exception
+    (a full disk, Ctrl-C, a count that does not add up) the temporary file
+    is removed and `path` is left as it was. A process killed outright
+    leaves `path` as it was too (and its temporary file behind)."""
 
     def __init__(self, path: str | Path, fmt: str, schema: pa.Schema):
         self.path = Path(path)
@@ -218,10 +343,12 @@ class TableWriter:
         self.schema = schema
         self.rows = 0
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.garant-tmp")
         if fmt == "csv":
-            self._writer = pacsv.CSVWriter(str(self.path), schema, write_options=pacsv.WriteOptions(quoting_style="needed"))
+            self._writer = pacsv.CSVWriter(str(self.temporary), schema, write_options=pacsv.WriteOptions(quoting_style="needed"))
         else:
-            self._writer = pq.ParquetWriter(str(self.path), schema, compression="zstd")
+            self._writer = pq.ParquetWriter(str(self.temporary), schema, compression="zstd")
+        self._open = True
 
     def write(self, table: pa.Table) -> None:
         if table.num_rows:
@@ -229,13 +356,63 @@ class TableWriter:
             self.rows += table.num_rows
 
     def close(self) -> None:
-        self._writer.close()
+        """Finish the file and put it in place."""
+        self._close_writer()
+        os.replace(self.temporary, self.path)
+
+    def discard(self) -> None:
+        """Drop what was written; `path` stays as it was."""
+        try:
+            self._close_writer()
+        except (OSError, pa.ArrowException):
+            pass
+        self.temporary.unlink(missing_ok=True)
+
+    def _close_writer(self) -> None:
+        if self._open:
+            self._open = False
+            self._writer.close()
 
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
-        self.close()
+    def __exit__(self, kind, value, tb):
+        if kind is None:
+            try:
+                self.close()
+            except BaseException:
+                self.discard()
+                raise
+        else:
+            self.discard()
+
+
+class OutputBusy(ClaimsFileError):
+    """Another run is writing the same output now."""
+
+
+@contextlib.contextmanager
+def exclusive(path: str | Path):
+    """Hold `path`'s lock (`.NAME.lock` beside it) while writing it: two
+    runs into one output never silently replace each other; the second
+    stops at once. The lock is the operating system's (flock): it is
+    released when the process ends, even killed."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = path.with_name(f".{path.name}.lock")
+    handle = open(lock, "a+b")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OutputBusy(f"{path}: another run is writing this output now; wait for it to end, or write elsewhere") from None
+        try:
+            yield
+        finally:
+            lock.unlink(missing_ok=True)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    finally:
+        handle.close()
 
 
 def read_table(path: str | Path, fmt: str | None = None) -> pa.Table:

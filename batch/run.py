@@ -28,7 +28,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.ipc as ipc
 
-from garant.batch.io import ROW, ClaimsFile, TableWriter, format_of
+from garant.batch.io import ROW, ClaimsFile, ClaimsFileError, TableWriter, exclusive, format_of
 from garant.batch.output import decompte_schema, rejection_schema, rejection_table
 from garant.batch.partition import ROWS_PER_PARTITION, partitioned
 from garant.batch.unit import evaluate_partition, partition_key, resolve_product
@@ -55,6 +55,13 @@ class RunReport:
 
 class CountMismatch(RuntimeError):
     """in ≠ evaluated + rejected: a claim was lost or doubled (a defect)."""
+
+
+def check_workdir(workdir) -> None:
+    """`--workdir` names an existing folder, or a one-line error."""
+    if workdir is not None and not Path(workdir).is_dir():
+        what = "is not a folder" if Path(workdir).exists() else "no such folder"
+        raise ClaimsFileError(f"--workdir {workdir}: {what} (create it, or leave --workdir out for the system's temporary folder)")
 
 
 def rejections_path_for(out: Path) -> Path:
@@ -105,6 +112,7 @@ def run(
     jobs: int = 1,
     progress=None,
     evaluator: str = "vector",
+    encoding: str | None = None,
 ) -> RunReport:
     """Evaluate a claims file into a décomptes file and a rejections file.
 
@@ -114,13 +122,19 @@ def run(
     started = time.perf_counter()
     product_ref = product
     product = resolve_product(product)
-    source = ClaimsFile(claims, in_format)
+    source = ClaimsFile(claims, in_format, encoding=encoding)
     out = Path(out)
     fmt = format_of(out, out_format) if out_format or out.suffix else source.format
     rejections = Path(rejections) if rejections else rejections_path_for(out)
     key = partition_key(product)
+    check_workdir(workdir)
+    if out.resolve() == rejections.resolve():
+        raise ClaimsFileError(f"{out}: the décomptes and the rejections would be the same file")
+    for target in (out, rejections):
+        if target.resolve() == Path(claims).resolve():
+            raise ClaimsFileError(f"{target}: that is the claims file; write the outputs elsewhere")
 
-    with partitioned(source, key, rows_per_partition, workdir, progress) as parts:
+    with exclusive(out), exclusive(rejections), partitioned(source, key, rows_per_partition, workdir, progress) as parts:
         split_seconds = time.perf_counter() - started
         malformed = malformed_rejections(source) if source.malformed else None
         total_in = sum(parts.rows) + len(source.malformed)
@@ -139,8 +153,10 @@ def run(
                 rejected += rejected_table.num_rows
                 if progress:
                     progress.update(evaluating, completed=evaluated + rejected)
-    if total_in != evaluated + rejected or dw.rows != evaluated or rw.rows != rejected:
-        raise CountMismatch(f"{total_in} claims in, {evaluated} evaluated + {rejected} rejected: this is a defect of Garant, please report it")
+            # checked before the files are put in place: a run that lost
+            # or doubled a claim leaves no output
+            if total_in != evaluated + rejected or dw.rows != evaluated or rw.rows != rejected:
+                raise CountMismatch(f"{total_in} claims in, {evaluated} evaluated + {rejected} rejected: this is a defect of Garant, please report it")
     return RunReport(total_in, evaluated, rejected, parts.buckets, time.perf_counter() - started, split_seconds, out, rejections, scalar_claims)
 
 

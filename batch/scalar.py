@@ -75,7 +75,7 @@ def evaluate_records(product, claims: pa.Table) -> Outcome:
             got = read_all[i]
             if got is None:  # not UTF-8 (the claim reader never answers None)
                 cid = ids[i] if ids is not None else None
-                results[i] = Rejection(cid, f"`{unreadable[i]}` is not UTF-8 text (shown with �): save the file as UTF-8", unreadable[i], rows[i])
+                results[i] = Rejection(cid, f"`{unreadable[i]}` is not UTF-8 text (shown with �): save the file as UTF-8, or give its encoding (`--encoding cp1252` for a French spreadsheet export)", unreadable[i], rows[i])
                 continue
             if got.__class__ is Claim:
                 cid = got.id

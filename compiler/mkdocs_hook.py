@@ -18,6 +18,7 @@ the generated source pages.
 
 from __future__ import annotations
 
+import html
 import logging
 import os
 from pathlib import Path
@@ -75,6 +76,14 @@ def _generate(config):
         os.chdir(here)
 
 
+def _title(text) -> str:
+    """A nav title from a source (a product's name, a regime's title):
+    themes paste nav titles into every page's HTML unescaped, so a name
+    written with markup would be live on the whole site. Escaped here, it
+    is shown as the text it is."""
+    return html.escape(str(text), quote=True)
+
+
 def _section(site, prefix: str) -> list:
     products = []
     for p in site.products:
@@ -84,9 +93,9 @@ def _section(site, prefix: str) -> list:
             pages.append({"Exemples de remboursement": f"{prefix}/{p['folder']}/exemples.md"})
         pages.append({("Compliance" if p.get("kind") else "Conformité"): f"{prefix}/{p['folder']}/conformite.md"})  # the page's language
         pages.append({"Source": f"{prefix}/{p['folder']}/source.md"})
-        products.append({p["name"]: pages})
+        products.append({_title(p["name"]): pages})
     regimes = [
-        {r["title"]: [{("Benefit categories" if r.get("english") else "Paramètres et règles"): f"{prefix}/{r['folder']}/index.md"}, {"Source": f"{prefix}/{r['folder']}/source.md"}]}
+        {_title(r["title"] or r["name"]): [{("Benefit categories" if r.get("english") else "Paramètres et règles"): f"{prefix}/{r['folder']}/index.md"}, {"Source": f"{prefix}/{r['folder']}/source.md"}]}
         for r in site.regimes
     ]
     section = [{"Vue d'ensemble": f"{prefix}/index.md"}, {"Lexique": f"{prefix}/glossaire.md"}, *products]

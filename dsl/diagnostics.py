@@ -48,7 +48,11 @@ class Diagnostic:
         elif source is not None and self.span is not None:
             text = source.line_text(self.span.line)
             if text:
-                out.append(f"  {text}")
+                # a control character (CR, bidi override…) would move or
+                # reorder the line on a terminal: one visible `�` each, so
+                # the caret stays under its column
+                shown = text if text.isprintable() else "".join(c if c.isprintable() or c == "\t" else "\ufffd" for c in text)
+                out.append(f"  {shown}")
                 width = 1
                 if self.span.end_line == self.span.line and self.span.end_column > self.span.column:
                     width = self.span.end_column - self.span.column

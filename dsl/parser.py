@@ -1044,23 +1044,83 @@ def parse_source(source: SourceFile) -> tuple[ast.SourceTree | None, list[Diagno
     text = source.text
     if text.startswith("\ufeff"):  # a UTF-8 byte-order mark: not part of the text
         text = text[1:]
+    warnings: list[Diagnostic] = []
+    depths: list[int] = [0]
     for number, line in enumerate(text.split("\n"), start=1):
         indent = line[: len(line) - len(line.lstrip(" \t"))]
         if "\t" in indent:
             diags.append(
                 Diagnostic(Severity.ERROR, Span(source.path, number, indent.index("\t") + 1), "tab in indentation", "indent with spaces (2 or 4), not tabs", "syntax")
             )
+        diags.extend(_lone_carriage_returns(line, number, source))
+        warnings.extend(_bidi_controls(line, number, source))
+        if line.strip() and not line.lstrip(" \t").startswith("#") and not diags:
+            width = len(indent)
+            while width < depths[-1]:
+                depths.pop()
+            if width > depths[-1]:
+                depths.append(width)
+            if len(depths) - 1 > MAX_DEPTH:
+                diags.append(Diagnostic(Severity.ERROR, Span(source.path, number, 1), f"blocks nested {len(depths) - 1} deep: at most {MAX_DEPTH}",
+                                        "a taxonomy or a block this deep is a mistake; flatten it", "syntax"))
+                break
+        if len(line) > MAX_LINE:
+            diags.append(Diagnostic(Severity.ERROR, Span(source.path, number, MAX_LINE + 1), f"line {number} is {len(line):,} characters long: at most {MAX_LINE:,}",
+                                    "split it, or shorten it", "syntax"))
+            break
     if diags:
-        return None, diags
+        return None, diags + warnings
     if not text.endswith("\n"):
         text += "\n"
     tree, found = _parse_recovering(text, source)
     if found:
-        return None, found
+        return None, found + warnings
     try:
-        return _ToAst(source.path).transform(tree), []
+        return _ToAst(source.path).transform(tree), warnings
     except VisitError as err:  # a bug in the transformer, not in the user's file
         raise err.orig_exc from err
+
+
+# Bounds on a source's shape (issue 14): far beyond any contract, and they
+# keep the parser's and the checker's recursion and work bounded.
+MAX_DEPTH = 32  # nested blocks (the stdlib's taxonomy is 6 deep)
+MAX_LINE = 4_000  # characters on one line
+
+# Characters that reorder how a line is shown without changing what it
+# says to the parser: the "trojan source" attack (CVE-2021-42574).
+_BIDI = {
+    "\u061c": "ARABIC LETTER MARK", "\u200e": "LEFT-TO-RIGHT MARK", "\u200f": "RIGHT-TO-LEFT MARK",
+    "\u202a": "LEFT-TO-RIGHT EMBEDDING", "\u202b": "RIGHT-TO-LEFT EMBEDDING", "\u202c": "POP DIRECTIONAL FORMATTING",
+    "\u202d": "LEFT-TO-RIGHT OVERRIDE", "\u202e": "RIGHT-TO-LEFT OVERRIDE", "\u2066": "LEFT-TO-RIGHT ISOLATE",
+    "\u2067": "RIGHT-TO-LEFT ISOLATE", "\u2068": "FIRST STRONG ISOLATE", "\u2069": "POP DIRECTIONAL ISOLATE",
+}
+
+
+def _bidi_controls(line: str, number: int, source: SourceFile) -> list[Diagnostic]:
+    """A warning for each bidirectional control character of a line,
+    comments and strings included: a reviewer may read the line in another
+    order than Garant does."""
+    out = []
+    for col, ch in enumerate(line, start=1):
+        if ch in _BIDI:
+            out.append(Diagnostic(Severity.WARNING, Span(source.path, number, col),
+                                  f"bidirectional control character U+{ord(ch):04X} ({_BIDI[ch]}): the line may be shown in another order than Garant reads it",
+                                  "remove it; write right-to-left text without control characters", "bidi"))
+    return out
+
+
+def _lone_carriage_returns(line: str, number: int, source: SourceFile) -> list[Diagnostic]:
+    """An error for a carriage return that does not end the line (CRLF is
+    a line end; a CR alone is not one for Garant, but editors and review
+    tools show one there: what follows would look like a line of its own,
+    or a comment's end, and not be one)."""
+    body = line[:-1] if line.endswith("\r") else line
+    col = body.find("\r")
+    if col < 0:
+        return []
+    return [Diagnostic(Severity.ERROR, Span(source.path, number, col + 1),
+                       "carriage return (CR) inside a line: editors show a line break here, Garant does not",
+                       "save the file with LF (or CRLF) line ends", "syntax")]
 
 
 _MAX_SYNTAX_ERRORS = 20

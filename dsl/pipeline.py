@@ -50,7 +50,14 @@ class Unit:
 def read(path: str | Path) -> SourceFile | Diagnostic:
     p = Path(path)
     try:
-        return SourceFile(str(path), p.read_text(encoding="utf-8"))
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:  # bytes of another encoding, kept by the OS as surrogates
+        return _io_error(path, "the file name is not valid UTF-8: rename the file")
+    try:
+        # bytes decoded as they are: no newline translation, so a lone CR
+        # stays a CR (the parser refuses it) instead of becoming a line end
+        # that an editor or a reviewer may not show
+        return SourceFile(str(path), p.read_bytes().decode("utf-8"))
     except FileNotFoundError:
         return _io_error(path, "no such file")
     except IsADirectoryError:

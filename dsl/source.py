@@ -11,6 +11,18 @@ from __future__ import annotations
 import attrs
 
 
+def printable(text: str) -> str:
+    """`text` with every character that is not printable (newlines, CR,
+    NUL, bidi controls…) written as a `\\uXXXX` escape: a file name is
+    the user's, and it reaches one-line messages, generated Python comments
+    and documentation pages, where a raw newline would end the line (and
+    let what follows run as code). The same rule as the code generator's
+    `comment` filter for contract text."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in text)
+
+
 @attrs.frozen
 class Span:
     file: str
@@ -20,12 +32,14 @@ class Span:
     end_column: int = 0
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}"
+        return f"{printable(self.file)}:{self.line}:{self.column}"
 
     @property
     def where(self) -> str:
-        """`file:line`, the form a décompte's `rule` field uses."""
-        return f"{self.file}:{self.line}"
+        """`file:line`, the form a décompte's `rule` field uses; the file
+        name made printable, since this string is pasted into generated
+        code comments and one-line outputs."""
+        return f"{printable(self.file)}:{self.line}"
 
 
 @attrs.frozen

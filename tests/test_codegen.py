@@ -300,7 +300,9 @@ def test_injection_in_the_path():
     _check_confined(code, ["ZQXP", "ZQXQ", "ZQXR"])
     ns = exec_module(code, regime=unit.contract.regime)
     assert ns["PRODUCT"].path == path
-    assert ns["LINES"]["L7"].where == f"{path}:7"
+    # the rule field names the file in printable form (issue 14 item 1):
+    # the newline and the line separator as escapes, on one line
+    assert ns["LINES"]["L7"].where == 'dir/we"ird\'{{ZQXP}}\\ZQXQ\\u000a# ZQXR\\u2028.garant:7'
     assert module_name(unit.contract).isidentifier()
 
 

@@ -12,6 +12,7 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
+from crashes import no_internal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -81,7 +82,7 @@ def cents(s: str) -> int:
 
 
 def check_invariants(product, stream):
-    results = [r.to_dict() for r in product.evaluate(stream)]
+    results = [r.to_dict() for r in no_internal(product.evaluate(stream))]
     assert [r["id"] for r in results] == [c["id"] for c in stream]  # every claim once, in input order
     pf_year = defaultdict(int)
     pf_count = defaultdict(int)
@@ -145,8 +146,8 @@ def test_results_do_not_depend_on_input_order(stream, rnd):
     shuffled = list(stream)
     rnd.shuffle(shuffled)
     by_id = lambda rs: {r["id"]: r for r in (x.to_dict() for x in rs)}
-    a = by_id(ESSENTIEL.evaluate(stream))
-    b = by_id(ESSENTIEL.evaluate(shuffled))
+    a = by_id(no_internal(ESSENTIEL.evaluate(stream)))
+    b = by_id(no_internal(ESSENTIEL.evaluate(shuffled)))
     # Claims of one beneficiary on one date may be taken in either order; compare the rest.
     same_day = defaultdict(int)
     for c in stream:

@@ -72,7 +72,9 @@ def test_pct_is_exact_on_large_amounts():
         (19.99, 1999),
         (Decimal("1.10"), 110),
         ("-3", -300),
-        ("12345678901234567.89", 1234567890123456789),
+        ("9999999999.99", 999999999999),  # the largest amount (money.MAX_CENTS)
+        ("17.320", 1732),  # three decimals, exact: a decimal(10,3) column (issue 14)
+        ("-3.000", -300),
     ],
 )
 def test_parse_cents(value, cents):
@@ -80,7 +82,9 @@ def test_parse_cents(value, cents):
     assert got == cents and type(got) is int
 
 
-@pytest.mark.parametrize("value, words", [("1.005", "fractions of a cent"), ("30.001", "fractions of a cent"), ("abc", "not an amount"), ("", "not an amount"), (True, "boolean"), (None, "amount"), ([1], "amount")])
+@pytest.mark.parametrize("value, words", [("1.005", "fractions of a cent"), ("30.001", "fractions of a cent"), ("17.325", "fractions of a cent"),
+                                           ("12345678901234567.89", "too large"), ("10000000000.01", "too large"), ("9" * 20, "too large"),
+                                           ("1e400", "too large"), ("NaN", "not an amount"), ("17,320", "not an amount"), ("abc", "not an amount"), ("", "not an amount"), (True, "boolean"), (None, "amount"), ([1], "amount")])
 def test_parse_cents_rejects(value, words):
     with pytest.raises(ValueError) as err:
         parse_cents(value)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from decimal import Decimal
 import difflib
 from functools import lru_cache
 
@@ -63,7 +64,7 @@ class ClaimReader:
         except ClaimError as err:
             return Rejection(cid, err.reason, err.field, index)
         except Exception as err:  # a defect of Garant itself: keep the claim, say so
-            return Rejection(cid, f"internal error while reading this claim ({type(err).__name__}: {err}); please report it", None, index)
+            return Rejection(cid, f"internal error while reading this claim ({type(err).__name__}: {err}); please report it", None, index, internal=True)
 
     def _read(self, raw: dict, index: int) -> Claim:
         c = Claim()
@@ -221,14 +222,22 @@ def claim_quantity(q) -> int:
 
 def _quantity(q) -> int:
     """A quantity that is not a plain int in range: convert it or say why not."""
-    if isinstance(q, str) and q.strip().isdigit():
-        q = int(q)
+    if isinstance(q, str):
+        text = q.strip()
+        # ASCII digits only (`٣` and `²` are digits to str.isdigit), and
+        # not so many that int() refuses them
+        if text.isascii() and text.isdigit() and len(text) <= 18:
+            q = int(text)
+        elif len(text) > 40:
+            q = text[:20] + "…"
     if isinstance(q, float) and q.is_integer():
+        q = int(q)
+    if isinstance(q, Decimal) and q.is_finite() and q == q.to_integral_value() and abs(q) < 10**18:
         q = int(q)
     if isinstance(q, bool) or not isinstance(q, int) or q < 1:
         raise ClaimError(f"`quantity` must be a whole number ≥ 1, got `{q}`", "quantity")
     if q > MAX_QUANTITY:
-        shown = q if q < 10**12 else f"{q:.3g}"
+        shown = q if q < 10**12 else "over 10¹²"
         raise ClaimError(f"`quantity` {shown} is not a plausible number of days, sessions or items (at most {MAX_QUANTITY})", "quantity")
     return q
 
@@ -240,13 +249,24 @@ def _date(raw: dict, name: str, required: bool) -> dt.date | None:
             raise ClaimError(f"missing field `{name}`", name)
         return None
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return _iso_date(value if value.__class__ is str else str(value))
-    except ValueError:
-        raise ClaimError(f"`{name}`: {date_problem(str(value))}", name) from None
+        got = value.date()
+    elif isinstance(value, dt.date):
+        got = value
+    else:
+        try:
+            got = _iso_date(value if value.__class__ is str else str(value))
+        except ValueError:
+            raise ClaimError(f"`{name}`: {date_problem(str(value))}", name) from None
+    if not FIRST_DATE <= got <= LAST_DATE:
+        raise ClaimError(f"`{name}`: {got.isoformat()} is out of the range of dates Garant evaluates ({FIRST_DATE} to {LAST_DATE})", name)
+    return got
+
+
+# Dates a claim may carry: a limit's window (at most 100 years, the
+# checker's bound) reaches back from the first and stays inside the
+# calendar; year 1 or 9999 is a typing mistake, rejected as one.
+FIRST_DATE = dt.date(1850, 1, 1)
+LAST_DATE = dt.date(2199, 12, 31)
 
 
 _YMD = re.compile(r"(\d{4})-(\d{2})-(\d{2})")

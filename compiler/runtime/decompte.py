@@ -118,15 +118,20 @@ class Decompte(Explained):
 
 
 class Rejection:
-    """A claim that could not be evaluated, and why. Never silently dropped."""
+    """A claim that could not be evaluated, and why. Never silently dropped.
 
-    __slots__ = ("id", "reason", "field", "index")
+    `internal` marks a rejection that is a defect of Garant (an exception
+    the evaluator did not expect), not a fault of the claim: the claim is
+    kept, and tests (property, fuzz) fail on any such rejection."""
 
-    def __init__(self, id, reason: str, field: str | None = None, index: int | None = None):
+    __slots__ = ("id", "reason", "field", "index", "internal")
+
+    def __init__(self, id, reason: str, field: str | None = None, index: int | None = None, internal: bool = False):
         self.id = id
         self.reason = reason
         self.field = field
         self.index = index
+        self.internal = internal
 
     def to_dict(self) -> dict:
         d = {"id": self.id, "status": "rejected", "reason": self.reason}

@@ -205,7 +205,7 @@ class Product:
         except ClaimError as err:
             return Rejection(claim.id, err.reason, err.field, claim.index)
         except Exception as err:  # a defect of Garant itself: keep the claim, say so
-            return Rejection(claim.id, f"internal error while evaluating this claim ({type(err).__name__}: {err}); please report it", None, claim.index)
+            return Rejection(claim.id, f"internal error while evaluating this claim ({type(err).__name__}: {err}); please report it", None, claim.index, internal=True)
 
     # ------------------------------------------------------- the steps
     def _plan(self, node: str, dims: tuple) -> tuple:

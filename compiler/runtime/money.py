@@ -12,7 +12,10 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 _AMOUNT = re.compile(r"^\s*(-?)(\d+)(?:[.,](\d{1,2}))?\s*$")
-MAX_CENTS = 10**20  # far above any claim; bounds work on absurd inputs (1e300)
+# 10 billion (€ or $): far above any claim, and every amount, sum and
+# product with a rate (cents × basis points) stays within a 64-bit integer,
+# which the batch outputs and the vector evaluator store amounts in.
+MAX_CENTS = 10**12
 
 
 def pct(amount_cents: int, basis_points: int) -> int:
@@ -39,7 +42,7 @@ def _parse_cents(value) -> int:
         raise ValueError("expected an amount, got a boolean")
     if isinstance(value, int):
         if abs(value) * 100 > MAX_CENTS:
-            raise ValueError(f"`{value}` is too large for an amount")
+            raise ValueError(_too_large(value))
         return value * 100
     if isinstance(value, float):
         # JSON numbers arrive as floats: take their shortest decimal spelling,
@@ -54,27 +57,38 @@ def _parse_cents(value) -> int:
         raise ValueError(f"expected an amount, got {type(value).__name__}")
     m = _AMOUNT.match(value)
     if not m:
-        raise ValueError(_not_an_amount(value))
+        return _from_decimal_text(value)
     sign, units, cents = m.groups()
-    if len(units) > 18:
-        raise ValueError(f"`{value}` is too large for an amount")
+    if len(units) > 12:
+        raise ValueError(_too_large(value))
     total = int(units) * 100 + int((cents or "0").ljust(2, "0"))
+    if total > MAX_CENTS:
+        raise ValueError(_too_large(value))
     return -total if sign else total
 
 
-def _not_an_amount(value: str) -> str:
-    """Why a text that is not a plain decimal is no amount, as precisely as it can be said."""
+def _from_decimal_text(value: str) -> int:
+    """A text that is not a plain amount: taken when it is exact to the
+    cent (`17.320`, a decimal(10,3) written out), else refused saying why."""
     try:
         d = Decimal(value.strip().replace(",", "."))
     except InvalidOperation:
-        return f"`{value}` is not an amount"
+        raise ValueError(f"`{value}` is not an amount") from None
     if not d.is_finite():
-        return f"`{value}` is not an amount"
+        raise ValueError(f"`{value}` is not an amount")
     if abs(d) * 100 > MAX_CENTS:
-        return f"`{value}` is too large for an amount"
-    if d.as_tuple().exponent < -2 and d != d.quantize(Decimal("0.01")):
-        return f"`{value}` has fractions of a cent"
-    return f"`{value}` is not an amount: write it as a plain decimal, e.g. 26.50"
+        raise ValueError(_too_large(value))
+    if d.as_tuple().exponent < -2:
+        if d != d.quantize(Decimal("0.01")):
+            raise ValueError(f"`{value}` has fractions of a cent (amounts are exact to the cent)")
+        if re.fullmatch(r"\s*-?\d+\.\d+\s*", value):  # `17.320`: exact, so taken (not `17,320`: a thousands separator?)
+            return int(d * 100)
+    raise ValueError(f"`{value}` is not an amount: write it as a plain decimal, e.g. 26.50")
+
+
+def _too_large(value) -> str:
+    shown = str(value) if len(str(value)) <= 30 else str(value)[:20] + "…"
+    return f"`{shown}` is too large for an amount (at most {MAX_CENTS // 100:,}.00)".replace(",", " ")
 
 
 def fmt(cents: int | None) -> str | None:

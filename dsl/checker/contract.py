@@ -13,6 +13,7 @@ import attrs
 
 from garant.dsl import ast, model
 from garant.dsl.checker import units
+from garant.dsl.checker.selectors import MAX_NETWORKS
 from garant.dsl.checker.regime import STATEMENTS, vocabulary
 from garant.dsl.checker.resolution import decide
 from garant.dsl.checker.responsable import check_compliance
@@ -23,6 +24,7 @@ from garant.dsl.source import SourceFile
 
 
 def check_contract(tree: ast.ContractFile, source: SourceFile, regimes: dict[str, model.Regime], diags: Diagnostics) -> model.Contract | None:
+    units.check_name(tree.name, tree.span, diags, "the contract's name")
     headers = _headers(tree, regimes, diags)
     regime = headers["regime"]
     if regime is None:
@@ -101,6 +103,8 @@ def _headers(tree: ast.ContractFile, regimes: dict[str, model.Regime], diags: Di
             out["effective"] = units.parse_date(h.value, h.span, diags)
         elif h.key == "network":
             out["networks"].append(h.value)
+            if len(out["networks"]) == MAX_NETWORKS + 1:
+                diags.error(h.span, f"more than {MAX_NETWORKS} networks declared in the contract: at most {MAX_NETWORKS}", None, code="selector")
         elif h.key == "currency":
             out["currency"] = h.value.upper()
             out["currency_span"] = h.span

@@ -29,6 +29,7 @@ EMERGENCY = "emergency"  # `unless emergency`, `except … emergency`: the claim
 
 
 def check_plan(tree: ast.PlanFile, source: SourceFile, regimes: dict[str, model.Regime], diags: Diagnostics) -> Plan | None:
+    units.check_name(tree.name, tree.span, diags, "the plan's name")
     h = _headers(tree, diags)
     regime = _regime(tree, h, regimes, diags)
     if regime is None:

@@ -16,7 +16,7 @@ import attrs
 
 from garant.dsl import ast, model
 from garant.dsl.checker import units
-from garant.dsl.checker.selectors import Vocabulary, resolve
+from garant.dsl.checker.selectors import Vocabulary, resolve, too_many_networks
 from garant.dsl.diagnostics import Diagnostics, did_you_mean
 from garant.dsl.names import fold
 from garant.dsl.source import Span
@@ -25,10 +25,12 @@ CURRENCIES = ("EUR", "USD")
 
 
 def check_regime(tree: ast.RegimeFile, text: str, diags: Diagnostics) -> model.Regime:
+    units.check_name(tree.title, tree.span, diags, "the regime's title")
     currency = _currency(tree, diags)
     nodes = _taxonomy(tree, diags)
     dims = _dimensions(tree, nodes, diags)
     networks = tuple(n for decl in tree.networks for n, _ in decl.names)
+    too_many_networks(networks, [sp for decl in tree.networks for _, sp in decl.names], diags, f"regime `{tree.name}`")
     vocab = Vocabulary(nodes, dims, networks)
     params = _parameters(tree, currency, diags)
     acts = _acts(tree, vocab, params, currency, diags)
@@ -192,7 +194,7 @@ def _parameters(tree: ast.RegimeFile, currency: str, diags: Diagnostics) -> dict
         exempt_under = None
         exempt_reference = "start_of_year"
         for ex in p.exemptions:
-            exempt_under = units.count_value(ex.age, diags, "exempt under")
+            exempt_under = units.count_value(ex.age, diags, "exempt under", units.MAX_AGE)
             exempt_reference = ex.reference
         params[p.name] = model.Param(p.name, p.title or p.name, unit, tuple(starts), tuple(values), tuple(refs), tuple(spans), tuple(limits), exempt_under, exempt_reference, p.span)
     return params
@@ -228,7 +230,7 @@ def _table(entries, unit, vocab: Vocabulary, params, currency, owner, diags: Dia
         if value is None:
             continue
         if e.min_age is not None:
-            age = units.count_value(e.min_age, diags, "from age")
+            age = units.count_value(e.min_age, diags, "from age", units.MAX_AGE)
             if age is None:
                 continue
             value = attrs.evolve(value, min_age=age)

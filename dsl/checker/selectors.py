@@ -18,6 +18,21 @@ from garant.dsl.names import fold
 from garant.dsl.source import Span
 
 
+# Bounds (issue 14): the longest selector of the bundled sources has 5
+# words, the regime 5 networks; checking grows with both (each unknown
+# word is compared with every spelling), so they are bounded well above.
+MAX_SELECTOR_WORDS = 32
+MAX_NETWORKS = 200
+
+
+def too_many_networks(names, spans, diags: Diagnostics, where: str) -> bool:
+    """One error when more than MAX_NETWORKS networks are declared."""
+    if len(names) <= MAX_NETWORKS:
+        return False
+    diags.error(spans[MAX_NETWORKS], f"{len(names)} networks declared in {where}: at most {MAX_NETWORKS}", None, code="selector")
+    return True
+
+
 class Vocabulary:
     """Word → meanings, plus the taxonomy's ancestry, for resolution."""
 
@@ -86,6 +101,10 @@ def resolve(
     what: str = "selector",
 ) -> tuple[bool, str | None, dict[str, str | None]]:
     """Resolve a selector. Returns (ok, node id or None, {dimension: value})."""
+    if len(selector.words) > MAX_SELECTOR_WORDS:
+        diags.error(selector.span, f"a {what} of {len(selector.words)} words: at most {MAX_SELECTOR_WORDS}",
+                    "a selector names an act and a few provider words, e.g. `consultation generaliste secteur1`", code="selector")
+        return False, None, {}
     ok = True
     node_words: list[tuple[str, list[str]]] = []
     node_spans: list[Span] = []

@@ -20,12 +20,46 @@ from garant.dsl.names import fold
 _MONTHS = {"month", "months"}
 _YEARS = {"year", "years"}
 _DAYS = {"day", "days"}
+# Bounds on the numbers a source may write (issue 14): far above anything
+# a contract or a plan needs, and low enough that every product of them
+# the evaluators compute (cents × basis points, counts × amounts, dates
+# plus windows) stays exact in 64-bit integers and in the calendar.
+MAX_AMOUNT = 10_000_000  # in the currency's units: 10 million € or $
+MAX_PERCENT = 10_000  # 10,000%: a hundred times the BRSS
+MAX_COUNT = 100_000  # sessions, days, items of a limit
+MAX_AGE = 150  # years of age in `under`, `from age`, `exempt under`
+MAX_MONTHS = 1_200  # a limit's window: 100 years
+MAX_NAME = 120  # characters of a product's name or a regime's title (they name folders and pages)
+
+
+def _fmt(n: int) -> str:
+    return f"{n:,}".replace(",", " ")
+
+
+def _too_large(q, diags: Diagnostics, what: str, bound: str) -> None:
+    shown = q.text if len(q.text) <= 30 else q.text[:12] + "…" + q.text[-6:]
+    diags.error(q.span, f"`{shown}` is too large: {what} is at most {bound}", None, code="unit")
+
+
+def check_name(name, span, diags: Diagnostics, what: str) -> bool:
+    """A product's name or a regime's title is at most MAX_NAME
+    characters: it becomes a folder name (at most 255 bytes on most file
+    systems) and the title of every page of the product."""
+    if name is not None and len(name) > MAX_NAME:
+        diags.error(span, f"{what} is {len(name)} characters long: at most {MAX_NAME}", "keep the name short; say more in a comment", code="name")
+        return False
+    return True
+
+
 PER_UNIT_WORDS = {"day", "days", "session", "sessions", "séance", "séances", "seance", "seances", "unit", "units",
                   "item", "items", "box", "boxes", "visit", "visits", "trip", "trips"}
 
 
 def money_cents(q: ast.Quantity, currency: str, owner: str, diags: Diagnostics, what: str = "an amount") -> int | None:
     """`30€` → 3000, checking the kind and the currency."""
+    if not isinstance(q, ast.Quantity):  # a name where an amount goes: `frame at most plafond`
+        diags.error(q.span, f"expected {what}, got the name `{getattr(q, 'name', '')}`", "write an amount with its currency, e.g. `100€`", code="unit")
+        return None
     if q.kind != "money":
         example = "30€" if currency == "EUR" else "$30"
         hint = f"write an amount with its currency, e.g. `{example}`"
@@ -41,6 +75,12 @@ def money_cents(q: ast.Quantity, currency: str, owner: str, diags: Diagnostics, 
             code="currency",
         )
         return None
+    if not q.value.is_finite():
+        diags.error(q.span, f"`{q.text}` is not an amount", None, code="unit")
+        return None
+    if abs(q.value) > MAX_AMOUNT:
+        _too_large(q, diags, "an amount", f"{_fmt(MAX_AMOUNT)} {currency}")
+        return None
     cents = q.value * 100
     if cents != cents.to_integral_value():
         diags.error(q.span, f"`{q.text}` has fractions of a cent", "amounts are exact to the cent", code="unit")
@@ -50,9 +90,18 @@ def money_cents(q: ast.Quantity, currency: str, owner: str, diags: Diagnostics, 
 
 def percent_bp(q: ast.Quantity, diags: Diagnostics, what: str) -> int | None:
     """`70%` → 7000 basis points."""
+    if not isinstance(q, ast.Quantity):
+        diags.error(q.span, f"{what} takes a percentage, got the name `{getattr(q, 'name', '')}`", "e.g. `70%`", code="unit")
+        return None
     if q.kind != "percent":
         hint = f"write `{q.value}%`" if q.kind == "number" else "write a percentage, e.g. `70%`"
         diags.error(q.span, f"{what} takes a percentage, got {_kind_word(q)} `{q.text}`", hint, code="unit")
+        return None
+    if not q.value.is_finite():
+        diags.error(q.span, f"`{q.text}` is not a percentage", None, code="unit")
+        return None
+    if q.value > MAX_PERCENT:
+        _too_large(q, diags, "a percentage", f"{_fmt(MAX_PERCENT)}%")
         return None
     bp = q.value * 100
     if bp != bp.to_integral_value():
@@ -64,12 +113,23 @@ def percent_bp(q: ast.Quantity, diags: Diagnostics, what: str) -> int | None:
     return int(bp)
 
 
-def count_value(q: ast.Quantity, diags: Diagnostics, what: str) -> int | None:
-    if q.kind != "number" or q.value != q.value.to_integral_value():
+def count_value(q: ast.Quantity, diags: Diagnostics, what: str, bound: int = MAX_COUNT) -> int | None:
+    """A whole number (a count, an age), at most `bound`."""
+    if not isinstance(q, ast.Quantity):  # a name where a number goes: `max nan sessions`
+        name = getattr(q, "name", None) or getattr(q, "text", "")
+        diags.error(q.span, f"`{what}` takes a whole number, got the name `{name}`", "e.g. `max 3 sessions per calendar year`", code="unit")
+        return None
+    if q.kind != "number" or not q.value.is_finite() or q.value != q.value.to_integral_value():
         hint = None
         if q.kind == "money":
             hint = f"`{what}` counts items (e.g. `max 3 sessions per calendar year`); for an amount write `cap {q.text} per …`"
         diags.error(q.span, f"`{what}` takes a whole number, got {_kind_word(q)} `{q.text}`", hint, code="unit")
+        return None
+    if q.value < 0:
+        diags.error(q.span, f"`{what}` takes a whole number, not a negative one (`{q.text}`)", None, code="unit")
+        return None
+    if q.value > bound:
+        _too_large(q, diags, f"`{what}`", _fmt(bound))
         return None
     return int(q.value)
 
@@ -93,8 +153,13 @@ def period(p: ast.Period, diags: Diagnostics) -> model.Period | None:
     unit = (p.unit or "").lower()
     n = 1
     if p.count is not None:
-        if p.count.kind != "number" or p.count.value != p.count.value.to_integral_value() or p.count.value < 1:
-            diags.error(p.count.span, f"a period is counted in whole units, got `{p.count.text}`", None, code="unit")
+        if not isinstance(p.count, ast.Quantity) or p.count.kind != "number" or not p.count.value.is_finite() \
+                or p.count.value != p.count.value.to_integral_value() or p.count.value < 1:
+            diags.error(p.count.span, f"a period is counted in whole units, got `{getattr(p.count, 'text', None) or getattr(p.count, 'name', '')}`", None, code="unit")
+            return None
+        months = p.count.value * (12 if unit in _YEARS else 1)
+        if months > MAX_MONTHS:
+            _too_large(p.count, diags, "a limit's period", f"{_fmt(MAX_MONTHS)} months ({MAX_MONTHS // 12} years)")
             return None
         n = int(p.count.value)
     if p.kind == "rolling":
@@ -125,8 +190,8 @@ def limit(lim: ast.Limit, currency: str, owner: str, pool: str, diags: Diagnosti
     got = _limit(lim, currency, owner, pool, diags, params)
     if got is None or (lim.age_under is None and lim.age_from is None):
         return got
-    under = count_value(lim.age_under, diags, "under") if lim.age_under is not None else None
-    from_ = count_value(lim.age_from, diags, "from age") if lim.age_from is not None else None
+    under = count_value(lim.age_under, diags, "under", MAX_AGE) if lim.age_under is not None else None
+    from_ = count_value(lim.age_from, diags, "from age", MAX_AGE) if lim.age_from is not None else None
     if (lim.age_under is not None and under is None) or (lim.age_from is not None and from_ is None):
         return None
     band = f" under {under}" if under is not None else f" from age {from_}"
