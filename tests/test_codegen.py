@@ -215,10 +215,16 @@ EVIL = (
     " '''ZQXD'''"
     " {ZQXE} {0} {{ZQXF}}"
     " {{ 7*7 }}{{ ZQXG }}"
-    " {% if True %}ZQXH{% endif %} {# ZQXI #}"
+)
+# Names are at most 120 characters (the checker's bound): the tricks are
+# shared between the contract's name (EVIL) and its insurer's (EVIL_INSURER).
+EVIL_INSURER = (
+    "{% if True %}ZQXH{% endif %} {# ZQXI #}"
     " \\ZQXJ\\ \\n\\ \\"
     " # ZQXK"
-    " \r ZQXL \u2028 \u2029 \x85 \x0b \x0c"
+    # (a lone CR is refused in any source, tests/test_hostile_check.py: what a
+    # reviewer sees as two lines must not be one; the other breaks stay)
+    " ZQXL \u2028 \u2029 \x85 \x0b \x0c"
     " ZQXM\u00e9 é ü €"
 )
 
@@ -231,7 +237,7 @@ def _garant_string(value: str) -> str:
 def _evil_contract() -> str:
     return (
         f"contract {_garant_string(EVIL)}\n"
-        f"  insurer {_garant_string(EVIL)}\n"
+        f"  insurer {_garant_string(EVIL_INSURER)}\n"
         "  regime secu\n"
         "  effective 2025-01-01\n"
         "\n"
@@ -257,7 +263,7 @@ def _check_confined(code: str, markers, required=None) -> None:
 def test_evil_name_round_trips_through_the_parser():
     unit = compiled(_evil_contract(), "evil.garant")
     assert unit.contract.name == EVIL
-    assert unit.contract.insurer == EVIL
+    assert unit.contract.insurer == EVIL_INSURER
 
 
 def test_injection_in_contract_name_and_insurer():
@@ -271,7 +277,7 @@ def test_injection_in_contract_name_and_insurer():
     assert "49" not in code.split("PRODUCT = ")[1].split("parameters=")[0]  # {{ 7*7 }} was not evaluated
     ns = exec_module(code, regime=unit.contract.regime)
     assert ns["PRODUCT"].name == EVIL
-    assert ns["PRODUCT"].insurer == EVIL
+    assert ns["PRODUCT"].insurer == EVIL_INSURER
     (d,) = ns["PRODUCT"].evaluate([{"id": "c1", "date": "2025-03-10", "beneficiary": "B1", "act": "consultation generaliste", "provider": "secteur1", "price": "30.00"}])
     assert d.to_dict()["amc"] == "9.00"
 
