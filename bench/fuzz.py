@@ -221,12 +221,14 @@ class Crash(Exception):
 ALLOWED_IMPORTS = ("garant.compiler.runtime", "__future__", "decimal", "datetime", "fractions", "math", "functools", "itertools", "collections", "typing")
 
 
-def _imports_only_runtime(code: str) -> None:
+def _imports_only_runtime(code: str, also: tuple[str, ...] = ()) -> None:
+    """The runtime and the standard library only (and, for a product, the
+    module of its own regime: `also`)."""
     for node in pyast.walk(pyast.parse(code)):
         if isinstance(node, (pyast.Import, pyast.ImportFrom)):
             names = [node.module or ""] if isinstance(node, pyast.ImportFrom) else [a.name for a in node.names]
             for n in names:
-                if not n.startswith(ALLOWED_IMPORTS):
+                if not n.startswith(ALLOWED_IMPORTS) and n not in also:
                     raise Crash("build", f"generated module imports {n}")
         if isinstance(node, pyast.Call) and isinstance(node.func, pyast.Name) and node.func.id in ("exec", "eval", "open", "__import__", "compile"):
             raise Crash("build", f"generated module calls {node.func.id}")
@@ -235,7 +237,7 @@ def _imports_only_runtime(code: str) -> None:
 def run_one(name: str, text: str, claims: dict[str, list[dict]], docs: bool = True) -> str:
     """Raises Crash (or any exception: also a crash) on a defect; returns
     how far the mutant went: "refused" (check found errors) or "evaluated"."""
-    from garant.compiler.driver import load_unit, python_source
+    from garant.compiler.driver import load_unit, python_source, regime_source
     from garant.dsl.pipeline import compile_text
 
     unit = compile_text(text, name)
@@ -244,8 +246,11 @@ def run_one(name: str, text: str, claims: dict[str, list[dict]], docs: bool = Tr
     if not unit.ok or unit.product is None:
         return "refused"
     code = python_source(unit)
+    regime_code, regime_name, _ = regime_source(unit)
     compile(code, "<generated>", "exec")
-    _imports_only_runtime(code)
+    compile(regime_code, "<generated regime>", "exec")
+    _imports_only_runtime(regime_code)
+    _imports_only_runtime(code, also=(regime_name,))
     product = load_unit(unit)
     if docs:
         from garant.compiler.driver import build_site

@@ -47,10 +47,10 @@ def result_ok(text: str) -> bool:
 
 
 @pytest.mark.parametrize("command, option, choices", [
-    ("eval", "--format", "[text|json]"),
+    ("eval", "--format", "[text|json|fhir]"),
     ("run", "--evaluator", "[vector|scalar]"),
     ("run", "--engine", "[local|dask|spark]"),
-    ("run", "--format", "[csv|parquet]"),
+    ("run", "--format", "[csv|parquet|fhir]"),
     ("synth", "--format", "[csv|parquet]"),
     ("diff", "--format", "[text|markdown]"),
 ])

@@ -589,7 +589,7 @@ def test_regime_page_has_the_responsable_statements_with_their_history():
     assert f"| 1er avril 2015 | 31 décembre 2016 | 225{NBSP}% de la base, Sécu incluse" in page
     assert f"| 1er janvier 2017 | — | 200{NBSP}% de la base, Sécu incluse" in page
     assert "| R2 | [Forfait journalier hospitalier, sans limitation de durée]" in page
-    assert "| Soins courants — Honoraires médicaux | Loi n° 2014-57 du 27 janvier 2014 (loi Le Roux), seed 002 |" in page
+    assert "| Soins courants — Honoraires médicaux | Loi n° 2014-57 du 27 janvier 2014 (loi Le Roux), CSS L863-8 |" in page
 
 
 # -------------------------------------------------------------- glossary

@@ -66,7 +66,8 @@ def test_no_code_runs_from_a_file_name_on_build_and_import(in_tmp):
     path = _copy(ESSENTIEL, in_tmp, PAYLOAD_NAME)
     result = CliRunner().invoke(app, ["build", str(path), "-o", str(in_tmp / "out"), "--no-docs"])
     assert result.exit_code == 0, result.output
-    module = next((in_tmp / "out").glob("*.py"))
+    # the product's module (beside it, the module of its regime, which it imports)
+    module = next(p for p in (in_tmp / "out").glob("*.py") if not p.name.startswith("garant_regime_"))
     text = module.read_text(encoding="utf-8")
     # the name is in the module only inside string literals and comments:
     # no call of `open` anywhere in its syntax tree
@@ -74,7 +75,7 @@ def test_no_code_runs_from_a_file_name_on_build_and_import(in_tmp):
 
     calls = [n.func.id for n in ast.walk(ast.parse(text)) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)]
     assert "open" not in calls
-    done = subprocess.run([sys.executable, "-c", f"import runpy; m = runpy.run_path({str(module)!r}); "
+    done = subprocess.run([sys.executable, "-c", f"import runpy, sys; sys.path.insert(0, {str(module.parent)!r}); m = runpy.run_path({str(module)!r}); "
                            "from garant.compiler.runtime.claims import *; "
                            "print(len(m['PRODUCT'].evaluate([{'id': 'c', 'date': '2025-03-01', 'act': 'pharmacie', 'price': '10.00', 'base': '10.00', 'amo_rate': 65}])))"],
                           capture_output=True, text=True, cwd=in_tmp)

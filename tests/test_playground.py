@@ -174,7 +174,7 @@ def test_mistake_marked_on_its_line_fixed_then_evaluated(server, browser, tmp_pa
 
     # the tableau, from the source being edited
     d.find_element(By.CSS_SELECTOR, '.tabs button[data-tab="tableau"]').click()
-    cell = _wait(d, lambda d: [td for td in d.find_elements(By.CSS_SELECTOR, "#tableau td") if td.text == "100% BRSS"], "the tableau")
+    cell = _wait(d, lambda d: [td for td in d.find_elements(By.CSS_SELECTOR, "#tableau td") if td.text.replace("\u00a0", " ") == "100 % BRSS"], "the tableau")
     assert cell
     # the standard examples on this contract: the GP consultation of the published list (30 €, adult, secteur 1)
     # pays 9.00 and leaves 2.00, as worked above

@@ -160,7 +160,7 @@ def test_product_tableau_and_examples(client):
     body = r.json()
     rows = [row for s in body["tableau"]["sections"] for row in s["rows"]]
     line11 = next(row for row in rows if row["line"] == 11)
-    assert line11["formulas"] == ["100% BRSS"] and line11["provider"] == "secteur 1"
+    assert line11["formulas"] == ["100\u00a0% BRSS"] and line11["provider"] == "secteur 1"  # the tableau's French
     assert body["examples"] and all("title" in e for e in body["examples"])
     assert client.get("/products/essentiel_2025/source").text.startswith("# The example contract")
 
