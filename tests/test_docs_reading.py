@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from garant.compiler.docs import chart, explain, french, site
+from garant.compiler.docs import chart, explain, french
+from garant.compiler.driver import build_site
 from garant.compiler.docs.render import en_count, fr_count
 from garant.compiler.runtime.decompte import Rejection
 from garant.dsl.pipeline import compile_paths
@@ -23,7 +24,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 @pytest.fixture(scope="module")
 def built():
     units, _ = compile_paths([ROOT / "stdlib", ROOT / "contracts"])
-    return site.build(units)
+    return build_site(units)
 
 
 def _prose_pages(built):
