@@ -25,7 +25,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from garant.batch.columns import _BAD, _TEXT_TYPES, CONVERTERS, _guarded, _shape
+from garant.batch.columns import _BAD, _TEXT_TYPES, CONVERTERS, _guarded, _shape, flow_rows
 from garant.batch.io import INTERNAL, UNREADABLE
 from garant.compiler.runtime.claims import ClaimReader
 
@@ -201,6 +201,7 @@ def claim_columns(reader: ClaimReader, table: pa.Table) -> ClaimColumns | None:
     frame, has_frame = fields["frame_price"]
     bad |= has_birth & (birth > date)
     bad |= has_frame & (frame > price)
+    bad[flow_rows(table)] = True  # a statement, stay or invoice: the scalar engine's (`steps.SCALAR_ONLY`)
 
     combo, shapes, dated = _combinations(reader, vocabulary, vocab_cols, n, date)
     bad |= ~dated

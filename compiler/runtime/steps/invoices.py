@@ -1,0 +1,37 @@
+"""Feuilles de soins (issue 17.4): lines sharing `invoice` and `professional`.
+
+    invoice_acts   the participation forfaitaire per act, at most 4 a day
+                   per professional (CSS D160-8); the franchises' daily
+                   caps per professional (D160-11)
+
+It runs just before `deductions.deductions` and tells it, for the
+claim's line, how many acts bear a participation forfaitaire and whose
+day a daily cap counts (`ContractState.pf_acts`, `.professional`).
+"""
+
+from __future__ import annotations
+
+from garant.compiler.runtime.steps import when
+
+PF_PER_DAY = 4  # participations forfaitaires a day for one professional (CSS D160-8, décret n° 2007-1166)
+
+
+@when(lambda product, route: any(is_pf for _p, _u, is_pf in route.ra.deduction_params))
+def invoice_acts(product, s) -> None:
+    """CSS D160-8: one participation forfaitaire per act (a line's quantity
+    counts its acts, e.g. six lab tests), at most four a day for one
+    professional, counted across that professional's lines of the day
+    (a feuille de soins without `professional` is one professional's)."""
+    c = s.claim
+    if c.sheet is None:
+        return
+    invoice, professional = c.sheet
+    who = professional if professional is not None else f"invoice {invoice}"
+    s.professional = who
+    key = (c.beneficiary, "pf_acts_day", who, c.date)
+    buckets = s.ledger.buckets
+    used = buckets.get(key, 0)
+    acts = min(c.quantity, PF_PER_DAY - used) if used < PF_PER_DAY else 0
+    buckets[key] = used + acts
+    s.pf_acts = acts
+    s.trace.append((None, "invoice_acts", None, c.quantity, who, acts))

@@ -1,0 +1,102 @@
+"""Hospital stays (issue 17.3): a claim with `admission` and `discharge`.
+
+    stay_days       the forfait journalier: per day of the stay, at each day's rate
+    stay_heavy_act  100% from the 31st day; the heavy-act participation once per stay
+
+The forfait journalier (CSS L174-4; SECU.md «Flat deductions») is due per
+day of the stay including the day of discharge, each day at the amount in
+force that day: a stay across a change of tariff is split (20€ until
+2026-02-28, 23€ from 2026-03-01; the psychiatric amount, 15€ then 17€, for
+the act `hospitalisation forfait_journalier psychiatrie`). The regulated
+amounts are the regime's parameters the act's `price limit` names
+(`stdlib/secu.garant`); nothing here repeats a figure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from garant.compiler.runtime.decompte import ClaimError
+from garant.compiler.runtime.money import fmt
+from garant.compiler.runtime.steps import when
+
+# The regime's parameters that are an amount per day of stay (CSS L174-4, R174-5-1).
+PER_DAY = frozenset(("forfait_journalier", "forfait_journalier_psychiatrie"))
+# The regime's heavy-act threshold (tariff ≥ 120€, CSS R160-16 I), when the regime names one.
+HEAVY_THRESHOLD = "seuil_actes_lourds"
+LONG_STAY = 30  # from the 31st consecutive day the stay is at 100% (CSS R160-16 V 3°)
+
+
+def _per_day(product, route) -> bool:
+    return any(isinstance(value, str) and value in PER_DAY and not of_base for value, of_base, _r, _w in route.price_checks)
+
+
+@when(_per_day)
+def stay_days(product, s) -> None:
+    """CSS L174-4 (SECU.md «Forfait journalier hospitalier»): due per day
+    of the stay including the day of discharge, each day at that day's
+    amount; the regulated price the price check and `100% santé`-style
+    formulas read is their sum. A quantity other than 1 must be the
+    number of days."""
+    c = s.claim
+    if c.stay is None:
+        return
+    admission, discharge = c.stay
+    days = (discharge - admission).days + 1
+    if c.quantity != 1 and c.quantity != days:
+        raise ClaimError(f"`quantity` {c.quantity} is not the {days} days of the stay from {admission} to {discharge}", "quantity")
+    regulated = {}
+    for value, of_base, _ref, _where in s.route.price_checks:
+        if isinstance(value, str) and value in PER_DAY and not of_base:
+            param = product.params[value]
+            total, parts = _days_at(param, admission, days)
+            regulated[value] = total
+            s.trace.append((param.sources[param.index_at(discharge)], "stay_days", total, param.title, parts))
+    s.regulated = regulated
+
+
+def _days_at(param, admission: dt.date, days: int) -> tuple[int, str]:
+    """Σ the parameter's amount on each day, and the sum spelt by tariff (`2 × 20.00 + 2 × 23.00`)."""
+    runs: list[list[int]] = []  # [amount, days]
+    for k in range(days):
+        amount = param.at(admission + dt.timedelta(days=k))
+        if runs and runs[-1][0] == amount:
+            runs[-1][1] += 1
+        else:
+            runs.append([amount, 1])
+    total = sum(a * n for a, n in runs)
+    return total, " + ".join(f"{n} × {fmt(a)}" for a, n in runs)
+
+
+@when(lambda product, route: route.ra.heavy_param is not None and not route.ra.not_reimbursed)
+def stay_heavy_act(product, s) -> None:
+    """CSS R160-16 for a stay: from the 31st consecutive day (V 3°) the
+    regime pays 100%; an act at or above the threshold (I: tariff ≥ 120€)
+    replaces the 20% by the flat participation, borne once per stay (the
+    stay's first heavy act takes it, the later ones are paid in full).
+    The Sécu's own `amo`, when sent, stays authoritative."""
+    c = s.claim
+    if c.stay is None or c.amo is not None or (c.statement and "amo_rate" in c.statement):
+        return
+    admission = c.stay[0]
+    if (c.date - admission).days >= LONG_STAY:
+        s.rate = 10000
+        s.amo = s.amo_ref = s.counted
+        s.trace.append((None, "stay_long", s.amo, admission))
+        return
+    threshold = product.params.get(HEAVY_THRESHOLD)
+    if threshold is None or s.counted < threshold.at(c.date) * c.quantity:
+        return
+    param = s.route.ra.heavy_param
+    i = param.index_at(c.date)
+    key = (c.beneficiary, "stay_heavy_act", admission)
+    buckets = s.ledger.buckets
+    s.rate = 10000
+    if buckets.get(key):
+        s.amo = s.amo_ref = s.counted
+        s.trace.append((param.sources[i], "heavy_act_stay", s.amo, param.title))
+        return
+    buckets[key] = 1
+    flat = min(param.values[i], s.counted)
+    s.amo = s.amo_ref = s.counted - flat
+    s.trace.append((param.sources[i], "heavy_act", s.amo, flat, param.title))
