@@ -16,18 +16,21 @@ from garant.compiler.runtime.steps import when
 PF_PER_DAY = 4  # participations forfaitaires a day for one professional (CSS D160-8, décret n° 2007-1166)
 
 
-@when(lambda product, route: any(is_pf for _p, _u, is_pf in route.ra.deduction_params))
+@when(lambda product, route: bool(route.ra.deduction_params))
 def invoice_acts(product, s) -> None:
     """CSS D160-8: one participation forfaitaire per act (a line's quantity
     counts its acts, e.g. six lab tests), at most four a day for one
     professional, counted across that professional's lines of the day
-    (a feuille de soins without `professional` is one professional's)."""
+    (a feuille de soins without `professional` is one professional's);
+    CSS D160-11: the franchises' daily caps are per professional."""
     c = s.claim
     if c.sheet is None:
         return
     invoice, professional = c.sheet
     who = professional if professional is not None else f"invoice {invoice}"
     s.professional = who
+    if not any(is_pf for _p, _u, is_pf in s.route.ra.deduction_params):
+        return
     key = (c.beneficiary, "pf_acts_day", who, c.date)
     buckets = s.ledger.buckets
     used = buckets.get(key, 0)
