@@ -126,7 +126,8 @@ class _Vector:
         self.fail = np.zeros(n, bool)
         self.overflow: list[tuple[np.ndarray, str]] = []  # (beneficiary codes, pool)
         self.reasons: dict[str, int] = {}
-        for name in ("base", "rate", "amo", "amo_ref", "counted", "pf", "franchise", "amc", "ceiling_price", "ceiling_room"):
+        for name in ("base", "rate", "amo", "amo_ref", "counted", "pf", "franchise", "amc", "ceiling_price", "ceiling_room",
+                     "differs"):  # differs: bits of the Sécu's figures that differ from the regime's (`steps.decompte.DIFFERS`)
             setattr(self, name, np.zeros(n, np.int64))
         self.has_ceiling_price = np.zeros(n, bool)
         self._params: dict[int, tuple] = {}

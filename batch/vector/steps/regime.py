@@ -82,6 +82,7 @@ def _base(v, r, idx, d):
     regime_b = regime_b * c.quantity[idx]
     differ = has_b & ~no_base & (regime_b != claim_b)
     if differ.any():
+        v.differs[idx[differ]] |= 1  # `base` (decompte.DIFFERS)
         below_of = base_below[differ].tolist() if base_below is not None else [False] * int(differ.sum())
         v._note(idx[differ], [
             f"the claim's base {fmt(b)} differs from the regime's {fmt(rb)} ({r.base_source[below]} on {v._date(o)})"
@@ -108,6 +109,7 @@ def _claim_amo(v, r, idx, amo, rate, counted):
             for a, t, k, m in zip(claim_amo[differ].tolist(), rate[differ].tolist(), counted[differ].tolist(), amo[differ].tolist())
         ])
         amo = np.where(differ, claim_amo, amo)
+        v.differs[idx[differ]] |= 2  # `amo` (decompte.DIFFERS)
     return amo, no
 
 
