@@ -29,13 +29,13 @@ class Claim:
         "index", "id", "date", "beneficiary", "family", "birth_date", "node", "act", "provider", "dims",
         "price", "quantity", "base", "amo", "frame_price", "network", "emergency", "referral", "allowed", "warnings",
         "statement",  # the Sécu's other figures as sent ({"amo_rate": bp, "participation_forfaitaire": ¢, "franchise": ¢}) or None
-        "stay",  # (admission, discharge) of a hospital stay, or None
+        "stay",  # (admission, discharge, psychiatric) of a hospital stay, or None
         "sheet",  # (invoice, professional) of a feuille de soins, or None
     )
 
 
 STATEMENT_FIELDS = ("amo_rate", "participation_forfaitaire", "franchise")  # with `base` and `amo`: the Sécu's own statement
-STAY_FIELDS = ("admission", "discharge")
+STAY_FIELDS = ("admission", "discharge", "psychiatric")
 SHEET_FIELDS = ("invoice", "professional")
 FLOW_FIELDS = STATEMENT_FIELDS + STAY_FIELDS + SHEET_FIELDS  # a record carrying one is read by `ClaimReader.read`
 
@@ -243,10 +243,14 @@ def read_statement(raw: dict, c: Claim) -> None:
 
 def read_stay(raw: dict, c: Claim) -> None:
     """`admission` and `discharge`: a hospital stay (`steps.stays`), both
-    or neither, the discharge on or after the admission."""
+    or neither, the discharge on or after the admission; `psychiatric`
+    (true or false) marks a stay in psychiatry."""
     admission = _date(raw, "admission", required=False)
     discharge = _date(raw, "discharge", required=False)
+    psychiatric = False if raw.get("psychiatric") in (None, "") else _bool(raw, "psychiatric")
     if admission is None and discharge is None:
+        if psychiatric:
+            raise ClaimError("`psychiatric` marks a stay: give its `admission` and `discharge` dates", "psychiatric")
         return
     if admission is None or discharge is None:
         missing = "admission" if admission is None else "discharge"
@@ -255,7 +259,7 @@ def read_stay(raw: dict, c: Claim) -> None:
         raise ClaimError(f"`discharge` {discharge} is before `admission` {admission}", "discharge")
     if (discharge - admission).days >= MAX_QUANTITY:
         raise ClaimError(f"a stay from {admission} to {discharge} is longer than {MAX_QUANTITY} days", "discharge")
-    c.stay = (admission, discharge)
+    c.stay = (admission, discharge, psychiatric)
 
 
 def read_sheet(raw: dict, c: Claim) -> None:

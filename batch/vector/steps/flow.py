@@ -3,7 +3,7 @@
 
 Scalar only, by record: a record carrying any of `amo_rate`,
 `participation_forfaitaire`, `franchise`, `admission`, `discharge`,
-`invoice`, `professional` (`claims.FLOW_FIELDS`) is not
+`psychiatric`, `invoice`, `professional` (`claims.FLOW_FIELDS`) is not
 `clean` for the fast reader (`batch.columns.flow_rows`), so its whole
 beneficiary goes to the scalar engine (`evaluate._Vector.run`): the
 caps these steps share (a stay's flat participation, a professional's

@@ -6,10 +6,10 @@
 The forfait journalier (CSS L174-4; SECU.md «Flat deductions») is due per
 day of the stay including the day of discharge, each day at the amount in
 force that day: a stay across a change of tariff is split (20€ until
-2026-02-28, 23€ from 2026-03-01; the psychiatric amount, 15€ then 17€, for
-the act `hospitalisation forfait_journalier psychiatrie`). The regulated
-amounts are the regime's parameters the act's `price limit` names
-(`stdlib/secu.garant`); nothing here repeats a figure.
+2026-02-28, 23€ from 2026-03-01; 15€ then 17€ for a stay the claim marks
+`psychiatric`). The regulated amounts are the regime's parameters
+(`stdlib/secu.garant`: the act's `price limit`, and its psychiatric
+counterpart named in `PSYCHIATRIC`); nothing here repeats a figure.
 """
 
 from __future__ import annotations
@@ -20,8 +20,10 @@ from garant.compiler.runtime.decompte import ClaimError
 from garant.compiler.runtime.money import fmt
 from garant.compiler.runtime.steps import when
 
-# The regime's parameters that are an amount per day of stay (CSS L174-4, R174-5-1).
-PER_DAY = frozenset(("forfait_journalier", "forfait_journalier_psychiatrie"))
+# The regime's parameters that are an amount per day of stay (CSS L174-4),
+# and the psychiatric amount of each (R174-5-1).
+PSYCHIATRIC = {"forfait_journalier": "forfait_journalier_psychiatrie"}
+PER_DAY = frozenset(PSYCHIATRIC)
 # The regime's heavy-act threshold (tariff ≥ 120€, CSS R160-16 I), when the regime names one.
 HEAVY_THRESHOLD = "seuil_actes_lourds"
 LONG_STAY = 30  # from the 31st consecutive day the stay is at 100% (CSS R160-16 V 3°)
@@ -35,20 +37,20 @@ def _per_day(product, route) -> bool:
 def stay_days(product, s) -> None:
     """CSS L174-4 (SECU.md «Forfait journalier hospitalier»): due per day
     of the stay including the day of discharge, each day at that day's
-    amount; the regulated price the price check and `100% santé`-style
-    formulas read is their sum. A quantity other than 1 must be the
-    number of days."""
+    amount (R174-5-1: the psychiatric amount for a `psychiatric` stay);
+    the regulated price the price check reads is their sum. A quantity
+    other than 1 must be the number of days."""
     c = s.claim
     if c.stay is None:
         return
-    admission, discharge = c.stay
+    admission, discharge, psychiatric = c.stay
     days = (discharge - admission).days + 1
     if c.quantity != 1 and c.quantity != days:
         raise ClaimError(f"`quantity` {c.quantity} is not the {days} days of the stay from {admission} to {discharge}", "quantity")
     regulated = {}
     for value, of_base, _ref, _where in s.route.price_checks:
         if isinstance(value, str) and value in PER_DAY and not of_base:
-            param = product.params[value]
+            param = product.params[PSYCHIATRIC[value] if psychiatric else value]
             total, parts = _days_at(param, admission, days)
             regulated[value] = total
             s.trace.append((param.sources[param.index_at(discharge)], "stay_days", total, param.title, parts))
