@@ -84,10 +84,27 @@ def test_vector_equals_scalar_on_synthetic_claims(path, levels):
         product = product.at(levels)
     taken = 0
     for seed in (11, 2025):
-        claims = generate(1500, seed, beneficiaries=30)  # ~50 claims each over two years: yearly caps are reached
+        # ~50 claims each over two years: yearly caps are reached. Without
+        # issue 17's fields, whose beneficiaries the scalar engine takes
+        # whole (`test_vector_equals_scalar_with_statements_stays_invoices`).
+        claims = generate(1500, seed, beneficiaries=30, flows=False)
         stats = _compare(product, _table(claims))
         taken += stats.vector
     assert taken >= 0.6 * 3000, f"only {taken} of 3000 claims took the vectorised way"
+
+
+@pytest.mark.parametrize("seed", [5, 2026])
+def test_vector_equals_scalar_with_statements_stays_invoices(seed):
+    """The Sécu's statement, stays and feuilles de soins in synth's
+    proportions: their beneficiaries go to the scalar engine whole
+    (`batch/vector/steps/flow.py`), the others the vectorised way; the
+    décomptes (given, differs included) are the scalar run's."""
+    product = _product(ROOT / "contracts" / "essentiel_2025.garant")
+    claims = generate(3000, seed, beneficiaries=400)
+    flows = sum(1 for c in claims if {"amo_rate", "admission", "invoice"} & set(c))
+    assert flows > 100
+    stats = _compare(product, _table(claims))
+    assert 0 < stats.vector < 3000 - flows
 
 
 SPOILERS = [
@@ -102,6 +119,10 @@ SPOILERS = [
     ("act", ["radiesthesie", "consultation pharmacie", "CONSULTATION GENERALISTE"]),
     ("provider", ["secteur3", "secteur2", "secteur2 optam_co"]),
     ("parcours", ["hors_parcours", "nowhere"]),
+    ("amo_rate", ["120%", "x", "65", "70%"]),
+    ("participation_forfaitaire", ["-1", "2.00", "50"]),
+    ("admission", ["2025-02-30", "2024-01-01"]),
+    ("invoice", ["F1", ""]),
 ]
 
 
@@ -187,7 +208,7 @@ def test_run_writes_the_same_files_with_either_evaluator(tmp_path):
     from garant.batch.synth import write_claims
 
     claims = tmp_path / "claims.csv"
-    write_claims(claims, 3000, 5)
+    write_claims(claims, 3000, 5, flows=False)  # issue 17 fields: test_vector_equals_scalar_with_statements_stays_invoices
     outputs = {}
     for evaluator in ("scalar", "vector"):
         out = tmp_path / f"{evaluator}.csv"

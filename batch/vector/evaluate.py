@@ -201,6 +201,8 @@ class _Vector:
             self.reasons[str(why)] = n
             return np.ones(n, bool)
         self._count("claim the regime rejects", candidate & self.fail)
+        self._count("claim with the Sécu's statement, a stay or a feuille de soins (scalar steps)", candidate & c.flow & ~self.fail)
+        self.fail |= c.flow  # `steps/flow.py`: with the claims sharing a pool with them (`_closure`)
 
         # The scalar set, closed over the pools its claims share.
         scalar = ~candidate | self.fail

@@ -3,11 +3,13 @@
 
 Scalar only, by record: a record carrying any of `amo_rate`,
 `participation_forfaitaire`, `franchise`, `admission`, `discharge`,
-`psychiatric`, `invoice`, `professional` (`claims.FLOW_FIELDS`) is not
-`clean` for the fast reader (`batch.columns.flow_rows`), so its whole
-beneficiary goes to the scalar engine (`evaluate._Vector.run`): the
-caps these steps share (a stay's flat participation, a professional's
-four participations a day) run claim by claim there, in date order.
+`psychiatric`, `invoice`, `professional` (`claims.FLOW_FIELDS`,
+`batch.columns.flow_rows`) is marked for the scalar engine
+(`ClaimColumns.flow`, `evaluate._Vector.run`), and with it every claim
+that shares a limit's pool with it (the yearly caps of the participation
+forfaitaire and franchises its deductions consume), in date order there;
+a stay's flat participation and a professional's daily count are kept
+only by the scalar engine, which alone sees claims carrying these fields.
 The rows the vector way keeps carry none of these fields, and for them
 each step does nothing, as the scalar step does at its first test.
 (`base` and `amo`, the statement's vectorised part, are `regime.regime_amo`'s.)
