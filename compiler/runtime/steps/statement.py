@@ -61,6 +61,7 @@ def statement_deductions(product, s) -> None:
             mine = s.pf if field == "participation_forfaitaire" else s.franchise
             if given[field] != mine:
                 differ(s, field, given[field], mine, fmt)
+                _recount(product, s, field == "participation_forfaitaire", given[field] - mine)
             s.trace.append((None, "statement", given[field], field))
     s.pf = given.get("participation_forfaitaire", s.pf)
     s.franchise = given.get("franchise", s.franchise)
@@ -68,3 +69,22 @@ def statement_deductions(product, s) -> None:
         field = "franchise" if "franchise" in given else "participation_forfaitaire"
         raise ClaimError(f"`{field}`: the participation forfaitaire {fmt(s.pf)} and franchise {fmt(s.franchise)} "
                          f"are more than the AMO {fmt(s.amo)}", field)
+
+
+def _recount(product, s, is_pf: bool, delta: int) -> None:
+    """The yearly caps count what the regime took, not Garant's figure:
+    `deductions` counted Garant's, so add the difference (in amount, or
+    in units of the deduction's amount for a count cap)."""
+    c = s.claim
+    buckets = s.ledger.buckets
+    for p, _per_unit, pf in s.route.ra.deduction_params if not s.route.ra.not_reimbursed else ():
+        if pf != is_pf:
+            continue
+        unit = p.values[p.index_at(c.date)]
+        for lim in p.limits:
+            if lim.period != "calendar_year":
+                continue  # a daily cap keeps Garant's count (a day is rarely split between two statements)
+            key = (c.beneficiary, lim.key, c.date.year)
+            step = delta if lim.kind == "amount" else (delta // unit if unit else 0)
+            buckets[key] = max(0, buckets.get(key, 0) + step)
+        return  # one PF, one franchise per act
