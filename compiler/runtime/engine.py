@@ -42,7 +42,7 @@ class Product:
     kind = "contract"
     # How a claim is evaluated, in order (`runtime.steps`; SECU.md order of operations).
     # A combination of act and provider values runs those it needs (`steps.route`).
-    STEPS = (regime.eligibility, regime.not_reimbursed, regime.regime_amo, statement.statement_rate, stays.stay_heavy_act,
+    STEPS = (regime.eligibility, regime.not_reimbursed, regime.regime_amo, statement.statement_rate, stays.stay_heavy_act, invoices.session_heavy_act,
              regime.reference_amo, invoices.invoice_acts, deductions.deductions, statement.statement_deductions,
              stays.stay_days, regime.price_checks, lines.gap, lines.contract_lines, lines.decompte)
     LINE_STEPS = lines.LINE_STEPS  # what each deciding guarantee line runs

@@ -23,6 +23,7 @@ VECTOR = {
     "regime_amo": regime.regime_amo,
     "statement_rate": flow.statement_rate,  # records carrying these fields are the scalar engine's (`flow.py`)
     "stay_heavy_act": flow.stay_heavy_act,
+    "session_heavy_act": regime.session_heavy_act,
     "reference_amo": regime.reference_amo,
     "invoice_acts": flow.invoice_acts,
     "deductions": deductions.deductions,

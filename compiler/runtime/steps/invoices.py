@@ -1,10 +1,12 @@
 """Feuilles de soins (issue 17.4): lines sharing `invoice` and `professional`.
 
-    invoice_acts   the participation forfaitaire per act, at most 4 a day
-                   per professional (CSS D160-8); the franchises' daily
-                   caps per professional (D160-11)
+    session_heavy_act  a heavy act out of a stay: the flat participation per
+                       act, or once per session of one professional (R160-16)
+    invoice_acts       the participation forfaitaire per act, at most 4 a day
+                       per professional (CSS D160-8); the franchises' daily
+                       caps per professional (D160-11)
 
-It runs just before `deductions.deductions` and tells it, for the
+`invoice_acts` runs just before `deductions.deductions` and tells it, for the
 claim's line, how many acts bear a participation forfaitaire and whose
 day a daily cap counts (`ContractState.pf_acts`, `.professional`).
 """
@@ -12,6 +14,7 @@ day a daily cap counts (`ContractState.pf_acts`, `.professional`).
 from __future__ import annotations
 
 from garant.compiler.runtime.steps import when
+from garant.compiler.runtime.steps.stays import flat_once, is_heavy
 
 PF_PER_DAY = 4  # participations forfaitaires a day for one professional (CSS D160-8, décret n° 2007-1166)
 
@@ -38,3 +41,23 @@ def invoice_acts(product, s) -> None:
     buckets[key] = used + acts
     s.pf_acts = acts
     s.trace.append((None, "invoice_acts", None, c.quantity, who, acts))
+
+
+@when(lambda product, route: route.ra.heavy_param is not None and not route.ra.not_reimbursed)
+def session_heavy_act(product, s) -> None:
+    """CSS R160-16 I, SECU.md «Flat deductions»: out of a stay (in town,
+    or a hospital act sent without its stay), an act whose tariff is at
+    least the threshold bears the flat participation instead of the
+    ticket modérateur: once per act, or, on a feuille de soins, once per
+    session (the professional's acts of that day). The Sécu's own `amo` or
+    `amo_rate`, when sent, stays authoritative; a stay's acts are
+    `stays.stay_heavy_act`'s."""
+    c = s.claim
+    if c.stay is not None or c.amo is not None or (c.statement and "amo_rate" in c.statement):
+        return
+    key = None
+    if c.sheet is not None:
+        invoice, professional = c.sheet
+        key = (c.beneficiary, "session_heavy_act", professional if professional is not None else f"invoice {invoice}", c.date)
+    if (key is not None and s.ledger.buckets.get(key)) or is_heavy(product, s):
+        flat_once(s, key)

@@ -27,6 +27,10 @@ PER_DAY = frozenset(PSYCHIATRIC)
 # The regime's heavy-act threshold (tariff ≥ 120€, CSS R160-16 I), when the regime names one.
 HEAVY_THRESHOLD = "seuil_actes_lourds"
 LONG_STAY = 30  # from the 31st consecutive day the stay is at 100% (CSS R160-16 V 3°)
+# A stay's fees (the GHS) are no act: the threshold is for acts; they are at
+# 100% only once the stay bears the flat participation (SECU.md: "for the
+# whole stay that includes such an act").
+STAY_FEES = "frais_de_sejour"
 
 
 def _per_day(product, route) -> bool:
@@ -86,19 +90,36 @@ def stay_heavy_act(product, s) -> None:
         s.amo = s.amo_ref = s.counted
         s.trace.append((None, "stay_long", s.amo, admission))
         return
+    key = (c.beneficiary, "stay_heavy_act", admission)
+    if s.ledger.buckets.get(key) or is_heavy(product, s):
+        flat_once(s, key)
+
+
+def is_heavy(product, s) -> bool:
+    """CSS R160-16 I: an act whose tariff is at least the threshold (the
+    regime's `seuil_actes_lourds`), a stay's fees excepted."""
+    c = s.claim
     threshold = product.params.get(HEAVY_THRESHOLD)
-    if threshold is None or s.counted < threshold.at(c.date) * c.quantity:
-        return
+    if threshold is None or c.node.rpartition(".")[2] == STAY_FEES:
+        return False
+    return s.counted >= threshold.at(c.date) * c.quantity
+
+
+def flat_once(s, key) -> None:
+    """The flat participation instead of the ticket modérateur, borne once
+    per `key` (a stay, a session; None: this act alone): the first item
+    pays it (AMO = base − flat), the later ones are paid in full."""
+    c = s.claim
     param = s.route.ra.heavy_param
     i = param.index_at(c.date)
-    key = (c.beneficiary, "stay_heavy_act", admission)
     buckets = s.ledger.buckets
     s.rate = 10000
-    if buckets.get(key):
+    if key is not None and buckets.get(key):
         s.amo = s.amo_ref = s.counted
         s.trace.append((param.sources[i], "heavy_act_stay", s.amo, param.title))
         return
-    buckets[key] = 1
+    if key is not None:
+        buckets[key] = 1
     flat = min(param.values[i], s.counted)
     s.amo = s.amo_ref = s.counted - flat
     s.trace.append((param.sources[i], "heavy_act", s.amo, flat, param.title))
