@@ -87,11 +87,14 @@ def run_peers(python: str, peers: Path, claims: Path, workdir: Path, only: str) 
     return times
 
 
+GARANT_ENV = dict(os.environ)  # `--garant-path DIR`: PYTHONPATH=DIR, whose `garant` package runs instead
+
+
 def run_cli(claims: Path, out: Path) -> float:
     """`garant run` as a user types it: wall seconds, start-up included."""
-    cmd = [str(ROOT / ".venv" / "bin" / "garant"), "run", str(CONTRACT), str(claims), "-o", str(out), "--regime", str(REGIME)]
+    cmd = [sys.executable, "-m", "garant", "run", str(CONTRACT), str(claims), "-o", str(out), "--regime", str(REGIME)]
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=GARANT_ENV)
     wall = time.perf_counter() - t0
     if proc.returncode:
         sys.exit(f"garant run failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
@@ -102,7 +105,11 @@ def in_process(claims: str, out: str) -> None:
     """The child: imports first, then the harness's e2e (setup = compiling
     the product, then `batch.run.run`), then compute alone on the table in
     memory. Prints one JSON line."""
-    import pyarrow as pa  # noqa: F401  (imports before any clock, as the harness does)
+    import pyarrow as pa  # imports before any clock, as the harness does: pyarrow's pandas too
+    try:
+        import pandas  # noqa: F401  (pyarrow imports it on its first array; the peers' venv has none)
+    except ImportError:
+        pass
 
     from garant.batch import run as run_mod
     from garant.batch.io import ClaimsFile
@@ -127,7 +134,7 @@ def in_process(claims: str, out: str) -> None:
 
 
 def run_in_process(claims: Path, out: Path) -> dict[str, float]:
-    proc = subprocess.run([sys.executable, __file__, "--child", str(claims), str(out)], capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run([sys.executable, __file__, "--child", str(claims), str(out)], capture_output=True, text=True, cwd=ROOT, env=GARANT_ENV)
     if proc.returncode:
         sys.exit(f"the in-process run failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -191,8 +198,11 @@ def main() -> int:
     ap.add_argument("--peers", default=default_peers(), help="the harness's folder (../shared/peers beside the checkout)")
     ap.add_argument("--peers-python", default=os.environ.get("PEERS_PYTHON", "/tmp/peers-venv/bin/python"))
     ap.add_argument("--only", default="reference,openfisca,numpy", help="the harness's implementations (zen-* are slow at 1M)")
+    ap.add_argument("--garant-path", help="a folder holding another `garant` package (an older checkout as DIR/garant) to time instead")
     ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.garant_path:
+        GARANT_ENV["PYTHONPATH"] = os.path.abspath(args.garant_path)
     if args.child:
         in_process(*args.child)
         return 0
