@@ -87,14 +87,20 @@ def run_peers(python: str, peers: Path, claims: Path, workdir: Path, only: str) 
     return times
 
 
-GARANT_ENV = dict(os.environ)  # `--garant-path DIR`: PYTHONPATH=DIR, whose `garant` package runs instead
+def garant_env(path: str | None) -> dict:
+    """The environment of a Garant child: PYTHONPATH=DIR for `--before DIR`
+    (an older checkout as DIR/garant), this checkout otherwise."""
+    env = dict(os.environ)
+    if path:
+        env["PYTHONPATH"] = os.path.abspath(path)
+    return env
 
 
-def run_cli(claims: Path, out: Path) -> float:
+def run_cli(claims: Path, out: Path, env: dict) -> float:
     """`garant run` as a user types it: wall seconds, start-up included."""
     cmd = [sys.executable, "-m", "garant", "run", str(CONTRACT), str(claims), "-o", str(out), "--regime", str(REGIME)]
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=GARANT_ENV)
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env)
     wall = time.perf_counter() - t0
     if proc.returncode:
         sys.exit(f"garant run failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
@@ -133,8 +139,8 @@ def in_process(claims: str, out: str) -> None:
     print(json.dumps({"setup": t1 - t0, "run": t2 - t1, "e2e": t2 - t0, "compute": t4 - t3, "evaluated": report.evaluated}))
 
 
-def run_in_process(claims: Path, out: Path) -> dict[str, float]:
-    proc = subprocess.run([sys.executable, __file__, "--child", str(claims), str(out)], capture_output=True, text=True, cwd=ROOT, env=GARANT_ENV)
+def run_in_process(claims: Path, out: Path, env: dict) -> dict[str, float]:
+    proc = subprocess.run([sys.executable, __file__, "--child", str(claims), str(out)], capture_output=True, text=True, cwd=ROOT, env=env)
     if proc.returncode:
         sys.exit(f"the in-process run failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -198,11 +204,10 @@ def main() -> int:
     ap.add_argument("--peers", default=default_peers(), help="the harness's folder (../shared/peers beside the checkout)")
     ap.add_argument("--peers-python", default=os.environ.get("PEERS_PYTHON", "/tmp/peers-venv/bin/python"))
     ap.add_argument("--only", default="reference,openfisca,numpy", help="the harness's implementations (zen-* are slow at 1M)")
-    ap.add_argument("--garant-path", help="a folder holding another `garant` package (an older checkout as DIR/garant) to time instead")
+    ap.add_argument("--before", help="also time an older Garant in every round: a folder holding it as DIR/garant "
+                                      "(`git archive COMMIT | tar -x -C DIR/garant`)")
     ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args.garant_path:
-        GARANT_ENV["PYTHONPATH"] = os.path.abspath(args.garant_path)
     if args.child:
         in_process(*args.child)
         return 0
@@ -214,10 +219,11 @@ def main() -> int:
         t0 = time.perf_counter()
         write_claims(args.n, claims)
         print(f"claims: wrote {claims} ({args.n:,} claims) in {time.perf_counter() - t0:.1f}s")
-    out_cli, out_inproc = workdir / "garant_cli.csv", workdir / "garant_inproc.csv"
-    for p in (out_cli, out_inproc):
-        p.unlink(missing_ok=True)
-        p.with_name(f"{p.stem}.rejections.csv").unlink(missing_ok=True)
+    sides = [("garant", None)] + ([("garant before", args.before)] if args.before else [])
+    outputs = {}
+    for label, _ in sides:
+        slug = label.replace(" ", "_")
+        outputs[label] = (workdir / f"{slug}_cli.csv", workdir / f"{slug}_inproc.csv")
     print(f"claims: {claims} ({args.n:,}); best of {args.repeat}, each round = harness then garant; load average before: {load_average()}")
 
     best: dict[str, dict[str, float]] = {}
@@ -233,15 +239,20 @@ def main() -> int:
         for name, t in run_peers(args.peers_python, Path(args.peers), claims, workdir / "peers", args.only).items():
             keep(name, t)
             identical[name] = identical.get(name, True) and t["identical"]
-        keep("garant run (CLI, subprocess)", {"e2e": run_cli(claims, out_cli)})
-        for p in (out_inproc, out_inproc.with_name(f"{out_inproc.stem}.rejections.csv")):
-            p.unlink(missing_ok=True)
-        keep("garant (in-process)", run_in_process(claims, out_inproc))
+        for label, path in sides:
+            out_cli, out_inproc = outputs[label]
+            for p in (out_cli, out_inproc):
+                p.unlink(missing_ok=True)
+                p.with_name(f"{p.stem}.rejections.csv").unlink(missing_ok=True)
+            keep(f"{label} run (CLI, subprocess)", {"e2e": run_cli(claims, out_cli, garant_env(path))})
+            keep(f"{label} (in-process)", run_in_process(claims, out_inproc, garant_env(path)))
         print(f"  round {r + 1}: " + ", ".join(f"{k} {v['e2e']:.2f}s" for k, v in best.items()) + f"  (load {load_average()})", flush=True)
 
     truth = workdir / "peers" / f"truth_{args.n}.csv"
     ok = True
-    for name, path in (("garant run (CLI, subprocess)", out_cli), ("garant (in-process)", out_inproc)):
+    checks = [(f"{label} run (CLI, subprocess)", outputs[label][0]) for label, _ in sides]
+    checks += [(f"{label} (in-process)", outputs[label][1]) for label, _ in sides]
+    for name, path in checks:
         same, problems = check_against_truth(path, truth)
         identical[name] = not problems
         ok &= not problems
@@ -256,7 +267,7 @@ def main() -> int:
 
     print("\nratios (Garant's claims/s over the peer's; above 1 = Garant faster):")
     peers = [n for n in best if not n.startswith("garant")]
-    for mine in ("garant run (CLI, subprocess)", "garant (in-process)"):
+    for mine in [n for n in best if n.startswith("garant")]:
         for peer in peers:
             line = f"  {mine} vs {peer}: e2e {best[peer]['e2e'] / best[mine]['e2e']:.2f}×"
             if "compute" in best[mine] and "compute" in best[peer]:
