@@ -122,10 +122,17 @@ def report(contract: model.Contract) -> CoverageReport:
     networks = tuple(dict.fromkeys(v for ln in contract.lines for d, v in ln.constraints if d == "network" and v is not None))
     combos = [dict(zip(dims, c)) for c in _combinations(dims, vocab, networks)]
     choices = {d: tuple(dict.fromkeys(c[d] for c in combos)) for d in dims}
-    full = {tuple(sorted(c.items())) for c in combos}
+    full = [dict(t) for t in {tuple(sorted(c.items())) for c in combos}]
+    projections: dict[tuple, set] = {}  # dimensions → the combinations' values on them
 
     def consistent(partial: dict) -> bool:
-        return any(all(dict(c).get(k) == x for k, x in partial.items()) for c in full)
+        # whether some combination agrees with `partial`: a look-up in the
+        # combinations projected on partial's dimensions (a few sets, built once)
+        keys = tuple(sorted(partial))
+        seen = projections.get(keys)
+        if seen is None:
+            seen = projections[keys] = {tuple(c.get(k) for k in keys) for c in full}
+        return tuple(partial[k] for k in keys) in seen
 
     rows: list[CoverageRow] = []
     members = sorted(contract.group_members.items(), key=lambda kv: list(nodes).index(kv[1][0]))
