@@ -37,7 +37,6 @@ import os
 import io
 import json
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -71,24 +70,6 @@ def arrow_of(values: np.ndarray, type: pa.DataType = pa.int64()) -> pa.Array:
         return pa.array(values, type)
     values = np.ascontiguousarray(values, storage)
     return pa.Array.from_buffers(type, len(values), [None, pa.py_buffer(values)])
-
-
-def import_pandas_aside() -> None:
-    """Import pandas in a thread, now: pyarrow imports it on the first
-    array it builds from Python values (0.5 to 3 s, whatever the run
-    does), and a thread started before the file is read does it while
-    pyarrow's CSV reader, which releases the GIL, works on the other core."""
-    if "pandas" not in sys.modules:
-        import threading
-
-        threading.Thread(target=_import_pandas, name="garant-import-pandas", daemon=True).start()
-
-
-def _import_pandas() -> None:
-    try:
-        import pandas  # noqa: F401
-    except ImportError:  # pyarrow then does without
-        pass
 
 
 class ClaimsFileError(Exception):

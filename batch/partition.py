@@ -23,12 +23,14 @@ import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
 ROWS_PER_PARTITION = 20_000  # ~2 KB of Python objects per claim while a bucket is evaluated: ~40 MB
-# A file of at most this many claims is evaluated in one pass, nothing
-# spilled, when the vectorised evaluator takes it (`run.run`): ~600 bytes
-# of columns per claim (the text read, the evaluator's arrays, the
-# décomptes' text), so ~600 MB at the most; the scalar engine still gets
-# its records in groups of ROWS_PER_PARTITION (`vector.evaluate`).
-IN_MEMORY_ROWS = 1_000_000
+# The partition size when the vectorised evaluator runs the file in one
+# process (`run.run`): its cost per partition is fixed (reading the
+# vocabulary, the steps' set-up, the output's columns) and its memory is
+# ~700 bytes of columns per claim (the text read, the evaluator's arrays,
+# the décomptes' text): ~180 MB a partition. A file of that size is
+# evaluated in one pass, nothing spilled. The scalar engine still gets its
+# records in groups of ROWS_PER_PARTITION (`vector.evaluate`).
+VECTOR_ROWS_PER_PARTITION = 250_000
 CSV_BYTES_PER_ROW = 90  # a synthetic claim line is 80-100 bytes
 
 
@@ -156,15 +158,12 @@ class InMemory:
         self._batches = []
 
 
-def split(source, key: tuple[str, ...], folder: str | Path, rows_per_partition: int = ROWS_PER_PARTITION, on_batch=None,
-          in_memory_rows: int | None = None):
+def split(source, key: tuple[str, ...], folder: str | Path, rows_per_partition: int = ROWS_PER_PARTITION, on_batch=None):
     """Read `source` (a `ClaimsFile`) once into buckets by `key` (a field,
     then its stand-ins: `unit.partition_key`); a file of
-    one partition's size (or of at most `in_memory_rows` claims) stays in
-    memory. `on_batch()` is called after each batch (progress)."""
+    one partition's size stays in memory. `on_batch()` is called after each
+    batch (progress)."""
     buckets = partition_count(source.size, source.unit, rows_per_partition)
-    if in_memory_rows is not None and partition_count(source.size, source.unit, in_memory_rows) == 1:
-        buckets = 1
     batches = source.batches()
     first = next(batches, None)
     schema = first.schema if first is not None else pa.schema([pa.field(c, pa.string()) for c in source.columns] + [pa.field("_garant_row", pa.int64())])
@@ -184,8 +183,7 @@ def split(source, key: tuple[str, ...], folder: str | Path, rows_per_partition: 
 
 
 @contextmanager
-def partitioned(source, key: tuple[str, ...], rows_per_partition: int = ROWS_PER_PARTITION, workdir=None, progress=None,
-                in_memory_rows: int | None = None):
+def partitioned(source, key: tuple[str, ...], rows_per_partition: int = ROWS_PER_PARTITION, workdir=None, progress=None):
     """Pass 1 of a batch command, with its "reading" progress bar: `split`
     into a temporary folder, removed when the block ends."""
     reading = progress.add_task("reading", total=source.size) if progress else None
@@ -195,7 +193,7 @@ def partitioned(source, key: tuple[str, ...], rows_per_partition: int = ROWS_PER
             progress.update(reading, completed=source.position())
 
     with tempfile.TemporaryDirectory(prefix="garant-", dir=workdir) as folder:
-        parts = split(source, key, folder, rows_per_partition, advance, in_memory_rows)
+        parts = split(source, key, folder, rows_per_partition, advance)
         if progress:
             progress.update(reading, completed=source.size)
         yield parts

@@ -7,15 +7,15 @@ Two passes, memory bounded by one partition:
 
 1. read the file in record batches and spill each record to the bucket of
    its beneficiary (`partition.py`; a file of one partition's size stays
-   in memory, and so does a file of up to `partition.IN_MEMORY_ROWS`
-   claims when the vectorised evaluator runs it in one process: spilling
-   and evaluating fifty buckets one by one cost a third of such a run);
+   in memory; when the vectorised evaluator runs the file in one process,
+   a partition is `partition.VECTOR_ROWS_PER_PARTITION` claims: its cost
+   per partition is fixed, so fifty small buckets cost more than four);
 2. evaluate each bucket on its own (`unit.evaluate_partition`, no state
    shared between buckets: `--jobs N` runs them in N processes) and append
    its décomptes and rejections to the two output files.
 
 Output files hold the décomptes in bucket order, each bucket in file
-order (a run in one pass: file order); the `row` column gives each record's place in the input. The
+order (a file of one partition: file order); the `row` column gives each record's place in the input. The
 counts are checked at the end of every run: a record neither evaluated
 nor rejected is a defect and stops the run with an error.
 """
@@ -30,9 +30,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.ipc as ipc
 
-from garant.batch.io import ROW, ClaimsFile, ClaimsFileError, TableWriter, exclusive, format_of, import_pandas_aside
+from garant.batch.io import ROW, ClaimsFile, ClaimsFileError, TableWriter, exclusive, format_of
 from garant.batch.output import decompte_schema, rejection_schema, rejection_table
-from garant.batch.partition import IN_MEMORY_ROWS, ROWS_PER_PARTITION, partitioned
+from garant.batch.partition import ROWS_PER_PARTITION, VECTOR_ROWS_PER_PARTITION, partitioned
 from garant.batch.unit import evaluate_partition, partition_key, resolve_product
 from garant.batch.vector import VectorStats, supports
 from garant.compiler.runtime.decompte import Rejection
@@ -115,23 +115,18 @@ def run(
     progress=None,
     evaluator: str = "vector",
     encoding: str | None = None,
-    in_memory_rows: int | None = None,
 ) -> RunReport:
     """Evaluate a claims file into a décomptes file and a rejections file.
 
     `product`: a loaded product, or its source path (a `(path, regimes)`
     pair) — a path is needed for `jobs > 1`. `progress`: a rich `Progress`
     (or None). `evaluator`: "vector" or "scalar" (`unit.evaluate_partition`).
-    `in_memory_rows`: a file of at most this many claims is read whole and
-    evaluated in one pass (the vectorised evaluator, one job); by default
-    `partition.IN_MEMORY_ROWS`, or `rows_per_partition` when that is given
-    (the caller asked for partitions of that size)."""
+    `rows_per_partition` left at its default: `partition.VECTOR_ROWS_PER_PARTITION`
+    when the vectorised evaluator runs the file in this process."""
     started = time.perf_counter()
     product_ref = product
     product = resolve_product(product)
     source = ClaimsFile(claims, in_format, encoding=encoding)
-    if source.size > 1 << 20:
-        import_pandas_aside()
     out = Path(out)
     fmt = format_of(out, out_format) if out_format or out.suffix else source.format
     rejections = Path(rejections) if rejections else rejections_path_for(out)
@@ -143,13 +138,10 @@ def run(
         if target.resolve() == Path(claims).resolve():
             raise ClaimsFileError(f"{target}: that is the claims file; write the outputs elsewhere")
 
-    if in_memory_rows is None:
-        in_memory_rows = IN_MEMORY_ROWS if rows_per_partition == ROWS_PER_PARTITION else rows_per_partition
-    if jobs > 1 or evaluator != "vector" or not supports(product, trace):
-        in_memory_rows = rows_per_partition
+    if rows_per_partition == ROWS_PER_PARTITION and jobs <= 1 and evaluator == "vector" and supports(product, trace):
+        rows_per_partition = VECTOR_ROWS_PER_PARTITION
 
-    with exclusive(out), exclusive(rejections), \
-            partitioned(source, key, rows_per_partition, workdir, progress, in_memory_rows) as parts:
+    with exclusive(out), exclusive(rejections), partitioned(source, key, rows_per_partition, workdir, progress) as parts:
         split_seconds = time.perf_counter() - started
         malformed = malformed_rejections(source) if source.malformed else None
         total_in = sum(parts.rows) + len(source.malformed)
