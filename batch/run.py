@@ -55,6 +55,23 @@ class RunReport:
         return self.input / self.seconds if self.seconds else 0.0
 
 
+def reuse_large_blocks() -> None:
+    """Let glibc's malloc keep the partition-sized blocks it frees and hand
+    them out again: by default a block over its (adaptive) threshold is
+    mapped from the kernel and unmapped on free, so each of the vectorised
+    evaluator's arrays of 250,000 claims is faulted in page by page, again
+    and again. Measured on 1M claims: 3.6 s of system time → 0.45 s, for
+    ~50 MB more peak memory. Not glibc (macOS, musl): nothing changes."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-3, 256 << 20)  # M_MMAP_THRESHOLD: blocks up to 256 MB come from the heap
+        libc.mallopt(-1, 512 << 20)  # M_TRIM_THRESHOLD: keep up to 512 MB freed at the heap's top
+    except (OSError, AttributeError):
+        pass
+
+
 class CountMismatch(RuntimeError):
     """in ≠ evaluated + rejected: a claim was lost or doubled (a defect)."""
 
@@ -140,6 +157,7 @@ def run(
 
     if rows_per_partition == ROWS_PER_PARTITION and jobs <= 1 and evaluator == "vector" and supports(product, trace):
         rows_per_partition = VECTOR_ROWS_PER_PARTITION
+        reuse_large_blocks()
 
     with exclusive(out), exclusive(rejections), partitioned(source, key, rows_per_partition, workdir, progress) as parts:
         split_seconds = time.perf_counter() - started
