@@ -119,6 +119,8 @@ def check_renewals(contract: model.Contract, all_scenarios: list[Scenario], leve
     # modérateur and limit renewals: {line id: (line, scenario, point)}
     limited: dict[tuple, dict] = {}
     for r, step, rule in in_force(regime.renewals, date, "renewal"):
+        if not r.required:
+            continue  # a limit the floors allow, not one lines must state (limits.py)
         for s in all_scenarios:
             if s.decision is None or not applies(r, s, regime.nodes[s.node]):
                 continue
