@@ -21,8 +21,9 @@ from fractions import Fraction
 
 from garant.dsl import model
 from garant.dsl.checker.responsable import envelope as E
+from garant.dsl.checker.responsable import fixes
 from garant.dsl.checker.responsable import payment
-from garant.dsl.checker.responsable.findings import HOLDS, UNCONFIRMED, Best, Finding, claim_text, counterexample, euros, percent_of, prove_bound
+from garant.dsl.checker.responsable.findings import HOLDS, UNCONFIRMED, Best, Finding, claim_text, counterexample, describe, euros, percent_of, prove_bound
 from garant.dsl.checker.responsable.floors import in_force
 from garant.dsl.checker.responsable.payment import Scenario
 from garant.dsl.checker.responsable.scenarios import decision_for, matches
@@ -98,7 +99,9 @@ def check_ceilings(contract: model.Contract, all_scenarios: list[Scenario], leve
                 msg = f"{rule} ({c.title}): {where}{claim_text(contract, s, p, b)} pays {euros(paid)} in all; {_ceiling_words(contract, step, s, limit, b)}"
                 if c.first_euros:
                     msg += _first_euros_words(status, allin, bound, p, b, limit)
-                best.add(key, Finding(rule, c.title, step.ref, status, line, level, s, msg, p, b, paid, limit))
+                fix = fixes.ceiling_fix(line, step, fixes.money(limit) if step.percent is None else percent_of(limit, b), describe(contract, s),
+                                        line.node is None or fixes.narrower(line, s.values, {d.name: d.default for d in contract.regime.dims}))
+                best.add(key, Finding(rule, c.title, step.ref, status, line, level, s, msg, p, b, paid, limit, fix=fix))
     return best.findings()
 
 

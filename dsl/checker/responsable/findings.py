@@ -47,6 +47,7 @@ class Finding:
     paid: Fraction | None = None  # all-in at the counterexample
     bound: Fraction | None = None  # the floor or ceiling there
     frame: Fraction | None = None  # the frame price of the counterexample (R6's frame share)
+    fix: str | None = None  # what to write, in the contract's words (fixes.py)
 
 
 def line_formulas(contract: model.Contract, level: str | None = None) -> list[tuple[str | None, dict[str, tuple[model.Term, ...]]]]:

@@ -53,9 +53,12 @@ def regulated_price(s: Scenario) -> E.Expr | None:
     return E.scale(Fraction(value, 10000), E.BASE) if kind == "percent" else E.const(value)
 
 
-def term_amc(t: model.Term, s: Scenario, price: E.Expr, amo_ref: E.Expr) -> E.Expr:
-    """One term, as the runtime function of the same name computes it."""
+def term_amc(t: model.Term, s: Scenario, price: E.Expr, amo_ref: E.Expr, additive: bool = False) -> E.Expr:
+    """One term, as the runtime function of the same name computes it (in
+    a `+` line, `N% BRSS` is `pct_brss_added`: N% × BR on top)."""
     P, B = price, E.BASE
+    if t.kind == "pct_brss" and additive:
+        return E.scale(Fraction(t.value, 10000), B)
     if t.kind == "pct_brss":
         return E.pos(E.sub(E.emin(P, E.scale(Fraction(t.value, 10000), B)), amo_ref))
     if t.kind == "ticket_moderateur":
@@ -95,8 +98,8 @@ def level_fn(terms: tuple[model.Term, ...], s: Scenario, amo_ref: E.Expr) -> E.E
     return E.add(*parts) if parts else E.ZERO
 
 
-def formula_fn(terms: tuple[model.Term, ...], s: Scenario, price: E.Expr, amo_ref: E.Expr) -> E.Expr:
-    parts = [term_amc(t, s, price, amo_ref) for t in terms if t.budget is None]
+def formula_fn(terms: tuple[model.Term, ...], s: Scenario, price: E.Expr, amo_ref: E.Expr, additive: bool = False) -> E.Expr:
+    parts = [term_amc(t, s, price, amo_ref, additive) for t in terms if t.budget is None]
     return E.add(*parts) if parts else E.ZERO
 
 
@@ -186,7 +189,7 @@ def _payment_key(contract: model.Contract, s: Scenario, formulas, date, frame, u
         budgets, caps = _budget_amounts(terms, line, contract.regime.params, date)
         if line_id in uncapped:
             caps = []
-        lines.append((_terms_key(terms), max(frames) if frames else None, tuple(budgets), tuple(caps)))
+        lines.append((line.additive, _terms_key(terms), max(frames) if frames else None, tuple(budgets), tuple(caps)))
     ceiling = None if d.ceiling is None else (d.ceiling.percent, d.ceiling.below_percent, reference)
     return (s.ref_rate, s.price_limit, frame is not None and E.exact.key(frame), ceiling, tuple(lines))
 
@@ -214,7 +217,7 @@ def _decision_amc(contract: model.Contract, s: Scenario, formulas, date, frame: 
     for line_id in d.lines:
         line = contract.line(line_id)
         terms = formulas[line_id]
-        part = formula_fn(terms, s, counted_price(line, frame), a_ref)
+        part = formula_fn(terms, s, counted_price(line, frame), a_ref, line.additive)
         if cr is not None:
             part = E.emin(part, E.pos(E.sub(cr, amc)))
         part = E.emin(part, E.pos(E.sub(room, amc)))

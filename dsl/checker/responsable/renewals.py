@@ -33,6 +33,7 @@ import attrs
 
 from garant.dsl import model
 from garant.dsl.checker.responsable import envelope as E
+from garant.dsl.checker.responsable import fixes
 from garant.dsl.checker.responsable import payment
 from garant.dsl.checker.responsable.findings import HOLDS, VIOLATED, Best, Finding, claim_text, euros
 from garant.dsl.checker.responsable.floors import in_force
@@ -186,4 +187,4 @@ def _violation(contract, r, step, rule, line, level, s, short, point) -> Finding
         f"{band} (required: {required}); a second {claim_text(contract, s, p, b)} {later} months later, {band}, "
         f"would be paid {euros(paid)}; at most one equipment per {need} months allowed here"
     )
-    return Finding(rule, r.title, step.ref, VIOLATED, line, level, s, msg, p, b, paid, None)
+    return Finding(rule, r.title, step.ref, VIOLATED, line, level, s, msg, p, b, paid, None, fix=fixes.renewal_fix(step))
