@@ -126,7 +126,7 @@ def check_compliance(contract: model.Contract, diags: Diagnostics) -> None:
                       detail=f.message + more + _DEPENDS_WORDS)
 
 
-_DEPENDS_HEADLINE = "depends on the base each claim carries (the regime states none)"
+_DEPENDS_HEADLINE = "depends on the claim's base (the regime states none)"
 
 
 def _headline(f: Finding) -> str:
