@@ -36,9 +36,11 @@ def _unit_word(term: model.Term) -> str:
     return "par unité facturée" if unit == "prise en charge" else f"par {unit}"
 
 
-def term_text(term: model.Term) -> str:
+def term_text(term: model.Term, additive: bool = False) -> str:
     """One term of a formula in plain French."""
     k, v = term.kind, term.value
+    if k == "pct_brss" and additive:
+        return f"{french.percent(v)} de la base de remboursement en plus, dans la limite des frais réels"
     if k == "pct_brss":
         text = f"Sécu incluse, dans la limite de {french.percent(v)} de la base de remboursement"
         if term.ceiling:
@@ -67,7 +69,7 @@ def term_text(term: model.Term) -> str:
 
 
 def formula_text(terms, additive: bool, refines: list[model.Line]) -> str:
-    text = " plus ".join(term_text(t) for t in terms)
+    text = " plus ".join(term_text(t, additive) for t in terms)
     text = text[:1].upper() + text[1:]
     if additive:
         where = ", ".join(f"ligne {ln.span.line}" for ln in refines) or "la garantie de base"
