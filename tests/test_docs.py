@@ -577,15 +577,16 @@ def test_the_english_word_scan_finds_english():
 
 
 def test_compliance_counterexamples_in_french_by_hand():
-    """Santé Mix Proximité N1, line 69 (classe II hearing aids, `all`-level
-    formula of the level): the checker's counterexample is a 5 000 € aid
-    on a 5 000 € base the claim sends; the contract pays it in full, over
-    R8's 1 700 € all-in ceiling."""
+    """Santé Mix Proximité N3, line 57 (dental prostheses, panier maîtrisé:
+    200% BRSS, cap 1 400 € a year): the checker's counterexample is a
+    5 000 € prosthesis on a 5 000 € base the claim sends; the Sécu pays
+    60% = 3 000 €, the contract min(200% × 5 000 − 3 000, 1 400) = 1 400 €,
+    4 400 € in all, under R1's floor of the whole base (5 000 €)."""
     units, _ = compile_paths([ROOT / "contracts" / "sante_mix_proximite.garant"])
     page = build_site(units).pages["products/sante-mix-proximite/conformite.md"]
-    row = next(ln for ln in page.splitlines() if ln.startswith("| R8") and "| N1 |" in ln)
-    assert "Aides auditives — Classe II" in row
-    assert f"| 5{NNBSP}000,00{NBSP}€ |" in row and f"au plus 1{NNBSP}700,00{NBSP}€" in row
+    row = next(ln for ln in page.splitlines() if ln.startswith("| R1") and "| N3 |" in ln and "(source.md#L57)" in ln)
+    assert "Prothèses dentaires — Panier à tarifs maîtrisés" in row
+    assert f"| 5{NNBSP}000,00{NBSP}€ |" in row and f"| 4{NNBSP}400,00{NBSP}€ |" in row and f"au moins 5{NNBSP}000,00{NBSP}€" in row
     assert f"## Couverture{NNBSP}: quelle ligne décide chaque soin" in page
     assert "Renouvellements anticipés" in page
 
