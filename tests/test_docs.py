@@ -452,7 +452,7 @@ def test_senior_gan_examples_page_gives_the_insurers_published_figures():
 
     golden = yaml.safe_load((ROOT / "tests" / "golden" / "senior_gan.yaml").read_text(encoding="utf-8"))
     published = {case["id"].removeprefix("senior-gan-"): case for case in golden["cases"]}
-    units, _ = compile_paths([ROOT / "contracts" / "complementaire_senior_gan.garant"])
+    units, _ = compile_paths([ROOT / "contracts" / "senior_gan.garant"])
     unit = units[0]
     product = load_unit(unit)
     listing = examples.load()
