@@ -178,6 +178,7 @@ def read_columns(reader: ClaimReader, table: pa.Table, rows: list[int], skip=Non
             bad.update(i for i, v in enumerate(values) if v is _BAD)
     if _BAD in shapes.values():
         bad.update(i for i, s in enumerate(shape_of) if s is _BAD)
+    bad.update(clause_fields_given(table))
 
     out: list = [None] * n
     ids, dates, bens, fams, births = fields["id"], fields["date"], fields["beneficiary"], fields["family"], fields["birth_date"]
@@ -213,6 +214,7 @@ def read_columns(reader: ClaimReader, table: pa.Table, rows: list[int], skip=Non
         c.quantity = quantities[i]
         c.emergency = emergencies[i]
         c.referral = referrals[i]
+        c.membership_date = c.side = None  # records that give them are read by the reader
         c.act, c.provider, c.network, c.node, c.dims, valid = shape_of[i]
         if valid is not None and not valid[0] <= date < valid[1]:
             fallback.append(i)
@@ -226,6 +228,19 @@ def read_columns(reader: ClaimReader, table: pa.Table, rows: list[int], skip=Non
         read = reader.read
         for i, raw in zip(fallback, records):
             out[i] = read(raw, rows[i])
+    return out
+
+
+CLAUSE_FIELDS = ("membership_date", "side")  # waiting periods, per-side limits: the reader reads and checks them
+
+
+def clause_fields_given(table: pa.Table) -> list[int]:
+    """The records that give a clause field: the reader takes them."""
+    out: list[int] = []
+    for name in CLAUSE_FIELDS:
+        col = _column(table, name)
+        if col is not None:
+            out.extend(i for i, v in enumerate(col.is_valid().to_pylist()) if v)
     return out
 
 

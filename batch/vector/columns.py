@@ -25,6 +25,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from garant.batch.columns import clause_fields_given
 from garant.batch.columns import _BAD, _TEXT_TYPES, CONVERTERS, _guarded, _shape
 from garant.batch.io import INTERNAL, UNREADABLE
 from garant.compiler.runtime.claims import ClaimReader
@@ -200,6 +201,9 @@ def claim_columns(reader: ClaimReader, table: pa.Table) -> ClaimColumns | None:
     price = fields["price"][0]
     frame, has_frame = fields["frame_price"]
     bad |= has_birth & (birth > date)
+    given = clause_fields_given(table)
+    if given:  # `membership_date`, `side`: read and checked by the reader, claim by claim
+        bad[given] = True
     bad |= has_frame & (frame > price)
 
     combo, shapes, dated = _combinations(reader, vocabulary, vocab_cols, n, date)

@@ -28,6 +28,7 @@ class Claim:
     __slots__ = (
         "index", "id", "date", "beneficiary", "family", "birth_date", "node", "act", "provider", "dims",
         "price", "quantity", "base", "amo", "frame_price", "network", "emergency", "referral", "allowed", "warnings",
+        "membership_date", "side",  # clauses: waiting periods, per-side limits (`_clause_fields`)
     )
 
 
@@ -97,6 +98,7 @@ class ClaimReader:
         c.quantity = claim_quantity(get("quantity"))
         c.emergency = False if get("emergency") is None else _bool(raw, "emergency")
         c.referral = False if get("referral") is None else _bool(raw, "referral")
+        _clause_fields(raw, c)
         self._vocabulary(raw, c)
         return c
 
@@ -197,6 +199,27 @@ class ClaimReader:
         if dim in values and values[dim] != value:
             raise ClaimError(f"two values of `{dim}`: `{values[dim]}` and `{value}`", field)
         values[dim] = value
+
+
+SIDES = {"left": "left", "right": "right", "gauche": "left", "droite": "right"}
+
+
+def _clause_fields(raw: dict, c: Claim) -> None:
+    """`membership_date` (a waiting period counts from it: not after the
+    date of care) and `side` (`left` or `right`: the eye or ear a per-side
+    limit counts), both optional here; a line that needs one rejects a
+    claim without it (`steps/lines.py`)."""
+    get = raw.get
+    c.membership_date = None if get("membership_date") in (None, "") else _date(raw, "membership_date", required=False)
+    if c.membership_date is not None and c.membership_date > c.date:
+        raise ClaimError(f"`membership_date` {c.membership_date} is after the date of care {c.date}", "membership_date")
+    side = get("side")
+    if side in (None, ""):
+        c.side = None
+        return
+    c.side = SIDES.get(str(side).strip().lower()) if isinstance(side, str) else None
+    if c.side is None:
+        raise ClaimError(f"`side`: `{side}` is not a side; write `left` or `right`", "side")
 
 
 def claim_name(cid, index: int | None) -> str:

@@ -188,6 +188,8 @@ def limit(lim: ast.Limit, currency: str, owner: str, pool: str, diags: Diagnosti
             return None
         return model.Limit("frame", cents, None, None, pool, lim.span, f"frame at most {lim.quantity.text}")
     got = _limit(lim, currency, owner, pool, diags, params)
+    if got is not None and lim.side:
+        got = attrs.evolve(got, side=True)
     if got is None or (lim.age_under is None and lim.age_from is None):
         return got
     under = count_value(lim.age_under, diags, "under", MAX_AGE) if lim.age_under is not None else None
@@ -247,13 +249,14 @@ def _limit_text(lim: ast.Limit) -> str:
         per = f"{p.count.text} {p.unit}"
     else:
         per = p.unit or ""
+    side = f" per {lim.side.lower()}" if lim.side else ""
     if lim.kind == "once":
-        return f"once per {per}" + (f" shared {lim.shared}" if lim.shared else "")
+        return f"once{side} per {per}" + (f" shared {lim.shared}" if lim.shared else "")
     q = lim.quantity
     qtext = q.text if isinstance(q, ast.Quantity) else q.name
     if lim.kind == "max":
-        return f"max {qtext}{' ' + lim.unit if lim.unit else ''} per {per}"
-    return f"cap {qtext} per {per}" + (f" shared {lim.shared}" if lim.shared else "")
+        return f"max {qtext}{' ' + lim.unit if lim.unit else ''}{side} per {per}"
+    return f"cap {qtext}{side} per {per}" + (f" shared {lim.shared}" if lim.shared else "")
 
 
 def exact_decimal(cents: int) -> Decimal:
