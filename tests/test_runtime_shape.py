@@ -66,8 +66,8 @@ def _names(steps) -> list[str]:
 def test_the_contract_and_plan_step_lists():
     assert _names(Product.STEPS) == ["eligibility", "not_reimbursed", "regime_amo", "reference_amo", "deductions", "price_checks",
                                      "gap", "contract_lines", "decompte"]
-    assert _names(Product.LINE_STEPS) == ["line_quantity", "line_formula", "line_ceiling", "line_room", "line_budgets",
-                                          "line_amount_limits", "line_consume"]
+    assert _names(Product.LINE_STEPS) == ["line_side", "line_quantity", "line_formula", "line_waiting", "line_ceiling", "line_room",
+                                          "line_budgets", "line_amount_limits", "line_fallback", "line_consume"]
     assert _names(PlanProduct.STEPS) == ["network_status", "eligibility", "benefit_line", "visits_left", "denial", "allowed_amount",
                                          "visit_limit", "deductible", "copay", "coinsurance", "out_of_pocket_max", "accumulate",
                                          "explanation"]

@@ -56,8 +56,9 @@ def contract_lines(product, s) -> None:
 
 @when(lambda line, decision: line.sided)
 def line_side(product, s) -> None:
-    """Per-side limits (`max 2 per eye per 2 years`, `cap 950€ per ear per
-    4 years`) count each side on its own: the claim must say which."""
+    """Spec §3.2 per-side limits (docs/language.md, Per side: `max 2 per eye
+    per 2 years`, `cap 950€ per ear per 4 years`) count each side on its
+    own: the claim must say which."""
     if s.claim.side is None:
         lim = next(lim for lim in s.line.limits if lim.side)
         raise ClaimError(f"missing field `side` (`left` or `right`): line `{s.line.text}` limits {lim.text} [{lim.where}]", "side")
@@ -117,7 +118,8 @@ def _pay(fn, line, s, add) -> int:
 
 @when(lambda line, decision: line.waiting is not None)
 def line_waiting(product, s) -> None:
-    """Délai d'attente (`waiting N months: FORMULA`): care before the
+    """Spec §3.2 délai d'attente (docs/language.md, Waiting periods:
+    `waiting N months: FORMULA`): care before the
     membership date plus N months is paid the waiting formula instead of
     the line's (its budgets do not pay; its limits still bind and count)."""
     c = s.claim
@@ -241,7 +243,8 @@ def line_amount_limits(product, s) -> None:
 
 @when(lambda line, decision: line.fallback is not None)
 def line_fallback(product, s) -> None:
-    """`cap … then FORMULA`: on a claim the cap cuts, the share of the
+    """Spec §3.2 fallback (docs/language.md, Limits: `cap … then FORMULA`):
+    on a claim the cap cuts, the share of the
     claim beyond the cap (what the cap cut ÷ what the line asked) is paid
     the fallback formula, rounded half up; never more than the cap cut,
     nor than the room left (so never more than without the cap)."""
