@@ -374,7 +374,7 @@ class _ToAst(Transformer):
         before = formula
         for item in items:
             if isinstance(item, ast.Then):
-                if isinstance(before, ast.Limit) and before.then is None:
+                if isinstance(before, ast.Limit):  # (the grammar allows one `then` after each)
                     limits[-1] = before = attrs.evolve(before, then=item)
                 else:
                     stray.append((item, _then_after(before)))
@@ -834,7 +834,7 @@ def _then_after(before) -> str:
         return "`waiting`"
     if isinstance(before, ast.Toward):
         return "`counts toward`"
-    return f"`{before.kind}`, which already has a `then`" if getattr(before, "then", None) is not None else f"`{before.kind}`"
+    return f"`{before.kind}`"
 
 
 def _side(items) -> str | None:
