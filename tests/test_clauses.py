@@ -167,3 +167,10 @@ def test_claims_without_the_clause_fields_stay_on_the_vectorised_way():
     stats = VectorStats()
     evaluate_partition(product, _table(claims), evaluator="vector", stats=stats)
     assert stats.scalar == 0 and stats.vector == 50
+
+
+def test_only_a_guarantee_line_limits_per_side():
+    plan = ('plan "P"\n  kind EPO\n  currency USD\n  network "N"\n  deductible $500 individual\n  out_of_pocket_max $2,000 individual\n\n'
+            "benefits\n  all: coinsurance 20% after deductible\n  specialist visit: copay $40, max 20 visits per eye per year\n")
+    unit, errs = _errors(plan)
+    assert any("`per eye`: only a contract's guarantee line limits per side" in d.message for d in errs), [d.message for d in errs]

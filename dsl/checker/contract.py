@@ -154,7 +154,7 @@ def _line(g: ast.Guarantee, source: SourceFile, vocab, networks, currency: str, 
         for n in range(count):
             if lim.kind not in ("once",) and values[n] is None:
                 continue  # `none`: no limit at this level
-            m = units.limit(attrs.evolve(lim, quantity=values[n], columns=(), then=None), currency, owner, line_id, diags)
+            m = units.limit(attrs.evolve(lim, quantity=values[n], columns=(), then=None), currency, owner, line_id, diags, sides=True)
             if m is None:
                 ok = False
                 break
