@@ -174,3 +174,10 @@ def test_only_a_guarantee_line_limits_per_side():
             "benefits\n  all: coinsurance 20% after deductible\n  specialist visit: copay $40, max 20 visits per eye per year\n")
     unit, errs = _errors(plan)
     assert any("`per eye`: only a contract's guarantee line limits per side" in d.message for d in errs), [d.message for d in errs]
+
+
+def test_a_waiting_period_on_a_responsable_contract_is_said_unproved():
+    text = HEADER + "  responsable\n  waiting 3 months: not covered\n\nguarantees\n  all: TM\n"
+    unit = compile_text(text, "x.garant")
+    warned = [d for d in unit.diagnostics if d.severity is Severity.WARNING and "not proved during a waiting period" in d.message]
+    assert len(warned) == 1 and warned[0].span.line == 6, [d.message for d in unit.diagnostics]
