@@ -181,3 +181,18 @@ def test_a_waiting_period_on_a_responsable_contract_is_said_unproved():
     unit = compile_text(text, "x.garant")
     warned = [d for d in unit.diagnostics if d.severity is Severity.WARNING and "not proved during a waiting period" in d.message]
     assert len(warned) == 1 and warned[0].span.line == 6, [d.message for d in unit.diagnostics]
+
+
+@pytest.mark.parametrize("before,after", [
+    ("cap 1500€ per calendar year then TM", "cap 1500€ per calendar year then 50% BRSS"),
+    ("cap 1500€ per calendar year", "cap 1500€ per ear per calendar year"),
+    ("cap 1500€ per calendar year", "cap 1500€ per calendar year, waiting 3 months: not covered"),
+])
+def test_garant_diff_sees_a_changed_clause(before, after):
+    from garant.compiler.review.diff import line_changes
+
+    def unit(limits):
+        return compile_text(HEADER + f"\nguarantees\n  all: TM\n  aides_auditives: 300% BRSS, {limits}\n", "x.garant").contract
+
+    changes = line_changes(unit(before), unit(after))
+    assert [(c.kind, c.selector) for c in changes] == [("changed", "aides_auditives")], changes
