@@ -10,6 +10,7 @@ giving the scalar engine's décomptes on claims that use the clauses.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pyarrow as pa
 import pytest
@@ -196,3 +197,21 @@ def test_garant_diff_sees_a_changed_clause(before, after):
 
     changes = line_changes(unit(before), unit(after))
     assert [(c.kind, c.selector) for c in changes] == [("changed", "aides_auditives")], changes
+
+
+def test_the_generated_module_carries_the_clauses():
+    from garant.compiler.driver import python_source
+
+    unit = compile_text(HEADER + "  waiting 3 months: not covered\n\nguarantees\n  all: TM\n"
+                        "  dentaire protheses: 300% BRSS, cap 1500€ per calendar year shared dentaire then TM\n"
+                        "  dentaire orthodontie: 200% BRSS, counts toward dentaire\n"
+                        "  aides_auditives: 400€, cap 950€ per ear per 4 years\n", "x.garant")
+    source = python_source(unit)
+    assert source == python_source(unit)  # deterministic
+    compile(source, "x.py", "exec")
+    assert "def line_9_then(price, base, amo, quantity, ceiling):\n" in source
+    assert "return _f.ticket_moderateur(price, base, amo)" in source.split("def line_9_then", 1)[1].split("def ", 1)[0]
+    assert "then=line_9_then" in source and "side=True" in source
+    assert "def product_waiting(price, base, amo, quantity, ceiling):\n" in source and "line_8_waiting" not in source
+    assert source.count("_rules.Waiting(3, 0, product_waiting, 'waiting 3 months: not covered', 'x.garant:5')") == 4
+    assert re.search(r"_rules\.Limit\(\s*'toward',\s*None,\s*period='calendar_year',\s*pool='dentaire'", source)

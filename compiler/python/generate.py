@@ -212,7 +212,8 @@ def _line(ln: model.Line, fn: str, terms, limits, text: str, module: str | None)
         budgets=tuple(_limit(t.budget) for t in terms if t.budget is not None) or None,
         limits=tuple(_limit(lim, then_fn) for lim in limits) or None,
         waiting=None if waiting is None else Call(
-            "_rules.Waiting", waiting.months, waiting.days, Code(f"line_{ln.span.line}_waiting"), waiting.text, waiting.span.where),
+            "_rules.Waiting", waiting.months, waiting.days, Code("product_waiting" if waiting.product else f"line_{ln.span.line}_waiting"),
+            waiting.text, waiting.span.where),
     )
 
 
@@ -224,7 +225,7 @@ def _clause_functions(ln: model.Line) -> list[dict]:
     if then:
         out.append({"fn": f"line_{ln.span.line}_then", "comments": [f"{ln.span.where}  once the cap is spent: then {' + '.join(t.text for t in then)}"],
                     "body": _formula(then)})
-    if ln.waiting is not None:
+    if ln.waiting is not None and not ln.waiting.product:  # the header's is one function (`generate_contract`)
         w = ln.waiting
         out.append({"fn": f"line_{ln.span.line}_waiting", "comments": [f"{w.span.where}  {w.text}"], "body": _formula(w.terms)})
     return out
@@ -279,6 +280,9 @@ def generate_contract(contract: model.Contract) -> str:
             functions.append(_function(ln, fn, ln.terms))
             lines[ln.id] = _line(ln, fn, ln.terms, ln.limits, ln.text, module)
         functions.extend(_clause_functions(ln))
+    if contract.waiting is not None:
+        w = contract.waiting
+        functions.append({"fn": "product_waiting", "comments": [f"{w.span.where}  {w.text} (every line without its own)"], "body": _formula(w.terms)})
     modules = tuple(
         Commented(Call("_rules.Module", m.name, m.levels, optional=m.optional or None, follows=m.follows),
                   f"{m.span.where}  {m.title}")
