@@ -215,3 +215,23 @@ def test_the_generated_module_carries_the_clauses():
     assert "def product_waiting(price, base, amo, quantity, ceiling):\n" in source and "line_8_waiting" not in source
     assert source.count("_rules.Waiting(3, 0, product_waiting, 'waiting 3 months: not covered', 'x.garant:5')") == 4
     assert re.search(r"_rules\.Limit\(\s*'toward',\s*None,\s*period='calendar_year',\s*pool='dentaire'", source)
+
+
+# What a responsable contract must cover besides the line under test (R2, R5, R7), as in tests/test_checker.py.
+_FLOORS = ("  hospitalisation forfait_journalier: 100% FR\n  dentaire protheses panier_100_sante: 100% santé\n  aides_auditives classe_1: 100% santé\n"
+           "  optique equipement classe_a: 100% santé, once per rolling 24 months shared lunettes from age 16, once per rolling 12 months shared lunettes under 16\n"
+           "  optique monture classe_a: 100% santé, once per rolling 24 months shared lunettes from age 16, once per rolling 12 months shared lunettes under 16\n"
+           "  optique verres classe_a: 100% santé, once per rolling 24 months shared lunettes from age 16, once per rolling 12 months shared lunettes under 16\n")
+
+
+@pytest.mark.parametrize("fallback,breaks", [(" then TM", False), (" then 100% BRSS", False), ("", True), (" then 50% BRSS", True)])
+def test_the_responsable_proofs_read_the_fallback(fallback, breaks):
+    """R1 (ticket modérateur) once the cap is spent: `then TM` keeps it met;
+    no fallback, or one below the TM, breaks it (the proofs of issue 18.2,
+    dsl/checker/responsable/limits.py, read `model.Limit.then`)."""
+    pytest.importorskip("garant.dsl.checker.responsable.limits", reason="the proofs that see limits (issue 18.2) are not merged yet")
+    text = (HEADER + "  responsable\n  solidaire\n\nguarantees\n  all: TM\n" + _FLOORS
+            + f"  dentaire protheses: 300% BRSS, cap 1500€ per calendar year{fallback}\n")
+    unit, errs = _errors(text)
+    r1 = [d for d in errs if "cap 1500€" in d.message or "ticket modérateur" in d.message.lower()]
+    assert bool(r1) == breaks, [d.message for d in unit.diagnostics]
