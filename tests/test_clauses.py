@@ -231,7 +231,7 @@ def test_the_responsable_proofs_read_the_fallback(fallback, breaks):
     dsl/checker/responsable/limits.py, read `model.Limit.then`)."""
     pytest.importorskip("garant.dsl.checker.responsable.limits", reason="the proofs that see limits (issue 18.2) are not merged yet")
     text = (HEADER + "  responsable\n  solidaire\n\nguarantees\n  all: TM\n" + _FLOORS
-            + f"  dentaire protheses: 300% BRSS, cap 1500€ per calendar year{fallback}\n")
+            + f"  consultation: 150% BRSS, cap 100€ per calendar year{fallback}\n")
     unit, errs = _errors(text)
-    r1 = [d for d in errs if "cap 1500€" in d.message or "ticket modérateur" in d.message.lower()]
+    r1 = [d for d in errs if "R1" in d.message and "cap 100€" in d.message]
     assert bool(r1) == breaks, [d.message for d in unit.diagnostics]
