@@ -180,6 +180,9 @@ def read_columns(reader: ClaimReader, table: pa.Table, rows: list[int], skip=Non
         bad.update(i for i, s in enumerate(shape_of) if s is _BAD)
     bad.update(flow_rows(table))  # a statement, stay or invoice: the reader reads it
 
+
+    bad.update(clause_fields_given(table))
+
     out: list = [None] * n
     ids, dates, bens, fams, births = fields["id"], fields["date"], fields["beneficiary"], fields["family"], fields["birth_date"]
     prices, bases, amos, alloweds, frames = fields["price"], fields["base"], fields["amo"], fields["allowed"], fields["frame_price"]
@@ -215,6 +218,9 @@ def read_columns(reader: ClaimReader, table: pa.Table, rows: list[int], skip=Non
         c.emergency = emergencies[i]
         c.referral = referrals[i]
         c.statement = c.stay = c.sheet = None
+
+
+        c.membership_date = c.side = None  # records that give them are read by the reader
         c.act, c.provider, c.network, c.node, c.dims, valid = shape_of[i]
         if valid is not None and not valid[0] <= date < valid[1]:
             fallback.append(i)
@@ -244,6 +250,19 @@ def flow_rows(table: pa.Table) -> list[int]:
             present = pc.and_(present, pc.invert(pc.equal(pc.utf8_trim_whitespace(col), "")))
         rows.update(pc.indices_nonzero(pc.fill_null(present, False)).to_pylist())
     return sorted(rows)
+
+
+CLAUSE_FIELDS = ("membership_date", "side")  # waiting periods, per-side limits: the reader reads and checks them
+
+
+def clause_fields_given(table: pa.Table) -> list[int]:
+    """The records that give a clause field: the reader takes them."""
+    out: list[int] = []
+    for name in CLAUSE_FIELDS:
+        col = _column(table, name)
+        if col is not None:
+            out.extend(i for i, v in enumerate(col.is_valid().to_pylist()) if v)
+    return out
 
 
 def _records(table: pa.Table, names: list[str], positions: list[int]) -> list[dict]:

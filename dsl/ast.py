@@ -112,6 +112,34 @@ class Limit:
     columns: tuple = ()
     age_under: Quantity | None = None  # the limit applies below this age
     age_from: Quantity | None = None  # the limit applies from this age on
+    side: str | None = None  # `per eye` / `per ear` / `per side`: the word written
+    then: "Then | None" = None  # `then FORMULA`: what the line pays once the limit is spent
+
+
+@attrs.frozen
+class Then:
+    """`then FORMULA` after a limit: the fallback once it is spent."""
+
+    terms: tuple[Term, ...]
+    span: Span
+
+
+@attrs.frozen
+class Waiting:
+    """`waiting N months: FORMULA`: a délai d'attente from the membership date."""
+
+    count: Quantity
+    unit: str
+    terms: tuple[Term, ...]
+    span: Span
+
+
+@attrs.frozen
+class Toward:
+    """`counts toward NAME`: payments count in a shared pool, never cut by it."""
+
+    pool: str
+    span: Span
 
 
 # ---------------------------------------------------------------- contract
@@ -122,6 +150,11 @@ class Guarantee:
     limits: tuple[Limit, ...]
     span: Span
     module: str | None = None  # None: the `guarantees` block
+    waiting: Waiting | None = None
+    towards: tuple[Toward, ...] = ()
+    # A `then` that follows no limit (the formula, a `waiting`, a
+    # `counts toward`): kept for the checker's error, with what it follows.
+    stray_thens: tuple[tuple[Then, str], ...] = ()
 
 
 @attrs.frozen

@@ -68,6 +68,10 @@ class Limit:
     age_under: int | None = None  # applies only below this age (on the date of care)
     age_from: int | None = None  # applies only from this age on
     shared: bool = False  # `once … shared NAME`: one window for several lines; what is delivered the same day is one item
+    side: bool = False  # `per eye` / `per ear`: consumed per side of the claim (`side: left|right`)
+    # `cap … then FORMULA`: what the line pays once the cap is spent (spec
+    # page, Limits: the part of a crossing claim beyond the cap pays it).
+    then: "tuple[Term, ...] | None" = None
 
 
 @attrs.frozen
@@ -285,6 +289,19 @@ class Term:
 
 
 @attrs.frozen
+class Waiting:
+    """`waiting N months: FORMULA`: during the first N months (or days) from
+    the member's `membership_date` the line pays `terms` instead."""
+
+    months: int
+    days: int
+    terms: tuple[Term, ...]
+    text: str  # `waiting 6 months: 100% BRSS`
+    span: Span
+    product: bool = False  # stated in the header, for every line without its own
+
+
+@attrs.frozen
 class Column:
     """A guarantee line at one level of its module."""
 
@@ -327,6 +344,7 @@ class Line:
     text: str  # the line as written, for comments and docs
     module: str = "guarantees"
     columns: tuple[Column, ...] = ()
+    waiting: Waiting | None = None
 
     @property
     def ceiling(self) -> bool:
@@ -381,6 +399,7 @@ class Contract:
     modules: tuple[Module, ...] = ()  # () for a product without levels
     states: frozenset[str] = frozenset()  # what the header states: `solidaire`, `tiers_payant`, `annual_statement`
     responsable_span: Span | None = None  # the `responsable` header line
+    waiting: Waiting | None = None  # the header's `waiting N months: FORMULA`, for every line without its own
 
     def line(self, line_id: str) -> Line:
         for ln in self.lines:

@@ -379,8 +379,43 @@ class _ToAst(Transformer):
         return (tuple(children), self._span(meta))
 
     def guarantee(self, meta, children):
-        selector, formula, *limits = children
-        return ast.Guarantee(selector, formula, tuple(limits), self._span(meta))
+        selector, formula, *items = children
+        limits, towards, stray = [], [], []
+        waiting = None
+        before = formula
+        for item in items:
+            if isinstance(item, ast.Then):
+                if isinstance(before, ast.Limit):  # (the grammar allows one `then` after each)
+                    limits[-1] = before = attrs.evolve(before, then=item)
+                else:
+                    stray.append((item, _then_after(before)))
+                continue
+            if isinstance(item, ast.Limit):
+                limits.append(item)
+            elif isinstance(item, ast.Waiting):
+                if waiting is not None:
+                    stray.append((ast.Then((), item.span), "a second `waiting`"))
+                waiting = waiting or item
+            else:
+                towards.append(item)
+            before = item
+        return ast.Guarantee(selector, formula, tuple(limits), self._span(meta), waiting=waiting, towards=tuple(towards), stray_thens=tuple(stray))
+
+    def then_clause(self, meta, children):
+        return ast.Then(children[0], self._span(meta))
+
+    def waiting_clause(self, meta, children):
+        count, unit, terms = children
+        return ast.Waiting(self._q(count), str(unit), terms, self._span(meta))
+
+    def waiting_header(self, meta, children):
+        return ast.Header("waiting", children[0], children[0].span)
+
+    def toward_clause(self, meta, children):
+        return ast.Toward(str(children[0]), self._tspan(children[0]))
+
+    def per_side(self, meta, children):
+        return ("side", str(children[0]))
 
     # ----- selectors
     def selector(self, meta, children):
@@ -448,19 +483,25 @@ class _ToAst(Transformer):
         if rest and isinstance(rest[0], Token) and rest[0].type == "UNIT":
             unit = str(rest[0])
             rest = rest[1:]
+        side = _side(rest)
+        rest = [c for c in rest if not (isinstance(c, tuple) and c and c[0] == "side")]
         under, from_ = _age_band(rest[1:])
-        return ast.Limit("max", values[0], unit, rest[0], self._span(meta), columns=_columns(values), age_under=under, age_from=from_)
+        return ast.Limit("max", values[0], unit, rest[0], self._span(meta), columns=_columns(values), age_under=under, age_from=from_, side=side)
 
     def cap_limit(self, meta, children):
+        side = _side(children)
+        children = [c for c in children if not (isinstance(c, tuple) and c and c[0] == "side")]
         values, period = children[0], children[1]
         shared = next((c for c in children[2:] if isinstance(c, str) and not isinstance(c, Token)), None)
         under, from_ = _age_band(children[2:])
-        return ast.Limit("cap", values[0], None, period, self._span(meta), shared=shared, columns=_columns(values), age_under=under, age_from=from_)
+        return ast.Limit("cap", values[0], None, period, self._span(meta), shared=shared, columns=_columns(values), age_under=under, age_from=from_, side=side)
 
     def once_limit(self, meta, children):
+        side = _side(children)
+        children = [c for c in children if not (isinstance(c, tuple) and c and c[0] == "side")]
         shared = next((c for c in children[1:] if isinstance(c, str) and not isinstance(c, Token)), None)
         under, from_ = _age_band(children[1:])
-        return ast.Limit("once", None, None, children[0], self._span(meta), shared=shared, age_under=under, age_from=from_)
+        return ast.Limit("once", None, None, children[0], self._span(meta), shared=shared, age_under=under, age_from=from_, side=side)
 
     def frame_limit(self, meta, children):
         values = children[0]
@@ -803,6 +844,21 @@ def _columns(values: list) -> tuple:
     return tuple(values) if len(values) > 1 else ()
 
 
+def _then_after(before) -> str:
+    """What a misplaced `then` follows, in the checker's words."""
+    if isinstance(before, ast.Formula):
+        return "the formula"
+    if isinstance(before, ast.Waiting):
+        return "`waiting`"
+    if isinstance(before, ast.Toward):
+        return "`counts toward`"
+    return f"`{before.kind}`"
+
+
+def _side(items) -> str | None:
+    return next((c[1] for c in items if isinstance(c, tuple) and c and c[0] == "side"), None)
+
+
 def _age_band(items) -> tuple:
     under = from_ = None
     for c in items:
@@ -853,6 +909,7 @@ _TERMINAL_NAMES = {
     "SANTE": "`santé`",
     "NOT": "`not covered`",
     "NONE": "`none`",
+    "SIDE": "`eye`, `ear` or `side`",
     "VBAR": "`|`",
     "UNIT": "a unit (day, session, months…)",
     "_NL": "the end of the line",

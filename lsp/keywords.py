@@ -35,11 +35,12 @@ def keywords() -> tuple[str, ...]:
 
 # Words the grammar spells as regular-expression tokens (dsl/grammar.lark,
 # "tokens"): the units of a formula, shown and offered in their usual case.
-FORMULA_WORDS = ("BRSS", "TM", "FR", "cap", "not covered", "Sécu incluse", "100% santé", "none")
+FORMULA_WORDS = ("BRSS", "TM", "FR", "cap", "not covered", "Sécu incluse", "100% santé", "none", "eye", "ear", "side")
 
 # What may start a line at the top level of each kind of file.
 TOP_LEVEL = ("contract", "plan", "regime", "guarantees", "benefits", "module")
-CONTRACT_HEADER = ("insurer", "regime", "effective", "responsable", "solidaire", "tiers payant", "annual statement", "currency", "network", "levels")
+CONTRACT_HEADER = ("insurer", "regime", "effective", "responsable", "solidaire", "tiers payant", "annual statement", "currency", "network", "levels",
+                   "waiting")
 PLAN_HEADER = ("kind", "insurer", "regime", "effective", "currency", "network", "year calendar", "year starting", "deductible", "out_of_pocket_max",
                "primary_care_physician required", "referral required for", "out of network:", "out of network deductible", "out of network out_of_pocket_max")
 REGIME_ITEMS = ("dimension", "acts", "parameter", "act", "networks", "ceiling", "floor", "no network", "renewal", "rule")

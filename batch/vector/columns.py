@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from garant.batch.columns import _BAD, _TEXT_TYPES, CONVERTERS, _guarded, _shape, flow_rows
+from garant.batch.columns import clause_fields_given
 from garant.batch.io import INTERNAL, UNREADABLE
 from garant.compiler.runtime.claims import ClaimReader
 
@@ -203,6 +204,9 @@ def claim_columns(reader: ClaimReader, table: pa.Table) -> ClaimColumns | None:
     price = fields["price"][0]
     frame, has_frame = fields["frame_price"]
     bad |= has_birth & (birth > date)
+    given = clause_fields_given(table)
+    if given:  # `membership_date`, `side`: read and checked by the reader, claim by claim
+        bad[given] = True
     bad |= has_frame & (frame > price)
     flow = np.zeros(n, bool)
     flow[flow_rows(table)] = True  # a statement, stay or invoice: the scalar engine's (`steps/flow.py`)

@@ -18,7 +18,9 @@ most one yearly limit (a count, `once`, or an amount) of a fixed size.
 
 Scalar: age bands of limits, heavy acts with the claim's AMO,
 frames, budgets (`X€ per period`), rolling and daily limits, limits sized
-by a parameter, a line with several limits, a pool shared between steps.
+by a parameter, a line with several limits, a pool shared between steps,
+the clauses of issue 18 (`then` fallbacks, `counts toward`, waiting
+periods, per-side limits).
 """
 
 from __future__ import annotations
@@ -170,6 +172,14 @@ def _line(r: Recipe, line, position: int) -> tuple:
         raise Unsupported("frame")
     if line.budgets:
         raise Unsupported("budget")
+    if line.waiting is not None:
+        raise Unsupported("waiting period")
+    if line.fallback is not None:
+        raise Unsupported("then")
+    if line.sided:
+        raise Unsupported("per-side limit")
+    if any(lim.kind == "toward" for lim in line.limits):
+        raise Unsupported("counts toward")
     if line.banded:
         raise Unsupported("age-banded limit")
     if len(line.limits) > 1:

@@ -152,6 +152,10 @@ def claim_for(contract: model.Contract, node: str, dims: dict, date, price: int,
         "act": " ".join(nodes[a].name for a in nodes[node].ancestors),
         "price": fmt(price),
         "quantity": quantity,
+        # A member past any waiting period, one side for a per-side limit:
+        # the figure shows the line's own cover.
+        "membership_date": date.replace(year=date.year - 10).isoformat(),
+        "side": "left",
     }
     provider = [v for d, v in dims.items() if d in _PROVIDER_DIMS and v is not None]
     if provider:
@@ -317,6 +321,8 @@ def explain(contract: model.Contract, line: model.Line, product, level: str | No
     terms = line.terms
     text = formula_text(terms, line.additive, refined_lines(contract, line) if line.additive else [])
     limits = limits_text(contract, line)
+    if getattr(line, "waiting", None) is not None:
+        limits.append(french.waiting(line.waiting))
     if limits:
         text += " ; " + " ; ".join(limits)
     return Explanation(text + ".", worked(contract, line, product, level, examples))

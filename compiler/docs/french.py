@@ -98,18 +98,45 @@ def period(p: model.Period) -> str:
     return p.text
 
 
+_SIDES = (("per eye", "par œil"), ("per ear", "par oreille"), ("per side", "par côté"))
+
+
+def side(lim: model.Limit) -> str:
+    """` par œil` / ` par oreille` for a per-side limit, else empty."""
+    if not getattr(lim, "side", False):
+        return ""
+    low = lim.text.lower()
+    return " " + next((fr for en, fr in _SIDES if en in low), "par côté")
+
+
+def then_short(lim: model.Limit) -> str:
+    """`, puis TM au-delà` after a cap with a fallback."""
+    then = getattr(lim, "then", None)
+    return f", puis {' + '.join(term_short(t) for t in then)} au-delà" if then else ""
+
+
+def waiting(w) -> str:
+    """`délai d'attente de 6 mois : 100 % BRSS pendant ce délai`."""
+    if w is None:
+        return ""
+    length = f"{w.months} mois" if w.months else f"{w.days} jour{'s' if w.days > 1 else ''}"
+    return f"délai d'attente de {length} à compter de l'adhésion : {' + '.join(term_short(t) for t in w.terms)} pendant ce délai"
+
+
 def limit(lim: model.Limit, shared_with: tuple[str, ...] = ()) -> str:
     """`dans la limite de 3 par année civile`, `plafonné à 1 000,00 € …`."""
     if lim.kind == "frame":
         return f"monture prise en compte pour {euros(lim.amount)} au plus"
+    if lim.kind == "toward":
+        return f"compte dans le plafond commun « {lim.pool} » {period(lim.period)}, sans être limité par lui"
     if lim.kind == "count":
-        text = f"dans la limite de {lim.amount} {count_unit(lim.text, lim.amount)} {period(lim.period)}"
+        text = f"dans la limite de {lim.amount} {count_unit(lim.text, lim.amount)}{side(lim)} {period(lim.period)}"
     elif lim.kind == "once":
-        text = f"une prise en charge {period(lim.period)}"
+        text = f"une prise en charge{side(lim)} {period(lim.period)}"
     elif lim.param is not None:
-        text = f"plafonné au montant du paramètre {lim.param} {period(lim.period)}"
+        text = f"plafonné au montant du paramètre {lim.param}{side(lim)} {period(lim.period)}"
     else:
-        text = f"plafonné à {euros(lim.amount)} {period(lim.period)}"
+        text = f"plafonné à {euros(lim.amount)}{side(lim)} {period(lim.period)}"
     if getattr(lim, "age_under", None) is not None:
         text += f" avant {lim.age_under} ans"
     if getattr(lim, "age_from", None) is not None:
@@ -118,7 +145,7 @@ def limit(lim: model.Limit, shared_with: tuple[str, ...] = ()) -> str:
         text += " ; période commune avec " + ", ".join(shared_with) + " : un seul équipement pour toutes ces lignes"
     elif shared_with:
         text += " (plafond commun avec " + ", ".join(shared_with) + ")"
-    return text
+    return text + then_short(lim)
 
 
 def count_unit(text: str, n: int | None = 2) -> str:
@@ -216,27 +243,37 @@ def term_short(term: model.Term) -> str:
 def limit_short(lim: model.Limit) -> str:
     if lim.kind == "frame":
         text = f"monture {euros_short(lim.amount)} au plus"
+    elif lim.kind == "toward":
+        return f"compte dans le plafond « {lim.pool} »"
     elif lim.kind == "count":
-        text = f"{lim.amount} {count_unit(lim.text, lim.amount)} au plus {period(lim.period)}"
+        text = f"{lim.amount} {count_unit(lim.text, lim.amount)} au plus{side(lim)} {period(lim.period)}"
     elif lim.kind == "once":
-        text = f"une fois {period(lim.period)}"
+        text = f"une fois{side(lim)} {period(lim.period)}"
     elif lim.param is not None:
-        text = f"plafond {lim.param.replace('_', ' ')} {period(lim.period)}"
+        text = f"plafond {lim.param.replace('_', ' ')}{side(lim)} {period(lim.period)}"
     else:
-        text = f"plafond {euros_short(lim.amount)} {period(lim.period)}"
+        text = f"plafond {euros_short(lim.amount)}{side(lim)} {period(lim.period)}"
     if lim.age_under is not None:
         text += f" avant {lim.age_under}\u00a0ans"
     if lim.age_from is not None:
         text += f" dès {lim.age_from}\u00a0ans"
-    return text
+    return text + then_short(lim)
 
 
-def formula_short(terms, limits, additive: bool = False) -> str:
+def formula_short(terms, limits, additive: bool = False, waiting_clause=None) -> str:
     """`50 € par jour ; 30 jours au plus par année civile`."""
     text = " + ".join(term_short(t) for t in terms)
     if additive:
         text = "en plus : " + text
-    return " ; ".join([text, *(limit_short(lim) for lim in limits)])
+    limits = [limit_short(lim) for lim in limits]
+    seen_towards = set()
+    kept = []
+    for lim_text in limits:  # a pool counted over two periods is said once
+        if lim_text.startswith("compte dans") and lim_text in seen_towards:
+            continue
+        seen_towards.add(lim_text)
+        kept.append(lim_text)
+    return " ; ".join([text, *kept, *([waiting(waiting_clause)] if waiting_clause is not None else [])])
 
 
 # ------------------------------------------------------------ typography

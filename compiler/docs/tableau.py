@@ -47,7 +47,7 @@ def sections(contract: model.Contract, products: dict | None, examples: ExampleL
             line=line,
             act=french.act_label(nodes, line.node),
             provider=french.constraints(line.constraints, order),
-            formulas=tuple(french.formula_short(at[lv].terms, at[lv].limits, at[lv].additive) if at[lv] is not None else "—" for lv in levels),
+            formulas=tuple(french.formula_short(at[lv].terms, at[lv].limits, at[lv].additive, getattr(at[lv], "waiting", None)) if at[lv] is not None else "—" for lv in levels),
             explanations=tuple(explain(views[lv], at[lv], products[lv], lv, examples) if at[lv] is not None and products is not None else None
                                for lv in levels),
             anchor=f"L{line.span.line}",

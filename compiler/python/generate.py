@@ -62,12 +62,14 @@ def _period(lim) -> model.Period:
     return lim.period or model.Period("none")
 
 
-def _limit(lim: model.Limit) -> Call:
+def _limit(lim: model.Limit, then_fn: str | None = None) -> Call:
     period = _period(lim)
     return Call(
         "_rules.Limit", lim.kind, lim.amount, param=lim.param, period=period.kind, months=period.months or None,
         pool=lim.pool, text=lim.text, where=lim.span.where, age_under=lim.age_under, age_from=lim.age_from,
         shared=True if getattr(lim, "shared", False) else None,
+        side=True if getattr(lim, "side", False) else None,
+        then=Code(then_fn) if then_fn and getattr(lim, "then", None) else None,
     )
 
 
@@ -204,13 +206,32 @@ def _function(ln: model.Line, fn: str, terms, level: str | None = None, column: 
 
 
 def _line(ln: model.Line, fn: str, terms, limits, text: str, module: str | None) -> Call:
+    then_fn = f"line_{ln.span.line}_then"
+    waiting = ln.waiting
     return Call(
         "_rules.Line", ln.id, Code(fn), ln.span.where, text,
         per_unit=True if any(t.per_unit for t in terms) else None,
         module=module,
         budgets=tuple(_limit(t.budget) for t in terms if t.budget is not None) or None,
-        limits=tuple(_limit(lim) for lim in limits) or None,
+        limits=tuple(_limit(lim, then_fn) for lim in limits) or None,
+        waiting=None if waiting is None else Call(
+            "_rules.Waiting", waiting.months, waiting.days, Code("product_waiting" if waiting.product else f"line_{ln.span.line}_waiting"),
+            waiting.text, waiting.span.where),
     )
+
+
+def _clause_functions(ln: model.Line) -> list[dict]:
+    """The formulas a line's clauses pay instead of its own: the fallback
+    after its cap (`then`), the waiting period's (`waiting`)."""
+    out = []
+    then = next((lim.then for c in (ln.columns or (ln,)) for lim in c.limits if getattr(lim, "then", None)), None)
+    if then:
+        out.append({"fn": f"line_{ln.span.line}_then", "comments": [f"{ln.span.where}  once the cap is spent: then {' + '.join(t.text for t in then)}"],
+                    "body": _formula(then)})
+    if ln.waiting is not None and not ln.waiting.product:  # the header's is one function (`generate_contract`)
+        w = ln.waiting
+        out.append({"fn": f"line_{ln.span.line}_waiting", "comments": [f"{w.span.where}  {w.text}"], "body": _formula(w.terms)})
+    return out
 
 
 def _rule(ln: model.Line) -> Commented:
@@ -261,6 +282,10 @@ def generate_contract(contract: model.Contract) -> str:
             fn = f"line_{ln.span.line}"
             functions.append(_function(ln, fn, ln.terms))
             lines[ln.id] = _line(ln, fn, ln.terms, ln.limits, ln.text, module)
+        functions.extend(_clause_functions(ln))
+    if contract.waiting is not None:
+        w = contract.waiting
+        functions.append({"fn": "product_waiting", "comments": [f"{w.span.where}  {w.text} (every line without its own)"], "body": _formula(w.terms)})
     modules = tuple(
         Commented(Call("_rules.Module", m.name, m.levels, optional=m.optional or None, follows=m.follows),
                   f"{m.span.where}  {m.title}")

@@ -31,6 +31,9 @@ class Claim:
         "statement",  # the Sécu's other figures as sent ({"amo_rate": bp, "participation_forfaitaire": ¢, "franchise": ¢}) or None
         "stay",  # (admission, discharge, psychiatric) of a hospital stay, or None
         "sheet",  # (invoice, professional) of a feuille de soins, or None
+
+
+        "membership_date", "side",  # clauses: waiting periods, per-side limits (`_clause_fields`)
     )
 
 
@@ -125,6 +128,9 @@ class ClaimReader:
             read_statement(raw, c)
             read_stay(raw, c)
             read_sheet(raw, c)
+
+
+        _clause_fields(raw, c)
         self._vocabulary(raw, c)
         return c
 
@@ -292,6 +298,27 @@ def _rate(value) -> int:
     if points > 10000:
         raise ClaimError(f"`amo_rate`: `{text}` is more than 100%", "amo_rate")
     return points
+
+
+SIDES = {"left": "left", "right": "right", "gauche": "left", "droite": "right"}
+
+
+def _clause_fields(raw: dict, c: Claim) -> None:
+    """`membership_date` (a waiting period counts from it: not after the
+    date of care) and `side` (`left` or `right`: the eye or ear a per-side
+    limit counts), both optional here; a line that needs one rejects a
+    claim without it (`steps/lines.py`)."""
+    get = raw.get
+    c.membership_date = None if get("membership_date") in (None, "") else _date(raw, "membership_date", required=False)
+    if c.membership_date is not None and c.membership_date > c.date:
+        raise ClaimError(f"`membership_date` {c.membership_date} is after the date of care {c.date}", "membership_date")
+    side = get("side")
+    if side in (None, ""):
+        c.side = None
+        return
+    c.side = SIDES.get(str(side).strip().lower()) if isinstance(side, str) else None
+    if c.side is None:
+        raise ClaimError(f"`side`: `{side}` is not a side; write `left` or `right`", "side")
 
 
 def claim_name(cid, index: int | None) -> str:

@@ -69,8 +69,10 @@ class Limit:
     """A limit consumed per beneficiary: a count, an amount, or one item."""
 
     def __init__(self, kind, amount, param=None, period="none", months=0, pool=None, text="", where=None,
-                 age_under=None, age_from=None, shared=False):
-        self.kind = kind  # "count" | "amount" | "once" | "frame"
+                 age_under=None, age_from=None, shared=False, side=False, then=None):
+        self.kind = kind  # "count" | "amount" | "once" | "frame" | "toward" (counted in a pool, never cut by it)
+        self.side = side  # `per eye` / `per ear`: one count per side of the claim (`Claim.side`)
+        self.then = then  # `cap … then FORMULA`: the fallback's generated function
         # `once per rolling … shared NAME`: one renewal window for several
         # lines (an optical equipment: lenses and frame, R7); what the
         # window pays on one day is one item, so the frame and the lenses
@@ -84,8 +86,9 @@ class Limit:
         self.period = period  # "calendar_year" | "rolling" | "day"
         self.months = months
         self.pool = pool
-        # A count and an amount on one pool are consumed separately.
-        self.key = f"{pool}#{kind}"
+        # A count and an amount on one pool are consumed separately; a
+        # `counts toward` line consumes the pool's amount.
+        self.key = f"{pool}#{'amount' if kind == 'toward' else kind}"
         self.text = text
         self.where = where
 
@@ -114,8 +117,13 @@ class Limit:
                 used -= ledger.used_on(beneficiary, self.key, date)
         return total - used if total > used else 0
 
+    def holder(self, claim: Claim) -> str:
+        """Whose consumption the limit reads: the beneficiary's, or for a
+        per-side limit the beneficiary's on that side."""
+        return claim.beneficiary if not self.side else f"{claim.beneficiary}\x00{claim.side}"
+
     def consume(self, ledger: Ledger, beneficiary: str, date: dt.date, amount: int, quantity: int) -> None:
-        used = amount if self.kind == "amount" else (1 if self.kind == "once" else quantity)
+        used = amount if self.kind in ("amount", "toward") else (1 if self.kind == "once" else quantity)
         if used <= 0:
             return
         if self.period == "calendar_year":
@@ -228,11 +236,36 @@ def keyed(table: dict, idx: tuple[int, ...]):
     return itemgetter(*idx), dict(table)
 
 
+class Waiting(NamedTuple):
+    """`waiting N months: FORMULA` (or N days): a délai d'attente counted
+    from the member's `membership_date`; during it the line pays `fn`."""
+
+    months: int
+    days: int
+    fn: Callable
+    text: str
+    where: str
+
+    def ends(self, membership: dt.date) -> dt.date:
+        """The first day of care after the period: the membership date plus
+        N months (the same day of the month, the month's last day when it
+        has no such day: 31 August + 6 months is 28 or 29 February), or
+        plus N days."""
+        if self.days:
+            return membership + dt.timedelta(days=self.days)
+        total = membership.year * 12 + membership.month - 1 + self.months
+        year, month = divmod(total, 12)
+        last = (dt.date(year + (month == 11), (month + 1) % 12 + 1, 1) - dt.timedelta(days=1)).day
+        return dt.date(year, month + 1, min(membership.day, last))
+
+
 class Line:
     """One guarantee line: its formula (a generated function) and limits."""
 
-    def __init__(self, id, fn: Callable, where: str, text: str, per_unit: bool = False, limits: tuple = (), budgets: tuple = (), module: str | None = None):
+    def __init__(self, id, fn: Callable, where: str, text: str, per_unit: bool = False, limits: tuple = (), budgets: tuple = (), module: str | None = None,
+                 waiting: Waiting | None = None):
         self.id = id
+        self.waiting = waiting
         self.fn = fn
         self.where = where
         self.text = text
@@ -242,8 +275,10 @@ class Line:
         limits = tuple(lim for lim in limits if lim.kind != "frame")
         self.limits = limits
         self.budgets = budgets  # `X€ per period` terms: each pays from what remains of it
-        self.count_limits = tuple(lim for lim in limits if lim.kind != "amount")
+        self.count_limits = tuple(lim for lim in limits if lim.kind not in ("amount", "toward"))
         self.amount_limits = tuple(lim for lim in limits if lim.kind == "amount")
+        self.fallback = next((lim for lim in self.amount_limits if lim.then is not None), None)  # `cap … then`
+        self.sided = any(lim.side for lim in limits)  # a claim on it names its `side`
         self.banded = any(lim.banded for lim in limits)
         # What a payment consumes: one entry per pool and period storage.
         # An age band and its complement (`cap 100€ per calendar year under

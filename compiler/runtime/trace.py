@@ -36,6 +36,9 @@ LABELS = {
     "room": lambda: "within what the regime leaves (price − AMO)",
     "limit_amount": lambda text, remaining: f"limit {text}: {fmt(remaining)} left",
     "budget": lambda text, remaining: f"budget {text}: {fmt(remaining)} left",
+    "waiting": lambda text, member, ends: f"waiting period applies: {text} (member since {member}; the line's own cover from {ends})",
+    "fallback": lambda text, whole, within, asked: f"limit {text}: {fmt(within)} of {fmt(asked)} within the cap; the rest of the claim "
+                                                   f"({fmt(asked - within)}/{fmt(asked)}) pays the fallback {fmt(whole)} in that share",
     "rac": lambda: "reste à charge = price − AMO net − AMC",
     "frame": lambda text, frame, counted: f"{text}: the frame ({fmt(frame)}) counts for at most that; price counted {fmt(counted)}",
     "heavy_act": lambda flat, title: f"heavy act: AMO = base − {title} {fmt(flat)}, instead of the proportional participation",

@@ -12,7 +12,7 @@ import hashlib
 import attrs
 
 from garant.dsl import ast, model
-from garant.dsl.checker import units
+from garant.dsl.checker import clauses, units
 from garant.dsl.checker.selectors import MAX_NETWORKS
 from garant.dsl.checker.regime import STATEMENTS, vocabulary
 from garant.dsl.checker.resolution import decide
@@ -56,6 +56,13 @@ def check_contract(tree: ast.ContractFile, source: SourceFile, regimes: dict[str
             continue
         seen[key] = line
         lines.append(line)
+    waiting = headers["waiting"]
+    if waiting is not None:
+        waiting = clauses.waiting(waiting, currency, owner, diags, product=True)
+        lines = [ln if ln.waiting is not None or waiting is None else attrs.evolve(ln, waiting=waiting) for ln in lines]
+    lines = clauses.resolve_towards(lines, diags)
+    if headers["responsable"]:
+        clauses.warn_waiting_unproved(lines, diags)
     decision = decide(lines, regime, vocab, headers["effective"], tree, diags)
     contract = model.Contract(
         name=tree.name,
@@ -77,6 +84,7 @@ def check_contract(tree: ast.ContractFile, source: SourceFile, regimes: dict[str
         modules=modules,
         states=frozenset(k for k in STATEMENTS if headers.get(k)),
         responsable_span=next((h.span for h in tree.headers if h.key == "responsable"), None),
+        waiting=waiting,
     )
     if not diags.has_errors:
         # The law, proved on the formulas (a broken table would only add noise).
@@ -85,7 +93,8 @@ def check_contract(tree: ast.ContractFile, source: SourceFile, regimes: dict[str
 
 
 def _headers(tree: ast.ContractFile, regimes: dict[str, model.Regime], diags: Diagnostics) -> dict:
-    out = {"insurer": None, "regime": None, "effective": None, "responsable": False, "currency": None, "currency_span": None, "networks": [], "levels": None}
+    out = {"insurer": None, "regime": None, "effective": None, "responsable": False, "currency": None, "currency_span": None, "networks": [], "levels": None,
+           "waiting": None}
     seen: dict[str, ast.Header] = {}
     for h in tree.headers:
         if h.key in seen and h.key != "network":
@@ -136,16 +145,27 @@ def _line(g: ast.Guarantee, source: SourceFile, vocab, networks, currency: str, 
         ok = False
     count = len(levels) if per_level else 1
     checked_limits: list[list[model.Limit]] = [[] for _ in range(count)]
+    ok = clauses.check_thens(g, diags) and ok
+    towards = clauses.towards(g, line_id)
     for lim in g.limits:
         values = lim.columns or (lim.quantity,) * count
+        then = clauses.then_terms(lim, currency, owner, line_id, diags)
+        if then is False:
+            ok = False
+            continue
         for n in range(count):
             if lim.kind not in ("once",) and values[n] is None:
                 continue  # `none`: no limit at this level
-            m = units.limit(attrs.evolve(lim, quantity=values[n], columns=()), currency, owner, line_id, diags)
+            m = units.limit(attrs.evolve(lim, quantity=values[n], columns=(), then=None), currency, owner, line_id, diags, sides=True)
             if m is None:
                 ok = False
                 break
-            checked_limits[n].append(m)
+            checked_limits[n].append(clauses.with_then(m, then))
+    for n in range(count):
+        checked_limits[n].extend(towards)
+    waiting = clauses.waiting(g.waiting, currency, owner, diags) if g.waiting is not None else None
+    if g.waiting is not None and waiting is None:
+        ok = False
     if not ok:
         return None
     columns: tuple[model.Column, ...] = ()
@@ -167,6 +187,7 @@ def _line(g: ast.Guarantee, source: SourceFile, vocab, networks, currency: str, 
         text=source.line_text(g.span.line).strip(),
         module=module.name if module is not None else DEFAULT_MODULE,
         columns=columns,
+        waiting=waiting,
     )
 
 
@@ -190,6 +211,11 @@ def _columns_fit(g: ast.Guarantee, module: model.Module | None, diags: Diagnosti
                         "give one value for every level, or one per level (`none` where there is no limit)", code="levels")
             ok = False
     return ok
+
+
+def terms_of(column, formula: ast.Formula, currency: str, owner: str, line_id: str, diags: Diagnostics) -> tuple[model.Term, ...] | None:
+    """A formula written in a clause (`then …`, `waiting …: …`), checked as a line's."""
+    return _terms(column, formula, currency, owner, line_id, diags, several=False)
 
 
 def _terms(column, formula: ast.Formula, currency: str, owner: str, line_id: str, diags: Diagnostics, several: bool) -> tuple[model.Term, ...] | None:

@@ -184,13 +184,18 @@ def period(p: ast.Period, diags: Diagnostics) -> model.Period | None:
     return None
 
 
-def limit(lim: ast.Limit, currency: str, owner: str, pool: str, diags: Diagnostics, params: dict | None = None) -> model.Limit | None:
+def limit(lim: ast.Limit, currency: str, owner: str, pool: str, diags: Diagnostics, params: dict | None = None, sides: bool = False) -> model.Limit | None:
+    if lim.side and not sides:
+        diags.error(lim.span, f"`per {lim.side}`: only a contract's guarantee line limits per side", "remove it; a regime's and a plan's limits run per beneficiary", code="unit")
+        return None
     if lim.kind == "frame":
         cents = money_cents(lim.quantity, currency, owner, diags, "an amount for `frame at most`")
         if cents is None:
             return None
         return model.Limit("frame", cents, None, None, pool, lim.span, f"frame at most {lim.quantity.text}")
     got = _limit(lim, currency, owner, pool, diags, params)
+    if got is not None and lim.side:  # `per eye` / `per ear`: the claim's side keeps its own count
+        got = attrs.evolve(got, side=True)
     if got is None or (lim.age_under is None and lim.age_from is None):
         return got
     under = count_value(lim.age_under, diags, "under", MAX_AGE) if lim.age_under is not None else None
@@ -250,13 +255,14 @@ def _limit_text(lim: ast.Limit) -> str:
         per = f"{p.count.text} {p.unit}"
     else:
         per = p.unit or ""
+    side = f" per {lim.side.lower()}" if lim.side else ""
     if lim.kind == "once":
-        return f"once per {per}" + (f" shared {lim.shared}" if lim.shared else "")
+        return f"once{side} per {per}" + (f" shared {lim.shared}" if lim.shared else "")
     q = lim.quantity
     qtext = q.text if isinstance(q, ast.Quantity) else q.name
     if lim.kind == "max":
-        return f"max {qtext}{' ' + lim.unit if lim.unit else ''} per {per}"
-    return f"cap {qtext} per {per}" + (f" shared {lim.shared}" if lim.shared else "")
+        return f"max {qtext}{' ' + lim.unit if lim.unit else ''}{side} per {per}"
+    return f"cap {qtext}{side} per {per}" + (f" shared {lim.shared}" if lim.shared else "")
 
 
 def exact_decimal(cents: int) -> Decimal:

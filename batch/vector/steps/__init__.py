@@ -44,6 +44,12 @@ LINE_VECTOR = {
 }
 
 SCALAR_ONLY = {
+    "line_side": "a per-side limit (`per eye`, `per ear`) keeps one running sum per beneficiary and side, and needs the claim's "
+                 "`side`, which the vector columns do not read (recipes: `per-side limit`)",
+    "line_waiting": "a waiting period compares each claim's date with its own `membership_date`, which the vector columns do "
+                    "not read (recipes: `waiting period`)",
+    "line_fallback": "a `then` pays each crossing claim a share of its fallback formula: the running sums give what is left of "
+                     "the cap, not the split (recipes: `then`)",
     "line_budgets": "a budget pays from what remains of it claim by claim, bounded by each claim's room: "
                     "no capped running sum gives it (recipes: `budget`)",
 }

@@ -5,8 +5,9 @@
 The deciding line(s) of the contract's decision table pay in turn; each
 runs the line steps (`LINE_STEPS`):
 
-    quantity (count limits) → formula → responsable ceiling → room
-    → budgets → amount limits → consume
+    side → quantity (count limits) → formula → waiting period
+    → responsable ceiling → room → budgets → amount limits → fallback
+    → consume
 
 and what it pays adds to the AMC the next line is bounded by.
 """
@@ -14,7 +15,7 @@ and what it pays adds to the AMC the next line is bounded by.
 from __future__ import annotations
 
 from garant.compiler.runtime.claims import given_fields
-from garant.compiler.runtime.decompte import Decompte
+from garant.compiler.runtime.decompte import ClaimError, Decompte
 from garant.compiler.runtime.money import fmt, pct
 from garant.compiler.runtime.steps import when
 
@@ -47,9 +48,21 @@ def contract_lines(product, s) -> None:
         s.line = line
         s.paid = quantity
         s.from_budgets = ()
+        s.waiting = False
+        s.fallback = s.cut = 0
         for step in steps:
             step(product, s)
         s.amc += s.part
+
+
+@when(lambda line, decision: line.sided)
+def line_side(product, s) -> None:
+    """Spec §3.2 per-side limits (docs/language.md, Per side: `max 2 per eye
+    per 2 years`, `cap 950€ per ear per 4 years`) count each side on its
+    own: the claim must say which."""
+    if s.claim.side is None:
+        lim = next(lim for lim in s.line.limits if lim.side)
+        raise ClaimError(f"missing field `side` (`left` or `right`): line `{s.line.text}` limits {lim.text} [{lim.where}]", "side")
 
 
 @when(lambda line, decision: bool(line.count_limits))
@@ -62,7 +75,7 @@ def line_quantity(product, s) -> None:
     for lim in line.count_limits:
         if line.banded and not lim.applies(c):
             continue
-        remaining = lim.left(s.ledger, c.beneficiary, c.date, product.params)
+        remaining = lim.left(s.ledger, c.beneficiary if not lim.side else lim.holder(c), c.date, product.params)
         allowed = remaining if lim.kind == "count" else (quantity if remaining > 0 else 0)
         if allowed < paid:
             paid = allowed
@@ -79,22 +92,52 @@ def line_formula(product, s) -> None:
     price (the frame counted at most its `frame at most`), the BR and the
     reference AMO; a quantity cut by a count limit pays its share, rounded
     half up."""
-    c = s.claim
     line = s.line
-    paid = s.paid
-    quantity = c.quantity
-    if paid <= 0:
-        part = 0
-    else:
-        price = c.price
-        if line.frames and c.frame_price is not None:
-            price = frame_price(line, c, price, s.trace.append)
-        part = line.fn(price, s.base, s.amo_ref, paid if line.per_unit else quantity, s.ceiling_price)
-        if paid < quantity and not line.per_unit:
-            part = (part * paid * 2 + quantity) // (2 * quantity)
+    part = _pay(line.fn, line, s, s.trace.append)
     s.trace.append((line.where, "line", part, line.text))
     s.part = part
 
+
+def _pay(fn, line, s, add) -> int:
+    """A formula of the line (its own, its waiting period's, its fallback)
+    on the claim: the price (the frame counted at most its `frame at
+    most`), the BR, the reference AMO; a quantity cut by a count limit
+    pays its share, rounded half up."""
+    c = s.claim
+    paid = s.paid
+    quantity = c.quantity
+    if paid <= 0:
+        return 0
+    price = c.price
+    if line.frames and c.frame_price is not None:
+        price = frame_price(line, c, price, add)
+    part = fn(price, s.base, s.amo_ref, paid if line.per_unit else quantity, s.ceiling_price)
+    if paid < quantity and not line.per_unit:
+        part = (part * paid * 2 + quantity) // (2 * quantity)
+    return part
+
+
+@when(lambda line, decision: line.waiting is not None)
+def line_waiting(product, s) -> None:
+    """Spec §3.2 délai d'attente (docs/language.md, Waiting periods:
+    `waiting N months: FORMULA`): care before the
+    membership date plus N months is paid the waiting formula instead of
+    the line's (its budgets do not pay; its limits still bind and count)."""
+    c = s.claim
+    w = s.line.waiting
+    if c.membership_date is None:
+        raise ClaimError(f"missing field `membership_date`: the line `{s.line.text}` has a waiting period ({w.text}) [{w.where}]", "membership_date")
+    ends = w.ends(c.membership_date)
+    if c.date >= ends:
+        return
+    s.waiting = True
+    s.part = _pay(w.fn, s.line, s, _no_trace)
+    s.trace.append((w.where, "waiting", s.part, w.text, c.membership_date, ends))
+    s.warnings.append(f"waiting period applies: {w.text} (member since {c.membership_date}; the line's own cover from {ends}) [{w.where}]")
+
+
+def _no_trace(step) -> None:
+    """The frame step is traced once, by the line's own formula."""
 
 def frame_price(line, c, price: int, add) -> int:
     """`frame at most X`: the frame of an optical equipment counts for at
@@ -158,7 +201,7 @@ def line_budgets(product, s) -> None:
     on top of its formula, from what remains of the budget, up to the room."""
     s.from_budgets = from_budgets = []
     line = s.line
-    if s.paid <= 0:
+    if s.paid <= 0 or s.waiting:
         return
     c = s.claim
     params = product.params
@@ -184,9 +227,12 @@ def line_amount_limits(product, s) -> None:
     for lim in line.amount_limits:
         if line.banded and not lim.applies(c):
             continue
-        remaining = lim.left(s.ledger, c.beneficiary, c.date, product.params)
+        remaining = lim.left(s.ledger, c.beneficiary if not lim.side else lim.holder(c), c.date, product.params)
         if s.part > remaining:
             cut = s.part - remaining
+            if lim is line.fallback:
+                s.cut = cut
+                s.asked = s.part
             s.part = remaining
             s.warnings.append(f"limit {lim.text}: {fmt(remaining)} was left [{lim.where}]")
             s.trace.append((lim.where, "limit_amount", remaining, lim.text, remaining))
@@ -196,21 +242,47 @@ def line_amount_limits(product, s) -> None:
                 cut -= back
 
 
+@when(lambda line, decision: line.fallback is not None)
+def line_fallback(product, s) -> None:
+    """Spec §3.2 fallback (docs/language.md, Limits: `cap … then FORMULA`):
+    on a claim the cap cuts, the share of the
+    claim beyond the cap (what the cap cut ÷ what the line asked) is paid
+    the fallback formula, rounded half up; never more than the cap cut,
+    nor than the room left (so never more than without the cap)."""
+    cut = s.cut
+    if cut <= 0:
+        return
+    line = s.line
+    lim = line.fallback
+    whole = _pay(lim.then, line, s, _no_trace)
+    asked = s.asked
+    share = (whole * cut * 2 + asked) // (2 * asked) if whole > 0 else 0
+    share = share if share < cut else cut
+    left = s.claim.price - s.amo_ref - s.amc - s.part
+    share = share if share < left else (left if left > 0 else 0)
+    s.fallback = share
+    s.part += share
+    s.trace.append((lim.where, "fallback", share, lim.text, whole, asked - cut, asked))
+
+
 @when(lambda line, decision: bool(line.consumed or line.budgets))
 def line_consume(product, s) -> None:
     """Spec §3.2 limits and budgets: what the line paid, and the quantity it
-    paid for, count against its limits and the budgets it drew on."""
+    paid for, count against its limits and the budgets it drew on (what a
+    fallback paid counts against no amount: the cap is spent)."""
     if s.part <= 0:
         return
     c = s.claim
     line = s.line
+    amount = s.part - s.fallback
     for lim in line.consumed:
-        lim.consume(s.ledger, c.beneficiary, c.date, s.part, s.paid)
+        lim.consume(s.ledger, c.beneficiary if not lim.side else lim.holder(c), c.date, amount, s.paid)
     for lim, used in s.from_budgets:
         lim.consume(s.ledger, c.beneficiary, c.date, used, s.paid)
 
 
-LINE_STEPS = (line_quantity, line_formula, line_ceiling, line_room, line_budgets, line_amount_limits, line_consume)
+LINE_STEPS = (line_side, line_quantity, line_formula, line_waiting, line_ceiling, line_room, line_budgets, line_amount_limits,
+              line_fallback, line_consume)
 
 
 def decompte(product, s) -> Decompte:

@@ -33,6 +33,7 @@ class ContractState(ClaimState):
         "ceiling_price",  # price checks: the 100% Santé ceiling price, or None
         "amc", "rule",  # the contract: what it pays, the deciding line
         "line", "paid", "part", "from_budgets", "ceiling_room",  # the line being paid
+        "waiting", "fallback", "cut", "asked",  # its clauses: in a waiting period; paid by `then`, what the cap cut of what it asked
     )
 
     def __init__(self, claim, ledger, route):
