@@ -219,18 +219,26 @@ def _rule(ln: model.Line) -> Commented:
 
 def _ceilings(contract: model.Contract) -> tuple:
     """The responsable ceilings a `cap` line can meet, at the step in force
-    on the contract's effective date (as the checker reads them)."""
+    on the contract's effective date (as the checker reads them): in % of
+    the base, or an all-in amount per item where a `cap` line's act meets it."""
     if not any(ln.ceiling for ln in contract.lines):
         return ()
     out = []
     effective = contract.effective
+    nodes = contract.regime.nodes
     for c in contract.regime.ceilings:
-        steps = [st for st in c.steps if (effective is None or st.start <= effective) and st.percent is not None]
+        steps = [st for st in c.steps if effective is None or st.start <= effective]
         if not steps:
             continue
         st = steps[-1]
-        call = Call("_rules.CeilingRule", c.node, dict(c.constraints) or None, st.percent,
-                    below_percent=st.below_percent, below=st.below_value, ref=st.ref, where=st.span.where)
+        if st.percent is not None:
+            call = Call("_rules.CeilingRule", c.node, dict(c.constraints) or None, st.percent,
+                        below_percent=st.below_percent, below=st.below_value, ref=st.ref, where=st.span.where)
+        elif model.amount_ceiling_met(c, contract.lines, nodes):
+            call = Call("_rules.CeilingRule", c.node, dict(c.constraints) or None, None,
+                        ref=st.ref, where=st.span.where, amount=st.amount)
+        else:
+            continue
         out.append(Commented(call, f"{st.span.where}  {c.title}"))
     return tuple(out)
 

@@ -261,14 +261,18 @@ class Levels:
 
 
 class Ceiling:
-    """A contrat responsable ceiling on a `cap` line (e.g. R3 on non-OPTAM fees)."""
+    """The contrat responsable ceilings on a `cap` line: all-in at most
+    `percent` of the base (R3 on non-OPTAM fees; None: no such ceiling)
+    and at most `amount` cents per item, Sécu incluse (R8; None: none)."""
 
-    def __init__(self, percent, below_percent, below_key, ref, where):
+    def __init__(self, percent, below_percent, below_key, ref, where, amount=None, amount_where=None):
         self.percent = percent
         self.below_percent = below_percent
         self.below_key = below_key
         self.ref = ref
         self.where = where
+        self.amount = amount
+        self.amount_where = amount_where
 
 
 class Decision:
@@ -294,16 +298,19 @@ class Rule:
 
 
 class CeilingRule:
-    """A responsable ceiling (in % of the base) on the acts and provider
-    values it names, at the step in force on the contract's effective date."""
+    """A responsable ceiling (in % of the base, or an all-in `amount` in
+    cents per item) on the acts and provider values it names, at the step
+    in force on the contract's effective date."""
 
-    __slots__ = ("act", "when", "percent", "below_percent", "below", "ref", "where")
+    __slots__ = ("act", "when", "percent", "below_percent", "below", "ref", "where", "amount")
 
-    def __init__(self, act: str | None, when: dict | None, percent: int, below_percent: int | None = None,
-                 below: tuple[str, str] | None = None, ref: str | None = None, where: str | None = None):
+    def __init__(self, act: str | None, when: dict | None, percent: int | None, below_percent: int | None = None,
+                 below: tuple[str, str] | None = None, ref: str | None = None, where: str | None = None,
+                 amount: int | None = None):
         self.act = act
         self.when = tuple((when or {}).items())
         self.percent = percent
+        self.amount = amount
         self.below_percent = below_percent
         self.below = below  # (dimension, value) of the line the ceiling is measured against
         self.ref = ref
