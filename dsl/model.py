@@ -113,6 +113,7 @@ class PriceLimit:
     of_base: bool  # `200% BRSS`: a multiple of the base, else an amount
     ref: str | None
     span: Span
+    min_age: int | None = None  # binds from this age on; below it, no limit
 
 
 @attrs.frozen

@@ -123,7 +123,8 @@ def _act(a: model.RegimeAct, node: model.Node) -> Commented:
         kwargs["heavy_act"] = a.heavy_act or None
     if a.price_limits:
         kwargs["price_limits"] = tuple(
-            Call("_rules.PriceLimit", c, _value(pl.value), pl.of_base, pl.ref, pl.span.where) for c, pl in a.price_limits
+            Call("_rules.PriceLimit", c, _value(pl.value), pl.of_base, pl.ref, pl.span.where, **({"min_age": pl.min_age} if pl.min_age is not None else {}))
+            for c, pl in a.price_limits
         )
     return Commented(Call("_rules.RegimeAct", node.title, a.span.where, **kwargs), f"{a.span.where}  {node.title}")
 

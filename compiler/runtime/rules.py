@@ -178,6 +178,7 @@ class PriceLimit(NamedTuple):
     of_base: bool
     ref: str | None
     where: str
+    min_age: int | None = None  # binds from this age on (age on the date of care)
 
 
 class RegimeAct:
@@ -203,7 +204,13 @@ class RegimeAct:
         self.rate_key, self.rate_table = keyed(self.rate or {}, tuple(dim_index[d] for d in self.rate_dims))
         self.heavy_param = params[self.heavy_act] if self.heavy_act else None
         self.deduction_params = tuple((params[name], per_unit, name == PF) for name, per_unit in self.deductions)
-        self.price_checks = tuple((tuple((dim_index[d], v) for d, v in constraints), value, of_base, ref, where) for constraints, value, of_base, ref, where in self.price_limits)
+        self.price_checks = tuple((tuple((dim_index[d], v) for d, v in pl[0]), *pl[1:]) for pl in map(_price_limit, self.price_limits))
+
+
+def _price_limit(pl) -> tuple:
+    """(constraints, value, of_base, ref, where, min_age) of a `PriceLimit`
+    or of the 5-tuple older generated modules write."""
+    return tuple(pl) if len(pl) == 6 else (*pl, None)
 
 
 def keyed(table: dict, idx: tuple[int, ...]):
