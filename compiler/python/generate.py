@@ -161,7 +161,8 @@ def _generate_regime(regime: model.Regime) -> str:
         for d in regime.dims
     )
     words = {
-        w: tuple((m.kind, m.target, m.dim, m.before.isoformat() if m.before else None) for m in ms)
+        w: tuple(Call("_rules.Meaning", m.kind, m.target, dim=m.dim, before=m.before.isoformat() if m.before else None)
+                 for m in ms)
         for w, ms in sorted(regime.vocabulary.items())
     }
     for node in regime.nodes.values():
@@ -267,7 +268,9 @@ def generate_contract(contract: model.Contract) -> str:
             functions.append(_function(ln, fn, ln.terms))
             lines[ln.id] = _line(ln, fn, ln.terms, ln.limits, ln.text, module)
     modules = tuple(
-        Commented((m.name, m.levels, m.optional, m.follows), f"{m.span.where}  {m.title}") for m in contract.modules
+        Commented(Call("_rules.Module", m.name, m.levels, optional=m.optional or None, follows=m.follows),
+                  f"{m.span.where}  {m.title}")
+        for m in contract.modules
     )
     gap_line = contract.guarantees_span.line if contract.guarantees_span else 1
     context = {

@@ -77,7 +77,7 @@ class PlanProduct(Product):
         self.status_idx = self.dim_index[status_dimension]
         self.decision_idx = tuple(self.dim_index[d] for d in decision_dims)
         self.reader = ClaimReader(
-            words={w: tuple((m[0], m[1], m[2], dt.date.fromisoformat(m[3]) if m[0] == "alias" else None) for m in ms) for w, ms in words.items()},
+            words={w: tuple(m._replace(before=dt.date.fromisoformat(m.before) if m.kind == "alias" else None) for m in ms) for w, ms in words.items()},
             ancestors=ancestors,
             dims=dim_names,
             dim_defaults={},

@@ -16,6 +16,7 @@ from typing import Callable, NamedTuple
 from garant.compiler.runtime.claims import Claim
 from garant.compiler.runtime.decompte import ClaimError
 from garant.compiler.runtime.ledger import Ledger
+from garant.core.levels import Module  # noqa: F401  (generated modules list their modules as `_rules.Module`)
 
 PF = "participation_forfaitaire"
 
@@ -136,6 +137,17 @@ class Dimension(NamedTuple):
     starts: dict  # value → first date of care it exists (ISO)
 
 
+class Meaning(NamedTuple):
+    """What a word of the regime's vocabulary names: an act (`node`) or a
+    value of a provider dimension (`value`), perhaps only for care before
+    a date (a value a reform retired)."""
+
+    kind: str  # "node" | "value" | "alias" (an old name of a value)
+    target: str  # the act's id, or the value
+    dim: str | None = None  # the value's dimension
+    before: str | None = None  # ISO date: the word names this only for care before it
+
+
 class FromAge(NamedTuple):
     """A table entry that applies from an age on (on the date of care),
     and the entry below that age: `(value, where)` pairs otherwise."""
@@ -194,7 +206,7 @@ class RegimeAct:
         self.rate = rate
         self.deductions = deductions
         self.not_reimbursed = not_reimbursed
-        self.price_limits = price_limits  # ((constraints, value, of_base, ref, where), …)
+        self.price_limits = price_limits  # `PriceLimit`s
         self.heavy_act = heavy_act  # parameter: flat participation on heavy acts (R160-16)
 
     def bind(self, dim_index: dict[str, int], params: dict) -> None:
@@ -204,13 +216,10 @@ class RegimeAct:
         self.rate_key, self.rate_table = keyed(self.rate or {}, tuple(dim_index[d] for d in self.rate_dims))
         self.heavy_param = params[self.heavy_act] if self.heavy_act else None
         self.deduction_params = tuple((params[name], per_unit, name == PF) for name, per_unit in self.deductions)
-        self.price_checks = tuple((tuple((dim_index[d], v) for d, v in pl[0]), *pl[1:]) for pl in map(_price_limit, self.price_limits))
-
-
-def _price_limit(pl) -> tuple:
-    """(constraints, value, of_base, ref, where, min_age) of a `PriceLimit`
-    or of the 5-tuple older generated modules write."""
-    return tuple(pl) if len(pl) == 6 else (*pl, None)
+        self.price_checks = tuple(
+            (tuple((dim_index[d], v) for d, v in pl.constraints), pl.value, pl.of_base, pl.ref, pl.where, pl.min_age)
+            for pl in self.price_limits
+        )
 
 
 def keyed(table: dict, idx: tuple[int, ...]):
