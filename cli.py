@@ -393,7 +393,7 @@ def _print_plan_table(prod, results, trace: bool) -> None:
         if d["balance_billed"] != "0.00":
             notes.append((_claim_name(d), f"balance billed: {d['balance_billed']} (the member's, in member paid)"))
         if d["over_limit"] != "0.00":
-            notes.append((_claim_name(d), f"over the visit limit: {d['over_limit']} (the member's, in member paid)"))
+            notes.append((_claim_name(d), f"over a limit: {d['over_limit']} (the member's, in member paid)"))
         _add_closing_notes(notes, d, r, trace)
     _print_with_notes(table, notes)
 
@@ -518,6 +518,7 @@ def run_(
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="--engine dask: a running scheduler (tcp://host:8786); default: a local cluster."),
     workers: Optional[int] = typer.Option(None, "--workers", help="--engine dask without --scheduler: worker processes (default: one per core)."),
     master: Optional[str] = typer.Option(None, "--master", help="--engine spark: master URL (local[2], spark://host:7077…); default: spark-submit's, else local[*]."),
+    reconcile: Optional[Path] = typer.Option(None, "--reconcile", help="Write the reconciliation with the Sécu's statement (claims whose base, rate, AMO, PF or franchise differ from the regime's, by field and act family) as CSV."),
 ):
     """Evaluate a claims file (CSV, Parquet) into décomptes and rejections, with progress."""
     from garant.batch.io import ClaimsFileError
@@ -534,6 +535,8 @@ def run_(
     try:  # options that can be refused before anything is compiled or written
         check_workdir(workdir)
         encoding = _encoding(encoding)
+        if reconcile is not None and (engine != "local" or _is_dataset(output) or format == "fhir"):
+            raise ClaimsFileError("--reconcile: the reconciliation is written by local runs into a file (-o FILE.csv / FILE.parquet), not by dataset, FHIR or --engine runs")
         if encoding != "utf-8" and (engine != "local" or _is_dataset(output) or format == "fhir"):
             raise ClaimsFileError("--encoding: dataset outputs, FHIR and --engine read UTF-8 claims only; convert the file (iconv -f cp1252 -t utf-8), or write -o FILE.csv / FILE.parquet")
     except ClaimsFileError as e:
@@ -571,6 +574,18 @@ def run_(
     if evaluator == "vector" and report.input:
         err.print(f"vectorised evaluator: {plural(report.scalar_claims, 'claim')} ({report.scalar_claims / report.input:.1%}) taken by the scalar engine", markup=False)
     err.print(f"décomptes → {report.decomptes}\nrejections → {report.rejections}", markup=False)
+    _reconciliation(report.reconciliation, reconcile)
+
+
+def _reconciliation(summary, path: Optional[Path]) -> None:
+    """`garant run`'s closing table of the Sécu's statement against the regime; `--reconcile FILE` as CSV."""
+    if summary is None:
+        return
+    if summary.claims:
+        err.print(summary.table())
+    if path is not None:
+        summary.write_csv(path)
+        err.print(f"reconciliation → {path}", markup=False)
 
 
 def _run_fhir(loaded, product_ref, claims: Path, output: Path, *, engine: str, rejections, no_progress: bool, **options) -> None:

@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from garant.batch.io import INTERNAL
-from garant.compiler.runtime.claims import Claim, ClaimReader, _amount, _bool, _date, claim_quantity
+from garant.compiler.runtime.claims import FLOW_FIELDS, Claim, ClaimReader, _amount, _bool, _date, claim_quantity
 from garant.compiler.runtime.decompte import ClaimError
 
 _BAD = object()  # a value the fast way does not take: the reader decides
@@ -178,6 +178,7 @@ def read_columns(reader: ClaimReader, table: pa.Table, rows: list[int], skip=Non
             bad.update(i for i, v in enumerate(values) if v is _BAD)
     if _BAD in shapes.values():
         bad.update(i for i, s in enumerate(shape_of) if s is _BAD)
+    bad.update(flow_rows(table))  # a statement, stay or invoice: the reader reads it
 
     out: list = [None] * n
     ids, dates, bens, fams, births = fields["id"], fields["date"], fields["beneficiary"], fields["family"], fields["birth_date"]
@@ -213,6 +214,7 @@ def read_columns(reader: ClaimReader, table: pa.Table, rows: list[int], skip=Non
         c.quantity = quantities[i]
         c.emergency = emergencies[i]
         c.referral = referrals[i]
+        c.statement = c.stay = c.sheet = None
         c.act, c.provider, c.network, c.node, c.dims, valid = shape_of[i]
         if valid is not None and not valid[0] <= date < valid[1]:
             fallback.append(i)
@@ -227,6 +229,21 @@ def read_columns(reader: ClaimReader, table: pa.Table, rows: list[int], skip=Non
         for i, raw in zip(fallback, records):
             out[i] = read(raw, rows[i])
     return out
+
+
+def flow_rows(table: pa.Table) -> list[int]:
+    """The records carrying any of the Sécu's statement, stay or invoice
+    fields (`claims.FLOW_FIELDS`): few, and read by the claim reader."""
+    rows = set()
+    for name in FLOW_FIELDS:
+        col = _column(table, name)
+        if col is None or col.null_count == len(col):
+            continue
+        present = pc.is_valid(col)
+        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+            present = pc.and_(present, pc.invert(pc.equal(pc.utf8_trim_whitespace(col), "")))
+        rows.update(pc.indices_nonzero(pc.fill_null(present, False)).to_pylist())
+    return sorted(rows)
 
 
 def _records(table: pa.Table, names: list[str], positions: list[int]) -> list[dict]:

@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from garant.batch.output import WARNING_SEPARATOR
 
-SKIPPED = {"id", "status", "warnings", "trace", "index"}  # compared apart, or not columns
+SKIPPED = {"id", "status", "warnings", "trace", "index", "given", "differs"}  # compared apart, or not columns
 
 
 def differences(product, claims: list[dict], decomptes: pa.Table, rejections: pa.Table, limit: int = 20) -> tuple[int, list[str]]:
@@ -56,6 +56,9 @@ def _compare(want: dict, have: dict | None) -> str | None:
         return f"evaluated by eval but rejected by run ({have['reason']})"
     for name in sorted((set(want) - SKIPPED) | {"provider"}):
         if want.get(name) != have.get(name):
+            return f"{name}: eval {want.get(name)!r}, run {have.get(name)!r}"
+    for name in ("given", "differs"):  # lists in JSON, space-separated in a file (`output.MARKS`)
+        if " ".join(want.get(name, ())) != (have.get(name) or ""):
             return f"{name}: eval {want.get(name)!r}, run {have.get(name)!r}"
     if WARNING_SEPARATOR.join(want["warnings"]) != (have["warnings"] or ""):
         return f"warnings: eval {want['warnings']!r}, run {have['warnings']!r}"

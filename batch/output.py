@@ -29,10 +29,11 @@ def decompte_columns(product, trace: bool = False) -> tuple[str, ...]:
     if getattr(product, "kind", "contract") == "plan":
         names = ("id", "row", "beneficiary", "family", "date", "act", "provider", "price", *PLAN_AMOUNTS, *EXTRA_AMOUNTS, "denied")
     else:
-        names = ("id", "row", "beneficiary", "date", "act", "provider", "price", "base", "amo_rate", *AMOUNT_FIELDS[2:])
+        names = ("id", "row", "beneficiary", "date", "act", "provider", "price", "base", "amo_rate", *AMOUNT_FIELDS[2:], *MARKS)
     return (*names, "rule", "warnings") + (("trace",) if trace else ())
 
 
+MARKS = ("given", "differs")  # the Sécu's figures a claim carried, those differing from the regime's: field names, space-separated
 TEXT = frozenset(("beneficiary", "act", "provider", "rule"))  # str or None by construction (the claim reader's)
 MONEY = frozenset(AMOUNT_FIELDS + PLAN_AMOUNTS + EXTRA_AMOUNTS)
 
@@ -130,6 +131,8 @@ def decompte_table(product, rows: list[int], decomptes: list, trace: bool = Fals
             cols[name] = list(map(_iso, values))
         elif name == "amo_rate":
             cols[name] = list(map(_rate, values))
+        elif name in MARKS:
+            cols[name] = [" ".join(v) for v in values]
         elif name == "notes":
             cols["warnings"] = _warnings_column(values)
         elif name in TEXT or all(v is None or v.__class__ is str for v in values):

@@ -31,6 +31,7 @@ import pyarrow.ipc as ipc
 from garant.batch.io import ROW, ClaimsFile, ClaimsFileError, TableWriter, exclusive, format_of
 from garant.batch.output import decompte_schema, rejection_schema, rejection_table
 from garant.batch.partition import ROWS_PER_PARTITION, partitioned
+from garant.batch.reconcile import Reconciliation
 from garant.batch.unit import evaluate_partition, partition_key, resolve_product
 from garant.batch.vector import VectorStats
 from garant.compiler.runtime.decompte import Rejection
@@ -47,6 +48,7 @@ class RunReport:
     decomptes: Path
     rejections: Path
     scalar_claims: int = 0  # claims the scalar engine evaluated (all of them with `--evaluator scalar`)
+    reconciliation: Reconciliation | None = None  # the Sécu's statement against the regime (`reconcile.py`)
 
     @property
     def claims_per_second(self) -> float:
@@ -139,6 +141,7 @@ def run(
         malformed = malformed_rejections(source) if source.malformed else None
         total_in = sum(parts.rows) + len(source.malformed)
         evaluated = rejected = scalar_claims = 0
+        reconciliation = Reconciliation(product)
         evaluating = progress.add_task("evaluating", total=total_in) if progress else None
         with TableWriter(out, fmt, decompte_schema(product, trace)) as dw, \
                 TableWriter(rejections, fmt, rejection_schema(source.columns + [ROW])) as rw:
@@ -148,6 +151,7 @@ def run(
             for decomptes, rejected_table, scalar in _evaluate_all(product, product_ref, parts, trace, jobs, evaluator):
                 scalar_claims += scalar
                 dw.write(decomptes)
+                reconciliation.add(decomptes)
                 rw.write(rejected_table)
                 evaluated += decomptes.num_rows
                 rejected += rejected_table.num_rows
@@ -157,7 +161,8 @@ def run(
             # or doubled a claim leaves no output
             if total_in != evaluated + rejected or dw.rows != evaluated or rw.rows != rejected:
                 raise CountMismatch(f"{total_in} claims in, {evaluated} evaluated + {rejected} rejected: this is a defect of Garant, please report it")
-    return RunReport(total_in, evaluated, rejected, parts.buckets, time.perf_counter() - started, split_seconds, out, rejections, scalar_claims)
+    return RunReport(total_in, evaluated, rejected, parts.buckets, time.perf_counter() - started, split_seconds, out, rejections, scalar_claims,
+                     reconciliation)
 
 
 def _evaluate_all(product, product_ref, parts, trace: bool, jobs: int, evaluator: str = "vector"):

@@ -30,7 +30,14 @@ Realism choices that matter for the amounts:
   stdlib/secu.garant does not encode that exemption, so a child seen
   hors parcours would be charged the increase);
 - a few optics claims come from a partner network the contract does not
-  name (`santeclair`); `other_networks=False` leaves them out.
+  name (`santeclair`); `other_networks=False` leaves them out;
+- the flows of issue 17 (`_flows`, drawn from a random stream of their
+  own, so the claims above are the same with or without them): about one
+  consultation in twenty carries the Sécu's statement (`amo_rate`, the
+  `participation_forfaitaire` it took), most forfait journalier lines
+  their stay (`admission`, `discharge`; one stay in ten `psychiatric`),
+  and half the biology lines their feuille de soins (`invoice`,
+  `professional`, several tests on a line); `flows=False` leaves them out.
 """
 
 from __future__ import annotations
@@ -107,16 +114,40 @@ def _age(birth: str, on: dt.date) -> int:
     return on.year - b.year - ((on.month, on.day) < (b.month, b.day))
 
 
-def generate(n: int, seed: int = 2025, *, beneficiaries: int | None = None, other_networks: bool = True) -> list[dict]:
+def generate(n: int, seed: int = 2025, *, beneficiaries: int | None = None, other_networks: bool = True, flows: bool = True) -> list[dict]:
     """`n` claim dicts (spec §5 fields), ids C0000001…, in a shuffled date
     order (the evaluator sorts by date of care)."""
-    return list(iter_claims(n, seed, beneficiaries=beneficiaries, other_networks=other_networks))
+    return list(iter_claims(n, seed, beneficiaries=beneficiaries, other_networks=other_networks, flows=flows))
 
 
-def iter_claims(n: int, seed: int = 2025, *, beneficiaries: int | None = None, other_networks: bool = True):
+def _flows(rng: random.Random, claim: dict, date: dt.date) -> None:
+    """Issue 17's fields on some claims: the Sécu's statement on
+    consultations, the stay of a forfait journalier, the feuille de soins
+    of a biology line (realistic shares; see the module's docstring)."""
+    act = claim["act"]
+    r = rng.random()
+    if act.startswith("consultation") and r < 0.05:
+        # The rate the Sécu applied (30% hors parcours, else 70%) and the PF it took.
+        claim["amo_rate"] = "30%" if claim.get("parcours") == "hors_parcours" or rng.random() < 0.1 else "70%"
+        if rng.random() < 0.5:
+            claim["participation_forfaitaire"] = "2.00" if date >= dt.date(2024, 5, 15) else "1.00"
+    elif act == "hospitalisation forfait_journalier" and r < 0.7:
+        days = claim.get("quantity", 1)
+        claim["admission"] = (date - dt.timedelta(days=days - 1)).isoformat()
+        claim["discharge"] = date.isoformat()
+        if rng.random() < 0.1:
+            claim["psychiatric"] = "true"
+    elif act == "biologie" and r < 0.5:
+        claim["quantity"] = 1 + int(rng.random() ** 2 * 8)
+        claim["invoice"] = f"F{rng.randrange(10**6):06d}"
+        claim["professional"] = f"LAB{rng.randrange(40):02d}"
+
+
+def iter_claims(n: int, seed: int = 2025, *, beneficiaries: int | None = None, other_networks: bool = True, flows: bool = True):
     """The claims of `generate`, one at a time (a million do not fit in
     memory as dicts comfortably)."""
     rng = random.Random(seed)
+    flow_rng = random.Random(seed * 7919 + 17)  # issue 17's fields: a stream of their own
     bens = _beneficiaries(rng, beneficiaries or max(1, n // 20))
     # A few heavy users, so that yearly caps are reached: pick beneficiaries
     # with a skewed distribution.
@@ -190,14 +221,17 @@ def iter_claims(n: int, seed: int = 2025, *, beneficiaries: int | None = None, o
                 price = 100 * rng.randrange(80, 701)
                 claim.update(act="optique verres", base="0.10")
         claim["price"] = _money(price)
+        if flows:
+            _flows(flow_rng, claim, date)
         yield claim
 
 
-COLUMNS = ("id", "date", "beneficiary", "birth_date", "act", "provider", "parcours", "network", "price", "quantity", "base")
+COLUMNS = ("id", "date", "beneficiary", "birth_date", "act", "provider", "parcours", "network", "price", "quantity", "base",
+           "amo_rate", "participation_forfaitaire", "admission", "discharge", "psychiatric", "invoice", "professional")
 
 
 def write_claims(path, n: int, seed: int = 2025, *, fmt: str | None = None, beneficiaries: int | None = None,
-                 other_networks: bool = True, chunk: int = 100_000, on_chunk=None) -> int:
+                 other_networks: bool = True, chunk: int = 100_000, on_chunk=None, flows: bool = True) -> int:
     """Write `n` claims of `iter_claims` to a CSV or Parquet file, `chunk`
     at a time (bounded memory); `quantity` is an integer column, every other
     field text (amounts as the decimal strings a claims system sends)."""
@@ -209,7 +243,7 @@ def write_claims(path, n: int, seed: int = 2025, *, fmt: str | None = None, bene
     written = 0
     with TableWriter(path, format_of(path, fmt), schema) as writer:
         columns: dict[str, list] = {c: [] for c in COLUMNS}
-        for claim in iter_claims(n, seed, beneficiaries=beneficiaries, other_networks=other_networks):
+        for claim in iter_claims(n, seed, beneficiaries=beneficiaries, other_networks=other_networks, flows=flows):
             for c in COLUMNS:
                 columns[c].append(claim.get(c))
             if len(columns["id"]) == chunk:

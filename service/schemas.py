@@ -21,6 +21,7 @@ AMOUNT_IN = {
     "anyOf": [{"type": "string", "pattern": r"^\s*\d+([.,]\d{1,2})?\s*$"}, {"type": "number", "minimum": 0}],
 }
 DATE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+GIVEN = ("base", "amo_rate", "amo", "participation_forfaitaire", "franchise")  # the Sécu's statement (docs/decompte.md)
 ID = {"description": "the claim line's id, kept on the décompte", "type": ["string", "integer"]}
 
 
@@ -99,6 +100,8 @@ def decompte_schema() -> dict:
             **common,
             **{k: AMOUNT for k in ("base", "amo", "participation_forfaitaire", "franchise", "amo_net", "amc", "rac")},
             "amo_rate": {"type": "string", "pattern": r"^\d+(\.\d+)?%$"},
+            "given": {"type": "array", "items": {"enum": list(GIVEN)}, "description": "the Sécu's figures the claim carried (authoritative)"},
+            "differs": {"type": "array", "items": {"enum": list(GIVEN)}, "description": "those that differ from Garant's own regime computation"},
         },
         "additionalProperties": False,
     }

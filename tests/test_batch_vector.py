@@ -84,10 +84,35 @@ def test_vector_equals_scalar_on_synthetic_claims(path, levels):
         product = product.at(levels)
     taken = 0
     for seed in (11, 2025):
-        claims = generate(1500, seed, beneficiaries=30)  # ~50 claims each over two years: yearly caps are reached
+        # ~50 claims each over two years: yearly caps are reached. Without
+        # issue 17's fields, whose beneficiaries the scalar engine takes
+        # whole (`test_vector_equals_scalar_with_statements_stays_invoices`).
+        claims = generate(1500, seed, beneficiaries=30, flows=False)
         stats = _compare(product, _table(claims))
         taken += stats.vector
     assert taken >= 0.6 * 3000, f"only {taken} of 3000 claims took the vectorised way"
+
+
+@pytest.mark.parametrize("seed", [5, 2026])
+def test_vector_equals_scalar_with_statements_stays_invoices(seed):
+    """The Sécu's statement, stays and feuilles de soins in synth's
+    proportions: their beneficiaries go to the scalar engine whole
+    (`batch/vector/steps/flow.py`), the others the vectorised way; the
+    décomptes (given, differs included) are the scalar run's."""
+    product = _product(ROOT / "contracts" / "essentiel_2025.garant")
+    claims = generate(3000, seed, beneficiaries=400)
+    rng = random.Random(seed)
+    for k in range(200):  # technical acts, some heavy (R160-16), some on a feuille de soins
+        base = rng.choice(("60.00", "119.99", "120.00", "250.00"))
+        claim = {"id": f"T{k}", "date": f"2025-0{rng.randrange(1, 10)}-1{rng.randrange(10)}", "beneficiary": f"B{rng.randrange(400):06d}",
+                 "act": "actes_techniques", "price": base, "base": base}
+        if rng.random() < 0.3:
+            claim.update(invoice=f"F{k // 2}", professional="DR1")
+        claims.insert(rng.randrange(len(claims)), claim)
+    flows = sum(1 for c in claims if {"amo_rate", "admission", "invoice"} & set(c))
+    assert flows > 100
+    stats = _compare(product, _table(claims))
+    assert 0 < stats.vector < 3200 - flows
 
 
 SPOILERS = [
@@ -102,6 +127,10 @@ SPOILERS = [
     ("act", ["radiesthesie", "consultation pharmacie", "CONSULTATION GENERALISTE"]),
     ("provider", ["secteur3", "secteur2", "secteur2 optam_co"]),
     ("parcours", ["hors_parcours", "nowhere"]),
+    ("amo_rate", ["120%", "x", "65", "70%"]),
+    ("participation_forfaitaire", ["-1", "2.00", "50"]),
+    ("admission", ["2025-02-30", "2024-01-01"]),
+    ("invoice", ["F1", ""]),
 ]
 
 
@@ -187,7 +216,7 @@ def test_run_writes_the_same_files_with_either_evaluator(tmp_path):
     from garant.batch.synth import write_claims
 
     claims = tmp_path / "claims.csv"
-    write_claims(claims, 3000, 5)
+    write_claims(claims, 3000, 5, flows=False)  # issue 17 fields: test_vector_equals_scalar_with_statements_stays_invoices
     outputs = {}
     for evaluator in ("scalar", "vector"):
         out = tmp_path / f"{evaluator}.csv"

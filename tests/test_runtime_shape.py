@@ -64,13 +64,14 @@ def _names(steps) -> list[str]:
 
 
 def test_the_contract_and_plan_step_lists():
-    assert _names(Product.STEPS) == ["eligibility", "not_reimbursed", "regime_amo", "reference_amo", "deductions", "price_checks",
+    assert _names(Product.STEPS) == ["eligibility", "not_reimbursed", "regime_amo", "statement_rate", "stay_heavy_act", "session_heavy_act", "reference_amo",
+                                     "invoice_acts", "deductions", "statement_deductions", "stay_days", "price_checks",
                                      "gap", "contract_lines", "decompte"]
     assert _names(Product.LINE_STEPS) == ["line_quantity", "line_formula", "line_ceiling", "line_room", "line_budgets",
                                           "line_amount_limits", "line_consume"]
-    assert _names(PlanProduct.STEPS) == ["network_status", "eligibility", "benefit_line", "visits_left", "denial", "allowed_amount",
-                                         "visit_limit", "deductible", "copay", "coinsurance", "out_of_pocket_max", "accumulate",
-                                         "explanation"]
+    assert _names(PlanProduct.STEPS) == ["network_status", "eligibility", "benefit_line", "visits_left", "cap_left", "denial",
+                                         "allowed_amount", "visit_limit", "accumulators", "deductible", "copay", "coinsurance",
+                                         "out_of_pocket_max", "benefit_cap", "accumulate", "explanation"]
 
 
 @pytest.mark.parametrize("step", [*Product.STEPS, *Product.LINE_STEPS, *PlanProduct.STEPS], ids=lambda s: f"{s.__module__}.{s.__name__}")

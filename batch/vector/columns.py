@@ -25,7 +25,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from garant.batch.columns import _BAD, _TEXT_TYPES, CONVERTERS, _guarded, _shape
+from garant.batch.columns import _BAD, _TEXT_TYPES, CONVERTERS, _guarded, _shape, flow_rows
 from garant.batch.io import INTERNAL, UNREADABLE
 from garant.compiler.runtime.claims import ClaimReader
 
@@ -52,6 +52,7 @@ class ClaimColumns:
     has_amo: np.ndarray
     has_frame: np.ndarray
     quantity: np.ndarray
+    flow: np.ndarray  # bool: carries the Sécu's statement (beyond base, amo), a stay or a feuille de soins
     combo: np.ndarray  # int64 index into `shapes`
     shapes: list  # (act, provider, network, node, dims, dates) per combination, or _BAD
 
@@ -201,6 +202,8 @@ def claim_columns(reader: ClaimReader, table: pa.Table) -> ClaimColumns | None:
     frame, has_frame = fields["frame_price"]
     bad |= has_birth & (birth > date)
     bad |= has_frame & (frame > price)
+    flow = np.zeros(n, bool)
+    flow[flow_rows(table)] = True  # a statement, stay or invoice: the scalar engine's (`steps/flow.py`)
 
     combo, shapes, dated = _combinations(reader, vocabulary, vocab_cols, n, date)
     bad |= ~dated
@@ -208,7 +211,7 @@ def claim_columns(reader: ClaimReader, table: pa.Table) -> ClaimColumns | None:
         n=n, clean=~bad, ids=id_text, id_codes=id_codes, ben=ben_codes, beneficiaries=ben_text,
         date=date, birth=birth, has_birth=has_birth, price=price,
         base=fields["base"][0], has_base=fields["base"][1], amo=fields["amo"][0], has_amo=fields["amo"][1],
-        has_frame=has_frame, quantity=fields["quantity"][0], combo=combo, shapes=shapes,
+        has_frame=has_frame, quantity=fields["quantity"][0], flow=flow, combo=combo, shapes=shapes,
     )
 
 

@@ -126,7 +126,8 @@ class _Vector:
         self.fail = np.zeros(n, bool)
         self.overflow: list[tuple[np.ndarray, str]] = []  # (beneficiary codes, pool)
         self.reasons: dict[str, int] = {}
-        for name in ("base", "rate", "amo", "amo_ref", "counted", "pf", "franchise", "amc", "ceiling_price", "ceiling_room"):
+        for name in ("base", "rate", "amo", "amo_ref", "counted", "pf", "franchise", "amc", "ceiling_price", "ceiling_room",
+                     "differs"):  # differs: bits of the Sécu's figures that differ from the regime's (`steps.decompte.DIFFERS`)
             setattr(self, name, np.zeros(n, np.int64))
         self.has_ceiling_price = np.zeros(n, bool)
         self._params: dict[int, tuple] = {}
@@ -200,6 +201,8 @@ class _Vector:
             self.reasons[str(why)] = n
             return np.ones(n, bool)
         self._count("claim the regime rejects", candidate & self.fail)
+        self._count("claim with the Sécu's statement, a stay or a feuille de soins (scalar steps)", candidate & c.flow & ~self.fail)
+        self.fail |= c.flow  # `steps/flow.py`: with the claims sharing a pool with them (`_closure`)
 
         # The scalar set, closed over the pools its claims share.
         scalar = ~candidate | self.fail

@@ -36,7 +36,7 @@ class Unsupported(Exception):
 
 
 class Recipe:
-    __slots__ = ("act", "provider", "unsupported", "pools", "not_reimbursed", "rate", "base", "base_source", "ref_rate",
+    __slots__ = ("act", "provider", "node", "unsupported", "pools", "not_reimbursed", "rate", "base", "base_source", "ref_rate",
                  "heavy", "deduction", "checks", "lines", "ceiling", "rule", "gap_note", "stages")
 
     def __init__(self):
@@ -84,6 +84,7 @@ def recipe(product, shape) -> Recipe:
     r = Recipe()
     r.act = act
     r.provider = provider
+    r.node = node
     plan = product._plans.get((node, dims))
     if plan is None:
         plan = product._plan(node, dims)

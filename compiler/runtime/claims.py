@@ -28,7 +28,30 @@ class Claim:
     __slots__ = (
         "index", "id", "date", "beneficiary", "family", "birth_date", "node", "act", "provider", "dims",
         "price", "quantity", "base", "amo", "frame_price", "network", "emergency", "referral", "allowed", "warnings",
+        "statement",  # the Sécu's other figures as sent ({"amo_rate": bp, "participation_forfaitaire": ¢, "franchise": ¢}) or None
+        "stay",  # (admission, discharge, psychiatric) of a hospital stay, or None
+        "sheet",  # (invoice, professional) of a feuille de soins, or None
     )
+
+
+STATEMENT_FIELDS = ("amo_rate", "participation_forfaitaire", "franchise")  # with `base` and `amo`: the Sécu's own statement
+STAY_FIELDS = ("admission", "discharge", "psychiatric")
+SHEET_FIELDS = ("invoice", "professional")
+FLOW_FIELDS = STATEMENT_FIELDS + STAY_FIELDS + SHEET_FIELDS  # a record carrying one is read by `ClaimReader.read`
+
+
+def given_fields(c: Claim) -> tuple:
+    """The Sécu's figures the claim carries, in décompte order (`given`)."""
+    got = []
+    if c.base is not None:
+        got.append("base")
+    if c.statement and "amo_rate" in c.statement:
+        got.append("amo_rate")
+    if c.amo is not None:
+        got.append("amo")
+    if c.statement:
+        got.extend(f for f in STATEMENT_FIELDS[1:] if f in c.statement)
+    return tuple(got)
 
 
 def _suggest(word: str, known) -> str:
@@ -97,6 +120,11 @@ class ClaimReader:
         c.quantity = claim_quantity(get("quantity"))
         c.emergency = False if get("emergency") is None else _bool(raw, "emergency")
         c.referral = False if get("referral") is None else _bool(raw, "referral")
+        c.statement = c.stay = c.sheet = None
+        if any(get(f) is not None for f in FLOW_FIELDS):  # most claims carry none of them
+            read_statement(raw, c)
+            read_stay(raw, c)
+            read_sheet(raw, c)
         self._vocabulary(raw, c)
         return c
 
@@ -197,6 +225,73 @@ class ClaimReader:
         if dim in values and values[dim] != value:
             raise ClaimError(f"two values of `{dim}`: `{values[dim]}` and `{value}`", field)
         values[dim] = value
+
+
+def read_statement(raw: dict, c: Claim) -> None:
+    """`amo_rate` (a percentage 0-100, `70%` or `70`), and the
+    `participation_forfaitaire` and `franchise` the regime took (exact
+    non-negative amounts): the Sécu's statement, authoritative
+    (`steps.statement`)."""
+    got = {}
+    if raw.get("amo_rate") not in (None, ""):
+        got["amo_rate"] = _rate(raw["amo_rate"])
+    for name in STATEMENT_FIELDS[1:]:
+        if raw.get(name) not in (None, ""):
+            got[name] = _amount(raw, name, required=False)
+    c.statement = got or None
+
+
+def read_stay(raw: dict, c: Claim) -> None:
+    """`admission` and `discharge`: a hospital stay (`steps.stays`), both
+    or neither, the discharge on or after the admission; `psychiatric`
+    (true or false) marks a stay in psychiatry."""
+    admission = _date(raw, "admission", required=False)
+    discharge = _date(raw, "discharge", required=False)
+    psychiatric = False if raw.get("psychiatric") in (None, "") else _bool(raw, "psychiatric")
+    if admission is None and discharge is None:
+        if psychiatric:
+            raise ClaimError("`psychiatric` marks a stay: give its `admission` and `discharge` dates", "psychiatric")
+        return
+    if admission is None or discharge is None:
+        missing = "admission" if admission is None else "discharge"
+        raise ClaimError(f"a stay has both `admission` and `discharge`: `{missing}` is missing", missing)
+    if discharge < admission:
+        raise ClaimError(f"`discharge` {discharge} is before `admission` {admission}", "discharge")
+    if (discharge - admission).days >= MAX_QUANTITY:
+        raise ClaimError(f"a stay from {admission} to {discharge} is longer than {MAX_QUANTITY} days", "discharge")
+    c.stay = (admission, discharge, psychiatric)
+
+
+def read_sheet(raw: dict, c: Claim) -> None:
+    """`invoice` and `professional`: the feuille de soins a line is on and
+    who performed it (`steps.invoices`); words or whole numbers."""
+    got = []
+    for name in SHEET_FIELDS:
+        value = raw.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            got.append(None)
+        elif isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise ClaimError(f"`{name}` must be words or a whole number, got `{value}`", name)
+        else:
+            got.append(str(value).strip())
+    if got[0] is None and got[1] is None:
+        return
+    c.sheet = tuple(got)
+
+
+_RATE = re.compile(r"(\d{1,3})(?:[.,](\d{1,2}))?\s*%?")
+
+
+def _rate(value) -> int:
+    """A percentage 0-100 → basis points (`70%`, `"70"`, 70, 65.5)."""
+    text = str(value).strip() if not isinstance(value, bool) else "?"
+    m = _RATE.fullmatch(text)
+    if m is None:
+        raise ClaimError(f"`amo_rate`: `{text[:40]}` is not a percentage (write e.g. `70%`)", "amo_rate")
+    points = int(m[1]) * 100 + int((m[2] or "0").ljust(2, "0"))
+    if points > 10000:
+        raise ClaimError(f"`amo_rate`: `{text}` is more than 100%", "amo_rate")
+    return points
 
 
 def claim_name(cid, index: int | None) -> str:

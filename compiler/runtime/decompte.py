@@ -67,6 +67,7 @@ class Decompte(Explained):
         "id", "beneficiary", "date", "act", "provider",
         "price", "base", "amo_rate", "amo", "participation_forfaitaire", "franchise", "amo_net", "amc", "rac",
         "rule", "notes", "trace",
+        "given", "differs",  # the Sécu's figures the claim carried, and those that differ from Garant's regime
     )
     # Plan (managed-care) fields: absent on a French décompte; a plan's
     # décompte type gives them values of its own.
@@ -90,6 +91,7 @@ class Decompte(Explained):
         self.rule = rule
         self.notes = warnings  # strings, or (code, *args) rendered on demand
         self.trace = trace
+        self.given = self.differs = ()
 
     def to_dict(self) -> dict:
         d = {"id": self.id, "status": "evaluated", "beneficiary": self.beneficiary, "date": self.date.isoformat(), "act": self.act}
@@ -106,6 +108,10 @@ class Decompte(Explained):
                 d[name] = fmt(value)
         if self.denied is not None:
             d["denied"] = self.denied
+        if self.given:
+            d["given"] = list(self.given)
+        if self.differs:
+            d["differs"] = list(self.differs)
         return self._closing_fields(d)
 
     @property

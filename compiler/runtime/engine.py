@@ -24,7 +24,7 @@ from garant.compiler.runtime.resolution import Resolver
 from garant.compiler.runtime.rules import Ceiling, Levels, by_age
 from garant.compiler.runtime.decompte import ClaimError, Decompte, Rejection
 from garant.compiler.runtime.ledger import Ledger
-from garant.compiler.runtime.steps import deductions, lines, regime, run
+from garant.compiler.runtime.steps import deductions, invoices, lines, regime, run, statement, stays
 from garant.compiler.runtime.steps.route import Routes
 from garant.compiler.runtime.steps.state import ContractState
 from garant.core.text import fold
@@ -42,8 +42,9 @@ class Product:
     kind = "contract"
     # How a claim is evaluated, in order (`runtime.steps`; SECU.md order of operations).
     # A combination of act and provider values runs those it needs (`steps.route`).
-    STEPS = (regime.eligibility, regime.not_reimbursed, regime.regime_amo,
-             regime.reference_amo, deductions.deductions, regime.price_checks, lines.gap, lines.contract_lines, lines.decompte)
+    STEPS = (regime.eligibility, regime.not_reimbursed, regime.regime_amo, statement.statement_rate, stays.stay_heavy_act, invoices.session_heavy_act,
+             regime.reference_amo, invoices.invoice_acts, deductions.deductions, statement.statement_deductions,
+             stays.stay_days, regime.price_checks, lines.gap, lines.contract_lines, lines.decompte)
     LINE_STEPS = lines.LINE_STEPS  # what each deciding guarantee line runs
     by_age = staticmethod(_by_age)  # how a table entry applies by age, for the steps
     _routes = Routes()  # (node, dims) → steps.route.Route, per product view

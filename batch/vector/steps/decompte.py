@@ -10,6 +10,10 @@ from garant.batch.output import WARNING_SEPARATOR, decompte_schema, money_column
 from garant.compiler.runtime.money import fmt_rate
 
 _EPOCH = 719163  # dt.date(1970, 1, 1).toordinal()
+# The `given` and `differs` columns of the rows the vector way keeps: only
+# `base` and `amo` can be given there (the rest of the Sécu's statement is
+# the scalar engine's); bit 1 base, bit 2 amo.
+DIFFERS = np.array(["", "base", "amo", "base amo"], object)
 
 
 def decomptes(v, mask: np.ndarray) -> pa.Table:
@@ -45,6 +49,8 @@ def decomptes(v, mask: np.ndarray) -> pa.Table:
         "amo_net": money_column(amo_net),
         "amc": money_column(amc),
         "rac": money_column(price - amo_net - amc),
+        "given": pa.array(DIFFERS[c.has_base[idx].astype(np.int64) + 2 * c.has_amo[idx].astype(np.int64)], pa.string()),
+        "differs": pa.array(DIFFERS[v.differs[idx]], pa.string()),
         "rule": per_combo("rule"),
         "warnings": warnings(v, idx),
     }

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from garant.compiler.runtime.steps.stays import HEAVY_THRESHOLD, STAY_FEES
 from garant.compiler.runtime.money import fmt, fmt_rate
 from garant.compiler.runtime.trace import render_warning
 from garant.compiler.runtime.steps.regime import excess_note
@@ -83,6 +84,7 @@ def _base(v, r, idx, d):
     regime_b = regime_b * c.quantity[idx]
     differ = has_b & ~no_base & (regime_b != claim_b)
     if differ.any():
+        v.differs[idx[differ]] |= 1  # `base` (decompte.DIFFERS)
         below_of = base_below[differ].tolist() if base_below is not None else [False] * int(differ.sum())
         v._note(idx[differ], [
             f"the claim's base {fmt(b)} differs from the regime's {fmt(rb)} ({r.base_source[below]} on {v._date(o)})"
@@ -109,7 +111,23 @@ def _claim_amo(v, r, idx, amo, rate, counted):
             for a, t, k, m in zip(claim_amo[differ].tolist(), rate[differ].tolist(), counted[differ].tolist(), amo[differ].tolist())
         ])
         amo = np.where(differ, claim_amo, amo)
+        v.differs[idx[differ]] |= 2  # `amo` (decompte.DIFFERS)
     return amo, no
+
+
+def session_heavy_act(v, by_combo) -> None:
+    """Scalar `invoices.session_heavy_act`: a heavy act (the BR counted at
+    least the regime's threshold × quantity, a stay's fees excepted) is
+    left to the scalar engine, unless it carries the claim's AMO (then
+    `_claim_amo` decides, as the scalar step leaves it)."""
+    threshold = v.product.params.get(HEAVY_THRESHOLD)
+    if threshold is None:
+        return
+    c = v.c
+    for r, idx in by_combo:
+        if r.heavy and not r.not_reimbursed and r.node.rpartition(".")[2] != STAY_FEES:
+            limit, none = v._value(threshold, c.date[idx])
+            v.fail[idx] |= ~c.has_amo[idx] & ~none & (v.counted[idx] >= limit * c.quantity[idx])
 
 
 def reference_amo(v, by_combo) -> None:

@@ -25,7 +25,7 @@ def deductions(product, s) -> None:
         if p.exempt_under is not None and c.birth_date is not None and p.exempts(c):
             s.trace.append((None, "exempt", None, p.title, p.exempt_under))
             continue
-        units = c.quantity if per_unit else 1
+        units = c.quantity if per_unit else (1 if s.pf_acts is None or not is_pf else s.pf_acts)  # `invoices.invoice_acts`
         i = p.index_at(c.date)
         unit_amount = p.values[i]
         take = unit_amount * units
@@ -36,7 +36,7 @@ def deductions(product, s) -> None:
                 used = buckets.get((c.beneficiary, lim.key, c.date.year), 0)
                 room = lim.amount - used if lim.amount > used else 0
             else:
-                room = lim.left(s.ledger, c.beneficiary, c.date, product.params)
+                room = lim.left(s.ledger, _whose(s, lim), c.date, product.params)
             if lim.kind != "amount":
                 room *= unit_amount
             if take > room:
@@ -48,10 +48,18 @@ def deductions(product, s) -> None:
                     key = (c.beneficiary, lim.key, c.date.year)
                     buckets[key] = buckets.get(key, 0) + (take if lim.kind == "amount" else units)
                 else:
-                    lim.consume(s.ledger, c.beneficiary, c.date, take, units)
+                    lim.consume(s.ledger, _whose(s, lim), c.date, take, units)
             left -= take
             if is_pf:
                 s.pf += take
             else:
                 s.franchise += take
         s.trace.append((p.sources[i], "deduction", take, p.title, p.refs[i] if p.refs else ""))
+
+
+def _whose(s, lim):
+    """Whose cap a limit counts: the beneficiary's, or for a daily cap on
+    a feuille de soins the beneficiary's with that professional (CSS D160-11)."""
+    if s.professional is None or lim.period != "day":
+        return s.claim.beneficiary
+    return (s.claim.beneficiary, s.professional)

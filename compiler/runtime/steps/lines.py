@@ -13,6 +13,7 @@ and what it pays adds to the AMC the next line is bounded by.
 
 from __future__ import annotations
 
+from garant.compiler.runtime.claims import given_fields
 from garant.compiler.runtime.decompte import Decompte
 from garant.compiler.runtime.money import fmt, pct
 from garant.compiler.runtime.steps import when
@@ -234,5 +235,9 @@ def decompte(product, s) -> Decompte:
     warnings and trace."""
     c = s.claim
     amo_net = s.amo - s.pf - s.franchise
-    return Decompte(c.id, c.beneficiary, c.date, c.act, c.provider, c.price, s.base, s.rate, s.amo, s.pf, s.franchise, amo_net, s.amc,
-                    s.rule, s.warnings, s.trace)
+    d = Decompte(c.id, c.beneficiary, c.date, c.act, c.provider, c.price, s.base, s.rate, s.amo, s.pf, s.franchise, amo_net, s.amc,
+                 s.rule, s.warnings, s.trace)
+    if c.base is not None or c.amo is not None or c.statement is not None:  # the Sécu's statement (`steps.statement`)
+        d.given = given_fields(c)
+        d.differs = tuple(s.differs or ())
+    return d

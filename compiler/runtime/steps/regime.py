@@ -103,6 +103,7 @@ def _claim_base(product, s) -> int:
         if regime != c.base:
             source = value if isinstance(value, str) else "tariff"
             s.warnings.append(f"the claim's base {fmt(c.base)} differs from the regime's {fmt(regime)} ({source} on {c.date})")
+            s.differs = (s.differs or []) + ["base"]  # for the reconciliation (`steps.statement`)
     return c.base
 
 
@@ -116,6 +117,7 @@ def _claim_amo(s, amo: int, counted: int) -> int:
             s.rate = 10000  # the stay bears the flat participation: this item is paid in full
         return c.amo
     s.warnings.append(f"the claim's AMO {fmt(c.amo)} differs from {fmt_rate(s.rate)} × {fmt(counted)} = {fmt(amo)}; the claim's is used")
+    s.differs = (s.differs or []) + ["amo"]
     s.trace.append((None, "amo_claim", c.amo))
     return c.amo
 
@@ -167,6 +169,8 @@ def price_checks(product, s) -> None:
             continue
         if of_base:
             limit = pct(s.base, value)
+        elif s.regulated and value in s.regulated:  # a stay's days, each at its amount (`stays.stay_days`)
+            limit = s.regulated[value]
         else:
             limit = (value if isinstance(value, int) else product.params[value].at(c.date)) * c.quantity
         ceiling_price = limit

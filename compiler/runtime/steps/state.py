@@ -28,6 +28,8 @@ class ContractState(ClaimState):
         "route",  # the combination's rules (`route.Route`)
         "rate", "rate_rule", "base", "counted", "amo", "amo_ref",  # regime
         "pf", "franchise",  # deductions
+        "regulated", "pf_acts", "professional",  # a stay's per-day regulated price; a feuille de soins' acts bearing a PF, whose day
+        "differs",  # the Sécu's statement: the fields where it differs from Garant's regime (`steps.statement`), or None
         "ceiling_price",  # price checks: the 100% Santé ceiling price, or None
         "amc", "rule",  # the contract: what it pays, the deciding line
         "line", "paid", "part", "from_budgets", "ceiling_room",  # the line being paid
@@ -40,7 +42,7 @@ class ContractState(ClaimState):
         self.trace: list[tuple] = []
         self.route = route
         self.pf = self.franchise = 0
-        self.ceiling_price = None
+        self.ceiling_price = self.differs = self.regulated = self.pf_acts = self.professional = None
 
 
 class PlanState(ClaimState):
@@ -52,4 +54,5 @@ class PlanState(ClaimState):
         "member", "family", "year", "line", "sharing", "paid_visits", "visits_key",  # benefit line
         "allowed", "balance", "over_limit",  # allowed amount
         "ded_acc", "oop_acc", "rest", "deductible", "copay", "coinsurance",  # cost sharing
+        "no_surprises", "cap_key", "cap_room",  # No Surprises Act; a benefit's dollar cap
     )

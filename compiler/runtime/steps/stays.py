@@ -1,0 +1,125 @@
+"""Hospital stays (issue 17.3): a claim with `admission` and `discharge`.
+
+    stay_days       the forfait journalier: per day of the stay, at each day's rate
+    stay_heavy_act  100% from the 31st day; the heavy-act participation once per stay
+
+The forfait journalier (CSS L174-4; SECU.md «Flat deductions») is due per
+day of the stay including the day of discharge, each day at the amount in
+force that day: a stay across a change of tariff is split (20€ until
+2026-02-28, 23€ from 2026-03-01; 15€ then 17€ for a stay the claim marks
+`psychiatric`). The regulated amounts are the regime's parameters
+(`stdlib/secu.garant`: the act's `price limit`, and its psychiatric
+counterpart named in `PSYCHIATRIC`); nothing here repeats a figure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from garant.compiler.runtime.decompte import ClaimError
+from garant.compiler.runtime.money import fmt
+from garant.compiler.runtime.steps import when
+
+# The regime's parameters that are an amount per day of stay (CSS L174-4),
+# and the psychiatric amount of each (R174-5-1).
+PSYCHIATRIC = {"forfait_journalier": "forfait_journalier_psychiatrie"}
+PER_DAY = frozenset(PSYCHIATRIC)
+# The regime's heavy-act threshold (tariff ≥ 120€, CSS R160-16 I), when the regime names one.
+HEAVY_THRESHOLD = "seuil_actes_lourds"
+LONG_STAY = 30  # from the 31st consecutive day the stay is at 100% (CSS R160-16 V 3°)
+# A stay's fees (the GHS) are no act: the threshold is for acts; they are at
+# 100% only once the stay bears the flat participation (SECU.md: "for the
+# whole stay that includes such an act").
+STAY_FEES = "frais_de_sejour"
+
+
+def _per_day(product, route) -> bool:
+    return any(isinstance(value, str) and value in PER_DAY and not of_base for value, of_base, _r, _w in route.price_checks)
+
+
+@when(_per_day)
+def stay_days(product, s) -> None:
+    """CSS L174-4 (SECU.md «Forfait journalier hospitalier»): due per day
+    of the stay including the day of discharge, each day at that day's
+    amount (R174-5-1: the psychiatric amount for a `psychiatric` stay);
+    the regulated price the price check reads is their sum. A quantity
+    other than 1 must be the number of days."""
+    c = s.claim
+    if c.stay is None:
+        return
+    admission, discharge, psychiatric = c.stay
+    days = (discharge - admission).days + 1
+    if c.quantity != 1 and c.quantity != days:
+        raise ClaimError(f"`quantity` {c.quantity} is not the {days} days of the stay from {admission} to {discharge}", "quantity")
+    regulated = {}
+    for value, of_base, _ref, _where in s.route.price_checks:
+        if isinstance(value, str) and value in PER_DAY and not of_base:
+            param = product.params[PSYCHIATRIC[value] if psychiatric else value]
+            total, parts = _days_at(param, admission, days)
+            regulated[value] = total
+            s.trace.append((param.sources[param.index_at(discharge)], "stay_days", total, param.title, parts))
+    s.regulated = regulated
+
+
+def _days_at(param, admission: dt.date, days: int) -> tuple[int, str]:
+    """Σ the parameter's amount on each day, and the sum spelt by tariff (`2 × 20.00 + 2 × 23.00`)."""
+    runs: list[list[int]] = []  # [amount, days]
+    for k in range(days):
+        amount = param.at(admission + dt.timedelta(days=k))
+        if runs and runs[-1][0] == amount:
+            runs[-1][1] += 1
+        else:
+            runs.append([amount, 1])
+    total = sum(a * n for a, n in runs)
+    return total, " + ".join(f"{n} × {fmt(a)}" for a, n in runs)
+
+
+@when(lambda product, route: route.ra.heavy_param is not None and not route.ra.not_reimbursed)
+def stay_heavy_act(product, s) -> None:
+    """CSS R160-16 for a stay: from the 31st consecutive day (V 3°) the
+    regime pays 100%; an act at or above the threshold (I: tariff ≥ 120€)
+    replaces the 20% by the flat participation, borne once per stay (the
+    stay's first heavy act takes it, the later ones are paid in full).
+    The Sécu's own `amo`, when sent, stays authoritative."""
+    c = s.claim
+    if c.stay is None or c.amo is not None or (c.statement and "amo_rate" in c.statement):
+        return
+    admission = c.stay[0]
+    if (c.date - admission).days >= LONG_STAY:
+        s.rate = 10000
+        s.amo = s.amo_ref = s.counted
+        s.trace.append((None, "stay_long", s.amo, admission))
+        return
+    key = (c.beneficiary, "stay_heavy_act", admission)
+    if s.ledger.buckets.get(key) or is_heavy(product, s):
+        flat_once(s, key)
+
+
+def is_heavy(product, s) -> bool:
+    """CSS R160-16 I: an act whose tariff is at least the threshold (the
+    regime's `seuil_actes_lourds`), a stay's fees excepted."""
+    c = s.claim
+    threshold = product.params.get(HEAVY_THRESHOLD)
+    if threshold is None or c.node.rpartition(".")[2] == STAY_FEES:
+        return False
+    return s.counted >= threshold.at(c.date) * c.quantity
+
+
+def flat_once(s, key) -> None:
+    """The flat participation instead of the ticket modérateur, borne once
+    per `key` (a stay, a session; None: this act alone): the first item
+    pays it (AMO = base − flat), the later ones are paid in full."""
+    c = s.claim
+    param = s.route.ra.heavy_param
+    i = param.index_at(c.date)
+    buckets = s.ledger.buckets
+    s.rate = 10000
+    if key is not None and buckets.get(key):
+        s.amo = s.amo_ref = s.counted
+        s.trace.append((param.sources[i], "heavy_act_stay", s.amo, param.title))
+        return
+    if key is not None:
+        buckets[key] = 1
+    flat = min(param.values[i], s.counted)
+    s.amo = s.amo_ref = s.counted - flat
+    s.trace.append((param.sources[i], "heavy_act", s.amo, flat, param.title))
