@@ -23,6 +23,14 @@ import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
 ROWS_PER_PARTITION = 20_000  # ~2 KB of Python objects per claim while a bucket is evaluated: ~40 MB
+# The partition size when the vectorised evaluator runs the file in one
+# process (`run.run`): its cost per partition is fixed (reading the
+# vocabulary, the steps' set-up, the output's columns) and its memory is
+# ~700 bytes of columns per claim (the text read, the evaluator's arrays,
+# the décomptes' text): ~180 MB a partition. A file of that size is
+# evaluated in one pass, nothing spilled. The scalar engine still gets its
+# records in groups of ROWS_PER_PARTITION (`vector.evaluate`).
+VECTOR_ROWS_PER_PARTITION = 250_000
 CSV_BYTES_PER_ROW = 90  # a synthetic claim line is 80-100 bytes
 
 

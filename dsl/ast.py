@@ -330,6 +330,7 @@ class Renewal:
     values: tuple[RenewalValue, ...]
     exceptions: tuple[FloorException, ...]
     span: Span
+    required: bool = True  # `not required`: a limit contracts may state, not one they must
 
 
 @attrs.frozen

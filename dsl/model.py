@@ -207,6 +207,7 @@ class Renewal:
     steps: tuple[RenewalStep, ...]
     exceptions: tuple[FloorException, ...]
     span: Span
+    required: bool = True  # False (`not required`): the floors allow the limit, lines need not state it
 
 
 @attrs.frozen

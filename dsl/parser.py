@@ -773,7 +773,11 @@ class _ToAst(Transformer):
 
     def renewal(self, meta, children):
         title, rule, values, exceptions = self._dated_rule_parts(children, ast.RenewalValue)
-        return ast.Renewal(children[0], title, rule, values, exceptions, self._span(meta))
+        required = not any(isinstance(c, tuple) and c == ("not_required",) for c in children[1:])
+        return ast.Renewal(children[0], title, rule, values, exceptions, self._span(meta), required)
+
+    def not_required(self, meta, children):
+        return ("not_required",)
 
     def renewal_value(self, meta, children):
         limits = tuple(c for c in children[1:] if isinstance(c, ast.Limit))

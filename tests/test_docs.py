@@ -505,13 +505,12 @@ def test_multi_level_pages_render_as_tables():
         assert f'<a href="source.md#L{line.span.line}">ligne {line.span.line}</a></td>' in tableau, line.text
 
 
-def test_no_page_has_a_broken_table():
+def test_no_page_has_a_broken_table(bundled_site):
     """A table row cut from its table renders as a paragraph starting with
     `|`: none on any page of the bundled products and regimes."""
     import markdown
 
-    units, _ = compile_paths([ROOT / "stdlib", ROOT / "contracts"])
-    got = build_site(units)
+    got = bundled_site
     for path, text in got.pages.items():
         if path.endswith(".md"):
             html = markdown.markdown(text, extensions=["tables", "attr_list", "admonition"])
@@ -555,9 +554,8 @@ def english_words(pages: dict[str, str]) -> dict[str, set[str]]:
     return found
 
 
-def test_french_pages_have_no_english_left():
-    units, _ = compile_paths([ROOT / "stdlib", ROOT / "contracts"])
-    got = build_site(units)
+def test_french_pages_have_no_english_left(bundled_site):
+    got = bundled_site
     english_folders = {p["folder"] for p in got.products if p.get("kind")}  # US plans…
     english_folders |= {r["folder"] for r in got.regimes if r.get("english")}  # … and their regime
     assert [r["name"] for r in got.regimes if r.get("english")] == ["managed_care"]
@@ -658,12 +656,11 @@ def test_a_shared_renewal_window_is_said_once_per_line():
     assert f"période commune avec ligne 18, ligne 28, ligne 29, ligne 30, ligne 31, ligne 32, ligne 33, ligne 34, ligne 35, ligne 40{NNBSP}: un seul équipement pour toutes ces lignes" in row
 
 
-def test_pages_never_print_the_machines_absolute_paths():
+def test_pages_never_print_the_machines_absolute_paths(bundled_site):
     """Sources compiled from absolute paths (as the mkdocs hook does) are
     shown relative to the repository: a published page names
     `contracts/essentiel_2025.garant`, not the build machine's folders."""
-    units, _ = compile_paths([ROOT / "stdlib", ROOT / "contracts"])
-    got = build_site(units)
+    got = bundled_site  # compiled from ROOT, an absolute path
     leaks = sorted(path for path, text in got.pages.items() if str(ROOT) in text)
     assert leaks == []
     assert "<code>contracts/essentiel&#95;2025.garant</code>" in got.pages["products/essentiel-2025/index.md"]

@@ -11,10 +11,8 @@ from pathlib import Path
 import pytest
 
 from garant.compiler.docs import chart, explain, french
-from garant.compiler.driver import build_site
 from garant.compiler.docs.render import en_count, fr_count
 from garant.compiler.runtime.decompte import Rejection
-from garant.dsl.pipeline import compile_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 NBSP, NNBSP = "\u00a0", "\u202f"
@@ -22,9 +20,8 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 @pytest.fixture(scope="module")
-def built():
-    units, _ = compile_paths([ROOT / "stdlib", ROOT / "contracts"])
-    return build_site(units)
+def built(bundled_site):
+    return bundled_site  # conftest: one build per session
 
 
 def _prose_pages(built):

@@ -72,7 +72,9 @@ def _distinct(col, n: int, name: str, to_number):
     if col is None or pa.types.is_null(col.type):
         got = convert(None)
         v, p, b = _as_number(got, to_number)
-        return np.full(n, v, np.int64), np.full(n, p), np.full(n, b)
+        # one value for every record, read-only views of one element: a
+        # file without the field pays nothing per record for it
+        return np.broadcast_to(np.int64(v), n), np.broadcast_to(np.bool_(p), n), np.broadcast_to(np.bool_(b), n)
     if col.type in _SHARED_TYPES:
         encoded = pc.dictionary_encode(col)
         indices = pc.fill_null(encoded.indices, len(encoded.dictionary)).to_numpy(zero_copy_only=False)

@@ -40,7 +40,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from garant.batch.columns import _BAD
-from garant.batch.io import ROW
+from garant.batch.io import ROW, arrow_of
 from garant.batch.scalar import evaluate_records, tables
 from garant.batch.vector import steps
 from garant.batch.vector.columns import ClaimColumns, claim_columns
@@ -79,7 +79,7 @@ def evaluate_partition_vector(product, table: pa.Table, stats: VectorStats | Non
     product._require_levels()
     n = table.num_rows
     if ROW not in table.schema.names:
-        table = table.append_column(ROW, pa.array(np.arange(1, n + 1, dtype=np.int64)))
+        table = table.append_column(ROW, arrow_of(np.arange(1, n + 1, dtype=np.int64)))
     cols = claim_columns(product.reader, table) if n else None
     if cols is None:
         scalar = np.ones(n, bool)
@@ -96,20 +96,46 @@ def evaluate_partition_vector(product, table: pa.Table, stats: VectorStats | Non
                 stats.reasons[why] = stats.reasons.get(why, 0) + k
     parts_d, parts_r = [], []
     if scalar.any():
-        sub = table.take(pa.array(np.nonzero(scalar)[0]))
-        d, r = tables(product, sub, evaluate_records(product, sub))
-        parts_d.append(d)
-        parts_r.append(r)
+        for sub in _scalar_groups(product, table.take(arrow_of(np.nonzero(scalar)[0]))):
+            d, r = tables(product, sub, evaluate_records(product, sub))
+            parts_d.append(d)
+            parts_r.append(r)
     else:
         from garant.batch.output import rejection_table
 
         parts_r.append(rejection_table(list(table.schema.names), None, [], []))
     if vector is not None and not scalar.all():
         parts_d.insert(0, VECTOR["decompte"](vector, ~scalar))
-    decomptes = pa.concat_tables(parts_d) if len(parts_d) > 1 else parts_d[0]
-    if len(parts_d) > 1:
-        decomptes = decomptes.take(pc.sort_indices(decomptes.column("row")))
-    return decomptes, parts_r[0]
+    return _in_file_order(parts_d), _in_file_order(parts_r)
+
+
+def _in_file_order(parts: list) -> pa.Table:
+    if len(parts) == 1:
+        return parts[0]
+    table = pa.concat_tables(parts)
+    return table.take(pc.sort_indices(table.column("row")))
+
+
+SCALAR_GROUP_ROWS = 20_000  # the scalar engine holds ~2 KB of Python objects per claim: ~40 MB a group
+
+
+def _scalar_groups(product, sub: pa.Table):
+    """The records for the scalar engine, in groups of about
+    SCALAR_GROUP_ROWS that keep each beneficiary (family) whole: a
+    partition read in one pass may hold a million claims, and the scalar
+    engine's objects for all of them would not fit in memory."""
+    groups = -(-sub.num_rows // SCALAR_GROUP_ROWS)
+    if groups <= 1:
+        yield sub
+        return
+    from garant.batch.partition import key_buckets
+    from garant.batch.unit import partition_key
+
+    bucket = key_buckets(sub, partition_key(product), groups).to_numpy(zero_copy_only=False)
+    for b in range(groups):
+        rows = np.flatnonzero(bucket == b)
+        if len(rows):
+            yield sub.take(arrow_of(rows))
 
 
 class _Vector:
@@ -157,7 +183,8 @@ class _Vector:
         if not isinstance(entry, Banded):
             return (*self._value(entry, dates), None)
         c = self.c
-        below = c.has_birth[idx] & (age(c.birth[idx], dates) < entry.from_age)
+        has_birth = c.has_birth[idx]
+        below = has_birth & (age(c.birth[idx], dates) < entry.from_age) if has_birth.any() else has_birth
         above_v, above_none = self._value(entry.value, dates)
         below_v, below_none = self._value(entry.below, dates)
         return np.where(below, below_v, above_v), np.where(below, below_none, above_none), below

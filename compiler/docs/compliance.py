@@ -109,10 +109,11 @@ def rule_rows(unit) -> tuple[RuleRow, ...]:
 def coverage_markdown(unit) -> str | None:
     """The checker's own gap and overlap report (`garant check
     --coverage`), as the checker renders it in Markdown."""
-    if unit.contract is None or not unit.ok:
+    if unit.contract is None or not unit.ok or not getattr(unit.contract, "group_members", None):
         return None
-    try:
-        from garant.dsl.checker.coverage import coverage_markdown as render
-    except ImportError:  # a checker without the coverage report
+    rep = compliance_fr.coverage_report(unit.contract)
+    if rep is None:  # a checker without the coverage report
         return None
-    return render(unit)
+    from garant.dsl.checker.coverage import render_markdown
+
+    return render_markdown(rep)

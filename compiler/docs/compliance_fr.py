@@ -184,17 +184,33 @@ class Coverage:
     overlaps: int
 
 
+_REPORTS: dict[int, tuple] = {}  # id(contract) → (contract, its report): the site shows it twice (English, French)
+
+
+def coverage_report(contract):
+    """The checker's coverage report of `contract`, computed once per
+    contract however many pages show it (None without the checker's)."""
+    try:
+        from garant.dsl.checker.coverage import report
+    except ImportError:
+        return None
+    known = _REPORTS.get(id(contract))
+    if known is None or known[0] is not contract:
+        if len(_REPORTS) > 32:
+            _REPORTS.clear()
+        known = _REPORTS[id(contract)] = (contract, report(contract))
+    return known[1]
+
+
 def coverage(unit) -> Coverage | None:
     """The checker's gap and overlap report, in French (None when the
     checker has none for this unit)."""
     contract = getattr(unit, "contract", None)
     if contract is None or not unit.ok or not getattr(contract, "group_members", None):
         return None
-    try:
-        from garant.dsl.checker.coverage import report
-    except ImportError:
+    rep = coverage_report(contract)
+    if rep is None:
         return None
-    rep = report(contract)
     nodes = contract.regime.nodes
     rows = []
     for r in rep.rows:

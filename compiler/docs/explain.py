@@ -36,9 +36,11 @@ def _unit_word(term: model.Term) -> str:
     return "par unité facturée" if unit == "prise en charge" else f"par {unit}"
 
 
-def term_text(term: model.Term) -> str:
+def term_text(term: model.Term, additive: bool = False) -> str:
     """One term of a formula in plain French."""
     k, v = term.kind, term.value
+    if k == "pct_brss" and additive:
+        return f"{french.percent(v)} de la base de remboursement en plus, dans la limite des frais réels"
     if k == "pct_brss":
         text = f"Sécu incluse, dans la limite de {french.percent(v)} de la base de remboursement"
         if term.ceiling:
@@ -67,7 +69,7 @@ def term_text(term: model.Term) -> str:
 
 
 def formula_text(terms, additive: bool, refines: list[model.Line]) -> str:
-    text = " plus ".join(term_text(t) for t in terms)
+    text = " plus ".join(term_text(t, additive) for t in terms)
     text = text[:1].upper() + text[1:]
     if additive:
         where = ", ".join(f"ligne {ln.span.line}" for ln in refines) or "la garantie de base"
@@ -105,17 +107,36 @@ def candidates(contract: model.Contract, line: model.Line) -> list[tuple[str, di
     nodes = contract.regime.nodes
     order = {n: i for i, n in enumerate(nodes)}
     seen, out = set(), []
-    for key, decision in contract.decisions.items():
-        if line.id not in decision.lines or (not line.additive and decision.lines[0] != line.id):
+    for key, decision in _decisions_of(contract).get(line.id, ()):
+        if not line.additive and decision.lines[0] != line.id:
             continue
         dims = dict(zip(contract.decision_dims, key[1:]))
+        values = tuple(sorted(dims.items(), key=lambda kv: kv[0]))
         for node in contract.group_members.get(key[0], ()):
-            k = (node, tuple(sorted(dims.items(), key=lambda kv: kv[0])))
+            k = (node, values)
             if k not in seen:
                 seen.add(k)
                 out.append((node, dims))
     out.sort(key=lambda c: (c[0] != line.node, order.get(c[0], 0), sum(v is not None for v in c[1].values())))
     return out
+
+
+_DECISIONS: dict[int, tuple] = {}  # id(contract) → (contract, {line id: [(key, decision)]})
+
+
+def _decisions_of(contract: model.Contract) -> dict:
+    """The decisions each line takes part in, in the contract's order
+    (one pass over the decisions per contract, not one per line)."""
+    known = _DECISIONS.get(id(contract))
+    if known is None or known[0] is not contract:
+        if len(_DECISIONS) > 32:
+            _DECISIONS.clear()
+        index: dict = {}
+        for key, decision in contract.decisions.items():
+            for line_id in dict.fromkeys(decision.lines):
+                index.setdefault(line_id, []).append((key, decision))
+        known = _DECISIONS[id(contract)] = (contract, index)
+    return known[1]
 
 
 def claim_for(contract: model.Contract, node: str, dims: dict, date, price: int, quantity: int = 1, claim_id: str = "x", example=None) -> dict:
@@ -158,6 +179,44 @@ def _matching_example(contract: model.Contract, node: str, dims: dict, examples:
     return None
 
 
+class _ExampleIndex:
+    """`_matching_example` for many combinations of one contract: the
+    answer depends only on the act and the provider's words, and a line
+    decides hundreds of combinations that share them."""
+
+    def __init__(self, contract: model.Contract, examples: ExampleList | None):
+        self.contract = contract
+        self.examples = examples
+        self.known: dict[tuple, object] = {}
+
+    def find(self, node: str, dims: dict):
+        provider = frozenset(v for d, v in dims.items() if d in _PROVIDER_DIMS and v is not None)
+        key = (node, provider)
+        if key not in self.known:
+            self.known[key] = _matching_example(self.contract, node, dims, self.examples)
+        return self.known[key]
+
+
+_PROBE_BATCH = 16  # probes evaluated at a time: the first that gives a figure is usually among the first few
+
+
+def _first_probe(contract, product, level, date, found, matches, needs_base) -> tuple[list, int | None]:
+    """(the probes' results, the index of the first with a figure): the
+    probes are evaluated a batch at a time, up to the first that gives a
+    figure (each probe is its own beneficiary: none depends on another)."""
+    results: list = []
+    for start in range(0, len(found), _PROBE_BATCH):
+        probe = [
+            claim_for(contract, n, d, date, 100000, claim_id=f"p{i}", example=m)
+            for i, ((n, d), m) in enumerate(zip(found[start:start + _PROBE_BATCH], matches[start:start + _PROBE_BATCH]), start)
+        ]
+        results.extend(evaluate(product, probe, level))
+        pick = next((i for i in range(start, len(results)) if isinstance(results[i], Decompte) and (results[i].base > 0 or not needs_base)), None)
+        if pick is not None:
+            return results, pick
+    return results, None
+
+
 def _is_default(contract: model.Contract, dim: str, value: str) -> bool:
     if dim == "network":
         return False
@@ -186,16 +245,12 @@ def worked(contract: model.Contract, line: model.Line, product, level: str | Non
         return None
     # A combination a standard example describes reads best (a real act at
     # a published price): those first, the line's own act before others.
-    paired = sorted(zip(found, (_matching_example(contract, n, d, examples) for n, d in found)), key=lambda fm: (fm[1] is None, fm[0][0] != line.node))
+    matching = _ExampleIndex(contract, examples)
+    paired = sorted(zip(found, (matching.find(n, d) for n, d in found)), key=lambda fm: (fm[1] is None, fm[0][0] != line.node))
     found = [f for f, _ in paired][:_PROBES]
     matches = [m for _, m in paired][:_PROBES]
-    probe = [
-        claim_for(contract, n, d, date, 100000, claim_id=f"p{i}", example=m)
-        for i, ((n, d), m) in enumerate(zip(found, matches))
-    ]
-    results = evaluate(product, probe, level)
     needs_base = any(t.kind in ("pct_brss", "ticket_moderateur") for t in terms)
-    pick = next((i for i, r in enumerate(results) if isinstance(r, Decompte) and (r.base > 0 or not needs_base)), None)
+    results, pick = _first_probe(contract, product, level, date, found, matches, needs_base)
     if pick is None:
         return no_figure(results)
     node, dims = found[pick]

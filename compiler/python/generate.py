@@ -31,6 +31,8 @@ _FORMULA = {
     "cent_pour_cent_sante": "_f.cent_pour_cent_sante(price, amo, ceiling)",
     "not_covered": "0",
 }
+# In a `+` refinement line, `N% BRSS` adds N% × BR (language.md §Refinements).
+_ADDED = {"pct_brss": "_f.pct_brss_added(base, {value!r})"}
 
 
 def _py(value) -> str:
@@ -181,14 +183,15 @@ def _generate_regime(regime: model.Regime) -> str:
     return _environment().get_template("regime.py.j2").render(**context)
 
 
-def _formula(terms) -> str:
+def _formula(terms, additive: bool = False) -> str:
     """The body of a line's function: `return` its terms' sum."""
     exprs = []
     for t in terms:
         if t.budget is not None:
             continue  # a budget pays from what remains of it: the engine's part
         kind = "amount_per_unit" if t.kind == "amount" and t.per_unit else t.kind
-        exprs.append(_FORMULA[kind].format(value=t.value))
+        template = _ADDED.get(kind) if additive else None
+        exprs.append((template or _FORMULA[kind]).format(value=t.value))
     one = "    return " + (" + ".join(exprs) or "0")
     if len(one) <= LAYOUT.width:
         return one
@@ -198,7 +201,7 @@ def _formula(terms) -> str:
 def _function(ln: model.Line, fn: str, terms, level: str | None = None, column: str = "") -> dict:
     """A guarantee line's formula as a function of the claim's figures."""
     notes = [f"{ln.span.where}  {ln.text}"] + ([f"at level {level}: {column}"] if level is not None else [])
-    return {"fn": fn, "comments": notes, "body": _formula(terms)}
+    return {"fn": fn, "comments": notes, "body": _formula(terms, ln.additive)}
 
 
 def _line(ln: model.Line, fn: str, terms, limits, text: str, module: str | None) -> Call:

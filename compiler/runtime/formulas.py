@@ -24,6 +24,13 @@ def pct_brss(price: int, base: int, amo: int, bp: int) -> int:
     return total - amo if total > amo else 0
 
 
+def pct_brss_added(base: int, bp: int) -> int:
+    """`+N% BRSS` in a refinement line: N% × BR on top of the line it
+    refines (issue 18.3: insurers write "+25% BR" for a quarter of the base
+    more); the engine's room step keeps the sum within FR − AMO."""
+    return pct(base, bp)
+
+
 def ticket_moderateur(price: int, base: int, amo: int) -> int:
     """`TM`: BR − AMO (within the price)."""
     total = base if base < price else price

@@ -504,7 +504,8 @@ def _renewals(tree: ast.RegimeFile, vocab: Vocabulary, params, currency: str, di
                 got = units.limit(lim, currency, owner, "renewal", diags, params)
                 if got is None:
                     continue
-                if got.kind != "once" or got.period is None or got.period.kind != "rolling":
+                once = got.kind == "once" or (not r.required and got.kind == "count")
+                if not once or got.period is None or got.period.kind != "rolling":
                     diags.error(lim.span, "a renewal is written `once per rolling N months` (with an age band)", code="unit")
                     continue
                 limits.append(got)
@@ -515,7 +516,7 @@ def _renewals(tree: ast.RegimeFile, vocab: Vocabulary, params, currency: str, di
             ok, ex_node, ex_constraints = resolve(e.selector, vocab, diags, what="renewal exception")
             if ok:
                 exceptions.append(model.FloorException(ex_node, tuple(sorted(ex_constraints.items())), e.ref, e.span))
-        out.append(model.Renewal(r.title or r.selector.text, r.rule, node, tuple(sorted(constraints.items())), tuple(steps), tuple(exceptions), r.span))
+        out.append(model.Renewal(r.title or r.selector.text, r.rule, node, tuple(sorted(constraints.items())), tuple(steps), tuple(exceptions), r.span, r.required))
     return tuple(out)
 
 

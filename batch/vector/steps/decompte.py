@@ -6,6 +6,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from garant.batch.io import arrow_of
 from garant.batch.output import WARNING_SEPARATOR, decompte_schema, money_column
 from garant.compiler.runtime.money import fmt_rate
 
@@ -21,28 +22,28 @@ def decomptes(v, mask: np.ndarray) -> pa.Table:
     AMC, for the rows of `mask`, in the scalar run's columns."""
     c = v.c
     idx = np.nonzero(mask)[0]
-    take = pa.array(idx)
-    combo_arr = pa.array(c.combo[idx])
+    take = arrow_of(idx)
+    combo_arr = arrow_of(c.combo[idx])
     price = c.price[idx]
     amo = v.amo[idx]
     amo_net = amo - v.pf[idx] - v.franchise[idx]
     amc = v.amc[idx]
     distinct_rates, rate_at = np.unique(v.rate[idx], return_inverse=True)
-    dates = pa.array((c.date[idx] - _EPOCH).astype("datetime64[D]"))
+    dates = arrow_of(c.date[idx] - _EPOCH, pa.date32())
 
     def per_combo(field: str) -> pa.Array:
         return pa.array([getattr(r, field) if r is not None else None for r in v.recipes], pa.string()).take(combo_arr)
 
     columns = {
         "id": c.ids.take(take),
-        "row": pa.array(v.rows[idx]),
+        "row": arrow_of(v.rows[idx]),
         "beneficiary": c.beneficiaries.take(take),
         "date": pc.cast(dates, pa.string()),
         "act": per_combo("act"),
         "provider": per_combo("provider"),
         "price": money_column(price),
         "base": money_column(v.base[idx]),
-        "amo_rate": pa.array([fmt_rate(r) for r in distinct_rates.tolist()], pa.string()).take(pa.array(rate_at.reshape(-1))),
+        "amo_rate": pa.array([fmt_rate(r) for r in distinct_rates.tolist()], pa.string()).take(arrow_of(rate_at.reshape(-1))),
         "amo": money_column(amo),
         "participation_forfaitaire": money_column(v.pf[idx]),
         "franchise": money_column(v.franchise[idx]),

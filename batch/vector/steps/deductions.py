@@ -67,7 +67,7 @@ def _demand(v, deduction, idx, asked: _Asked) -> tuple:
     v.fail[idx] |= none
     units = c.quantity[idx] if per_unit else np.ones(len(idx), np.int64)
     want = np.minimum(unit * units, v.amo[idx])
-    if p.exempt_under is not None:
+    if p.exempt_under is not None and c.has_birth[idx].any():  # no birth date, no age to compute
         on = d
         if p.exempt_reference == "start_of_year":
             on = (v.year[idx] - 1970).astype("datetime64[Y]").astype("datetime64[D]").astype(np.int64) + _EPOCH

@@ -91,6 +91,7 @@ def check_compliance(contract: model.Contract, diags: Diagnostics) -> None:
     if not contract.responsable:
         return
     depends: dict[tuple, list[Finding]] = {}
+    errors: dict[tuple, list[Finding]] = {}
     for f in responsable_findings(contract):
         if f.status == DEPENDS_ON_BASE:
             depends.setdefault((f.rule, f.title, f.line.id if f.line else None), []).append(f)
@@ -103,10 +104,15 @@ def check_compliance(contract: model.Contract, diags: Diagnostics) -> None:
         if f.line is None and f.scenario is None:  # a statement the header lacks (R10)
             diags.error(contract.responsable_span, f.message, _statement_hint(f), code="responsable")
             continue
+        errors.setdefault((f.rule, f.title, f.line.id if f.line else None), []).append(f)
+    for found in errors.values():
+        # The same error at several levels is said once (like the warnings).
+        f = found[0]
+        msg = _at_levels(f, [x.level for x in found if x.level])
         if f.line is None:  # a gap where the law requires cover (spec §3.1)
-            diags.error(contract.guarantees_span, f.message, "a responsable contract must cover this: add a line (e.g. `all: TM`)", code="responsable")
+            diags.error(contract.guarantees_span, msg, _hint(f) or "a responsable contract must cover this: add a line (e.g. `all: TM`)", code="responsable")
             continue
-        diags.error(f.line.span, f.message, _hint(f), code="responsable")
+        diags.error(f.line.span, msg, _hint(f), code="responsable")
     for found in depends.values():
         # Proved to fail with some bases and hold with others: the act's
         # bases are tariffs the regime does not state, so the ones the claims
@@ -120,7 +126,7 @@ def check_compliance(contract: model.Contract, diags: Diagnostics) -> None:
                       detail=f.message + more + _DEPENDS_WORDS)
 
 
-_DEPENDS_HEADLINE = "depends on the base each claim carries (the regime states none)"
+_DEPENDS_HEADLINE = "depends on the claim's base (the regime states none)"
 
 
 def _headline(f: Finding) -> str:
@@ -136,10 +142,25 @@ def _headline(f: Finding) -> str:
 _DEPENDS_WORDS = "; with other bases it holds: check the act's real tariffs against this line"
 
 
+def _at_levels(f: Finding, levels: list[str]) -> str:
+    """`R1 (…): level N1: …` → `R1 (…): at levels N1, N2, N3 (figures at
+    N1): …` when the error recurs at other levels."""
+    if len(levels) < 2:
+        return f.message
+    prefix = f"{f.rule} ({f.title}): level {f.level}: "
+    if not f.message.startswith(prefix):
+        return f.message
+    sep = "; " if any(", " in x for x in levels) else ", "
+    return f"{f.rule} ({f.title}): at levels {sep.join(levels)} (figures at {f.level}): " + f.message[len(prefix):]
+
+
 def _hint(f: Finding) -> str | None:
-    if f.ref:
-        return f"{f.rule}: {f.ref}"
-    return None
+    """What to change (the finding's fix, in the contract's words), then
+    the rule's legal source."""
+    ref = f"{f.rule}: {f.ref}" if f.ref else None
+    if f.fix:
+        return f"{f.fix}" + (f" ({ref})" if ref else "")
+    return ref
 
 
 def _statement_hint(f: Finding) -> str:

@@ -21,9 +21,10 @@ from fractions import Fraction
 
 from garant.dsl import model
 from garant.dsl.checker.responsable import envelope as E
+from garant.dsl.checker.responsable import fixes
 from garant.dsl.checker.responsable import payment
-from garant.dsl.checker.responsable.findings import HOLDS, UNCONFIRMED, Best, Finding, claim_text, counterexample, euros, percent_of, prove_bound
-from garant.dsl.checker.responsable.floors import in_force
+from garant.dsl.checker.responsable.findings import HOLDS, UNCONFIRMED, Best, Finding, claim_text, counterexample, describe, euros, percent_of, prove_bound
+from garant.dsl.checker.responsable.floors import _tm_only, in_force
 from garant.dsl.checker.responsable.payment import Scenario
 from garant.dsl.checker.responsable.scenarios import decision_for, matches
 
@@ -82,10 +83,17 @@ def check_ceilings(contract: model.Contract, all_scenarios: list[Scenario], leve
                 sig = (id(step), level, s.rate, s.ref_rate, s.base, s.price_limit, s.reimbursed, s.decision, reference)
                 if sig not in memo:  # many combinations share every figure
                     bound = ceiling_bound(contract, step, s, formulas)
-                    proved = prove_bound(contract, s, formulas, date, bound, "ceiling")
-                    if c.first_euros and proved[0] != HOLDS:
-                        proved = _first_euros(proved, bound)
-                    memo[sig] = (bound,) + proved
+                    if step.percent is None and s.reimbursed and _tm_only(contract, s, formulas, date):
+                        # R1 requires the ticket modérateur on every act the
+                        # regime reimburses: a line that pays just that is
+                        # never held to a ceiling in euros (R8 on a hearing
+                        # aid whose base the claim carries: `all: TM`).
+                        memo[sig] = (bound, HOLDS, None, None)
+                    else:
+                        proved = prove_bound(contract, s, formulas, date, bound, "ceiling")
+                        if c.first_euros and proved[0] != HOLDS:
+                            proved = _first_euros(proved, bound)
+                        memo[sig] = (bound,) + proved
                 bound, status, verdict, allin = memo[sig]
                 key = (rule, c.title, line.id, level)
                 if not best.wants(key, status, s):
@@ -98,7 +106,9 @@ def check_ceilings(contract: model.Contract, all_scenarios: list[Scenario], leve
                 msg = f"{rule} ({c.title}): {where}{claim_text(contract, s, p, b)} pays {euros(paid)} in all; {_ceiling_words(contract, step, s, limit, b)}"
                 if c.first_euros:
                     msg += _first_euros_words(status, allin, bound, p, b, limit)
-                best.add(key, Finding(rule, c.title, step.ref, status, line, level, s, msg, p, b, paid, limit))
+                fix = fixes.ceiling_fix(line, step, fixes.money(limit) if step.percent is None else percent_of(limit, b), describe(contract, s),
+                                        line.node is None or fixes.narrower(line, s.values, {d.name: d.default for d in contract.regime.dims}))
+                best.add(key, Finding(rule, c.title, step.ref, status, line, level, s, msg, p, b, paid, limit, fix=fix))
     return best.findings()
 
 

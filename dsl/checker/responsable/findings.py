@@ -47,6 +47,7 @@ class Finding:
     paid: Fraction | None = None  # all-in at the counterexample
     bound: Fraction | None = None  # the floor or ceiling there
     frame: Fraction | None = None  # the frame price of the counterexample (R6's frame share)
+    fix: str | None = None  # what to write, in the contract's words (fixes.py)
 
 
 def line_formulas(contract: model.Contract, level: str | None = None) -> list[tuple[str | None, dict[str, tuple[model.Term, ...]]]]:
@@ -100,11 +101,11 @@ def claim_text(contract: model.Contract, s: Scenario, price: Fraction, base: Fra
 _ROUND_BASES = (2500, 1000, 5000, 10000, 100, 50000, 100000, 500000)
 
 
-def prove_bound(contract: model.Contract, s: Scenario, formulas, date: dt.date, bound: E.Expr, kind: str):
+def prove_bound(contract: model.Contract, s: Scenario, formulas, date: dt.date, bound: E.Expr, kind: str, uncapped: frozenset[str] = frozenset()):
     """Prove `all-in ≥ bound` (kind "floor") or `all-in ≤ bound` ("ceiling")
     on the scenario. Returns (status, verdict, all-in envelope); the
     status and verdict once per distinct function and base (`exact`)."""
-    allin = payment.allin(contract, s, formulas, date)
+    allin = payment.allin(contract, s, formulas, date, None, uncapped)
     g = E.sub(bound, allin) if kind == "floor" else E.sub(allin, bound)
     return E.exact.remembered(("bound", E.exact.key(g), s.base), lambda: _decide(g, s.base)) + (allin,)
 

@@ -16,8 +16,8 @@ from fractions import Fraction
 
 from garant.dsl import model
 from garant.dsl.checker.responsable import envelope as E
-from garant.dsl.checker.responsable import payment
-from garant.dsl.checker.responsable.findings import HOLDS, Best, Finding, claim_text, counterexample, euros, prove_bound
+from garant.dsl.checker.responsable import fixes, limits, payment
+from garant.dsl.checker.responsable.findings import HOLDS, Best, Finding, claim_text, counterexample, describe, euros, prove_bound
 from garant.dsl.checker.responsable.payment import Scenario
 from garant.dsl.checker.responsable.scenarios import matches
 
@@ -95,18 +95,30 @@ def check_floors(contract: model.Contract, all_scenarios: list[Scenario], levels
                         memo[sig] = (bound, HOLDS, None, None)  # the floor does not bind (R6)
                     else:
                         memo[sig] = (bound,) + prove_bound(contract, s, formulas, date, bound, "floor")
-                bound, status, verdict, allin = memo[sig]
+                        if memo[sig][1] == HOLDS:  # on a first claim; and once a limit is spent?
+                            memo[sig] += (limits.first_break(contract, s, formulas, date, bound),)
+                bound, status, verdict, allin = memo[sig][:4]
+                broken = memo[sig][4] if len(memo[sig]) > 4 else None
+                if broken is not None:
+                    status = broken.status
                 key = (rule, f.title, line.id if line else None, level)
                 if not best.wants(key, status, s):
                     continue
                 if status == HOLDS:
                     best.add(key, Finding(rule, f.title, step.ref, HOLDS, line, level, s, "holds"))
                     continue
-                p, b, paid, need = counterexample(verdict, allin, bound)
                 where = f"level {level}: " if level else ""
+                if broken is not None:
+                    claim = claim_text(contract, s, broken.price, broken.base)
+                    msg = f"{rule} ({f.title}): {where}{limits.break_words(broken, claim, _floor_words(step, s, broken.need))}"
+                    best.add(key, Finding(rule, f.title, step.ref, status, broken.line, level, s, msg, broken.price, broken.base, broken.paid, broken.need,
+                                          fix=fixes.limit_fix(broken.limit)))
+                    continue
+                p, b, paid, need = counterexample(verdict, allin, bound)
                 pays = f"pays {euros(paid)} in all" if s.decision else "is decided by no line and gets only the regime's " + euros(paid)
                 msg = f"{rule} ({f.title}): {where}{claim_text(contract, s, p, b)} {pays}; {_floor_words(step, s, need)}"
-                best.add(key, Finding(rule, f.title, step.ref, status, line, level, s, msg, p, b, paid, need))
+                fix = fixes.floor_fix(line, describe(contract, s), fixes.floor_formula(step, f.above_tm_only))
+                best.add(key, Finding(rule, f.title, step.ref, status, line, level, s, msg, p, b, paid, need, fix=fix))
     return best.findings()
 
 

@@ -47,6 +47,7 @@ from fractions import Fraction
 
 from garant.dsl import model
 from garant.dsl.checker.responsable import envelope as E
+from garant.dsl.checker.responsable import fixes
 from garant.dsl.checker.responsable import payment
 from garant.dsl.checker.responsable.findings import HOLDS, VIOLATED, WARNING, Best, Finding, claim_text, describe, euros
 from garant.dsl.checker.responsable.floors import in_force
@@ -112,5 +113,5 @@ def check_frames(contract: model.Contract, all_scenarios: list[Scenario], levels
                        f"pays {euros(paid)} in all, {euros(without)} without the frame: the frame adds {euros(paid - without)}; "
                        f"at most {euros(Fraction(step.amount))} allowed")
                 best.add(key, Finding(rule, c.title, step.ref, status, line, level, s, msg, lens + frame, Fraction(s.base), paid,
-                                      without + step.amount, frame))
+                                      without + step.amount, frame, fix=fixes.frame_fix(step.amount)))
     return best.findings()

@@ -53,9 +53,12 @@ def regulated_price(s: Scenario) -> E.Expr | None:
     return E.scale(Fraction(value, 10000), E.BASE) if kind == "percent" else E.const(value)
 
 
-def term_amc(t: model.Term, s: Scenario, price: E.Expr, amo_ref: E.Expr) -> E.Expr:
-    """One term, as the runtime function of the same name computes it."""
+def term_amc(t: model.Term, s: Scenario, price: E.Expr, amo_ref: E.Expr, additive: bool = False) -> E.Expr:
+    """One term, as the runtime function of the same name computes it (in
+    a `+` line, `N% BRSS` is `pct_brss_added`: N% × BR on top)."""
     P, B = price, E.BASE
+    if t.kind == "pct_brss" and additive:
+        return E.scale(Fraction(t.value, 10000), B)
     if t.kind == "pct_brss":
         return E.pos(E.sub(E.emin(P, E.scale(Fraction(t.value, 10000), B)), amo_ref))
     if t.kind == "ticket_moderateur":
@@ -95,8 +98,8 @@ def level_fn(terms: tuple[model.Term, ...], s: Scenario, amo_ref: E.Expr) -> E.E
     return E.add(*parts) if parts else E.ZERO
 
 
-def formula_fn(terms: tuple[model.Term, ...], s: Scenario, price: E.Expr, amo_ref: E.Expr) -> E.Expr:
-    parts = [term_amc(t, s, price, amo_ref) for t in terms if t.budget is None]
+def formula_fn(terms: tuple[model.Term, ...], s: Scenario, price: E.Expr, amo_ref: E.Expr, additive: bool = False) -> E.Expr:
+    parts = [term_amc(t, s, price, amo_ref, additive) for t in terms if t.budget is None]
     return E.add(*parts) if parts else E.ZERO
 
 
@@ -153,22 +156,25 @@ def counted_price(line: model.Line, frame: E.Expr | None) -> E.Expr:
     return E.sub(E.PRICE, E.pos(E.sub(frame, E.const(max(limits)))))
 
 
-def decision_amc(contract: model.Contract, s: Scenario, formulas: dict[str, tuple[model.Term, ...]], date, frame: E.Expr | None = None) -> E.Expr:
+def decision_amc(contract: model.Contract, s: Scenario, formulas: dict[str, tuple[model.Term, ...]], date, frame: E.Expr | None = None,
+                 uncapped: frozenset[str] = frozenset()) -> E.Expr:
     """The contract's payment for the scenario: the winning line, then its
     refinement, each within the ceiling and the room `FR − AMO`, budgets
     and yearly caps at their full amount. `formulas` gives the formula to
     use for each line id (one level of a multi-level contract). `frame`:
     the frame price of an optical equipment's claim (`E.FRAME`), which the
     formulas of lines with `frame at most X` read through `counted_price`;
-    the room, the ceiling and the AMO keep the whole price.
+    the room, the ceiling and the AMO keep the whole price. `uncapped`:
+    lines whose amount caps are spent and which pay their fallback formula
+    (given in `formulas`) without them (`limits.after_limit`).
 
     Built once per distinct payment (`_payment_key`: every figure this
     reads), however many rules, levels and combinations ask for it."""
-    k = _payment_key(contract, s, formulas, date, frame)
-    return E.exact.remembered(("amc",) + k, lambda: _decision_amc(contract, s, formulas, date, frame))
+    k = _payment_key(contract, s, formulas, date, frame, uncapped)
+    return E.exact.remembered(("amc",) + k, lambda: _decision_amc(contract, s, formulas, date, frame, uncapped))
 
 
-def _payment_key(contract: model.Contract, s: Scenario, formulas, date, frame) -> tuple:
+def _payment_key(contract: model.Contract, s: Scenario, formulas, date, frame, uncapped: frozenset[str] = frozenset()) -> tuple:
     """What `_decision_amc` reads, as plain data: the decision, the
     reference rate and regulated price, and per line its terms (kind,
     value, whether a budget), its frame limit, budgets and caps."""
@@ -186,7 +192,9 @@ def _payment_key(contract: model.Contract, s: Scenario, formulas, date, frame) -
         terms = formulas[line_id]
         frames = [lim.amount for lim in line.limits if lim.kind == "frame"]
         budgets, caps = _budget_amounts(terms, line, contract.regime.params, date)
-        lines.append((_terms_key(terms), max(frames) if frames else None, tuple(budgets), tuple(caps)))
+        if line_id in uncapped:
+            caps = []
+        lines.append((line.additive, _terms_key(terms), max(frames) if frames else None, tuple(budgets), tuple(caps)))
     ceiling = None if d.ceiling is None else (d.ceiling.percent, d.ceiling.below_percent, reference, d.ceiling.amount)
     return (s.ref_rate, s.price_limit, frame is not None and E.exact.key(frame), ceiling, tuple(lines))
 
@@ -195,7 +203,7 @@ def _terms_key(terms: tuple[model.Term, ...]) -> tuple:
     return tuple((t.kind, t.value, t.budget is not None) for t in terms)
 
 
-def _decision_amc(contract: model.Contract, s: Scenario, formulas, date, frame: E.Expr | None) -> E.Expr:
+def _decision_amc(contract: model.Contract, s: Scenario, formulas, date, frame: E.Expr | None, uncapped: frozenset[str] = frozenset()) -> E.Expr:
     d = s.decision
     if d is None:
         return E.ZERO
@@ -214,20 +222,20 @@ def _decision_amc(contract: model.Contract, s: Scenario, formulas, date, frame: 
     for line_id in d.lines:
         line = contract.line(line_id)
         terms = formulas[line_id]
-        part = formula_fn(terms, s, counted_price(line, frame), a_ref)
+        part = formula_fn(terms, s, counted_price(line, frame), a_ref, line.additive)
         if cr is not None:
             part = E.emin(part, E.pos(E.sub(cr, amc)))
         part = E.emin(part, E.pos(E.sub(room, amc)))
         budgets, caps = _budget_amounts(terms, line, contract.regime.params, date)
         for amount in budgets:
             part = E.add(part, E.emin(E.const(amount), E.pos(E.sub(E.sub(room, amc), part))))
-        for cap in caps:
+        for cap in () if line_id in uncapped else caps:
             part = E.emin(part, E.const(cap))
         amc = E.add(amc, part)
     return amc
 
 
-def allin(contract: model.Contract, s: Scenario, formulas, date, frame: E.Expr | None = None) -> E.Expr:
+def allin(contract: model.Contract, s: Scenario, formulas, date, frame: E.Expr | None = None, uncapped: frozenset[str] = frozenset()) -> E.Expr:
     """AMO (in-parcours for a responsable contract) + AMC: what the rules call "all-in"."""
-    k = _payment_key(contract, s, formulas, date, frame)
-    return E.exact.remembered(("allin",) + k, lambda: E.add(amo(s.ref_rate), decision_amc(contract, s, formulas, date, frame)))
+    k = _payment_key(contract, s, formulas, date, frame, uncapped)
+    return E.exact.remembered(("allin",) + k, lambda: E.add(amo(s.ref_rate), decision_amc(contract, s, formulas, date, frame, uncapped)))

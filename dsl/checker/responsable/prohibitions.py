@@ -19,7 +19,7 @@ from fractions import Fraction
 
 from garant.dsl import model
 from garant.dsl.checker.responsable import envelope as E
-from garant.dsl.checker.responsable import payment
+from garant.dsl.checker.responsable import fixes, payment
 from garant.dsl.checker.responsable.findings import HOLDS, VIOLATED, Best, Finding, claim_text, euros
 from garant.dsl.checker.responsable.payment import Scenario
 
@@ -58,5 +58,5 @@ def check_no_refund(contract: model.Contract, rules, all_scenarios: list[Scenari
                     f"{rule.name} ({rule.title}): {where}{claim_text(contract, s, p, b)}: the contract pays {euros(paid)} where the "
                     f"in-parcours AMO leaves {euros(room)}: it refunds a deduction of the regime (participation forfaitaire, franchise or hors-parcours increase)"
                 )
-                best.add(key, Finding(rule.name, rule.title, rule.ref, VIOLATED, line, level, s, msg, p, b, paid, room))
+                best.add(key, Finding(rule.name, rule.title, rule.ref, VIOLATED, line, level, s, msg, p, b, paid, room, fix=fixes.deduction_fix(line) if line else None))
     return best.findings()

@@ -33,6 +33,7 @@ import attrs
 
 from garant.dsl import model
 from garant.dsl.checker.responsable import envelope as E
+from garant.dsl.checker.responsable import fixes
 from garant.dsl.checker.responsable import payment
 from garant.dsl.checker.responsable.findings import HOLDS, VIOLATED, Best, Finding, claim_text, euros
 from garant.dsl.checker.responsable.floors import in_force
@@ -119,6 +120,8 @@ def check_renewals(contract: model.Contract, all_scenarios: list[Scenario], leve
     # modérateur and limit renewals: {line id: (line, scenario, point)}
     limited: dict[tuple, dict] = {}
     for r, step, rule in in_force(regime.renewals, date, "renewal"):
+        if not r.required:
+            continue  # a limit the floors allow, not one lines must state (limits.py)
         for s in all_scenarios:
             if s.decision is None or not applies(r, s, regime.nodes[s.node]):
                 continue
@@ -184,4 +187,4 @@ def _violation(contract, r, step, rule, line, level, s, short, point) -> Finding
         f"{band} (required: {required}); a second {claim_text(contract, s, p, b)} {later} months later, {band}, "
         f"would be paid {euros(paid)}; at most one equipment per {need} months allowed here"
     )
-    return Finding(rule, r.title, step.ref, VIOLATED, line, level, s, msg, p, b, paid, None)
+    return Finding(rule, r.title, step.ref, VIOLATED, line, level, s, msg, p, b, paid, None, fix=fixes.renewal_fix(step))
