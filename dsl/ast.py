@@ -275,6 +275,7 @@ class PriceLimit:
     of_base: bool
     ref: str | None
     span: Span
+    min_age: Quantity | None = None  # binds from this age on (age on the date of care)
 
 
 @attrs.frozen
@@ -288,6 +289,7 @@ class ActRule:
     price_limits: tuple[PriceLimit, ...]
     span: Span
     base_from_claim: Span | None = None
+    no_deductions: Span | None = None  # bears none of the parent's deductions
 
 
 @attrs.frozen

@@ -117,6 +117,7 @@ class PriceLimit:
     of_base: bool  # `200% BRSS`: a multiple of the base, else an amount
     ref: str | None
     span: Span
+    min_age: int | None = None  # binds from this age on; below it, no limit
 
 
 @attrs.frozen
@@ -363,13 +364,34 @@ class Line:
 
 @attrs.frozen
 class CeilingUse:
-    """A resolved responsable ceiling for one decision (`cap` lines)."""
+    """The responsable ceilings a `cap` line meets, for one decision: the
+    first in `% BRSS` (percent, below…, ref, span; percent None when only
+    an amount binds) and the lowest all-in amount per item (R8: 1,700€ per
+    hearing aid, Sécu incluse; R6 per equipment), with its own source."""
 
-    percent: int
+    percent: int | None
     below_percent: int | None
     below_key: tuple | None
     ref: str | None
     span: Span
+    amount: int | None = None  # cents, all-in (Sécu incluse), per item
+    amount_ref: str | None = None
+    amount_span: Span | None = None
+
+
+def amount_ceiling_met(c: "Ceiling", lines, nodes) -> bool:
+    """Whether an all-in amount ceiling (R8, R6) can bound a `cap` line:
+    it has an amount step and a `cap` line's act is the ceiling's, above
+    it or below it. (`on the frame` bounds the frame's share, which the
+    line's `frame at most` states: the compliance proof checks it.)"""
+    if c.on_frame or not any(s.amount is not None for s in c.steps):
+        return False
+    for ln in lines:
+        if not ln.ceiling:
+            continue
+        if c.node is None or ln.node is None or ln.node in nodes[c.node].ancestors or c.node in nodes[ln.node].ancestors:
+            return True
+    return False
 
 
 @attrs.frozen

@@ -635,6 +635,7 @@ class _ToAst(Transformer):
         base_span = None
         not_reimbursed = None
         from_claim = None
+        no_deductions = None
         for c in children[1:]:
             if isinstance(c, tuple) and c and c[0] == "base":
                 base.extend(c[1])
@@ -649,7 +650,9 @@ class _ToAst(Transformer):
                 not_reimbursed = c[1]
             elif isinstance(c, tuple) and c and c[0] == "base_from_claim":
                 from_claim = c[1]
-        return ast.ActRule(words, tuple(base), base_span, tuple(rates), tuple(applies), not_reimbursed, tuple(limits), words[0][1], from_claim)
+            elif isinstance(c, tuple) and c and c[0] == "no_deductions":
+                no_deductions = c[1]
+        return ast.ActRule(words, tuple(base), base_span, tuple(rates), tuple(applies), not_reimbursed, tuple(limits), words[0][1], from_claim, no_deductions)
 
     def base_from_claim(self, meta, children):
         return ("base_from_claim", self._span(meta))
@@ -662,7 +665,9 @@ class _ToAst(Transformer):
         return ("base", tuple(children), self._span(meta))
 
     def base_entry(self, meta, children):
-        return ast.TableEntry(children[0], self._q(children[1]), self._span(meta))
+        min_age = next((c[1] for c in children if isinstance(c, tuple) and c and c[0] == "min_age"), None)
+        children = [c for c in children if not (isinstance(c, tuple) and c and c[0] == "min_age")]
+        return ast.TableEntry(children[0], self._q(children[1]), self._span(meta), min_age)
 
     def rate_clause(self, meta, children):
         span = self._span(meta)
@@ -690,11 +695,17 @@ class _ToAst(Transformer):
     def not_reimbursed(self, meta, children):
         return ("not_reimbursed", self._span(meta))
 
+    def no_deductions(self, meta, children):
+        return ("no_deductions", self._span(meta))
+
     def price_limit(self, meta, children):
         selector = None
         rest = list(children)
         if rest and isinstance(rest[0], ast.Selector):
             selector = rest.pop(0)
+        min_age = None
+        if rest and isinstance(rest[0], tuple) and rest[0] and rest[0][0] == "min_age":
+            min_age = rest.pop(0)[1]
         q = self._q(rest.pop(0))
         of_base = False
         ref = None
@@ -703,7 +714,7 @@ class _ToAst(Transformer):
                 of_base = True
             elif isinstance(c, str):
                 ref = c
-        return ast.PriceLimit(selector, q, of_base, ref, self._span(meta))
+        return ast.PriceLimit(selector, q, of_base, ref, self._span(meta), min_age)
 
     def ceiling(self, meta, children):
         selector = children[0]

@@ -86,8 +86,10 @@ def _decisions(contract) -> list[str]:
                 verdict = "nothing (a gap)"
             else:
                 verdict = " + ".join(f"line {lines[i].span.line}: {lines[i].text}" for i in d.lines)
-                if d.ceiling is not None:
+                if d.ceiling is not None and d.ceiling.percent is not None:
                     verdict += f" (ceiling {d.ceiling.percent / 100:g}% of the base, {d.ceiling.span.where})"
+                if d.ceiling is not None and d.ceiling.amount is not None:
+                    verdict += f" (ceiling {d.ceiling.amount / 100:g}€ all-in per item, {d.ceiling.amount_span.where})"
             out.append(f"{family}{' ' + shown if shown else ''} → {verdict}")
     return out
 

@@ -341,7 +341,7 @@ def test_in_the_regime_itself_a_parameter_hovers_with_its_dated_values(client: C
     uri, text = path.resolve().as_uri(), path.read_text(encoding="utf-8")
     assert client.open(uri, text) == []
     lines = text.split("\n")
-    use = next(i for i, ln in enumerate(lines) if ln.strip() == "secteur1: consultation_G")
+    use = next(i for i, ln in enumerate(lines) if ln.strip() == "secteur1 from age 6: consultation_G")
     declared = next(i for i, ln in enumerate(lines) if ln.startswith("parameter consultation_G "))
     at = types.Position(line=use, character=lines[use].index("consultation_G") + 2)
     hover = client.hover(uri, at.line, at.character)

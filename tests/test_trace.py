@@ -44,7 +44,7 @@ def gp(**kw):
 def test_every_step_of_an_ordinary_consultation_cites_its_source():
     (trace,) = steps(gp())
     base, amo, pf, line, rac = trace
-    assert base == (stdlib_line("secteur1: consultation_G", after="act consultation generaliste"), "base de remboursement: consultation_G on 2025-03-10", 3000)
+    assert base == (stdlib_line("secteur1 from age 6: consultation_G", after="act consultation generaliste"), "base de remboursement: consultation_G on 2025-03-10", 3000)
     assert amo == (stdlib_line("rate 70%", after="act honoraires_medicaux"), "AMO = 70% × 30.00", 2100)
     assert pf[0] == stdlib_line('from 2024-05-15: 2€  ref "Décret n° 2024-113 du 16 février 2024 (R160-19); décision UNCAM du 21 mars 2024"')
     assert pf[1].startswith("Participation forfaitaire (Décret n° 2024-113") and pf[2] == 200

@@ -26,6 +26,7 @@ periods, per-side limits).
 from __future__ import annotations
 
 from garant.compiler.runtime.steps.regime import TIMES as _TIMES  # the engine's own words for "N times the base"
+from garant.compiler.runtime.steps.regime import pays_within, regulated_price
 from garant.compiler.runtime.money import fmt_rate
 from garant.compiler.runtime.rules import FromAge
 
@@ -48,7 +49,7 @@ class Recipe:
         self.base_source = None
         self.heavy = False
         self.deduction = None  # (Param, per_unit, is_pf, amount limit or None, count limits)
-        self.checks = ()  # (value, of_base, text of what, where)
+        self.checks = ()  # (value, of_base, text of what, where, whether the contract pays within it)
         self.lines = ()  # (Line, count limit or None, amount limit or None)
         self.ceiling = None
         self.rule = None
@@ -117,10 +118,14 @@ def _fill(product, r: Recipe, ra, rate_entry, base_entry, ref_entry, decision, c
     else:
         _regime(r, ra, rate_entry, base_entry, ref_entry, params)
     _deduction(r, ra)
+    if any(min_age is not None for *_, min_age in checks):
+        raise Unsupported("a price limit by age (the scalar `price_checks` reads the birth date)")
+    within = pays_within(product, decision)
     r.checks = tuple(
         (_dated(value, params) if not of_base else value, of_base,
-         _TIMES.get(value, f"{fmt_rate(value)} of the base") if of_base else "the regulated price", where)
-        for value, of_base, _ref, where in checks
+         _TIMES.get(value, f"{fmt_rate(value)} of the base") if of_base else regulated_price(product, value), where,
+         within and i == len(checks) - 1)
+        for i, (value, of_base, _ref, where, _age) in enumerate(checks)
     )
     if decision is None:
         r.rule = product.gap_rule

@@ -127,7 +127,8 @@ def _act(a: model.RegimeAct, node: model.Node) -> Commented:
         kwargs["heavy_act"] = a.heavy_act or None
     if a.price_limits:
         kwargs["price_limits"] = tuple(
-            Call("_rules.PriceLimit", c, _value(pl.value), pl.of_base, pl.ref, pl.span.where) for c, pl in a.price_limits
+            Call("_rules.PriceLimit", c, _value(pl.value), pl.of_base, pl.ref, pl.span.where, **({"min_age": pl.min_age} if pl.min_age is not None else {}))
+            for c, pl in a.price_limits
         )
     return Commented(Call("_rules.RegimeAct", node.title, a.span.where, **kwargs), f"{a.span.where}  {node.title}")
 
@@ -244,18 +245,26 @@ def _rule(ln: model.Line) -> Commented:
 
 def _ceilings(contract: model.Contract) -> tuple:
     """The responsable ceilings a `cap` line can meet, at the step in force
-    on the contract's effective date (as the checker reads them)."""
+    on the contract's effective date (as the checker reads them): in % of
+    the base, or an all-in amount per item where a `cap` line's act meets it."""
     if not any(ln.ceiling for ln in contract.lines):
         return ()
     out = []
     effective = contract.effective
+    nodes = contract.regime.nodes
     for c in contract.regime.ceilings:
-        steps = [st for st in c.steps if (effective is None or st.start <= effective) and st.percent is not None]
+        steps = [st for st in c.steps if effective is None or st.start <= effective]
         if not steps:
             continue
         st = steps[-1]
-        call = Call("_rules.CeilingRule", c.node, dict(c.constraints) or None, st.percent,
-                    below_percent=st.below_percent, below=st.below_value, ref=st.ref, where=st.span.where)
+        if st.percent is not None:
+            call = Call("_rules.CeilingRule", c.node, dict(c.constraints) or None, st.percent,
+                        below_percent=st.below_percent, below=st.below_value, ref=st.ref, where=st.span.where)
+        elif model.amount_ceiling_met(c, contract.lines, nodes):
+            call = Call("_rules.CeilingRule", c.node, dict(c.constraints) or None, None,
+                        ref=st.ref, where=st.span.where, amount=st.amount)
+        else:
+            continue
         out.append(Commented(call, f"{st.span.where}  {c.title}"))
     return tuple(out)
 

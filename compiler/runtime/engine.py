@@ -226,8 +226,8 @@ class Product:
                 ref_entry = ra.rate_table.get(ra.rate_key(dims[:i] + (self.default_parcours,) + dims[i + 1 :]))
             decision = self.decisions.decide(node, dims)
             checks = tuple(
-                (value, of_base, ref, where)
-                for constraints, value, of_base, ref, where in ra.price_checks
+                (value, of_base, ref, where, min_age)
+                for constraints, value, of_base, ref, where, min_age in ra.price_checks
                 if all(dims[i] == v for i, v in constraints)
             )
             plan = (ra, rate_entry, base_entry, ref_entry, decision, checks)

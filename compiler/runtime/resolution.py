@@ -11,7 +11,8 @@ the checker's `dsl/checker/resolution.py` does when it proves the contract:
   candidates — a line is more specific than another when its act is the
   other's or below it and it names every value the other names;
 * then, per module, the most specific `+` line, added to the winner;
-* for a `cap` winner, the first responsable ceiling on the act and values.
+* for a `cap` winner, the responsable ceilings on the act and values (the
+  first in % of the base, the lowest all-in amount).
 
 A year of claims has a few hundred distinct (act, values): each is decided
 once and cached (`Resolver.decide`). tests/test_codegen.py checks that
@@ -94,15 +95,27 @@ class Resolver:
         return set(b.when) <= set(a.when)
 
     def _ceiling(self, node: str, path: tuple, dims: tuple) -> Ceiling | None:
+        """Every ceiling on the act and values: the first in % of the base
+        and the lowest all-in amount (as the checker's `_ceiling_for`)."""
+        percent = amount = None
         for c in self.ceilings:
             if (c.act is None or c.act in path) and self._meets(c, dims):
-                below_key = None
-                if c.below is not None and c.below[0] in self.decision_dims:
-                    below = list(dims)
-                    below[self.dim_index[c.below[0]]] = c.below[1]
-                    below_key = (node, tuple(below))
-                return Ceiling(c.percent, c.below_percent, below_key, c.ref, c.where)
-        return None
+                if c.percent is None:
+                    if amount is None or c.amount < amount.amount:
+                        amount = c
+                elif percent is None:
+                    percent = c
+        if percent is None and amount is None:
+            return None
+        a_cents, a_where = (amount.amount, amount.where) if amount is not None else (None, None)
+        if percent is None:
+            return Ceiling(None, None, None, amount.ref, amount.where, a_cents, a_where)
+        below_key = None
+        if percent.below is not None and percent.below[0] in self.decision_dims:
+            below = list(dims)
+            below[self.dim_index[percent.below[0]]] = percent.below[1]
+            below_key = (node, tuple(below))
+        return Ceiling(percent.percent, percent.below_percent, below_key, percent.ref, percent.where, a_cents, a_where)
 
 
 def _positions(when: tuple, dim_index: dict[str, int]) -> tuple:

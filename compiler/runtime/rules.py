@@ -198,6 +198,7 @@ class PriceLimit(NamedTuple):
     of_base: bool
     ref: str | None
     where: str
+    min_age: int | None = None  # binds from this age on (age on the date of care)
 
 
 class RegimeAct:
@@ -213,7 +214,7 @@ class RegimeAct:
         self.rate = rate
         self.deductions = deductions
         self.not_reimbursed = not_reimbursed
-        self.price_limits = price_limits  # ((constraints, value, of_base, ref, where), …)
+        self.price_limits = price_limits  # `PriceLimit`s
         self.heavy_act = heavy_act  # parameter: flat participation on heavy acts (R160-16)
 
     def bind(self, dim_index: dict[str, int], params: dict) -> None:
@@ -223,7 +224,10 @@ class RegimeAct:
         self.rate_key, self.rate_table = keyed(self.rate or {}, tuple(dim_index[d] for d in self.rate_dims))
         self.heavy_param = params[self.heavy_act] if self.heavy_act else None
         self.deduction_params = tuple((params[name], per_unit, name == PF) for name, per_unit in self.deductions)
-        self.price_checks = tuple((tuple((dim_index[d], v) for d, v in constraints), value, of_base, ref, where) for constraints, value, of_base, ref, where in self.price_limits)
+        self.price_checks = tuple(
+            (tuple((dim_index[d], v) for d, v in pl.constraints), pl.value, pl.of_base, pl.ref, pl.where, pl.min_age)
+            for pl in self.price_limits
+        )
 
 
 def keyed(table: dict, idx: tuple[int, ...]):
@@ -308,14 +312,18 @@ class Levels:
 
 
 class Ceiling:
-    """A contrat responsable ceiling on a `cap` line (e.g. R3 on non-OPTAM fees)."""
+    """The contrat responsable ceilings on a `cap` line: all-in at most
+    `percent` of the base (R3 on non-OPTAM fees; None: no such ceiling)
+    and at most `amount` cents per item, Sécu incluse (R8; None: none)."""
 
-    def __init__(self, percent, below_percent, below_key, ref, where):
+    def __init__(self, percent, below_percent, below_key, ref, where, amount=None, amount_where=None):
         self.percent = percent
         self.below_percent = below_percent
         self.below_key = below_key
         self.ref = ref
         self.where = where
+        self.amount = amount
+        self.amount_where = amount_where
 
 
 class Decision:
@@ -341,16 +349,19 @@ class Rule:
 
 
 class CeilingRule:
-    """A responsable ceiling (in % of the base) on the acts and provider
-    values it names, at the step in force on the contract's effective date."""
+    """A responsable ceiling (in % of the base, or an all-in `amount` in
+    cents per item) on the acts and provider values it names, at the step
+    in force on the contract's effective date."""
 
-    __slots__ = ("act", "when", "percent", "below_percent", "below", "ref", "where")
+    __slots__ = ("act", "when", "percent", "below_percent", "below", "ref", "where", "amount")
 
-    def __init__(self, act: str | None, when: dict | None, percent: int, below_percent: int | None = None,
-                 below: tuple[str, str] | None = None, ref: str | None = None, where: str | None = None):
+    def __init__(self, act: str | None, when: dict | None, percent: int | None, below_percent: int | None = None,
+                 below: tuple[str, str] | None = None, ref: str | None = None, where: str | None = None,
+                 amount: int | None = None):
         self.act = act
         self.when = tuple((when or {}).items())
         self.percent = percent
+        self.amount = amount
         self.below_percent = below_percent
         self.below = below  # (dimension, value) of the line the ceiling is measured against
         self.ref = ref

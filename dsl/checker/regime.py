@@ -242,7 +242,12 @@ def _table(entries, unit, vocab: Vocabulary, params, currency, owner, diags: Dia
         values = dict(zip(dims, combo))
         matching = [(c, v, s) for c, v, s in resolved if all(values.get(k) == val for k, val in c.items())]
         best = [m for m in matching if not any(set(o[0].items()) > set(m[0].items()) for o in matching)]
-        if len(best) > 1 and len({(b[1].const, b[1].param) for b in best}) > 1:
+        # An entry from an age on and the same selector without one are the
+        # two sides of an age band, not an overlap: the aged one is chosen.
+        if any(b[1].min_age is not None for b in best) and any(b[1].min_age is None for b in best):
+            best = [b for b in best if b[1].min_age is not None] + [b for b in best if b[1].min_age is None]
+            best = best[:1] + [b for b in best[1:] if b[1].min_age is not None]
+        if len(best) > 1 and len({(b[1].const, b[1].param, b[1].min_age) for b in best}) > 1:
             pair = tuple(sorted(b[2].line for b in best[:2]))
             if pair not in reported:
                 reported.add(pair)
@@ -321,6 +326,11 @@ def _acts(tree: ast.RegimeFile, vocab: Vocabulary, params, currency, diags: Diag
                 deds.append((p.name, a.per_unit is not None))
             if deds or "heavy_act" not in fields:
                 fields["deductions"] = tuple(deds)
+        if rule.no_deductions is not None:
+            if rule.applies:
+                diags.error(rule.no_deductions, "`no deductions` and an `applies` in the same rule contradict each other", "keep one of them", code="regime")
+            fields["deductions"] = ()
+            fields["heavy_act"] = None
         if rule.not_reimbursed is not None:
             fields["not_reimbursed"] = True
             if rule.rates or rule.base:
@@ -336,7 +346,12 @@ def _acts(tree: ast.RegimeFile, vocab: Vocabulary, params, currency, diags: Diag
                 value = _value(pl.value, "percent" if pl.of_base else "money", params, currency, owner, diags, "price limit")
                 if value is None:
                     continue
-                pls.append((tuple(sorted(constraints.items())), model.PriceLimit(value, pl.of_base, pl.ref, pl.span)))
+                min_age = None
+                if pl.min_age is not None:
+                    min_age = units.count_value(pl.min_age, diags, "from age", units.MAX_AGE)
+                    if min_age is None:
+                        continue
+                pls.append((tuple(sorted(constraints.items())), model.PriceLimit(value, pl.of_base, pl.ref, pl.span, min_age)))
             fields["price_limits"] = tuple(pls)
         rules[node] = fields
 

@@ -68,6 +68,8 @@ def decide(lines: list[model.Line], regime: model.Regime, vocab: Vocabulary, eff
         # decides (R3 on non-OPTAM doctors, R4 hors parcours): the ceilings'
         # dimensions must tell the claims apart even if no line names them.
         named |= {d for c in regime.ceilings if any(s.percent is not None for s in c.steps) for d, _ in c.constraints}
+        # The amount ceilings (R8, R6) only where a `cap` line can meet them.
+        named |= {d for c in regime.ceilings if model.amount_ceiling_met(c, lines, nodes) for d, _ in c.constraints}
     dims = tuple(d.name for d in regime.dims if d.name in named) + (("network",) if "network" in named else ())
     networks_used = tuple(dict.fromkeys(v for ln in lines for d, v in ln.constraints if d == "network" and v is not None))
 
@@ -81,8 +83,9 @@ def decide(lines: list[model.Line], regime: model.Regime, vocab: Vocabulary, eff
         matching = [ln for ln in lines if node_matches(ln.node, node)]
         if not matching:
             continue
-        # Only the ceilings a `cap` can read (in % BRSS) tell acts apart.
-        ceilings = [c for c in regime.ceilings if (c.node is None or c.node in node.ancestors) and any(s.percent is not None for s in c.steps)]
+        # Only the ceilings a `cap` can read (in % BRSS, or an all-in amount) tell acts apart.
+        ceilings = [c for c in regime.ceilings if (c.node is None or c.node in node.ancestors)
+                    and (any(s.percent is not None for s in c.steps) or model.amount_ceiling_met(c, lines, nodes))]
         sig = (tuple(ln.id for ln in matching), tuple(id(c) for c in ceilings))
         gid = signature_to_group.setdefault(sig, len(signature_to_group) + 1)
         groups[node.id] = gid
@@ -165,15 +168,27 @@ def _winner(lines, nodes, values, member_nodes, vocab, reported, diags) -> model
 
 
 def _ceiling_for(line, ceilings, values, dims, gid, effective, diags, reported) -> model.CeilingUse | None:
+    """Spec §3.2 `cap`: every responsable ceiling on the decision's act and
+    values, at the step in force on the contract's effective date: the
+    first in `% BRSS` (with its `below` reference) and the lowest all-in
+    amount per item."""
     if not line.ceiling:
         return None
+    use = None
+    amount = None
     for c in ceilings:
-        if not all(values.get(d) == v for d, v in c.constraints):
+        if c.on_frame or not all(values.get(d) == v for d, v in c.constraints):
             continue
-        steps = [s for s in c.steps if (effective is None or s.start <= effective) and s.percent is not None]
+        steps = [s for s in c.steps if effective is None or s.start <= effective]
         if not steps:
             continue
         step = steps[-1]
+        if step.percent is None:
+            if step.amount is not None and (amount is None or step.amount < amount.amount):
+                amount = step
+            continue
+        if use is not None:
+            continue
         below_key = None
         if step.below_value is not None:
             dim, value = step.below_value
@@ -181,8 +196,12 @@ def _ceiling_for(line, ceilings, values, dims, gid, effective, diags, reported) 
                 below_values = dict(values)
                 below_values[dim] = value
                 below_key = (gid,) + tuple(below_values[d] for d in dims)
-        return model.CeilingUse(step.percent, step.below_percent, below_key, step.ref, step.span)
-    return None
+        use = model.CeilingUse(step.percent, step.below_percent, below_key, step.ref, step.span)
+    if amount is None:
+        return use
+    if use is None:
+        return model.CeilingUse(None, None, None, amount.ref, amount.span, amount.amount, amount.ref, amount.span)
+    return attrs.evolve(use, amount=amount.amount, amount_ref=amount.ref, amount_span=amount.span)
 
 
 def _describe(member_nodes, values, vocab: Vocabulary) -> str:

@@ -14,6 +14,7 @@ import numpy as np
 from garant.compiler.runtime.steps.stays import HEAVY_THRESHOLD, STAY_FEES
 from garant.compiler.runtime.money import fmt, fmt_rate
 from garant.compiler.runtime.trace import render_warning
+from garant.compiler.runtime.steps.regime import excess_note
 
 
 def eligibility(v, by_combo) -> None:
@@ -146,7 +147,7 @@ def price_checks(v, by_combo) -> None:
         d = c.date[idx]
         price = c.price[idx]
         ceiling_price = None
-        for value, of_base, what, where in r.checks:
+        for value, of_base, what, where, within in r.checks:
             if of_base:
                 limit = (v.base[idx] * value + 5000) // 10000
             else:
@@ -158,7 +159,7 @@ def price_checks(v, by_combo) -> None:
             if above.any():
                 who = r.provider or r.act
                 v._note(idx[above], [
-                    f"price {fmt(p)} is above {what} ({fmt(lim)}) for {who} [{where}]"
+                    f"price {fmt(p)} is above {what} ({fmt(lim)}) for {who}{excess_note(p - lim) if within else ''} [{where}]"
                     for p, lim in zip(price[above].tolist(), limit[above].tolist())
                 ])
         if ceiling_price is not None:

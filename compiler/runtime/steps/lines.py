@@ -152,8 +152,9 @@ def frame_price(line, c, price: int, add) -> int:
 
 @when(lambda line, decision: decision.ceiling is not None)
 def line_ceiling(product, s) -> None:
-    """RESPONSABLE.md R3: a responsable ceiling bounds the whole cover of
-    the decision, refinements included (measured once, on its first line)."""
+    """RESPONSABLE.md R3, R8: the responsable ceilings bound the whole cover
+    of the decision, refinements included (measured once, on its first
+    line); the trace names the ceiling that binds."""
     ceiling = s.route.decision.ceiling
     c = s.claim
     if s.ceiling_room is None:
@@ -161,13 +162,20 @@ def line_ceiling(product, s) -> None:
     left = s.ceiling_room - s.amc
     if s.part > left:
         s.part = left if left > 0 else 0
-        s.trace.append((ceiling.where, "ceiling", s.part, s.ceiling_room + s.amo_ref))
+        where = ceiling.where
+        if ceiling.amount is not None and (ceiling.percent is None or s.ceiling_room == _amount_room(ceiling, s.amo_ref, c.quantity)):
+            where = ceiling.amount_where
+        s.trace.append((where, "ceiling", s.part, s.ceiling_room + s.amo_ref))
 
 
 def ceiling_limit(product, ceiling, price, base, amo_ref, quantity, ceiling_price) -> int:
-    """What the contract may pay under a responsable ceiling: all-in at
+    """What the contract may pay under the responsable ceilings: all-in at
     most N% of the BR and, when the ceiling says so, `below_percent` of
-    the BR under the reference line's level (R3)."""
+    the BR under the reference line's level (R3); all-in at most the
+    amount per item (R8: 1,700€ per hearing aid, Sécu incluse)."""
+    room = _amount_room(ceiling, amo_ref, quantity) if ceiling.amount is not None else None
+    if ceiling.percent is None:
+        return room
     above = pct(base, ceiling.percent) - base
     if ceiling.below_percent is not None:
         reference = 0
@@ -182,6 +190,14 @@ def ceiling_limit(product, ceiling, price, base, amo_ref, quantity, ceiling_pric
         second = ref_above - pct(base, ceiling.below_percent)
         above = above if above < second else second
     allin = base + (above if above > 0 else 0)
+    by_base = allin - amo_ref if allin > amo_ref else 0
+    return by_base if room is None or by_base < room else room
+
+
+def _amount_room(ceiling, amo_ref: int, quantity: int) -> int:
+    """An all-in amount ceiling per item, less the AMO the contract is
+    measured against: what the contract may pay under it."""
+    allin = ceiling.amount * quantity
     return allin - amo_ref if allin > amo_ref else 0
 
 

@@ -158,10 +158,15 @@ def reference_amo(product, s) -> None:
 def price_checks(product, s) -> None:
     """Spec §2 price limits: a price above the regulated price or N times
     the base is warned about; the last limit is the ceiling price (100%
-    Santé) the contract's formulas may read."""
+    Santé: HLF, PLV) the contract's formulas may read, and when the
+    deciding line pays within it the warning says the excess is the
+    patient's. A limit `from age N` binds from that age on."""
     c = s.claim
     ceiling_price = None
-    for value, of_base, _ref, where in s.route.price_checks:
+    checks = s.route.price_checks
+    for i, (value, of_base, _ref, where, min_age) in enumerate(checks):
+        if min_age is not None and below_age(c, min_age):
+            continue
         if of_base:
             limit = pct(s.base, value)
         elif s.regulated and value in s.regulated:  # a stay's days, each at its amount (`stays.stay_days`)
@@ -170,9 +175,51 @@ def price_checks(product, s) -> None:
             limit = (value if isinstance(value, int) else product.params[value].at(c.date)) * c.quantity
         ceiling_price = limit
         if c.price > limit:
-            what = TIMES.get(value, f"{fmt_rate(value)} of the base") if of_base else "the regulated price"
-            s.warnings.append(f"price {fmt(c.price)} is above {what} ({fmt(limit)}) for {c.provider or c.act} [{where}]")
+            what = TIMES.get(value, f"{fmt_rate(value)} of the base") if of_base else regulated_price(product, value)
+            tail = excess_note(c.price - limit) if i == len(checks) - 1 and pays_within(product, s.route.decision) else ""
+            s.warnings.append(f"price {fmt(c.price)} is above {what} ({fmt(limit)}) for {c.provider or c.act}{tail} [{where}]")
     s.ceiling_price = ceiling_price
+
+
+def below_age(c, age: int) -> bool:
+    """Whether the patient is under `age` on the date of care (no birth
+    date: an adult)."""
+    b = c.birth_date
+    if b is None:
+        return False
+    return c.date.year - b.year - ((c.date.month, c.date.day) < (b.month, b.day)) < age
+
+
+def regulated_price(product, value) -> str:
+    """The words for a regulated price: the parameter's title when it has one."""
+    if isinstance(value, str):
+        return f"the regulated price «{product.params[value].title}»"
+    return "the regulated price"
+
+
+def excess_note(excess: int) -> str:
+    """What a warning adds when the contract pays within the ceiling price."""
+    return f": the contract pays within it, the {fmt(excess)} above it is the patient's"
+
+
+def pays_within(product, decision) -> bool:
+    """Whether the decision's lines read the ceiling price (`100% santé`):
+    probed once per line on a price far above a ceiling of one cent."""
+    if decision is None:
+        return False
+    for line_id in decision.lines:
+        fn = getattr(product.lines[line_id], "fn", None)
+        if fn is None:
+            continue
+        hit = _READS_CEILING.get(fn)
+        if hit is None:
+            hit = _READS_CEILING[fn] = fn(10**12, 0, 0, 1, 1) != fn(10**12, 0, 0, 1, None)
+        if hit:
+            return True
+    return False
+
+
+_READS_CEILING: dict = {}  # a generated line function → whether it reads the ceiling price
 
 
 def describe(product, names, dims) -> str:

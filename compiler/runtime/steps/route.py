@@ -25,7 +25,7 @@ class Route:
         self.ra = ra  # the regime's rule for the act (`rules.RegimeAct`), or None
         self.decision = decision  # the contract's `rules.Decision`, or None (a gap)
         # ref_entry: the parcours-de-soins rate a responsable contract measures against
-        # price_checks: ((value, of_base, ref, where), …)
+        # price_checks: ((value, of_base, ref, where, min_age), …)
         # An act the regime has no rule for gets only the first step, eligibility, which rejects it.
         # (value, source line) of a rate or base the same at every age, or None: read per claim (`Product.by_age`)
         self.rate_fixed = _fixed(product.by_age, self.rate_entry)

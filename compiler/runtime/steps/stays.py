@@ -34,7 +34,7 @@ STAY_FEES = "frais_de_sejour"
 
 
 def _per_day(product, route) -> bool:
-    return any(isinstance(value, str) and value in PER_DAY and not of_base for value, of_base, _r, _w in route.price_checks)
+    return any(isinstance(value, str) and value in PER_DAY and not of_base for value, of_base, _r, _w, _age in route.price_checks)
 
 
 @when(_per_day)
@@ -52,7 +52,7 @@ def stay_days(product, s) -> None:
     if c.quantity != 1 and c.quantity != days:
         raise ClaimError(f"`quantity` {c.quantity} is not the {days} days of the stay from {admission} to {discharge}", "quantity")
     regulated = {}
-    for value, of_base, _ref, _where in s.route.price_checks:
+    for value, of_base, _ref, _where, _age in s.route.price_checks:
         if isinstance(value, str) and value in PER_DAY and not of_base:
             param = product.params[PSYCHIATRIC[value] if psychiatric else value]
             total, parts = _days_at(param, admission, days)

@@ -126,8 +126,12 @@ def param_at(p: model.Param, date):
 
 def ceiling_room(c: model.CeilingUse, s: Scenario, reference: tuple[model.Term, ...] | None, amo_ref: E.Expr) -> E.Expr:
     """What a `cap` line may pay (engine `_ceiling_limit`): all-in at most
-    N% of the base and, for R3, M% of the base under the reference line."""
+    N% of the base and, for R3, M% of the base under the reference line;
+    all-in at most an amount ceiling (R8), quantity 1."""
     B = E.BASE
+    by_amount = None if c.amount is None else E.pos(E.sub(E.const(c.amount), amo_ref))
+    if c.percent is None:
+        return by_amount
     above = E.sub(E.scale(Fraction(c.percent, 10000), B), B)
     if c.below_percent is not None:
         ref = E.ZERO if reference is None else level_fn(reference, s, amo_ref)
@@ -136,7 +140,8 @@ def ceiling_room(c: model.CeilingUse, s: Scenario, reference: tuple[model.Term, 
             second = E.sub(ref_above, E.scale(Fraction(c.below_percent, 10000), B))
             above = E.emin(above, second)
     allin = E.add(B, E.pos(above))
-    return E.pos(E.sub(allin, amo_ref))
+    by_base = E.pos(E.sub(allin, amo_ref))
+    return by_base if by_amount is None else E.emin(by_base, by_amount)
 
 
 def counted_price(line: model.Line, frame: E.Expr | None) -> E.Expr:
@@ -190,7 +195,7 @@ def _payment_key(contract: model.Contract, s: Scenario, formulas, date, frame, u
         if line_id in uncapped:
             caps = []
         lines.append((line.additive, _terms_key(terms), max(frames) if frames else None, tuple(budgets), tuple(caps)))
-    ceiling = None if d.ceiling is None else (d.ceiling.percent, d.ceiling.below_percent, reference)
+    ceiling = None if d.ceiling is None else (d.ceiling.percent, d.ceiling.below_percent, reference, d.ceiling.amount)
     return (s.ref_rate, s.price_limit, frame is not None and E.exact.key(frame), ceiling, tuple(lines))
 
 
