@@ -47,10 +47,15 @@ def amo(rate: int) -> E.Expr:
 
 
 def regulated_price(s: Scenario) -> E.Expr | None:
+    """The regulated price of the scenario's item. A price stated in euros
+    is read as at least the base: the regime's base of a regulated item is
+    never above its regulated price (a PLV or HLF is the tariff or more),
+    so a claim whose base exceeds it does not exist, and the proofs must
+    not take one as a counterexample."""
     if s.price_limit is None:
         return None
     kind, value = s.price_limit
-    return E.scale(Fraction(value, 10000), E.BASE) if kind == "percent" else E.const(value)
+    return E.scale(Fraction(value, 10000), E.BASE) if kind == "percent" else E.emax(E.const(value), E.BASE)
 
 
 def term_amc(t: model.Term, s: Scenario, price: E.Expr, amo_ref: E.Expr, additive: bool = False) -> E.Expr:
