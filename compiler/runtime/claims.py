@@ -22,12 +22,18 @@ from garant.core.text import fold
 
 
 MAX_QUANTITY = 10_000  # days, sessions, boxes on one claim line
+GENERAL = "general"  # the `scheme` of a claim that names none: the regime's own rules
+
+
+def _raise(reason: str, field: str):
+    raise ClaimError(reason, field)
 
 
 class Claim:
     __slots__ = (
         "index", "id", "date", "beneficiary", "family", "birth_date", "node", "act", "provider", "dims",
         "price", "quantity", "base", "amo", "frame_price", "network", "emergency", "referral", "allowed", "warnings",
+        "exemption", "scheme",  # beneficiary status and local scheme (`status_fields`), None when absent
     )
 
 
@@ -39,7 +45,7 @@ def _suggest(word: str, known) -> str:
 class ClaimReader:
     """Validates raw claims against one product's vocabulary."""
 
-    def __init__(self, *, words, ancestors, dims, dim_defaults, only_with, starts, networks=None):
+    def __init__(self, *, words, ancestors, dims, dim_defaults, only_with, starts, networks=None, statuses=(), schemes=()):
         self.words = words  # folded word → tuple of meanings
         self.ancestors = ancestors
         self.dims = dims  # dimension names, in claim.dims order (network last)
@@ -54,6 +60,11 @@ class ClaimReader:
         self._act_cache: dict[str, tuple] = {}
         self._provider_cache: dict[str, tuple] = {}
         self.values = {m[1]: m[2] for ms in words.values() for m in ms if m[0] == "value"}  # value → dim
+        self.statuses = tuple(statuses)  # the `exemption` values the regime declares
+        self.schemes = tuple(schemes)  # the `scheme` values besides `general`
+        self._status_words = {fold(v): v for v in self.statuses}
+        self._scheme_words = {fold(v): v for v in self.schemes}
+        self._scheme_words[GENERAL] = None
 
     def read(self, raw, index: int) -> Claim | Rejection:
         cid = raw.get("id") if isinstance(raw, dict) else None
@@ -97,8 +108,35 @@ class ClaimReader:
         c.quantity = claim_quantity(get("quantity"))
         c.emergency = False if get("emergency") is None else _bool(raw, "emergency")
         c.referral = False if get("referral") is None else _bool(raw, "referral")
+        c.exemption = c.scheme = None
+        if get("exemption") is not None or get("scheme") is not None:
+            self.status_fields(raw, c)
         self._vocabulary(raw, c)
         return c
+
+    def status_fields(self, raw: dict, c: Claim) -> None:
+        """`exemption` (the beneficiary's status: ALD, maternité…) and
+        `scheme` (`general`, or a local scheme such as `alsace_moselle`):
+        one of the values the regime declares, else a rejection naming the
+        field and listing them. Absent or empty: none, and `general`."""
+        c.exemption = self.status_value(raw.get("exemption"), "exemption", self._status_words)
+        c.scheme = self.status_value(raw.get("scheme"), "scheme", self._scheme_words)
+
+    @staticmethod
+    def status_value(value, field: str, allowed: dict):
+        """One status or scheme field's value as the regime spells it, or
+        None (absent, empty, or `general`)."""
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        word = fold(str(value).strip())
+        if word in allowed:
+            return allowed[word]
+        names = [v for v in allowed.values() if v]
+        listed = ", ".join(f"`{v}`" for v in ([GENERAL] if field == "scheme" else []) + names)
+        shown = str(value) if len(str(value)) <= 40 else str(value)[:20] + "…"
+        if not names and field == "exemption":
+            return _raise(f"`{field}`: the regime declares no {field} (got `{shown}`)", field)
+        return _raise(f"`{field}`: unknown value `{shown}`{_suggest(shown, allowed)}; allowed: {listed}", field)
 
     def _vocabulary(self, raw: dict, c: Claim) -> None:
         """act, provider, network and the dimension fields → c.act,

@@ -218,5 +218,8 @@ def decompte(product, s) -> Decompte:
     warnings and trace."""
     c = s.claim
     amo_net = s.amo - s.pf - s.franchise
-    return Decompte(c.id, c.beneficiary, c.date, c.act, c.provider, c.price, s.base, s.rate, s.amo, s.pf, s.franchise, amo_net, s.amc,
-                    s.rule, s.warnings, s.trace)
+    d = Decompte(c.id, c.beneficiary, c.date, c.act, c.provider, c.price, s.base, s.rate, s.amo, s.pf, s.franchise, amo_net, s.amc,
+                 s.rule, s.warnings, s.trace)
+    if s.status:  # the beneficiary's status and scheme, on the décompte
+        d.exemption, d.scheme = c.exemption, c.scheme
+    return d

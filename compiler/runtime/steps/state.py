@@ -27,6 +27,7 @@ class ContractState(ClaimState):
     __slots__ = (
         "route",  # the combination's rules (`route.Route`)
         "rate", "rate_rule", "base", "counted", "amo", "amo_ref",  # regime
+        "status",  # the beneficiary's status and scheme held (`status.beneficiary_status`): `rules.Status`, …
         "pf", "franchise",  # deductions
         "ceiling_price",  # price checks: the 100% Santé ceiling price, or None
         "amc", "rule",  # the contract: what it pays, the deciding line
@@ -41,6 +42,7 @@ class ContractState(ClaimState):
         self.route = route
         self.pf = self.franchise = 0
         self.ceiling_price = None
+        self.status = ()
 
 
 class PlanState(ClaimState):
