@@ -22,7 +22,7 @@ from garant.batch.vector import VectorStats
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACTS = sorted(p for p in (ROOT / "contracts").glob("*.garant") if "plan " not in p.read_text(encoding="utf-8")[:4000] and not p.name.startswith("acme_"))
-FIELDS = ("id", "date", "beneficiary", "birth_date", "act", "provider", "parcours", "network", "price", "quantity", "base", "amo")
+FIELDS = ("id", "date", "beneficiary", "birth_date", "act", "provider", "parcours", "network", "price", "quantity", "base", "amo", "exemption", "scheme")
 _LOADED: dict = {}
 
 

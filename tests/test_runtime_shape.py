@@ -64,7 +64,7 @@ def _names(steps) -> list[str]:
 
 
 def test_the_contract_and_plan_step_lists():
-    assert _names(Product.STEPS) == ["eligibility", "not_reimbursed", "regime_amo", "reference_amo", "deductions", "price_checks",
+    assert _names(Product.STEPS) == ["eligibility", "not_reimbursed", "regime_amo", "reference_amo", "beneficiary_status", "deductions", "price_checks",
                                      "gap", "contract_lines", "decompte"]
     assert _names(Product.LINE_STEPS) == ["line_quantity", "line_formula", "line_ceiling", "line_room", "line_budgets",
                                           "line_amount_limits", "line_consume"]

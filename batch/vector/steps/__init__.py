@@ -15,13 +15,14 @@ why. A new scalar step gets its function here, or an entry saying why not
 
 from __future__ import annotations
 
-from garant.batch.vector.steps import deductions, decompte, lines, regime
+from garant.batch.vector.steps import deductions, decompte, lines, regime, status
 
 VECTOR = {
     "eligibility": regime.eligibility,
     "not_reimbursed": regime.not_reimbursed,
     "regime_amo": regime.regime_amo,
     "reference_amo": regime.reference_amo,
+    "beneficiary_status": status.beneficiary_status,
     "deductions": deductions.deductions,
     "price_checks": regime.price_checks,
     "gap": lines.gap,

@@ -13,6 +13,7 @@ import numpy as np
 
 from garant.compiler.runtime.money import fmt, fmt_rate
 from garant.compiler.runtime.trace import render_warning
+from garant.batch.vector.steps.status import reduced_values
 
 
 def eligibility(v, by_combo) -> None:
@@ -134,6 +135,7 @@ def price_checks(v, by_combo) -> None:
             else:
                 value_on, none = v._value(value, d)
                 v.fail[idx] |= none
+                value_on = reduced_values(v, value, idx, value_on)  # a status's reduced amount
                 limit = value_on * c.quantity[idx]
             ceiling_price = limit
             above = price > limit
