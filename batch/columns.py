@@ -237,6 +237,8 @@ def _statuses(reader: ClaimReader, exemptions: list, schemes: list, bad: set) ->
     """(exemption, scheme) per record as the reader spells them, each
     distinct pair once (`ClaimReader.status_fields`); a record whose pair
     the reader refuses is added to `bad` (the reader says why)."""
+    if not any(exemptions) and not any(schemes):  # the common file: no status column, or empty cells
+        return [(None, None)] * len(exemptions)
     known: dict = {}
     out = []
     for i, pair in enumerate(zip(exemptions, schemes)):

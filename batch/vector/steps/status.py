@@ -20,56 +20,85 @@ def _held(product, pair) -> tuple:
     return tuple(st for st in (product.statuses.get(exemption), product.schemes.get(scheme)) if st is not None)
 
 
-def _groups(v, idx):
-    """(rows, statuses held) for each status pair among the rows `idx`."""
-    codes = v.c.status[idx]
-    if not codes.any():
-        return
-    for code in np.unique(codes[codes > 0]).tolist():
-        yield idx[codes == code], _held(v.product, v.c.status_pairs[code])
-
-
 def beneficiary_status(v, by_combo) -> None:
-    """Rates, increase and amounts not due of the statuses held (scalar `beneficiary_status`)."""
-    if v.c.status is None or not v.c.status.any():
+    """Rates, increase and amounts not due of the statuses held (scalar
+    `beneficiary_status`). The rates are taken over all rows at once,
+    grouped by the rates their statuses give on their act (a few
+    distinct groups in a year of claims), not combination by combination."""
+    status = v.c.status
+    if status is None or not status.any():
         return
+    held = [_held(v.product, pair) for pair in v.c.status_pairs]
+    sources: dict[tuple, int] = {}  # the rates a pair of statuses gives on an act → group id
+    tables: dict[str, tuple] = {}  # act → (group id per status code, keeps the increase per code)
+    rows_at, groups_at, increase = [], [], np.zeros(v.n, np.int64)
     for r, idx in by_combo:
-        for rows, held in _groups(v, idx):
-            if r.not_reimbursed:
-                _not_due(v, r, rows, held)
-            else:
-                _status_rate(v, r, rows[~v.c.has_amo[rows]], held)
-
-
-def _status_rate(v, r, rows, held) -> None:
-    """The highest rate the statuses give on the act, less the increase (scalar `status_rate`)."""
-    if not len(rows):
-        return
-    product = v.product
-    ancestors = product.ancestors[r.node]
-    d = v.c.date[rows]
-    best = None
-    for st in held:
-        got = st.rate_for(ancestors)
-        if got is None:
+        codes = status[idx]
+        if not codes.any():
             continue
-        value = got[0] if isinstance(got[0], int) else product.params[got[0]]
-        on, none = v._value(value, d)
+        if r.not_reimbursed:
+            for code in np.unique(codes[codes > 0]).tolist():
+                _not_due(v, r, idx[codes == code], held[code])
+            continue
+        table, keeps = tables.get(r.node) or tables.setdefault(r.node, _rate_table(v.product, r.node, held, sources))
+        group = table[codes]
+        taken = (group >= 0) & ~v.c.has_amo[idx]  # a claim's own AMO is kept as sent
+        rows_at.append(idx[taken])
+        groups_at.append(group[taken])
+        if r.parcours_rate is not None and keeps.any():
+            _increase(v, r, idx[taken & keeps[codes]], increase)
+    if rows_at:
+        rows = np.concatenate(rows_at)
+        _apply(v, rows, _best(v, sources, rows, np.concatenate(groups_at)), increase[rows])
+
+
+def _rate_table(product, node, held: list, sources: dict) -> tuple:
+    """(group id per status code, -1 where its statuses give no rate on the
+    act; whether each code keeps the hors-parcours increase)."""
+    ancestors = product.ancestors[node]
+    table = np.full(len(held), -1, np.int64)
+    keeps = np.zeros(len(held), bool)
+    for code, statuses in enumerate(held):
+        rates = tuple(got[0] for st in statuses if (got := st.rate_for(ancestors)) is not None)
+        if rates:
+            table[code] = sources.setdefault(rates, len(sources))
+            keeps[code] = any(st.increase for st in statuses)
+    return table, keeps
+
+
+def _best(v, sources: dict, rows, groups) -> np.ndarray:
+    """The highest rate of each row's statuses on its date of care."""
+    best = np.zeros(len(rows), np.int64)
+    dates = v.c.date[rows]
+    for rates, k in sources.items():
+        at = groups == k
+        if not at.any():
+            continue
+        top = None
+        for value in rates:
+            on, none = v._value(value if isinstance(value, int) else v.product.params[value], dates[at])
+            v.fail[rows[at]] |= none
+            top = on if top is None else np.maximum(top, on)
+        best[at] = top
+    return best
+
+
+def _increase(v, r, rows, increase: np.ndarray) -> None:
+    """CSS R160-6: the regime's rate in the parcours less the row's rate (scalar `hors_parcours_increase`)."""
+    if len(rows):
+        parcours, none, _ = v._entry(r.parcours_rate, rows, v.c.date[rows])
         v.fail[rows] |= none
-        best = on if best is None else np.maximum(best, on)
-    if best is None:
-        return
+        increase[rows] = np.maximum(parcours - v.rate[rows], 0)
+
+
+def _apply(v, rows, best, increase) -> None:
+    """The status's rate less the increase, where it raises the regime's (scalar `status_rate`)."""
     current = v.rate[rows]
-    increase = np.zeros(len(rows), np.int64)
-    if r.parcours_rate is not None and any(st.increase for st in held):
-        parcours, none, _ = v._entry(r.parcours_rate, rows, d)
-        v.fail[rows] |= none
-        increase = np.maximum(parcours - current, 0)
     paid = np.maximum(best - increase, current)
     change = (paid > current) | (increase > 0)
     counted = v.counted[rows]
     amo = (counted * paid + 5000) // 10000
-    ref = np.where((increase > 0) & bool(product.responsable), (counted * best + 5000) // 10000, amo)
+    ref = np.where((increase > 0) & bool(v.product.responsable), (counted * best + 5000) // 10000, amo)
     ref = np.maximum(np.maximum(ref, v.amo_ref[rows]), amo)
     v.rate[rows] = np.where(change, paid, current)
     v.amo[rows] = np.where(change, amo, v.amo[rows])
