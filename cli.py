@@ -393,7 +393,7 @@ def _print_plan_table(prod, results, trace: bool) -> None:
         if d["balance_billed"] != "0.00":
             notes.append((_claim_name(d), f"balance billed: {d['balance_billed']} (the member's, in member paid)"))
         if d["over_limit"] != "0.00":
-            notes.append((_claim_name(d), f"over the visit limit: {d['over_limit']} (the member's, in member paid)"))
+            notes.append((_claim_name(d), f"over a limit: {d['over_limit']} (the member's, in member paid)"))
         _add_closing_notes(notes, d, r, trace)
     _print_with_notes(table, notes)
 

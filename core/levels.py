@@ -12,17 +12,27 @@ A module declared `level of OTHER` takes OTHER's level. Every required
 module must end up with a level of its own list; anything else is an
 error that says what to write. Names compare without case or accents.
 
-Modules are given as `(name, levels, optional, follows)` tuples, so the
-same code serves the checker's model and a generated module.
+Modules are given as `Module` records (`(name, levels, optional, follows)`
+tuples read the same), so the same code serves the checker's model and a
+generated module.
 """
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from garant.core.text import fold
 
 _OFF = {"none", "off", "no", "sans"}
+
+
+class Module(NamedTuple):
+    """One module of a product sold in levels, as a generated module lists it."""
+
+    name: str
+    levels: tuple[str, ...]
+    optional: bool = False  # a "renfort" the member may leave out
+    follows: str | None = None  # the module whose level this one takes (`level of OTHER`)
 
 
 class LevelError(ValueError):
@@ -40,8 +50,9 @@ def choose(specs: Iterable[str] | str | dict | None, modules: tuple) -> dict[str
         specs = [specs]
     if isinstance(specs, dict):
         specs = [f"{k}={v}" for k, v in specs.items()]
-    by_name = {m[0]: m for m in modules}
-    all_levels = tuple(dict.fromkeys(lv for m in modules for lv in m[1]))
+    modules = tuple(Module(*m) for m in modules)
+    by_name = {m.name: m for m in modules}
+    all_levels = tuple(dict.fromkeys(lv for m in modules for lv in m.levels))
     blanket: str | None = None
     explicit: dict[str, str | None] = {}
     for spec in list(specs or []):

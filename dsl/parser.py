@@ -288,6 +288,17 @@ class _ToAst(Transformer):
     def plan_oon_oop(self, meta, children):
         return ast.Header("out_of_network_out_of_pocket_max", children[0], self._span(meta))
 
+    def plan_rx_deductible(self, meta, children):
+        return ast.Header("rx_deductible", children[0], self._span(meta))
+
+    def plan_no_surprises(self, meta, children):
+        allowed = self._q(children[0]) if children else None
+        return ast.Header("no_surprises", allowed, self._span(meta))
+
+    def max_family_limit(self, meta, children):
+        values, family, period = children
+        return ast.Limit("max_family", values[0], None, period, self._span(meta), columns=_columns(values))
+
     def plan_pcp(self, meta, children):
         return ast.Header("primary_care_physician", True, self._span(meta))
 
@@ -472,6 +483,9 @@ class _ToAst(Transformer):
 
     def calendar_year(self, meta, children):
         return ast.Period("calendar_year", None, "year", self._span(meta))
+
+    def plan_year_period(self, meta, children):
+        return ast.Period("plan_year", None, "year", self._span(meta))
 
     def rolling(self, meta, children):
         return ast.Period("rolling", self._q(children[0]), str(children[1]), self._span(meta))

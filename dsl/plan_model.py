@@ -50,6 +50,10 @@ class CostSharing:
     visits: int | None = None  # `max 20 visits per year`: covered visits per member and plan year
     visits_text: str = ""
     visits_span: Span | None = None
+    cap: int | None = None  # `max $2,000 per plan year`: cents the plan pays for the benefit per plan year
+    cap_family: bool = False  # `… per family per plan year`: the family shares the cap
+    cap_text: str = ""
+    cap_span: Span | None = None
 
 
 @attrs.frozen
@@ -87,6 +91,19 @@ class OutOfNetwork:
 
 
 @attrs.frozen
+class NoSurprises:
+    """`no surprises act` (42 U.S.C. 300gg-111): emergency care out of
+    network is paid at the in-network cost sharing, on the recognized
+    amount (the claim's `allowed`, else `allowed_percent` of the billed
+    price), counts toward the in-network accumulators, and the provider may
+    not balance-bill the member."""
+
+    allowed_percent: int | None  # basis points of the billed price, when the claim gives no allowed amount
+    span: Span
+    text: str
+
+
+@attrs.frozen
 class Plan:
     name: str
     insurer: str | None
@@ -113,6 +130,9 @@ class Plan:
     source_hash: str
     benefits_span: Span
     header_spans: dict[str, Span] = attrs.field(factory=dict)  # header key → where it is written
+    rx_deductible: Accumulator | None = None  # `rx deductible …`: prescription drugs' own deductible
+    drugs_node: str | None = None  # the taxonomy node the Rx deductible applies under
+    no_surprises: NoSurprises | None = None
 
     def line(self, line_id: str) -> model.Line:
         for ln in self.lines:

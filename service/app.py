@@ -296,8 +296,8 @@ def _level_message(product, specs, error) -> str:
     message then speaks of `--level`, the command line's option."""
     if specs or not getattr(product, "modules", ()):
         return str(error)
-    levels = ", ".join(f"`{lv}`" for lv in dict.fromkeys(lv for m in product.modules for lv in m[1]))
-    modules = ", ".join(f"`{m[0]}`" for m in product.modules)
+    levels = ", ".join(f"`{lv}`" for lv in dict.fromkeys(lv for m in product.modules for lv in m.levels))
+    modules = ", ".join(f"`{m.name}`" for m in product.modules)
     return f"this product is sold at levels: give `level`, one of {levels} for every module, or a list of `MODULE=LEVEL` (modules: {modules})"
 
 

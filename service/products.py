@@ -41,7 +41,7 @@ def summary(compiled) -> dict:
         "path": compiled.name,
         "levels": list(getattr(product, "levels", ()) or ()),
         "modules": [
-            {"name": m[0], "levels": list(m[1]), "optional": bool(m[2]), "follows": m[3]} for m in getattr(product, "modules", ()) or ()
+            {"name": m.name, "levels": list(m.levels), "optional": bool(m.optional), "follows": m.follows} for m in getattr(product, "modules", ()) or ()
         ],
     }
     if product.kind == "plan":

@@ -50,3 +50,24 @@ def test_uncovered_families_and_acts():
     assert all(r.lines == () for r in rep.uncovered)
     md = coverage_markdown(unit)
     assert md.startswith("| acts | providers | outcome | line(s) |") and "**uncovered**" in md
+
+
+def test_consistency_index_agrees_with_a_scan_of_every_combination():
+    """`_consistency` answers from bit sets what a scan of the combinations
+    answers (the scan made a contract with one network line take minutes:
+    fuzz mutant 5:5322)."""
+    import itertools
+    import random
+
+    from garant.dsl.checker.coverage import _consistency
+
+    rng = random.Random(7)
+    dims = {"secteur": ("secteur1", "secteur2", None), "optam": ("optam", None), "network": ("kalivia", None)}
+    combos = [dict(zip(dims, c)) for c in itertools.product(*dims.values()) if rng.random() < 0.6]
+    consistent = _consistency(combos)
+    for size in range(len(dims) + 1):
+        for keys in itertools.combinations(dims, size):
+            for values in itertools.product(*(dims[k] + ("other",) for k in keys)):
+                partial = dict(zip(keys, values))
+                scan = any(all(c.get(k) == x for k, x in partial.items()) for c in combos)
+                assert consistent(partial) == scan, partial

@@ -442,6 +442,35 @@ def test_examples_page_figures_match_the_insurers_published_sheet():
     assert compared == 26 * 6
 
 
+def test_senior_gan_examples_page_gives_the_insurers_published_figures():
+    """The second sheet the standard list comes from: for Complémentaire
+    Senior GAN the docs compute, at each of its five levels, the figures of
+    the insurer's sheet of 07/2025 (tests/golden/senior_gan.yaml, typed from
+    it; the exact figure where the sheet misprints). H2 is left out: this
+    sheet's room costs 66.59 €, the standard list's 67.00 €."""
+    import yaml
+
+    golden = yaml.safe_load((ROOT / "tests" / "golden" / "senior_gan.yaml").read_text(encoding="utf-8"))
+    published = {case["id"].removeprefix("senior-gan-"): case for case in golden["cases"]}
+    units, _ = compile_paths([ROOT / "contracts" / "complementaire_senior_gan.garant"])
+    unit = units[0]
+    product = load_unit(unit)
+    listing = examples.load()
+    compared = set()
+    for level in unit.contract.levels:
+        for c in examples.compute(product, listing, level):
+            assert c.computed, (c.example.id, c.reason)
+            case = published.get(c.example.id)
+            if c.example.origin is not None or case is None:
+                continue  # not on the insurer's sheet
+            if parse_cents(case["claims"][0]["price"]) != c.price:
+                continue
+            want = case["levels"][level]
+            assert (c.amc, c.rac) == (parse_cents(want["amc"]), parse_cents(want["rac"])), (c.example.id, level)
+            compared.add(c.example.id)
+    assert len(compared) == 25 and "H2" not in compared, sorted(compared)
+
+
 def test_two_versions_of_a_product_get_a_folder_each():
     review = ROOT / "tests" / "review"
     units, _ = compile_paths([review / "old.garant", review / "new_ok.garant"])

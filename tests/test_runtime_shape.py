@@ -68,9 +68,9 @@ def test_the_contract_and_plan_step_lists():
                                      "gap", "contract_lines", "decompte"]
     assert _names(Product.LINE_STEPS) == ["line_quantity", "line_formula", "line_ceiling", "line_room", "line_budgets",
                                           "line_amount_limits", "line_consume"]
-    assert _names(PlanProduct.STEPS) == ["network_status", "eligibility", "benefit_line", "visits_left", "denial", "allowed_amount",
-                                         "visit_limit", "deductible", "copay", "coinsurance", "out_of_pocket_max", "accumulate",
-                                         "explanation"]
+    assert _names(PlanProduct.STEPS) == ["network_status", "eligibility", "benefit_line", "visits_left", "cap_left", "denial",
+                                         "allowed_amount", "visit_limit", "accumulators", "deductible", "copay", "coinsurance",
+                                         "out_of_pocket_max", "benefit_cap", "accumulate", "explanation"]
 
 
 @pytest.mark.parametrize("step", [*Product.STEPS, *Product.LINE_STEPS, *PlanProduct.STEPS], ids=lambda s: f"{s.__module__}.{s.__name__}")

@@ -29,8 +29,12 @@ def sharing_text(s: plan_model.CostSharing | None, say_deductible: bool = True) 
         parts.append(f"{s.coinsurance / 100:g}% coinsurance")
     text = ", then ".join(parts) or "no charge"
     if not s.deductible:
-        return text + ", no deductible"
-    return text + (" after the deductible" if say_deductible else "")
+        text += ", no deductible"
+    elif say_deductible:
+        text += " after the deductible"
+    if s.cap is not None:
+        text += f"; the plan pays at most {usd(s.cap)} a plan year" + (" for the family" if s.cap_family else "")
+    return text
 
 
 def accumulator_text(a: plan_model.Accumulator | None) -> str:
@@ -58,6 +62,10 @@ def terms(plan: plan_model.Plan) -> list[tuple[str, str]]:
         ("Referrals", plan.referral.text if plan.referral else "not required"),
         ("Out of network", oon.text or ("covered" if oon.covered else "not covered unless emergency")),
     ]
+    if plan.rx_deductible is not None:
+        rows.insert(3, ("Prescription drug deductible", accumulator_text(plan.rx_deductible) + " (counts toward the out-of-pocket maximum)"))
+    if plan.no_surprises is not None:
+        rows.append(("Emergencies out of network", "No Surprises Act: in-network cost sharing, no balance billing"))
     return rows
 
 

@@ -172,7 +172,8 @@ def _generate_regime(regime: model.Regime) -> str:
         for d in regime.dims
     )
     words = {
-        w: tuple((m.kind, m.target, m.dim, m.before.isoformat() if m.before else None) for m in ms)
+        w: tuple(Call("_rules.Meaning", m.kind, m.target, dim=m.dim, before=m.before.isoformat() if m.before else None)
+                 for m in ms)
         for w, ms in sorted(regime.vocabulary.items())
     }
     for node in regime.nodes.values():
@@ -272,7 +273,9 @@ def generate_contract(contract: model.Contract) -> str:
             functions.append(_function(ln, fn, ln.terms))
             lines[ln.id] = _line(ln, fn, ln.terms, ln.limits, ln.text, module)
     modules = tuple(
-        Commented((m.name, m.levels, m.optional, m.follows), f"{m.span.where}  {m.title}") for m in contract.modules
+        Commented(Call("_rules.Module", m.name, m.levels, optional=m.optional or None, follows=m.follows),
+                  f"{m.span.where}  {m.title}")
+        for m in contract.modules
     )
     gap_line = contract.guarantees_span.line if contract.guarantees_span else 1
     context = {
@@ -308,17 +311,22 @@ def generate_plan(plan) -> str:
         return Call("_acc.Accumulator", pool, omit_none=False, individual=acc.individual, family=acc.family,
                     where=where(acc.span), text=acc.text)
 
-    def sharing(s, line_where, text, out_of_network: bool) -> Call:
+    def sharing(s, line_where, text, out_of_network: bool, emergency: bool) -> Call:
         return Call("_pr.Sharing", covered=s.covered, deductible=s.deductible, copay=s.copay, coinsurance=s.coinsurance,
                     where=line_where, text=text, out_of_network=out_of_network, visits=s.visits,
-                    visits_where=where(s.visits_span), visits_text=s.visits_text if s.visits is not None else None)
+                    visits_where=where(s.visits_span), visits_text=s.visits_text if s.visits is not None else None,
+                    cap=s.cap, cap_family=s.cap_family or None, cap_where=where(s.cap_span), cap_text=s.cap_text if s.cap is not None else None,
+                    emergency=emergency or None)
+
+    def under_emergency(node) -> bool:
+        return plan.emergency_node is not None and node in regime.nodes and plan.emergency_node in regime.nodes[node].ancestors
 
     oon = plan.out_of_network
     benefits = {}
     for ln in plan.lines:
         s = plan.sharing[ln.id]
         out = dict(ln.constraints).get(plan.status_dim) == "out_of_network"
-        benefits[ln.id] = Commented(sharing(s, ln.span.where, ln.text, out), f"{ln.span.where}  {ln.text}")
+        benefits[ln.id] = Commented(sharing(s, ln.span.where, ln.text, out, out and under_emergency(ln.node)), f"{ln.span.where}  {ln.text}")
     ref = plan.referral
     oon_where = where(oon.span)
     oon_sharing = None
@@ -345,6 +353,10 @@ def generate_plan(plan) -> str:
             where=oon_where, text=oon.text,
         ),
         "oon_note": f"{oon_where}  out of network: {oon.text}",
+        "rx_deductible": accumulator("rx_deductible", plan.rx_deductible),
+        "rx_note": None if plan.rx_deductible is None else f"{where(plan.rx_deductible.span)}  prescription drug deductible {plan.rx_deductible.text} (care under `drugs`)",
+        "no_surprises": None if plan.no_surprises is None else Call("_pr.NoSurprises", plan.no_surprises.allowed_percent, plan.no_surprises.span.where, plan.no_surprises.text),
+        "nsa_note": None if plan.no_surprises is None else f"{plan.no_surprises.span.where}  {plan.no_surprises.text} (42 U.S.C. 300gg-111)",
         "benefits": benefits,
         "groups": {node: group for node, group in sorted(plan.groups.items(), key=lambda kv: order[kv[0]])},
         "decisions": {key: d.lines[0] for key, d in plan.decisions.items()},

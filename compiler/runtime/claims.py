@@ -59,7 +59,7 @@ class ClaimReader:
         assert dims[-1] == "network", "the network is the last dimension of a claim"
         self._act_cache: dict[str, tuple] = {}
         self._provider_cache: dict[str, tuple] = {}
-        self.values = {m[1]: m[2] for ms in words.values() for m in ms if m[0] == "value"}  # value → dim
+        self.values = {m.target: m.dim for ms in words.values() for m in ms if m.kind == "value"}  # value → dim
         self.statuses = tuple(statuses)  # the `exemption` values the regime declares
         self.schemes = tuple(schemes)  # the `scheme` values besides `general`
         self._status_words = {fold(v): v for v in self.statuses}
@@ -166,7 +166,7 @@ class ClaimReader:
             if raw.get(dim) in (None, ""):
                 continue
             word = str(raw[dim])
-            meanings = [m for m in self.words.get(fold(word), ()) if m[0] in ("value", "alias") and m[2] == dim]
+            meanings = [m for m in self.words.get(fold(word), ()) if m.kind in ("value", "alias") and m.dim == dim]
             if not meanings:
                 known = [v for v, d in self.values.items() if d == dim]
                 raise ClaimError(f"`{dim}`: unknown value `{word}`{_suggest(word, known)}", dim)
@@ -191,7 +191,7 @@ class ClaimReader:
             meanings = self.words.get(fold(word))
             if not meanings:
                 raise ClaimError(f"unknown act word `{word}`{_suggest(word, self.words)}", "act")
-            nodes = [m[1] for m in meanings if m[0] == "node"]
+            nodes = [m.target for m in meanings if m.kind == "node"]
             if nodes:
                 node_words.append((word, nodes))
             else:
@@ -220,12 +220,12 @@ class ClaimReader:
         return result
 
     def _dim_word(self, word, meanings, values, c: Claim, field: str) -> None:
-        m = next((m for m in meanings if m[0] in ("value", "alias")), None)
+        m = next((m for m in meanings if m.kind in ("value", "alias")), None)
         if m is None:
             raise ClaimError(f"`{word}` is an act, not a provider word", field)
-        kind, value, dim = m[0], m[1], m[2]
+        kind, value, dim = m.kind, m.target, m.dim
         if kind == "alias":
-            before = m[3]
+            before = m.before
             if c.date >= before:
                 raise ClaimError(f"`{word}` stands for `{value}` only for care before {before}; write `{value}`", field)
         else:

@@ -89,7 +89,7 @@ class Product:
             ra.bind(self.dim_index, parameters)  # the regime module's acts: the same binding for every product
         self._index_decisions()
         words = {
-            w: tuple((m[0], m[1], m[2], dt.date.fromisoformat(m[3]) if m[0] == "alias" else None) for m in ms)
+            w: tuple(m._replace(before=dt.date.fromisoformat(m.before) if m.kind == "alias" else None) for m in ms)
             for w, ms in words.items()
         }
         self.reader = ClaimReader(

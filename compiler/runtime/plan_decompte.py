@@ -23,6 +23,12 @@ def _usd(cents: int | None) -> str:
 LABELS = {
     "network": lambda status: f"provider {status.replace('_', ' ')}",
     "emergency_level": lambda: "emergency out of network: paid at the in-network level",
+    "emergency_own_line": lambda: "emergency out of network: the plan's own out-of-network line applies (no `no surprises act`)",
+    "no_surprises": lambda: "No Surprises Act: emergency out of network at the in-network cost sharing and accumulators",
+    "no_balance_bill": lambda: "No Surprises Act: the provider may not balance-bill (billed − allowed); the member owes none of it",
+    "rx_deductible": lambda room: f"prescription drug deductible ({_usd(room)} left before this claim)",
+    "cap_left": lambda text, left: f"limit {text}: {_usd(left)} left",
+    "cap_cut": lambda text, left: f"limit {text}: the plan pays the {_usd(left)} left; the rest of the allowed amount is the member's",
     "referral_exempt": lambda why: f"no referral needed: {why}",
     "referral_given": lambda: "referral from the primary care physician on the claim",
     "referral_missing_level": lambda: "no referral: specialist care paid at the out-of-network level",

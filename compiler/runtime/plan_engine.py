@@ -27,7 +27,7 @@ from garant.compiler.runtime.claims import Claim, ClaimReader
 from garant.compiler.runtime.engine import Product
 from garant.compiler.runtime.ledger import Ledger
 from garant.compiler.runtime.plan_decompte import PlanDecompte
-from garant.compiler.runtime.plan_rules import OutOfNetwork, Referral, Sharing
+from garant.compiler.runtime.plan_rules import NoSurprises, OutOfNetwork, Referral, Sharing
 from garant.compiler.runtime.steps import plan as plan_steps, run
 from garant.compiler.runtime.steps.plan import IN, OUT  # noqa: F401 (the network statuses, for readers of plans)
 from garant.compiler.runtime.steps.state import PlanState
@@ -47,7 +47,8 @@ class PlanProduct(Product):
     def __init__(self, *, name, insurer, path, source_hash, regime, regime_path, regime_hash, currency, plan_kind, network,
                  effective, year_start, deductible: Accumulator, out_of_pocket_max: Accumulator, pcp_required: bool,
                  referral: Referral | None, out_of_network: OutOfNetwork, emergency_node, status_dimension, dimensions, words,
-                 ancestors, titles, benefits: dict[str, Sharing], decision_dims, act_groups, decisions, gap_rule):
+                 ancestors, titles, benefits: dict[str, Sharing], decision_dims, act_groups, decisions, gap_rule,
+                 rx_deductible: Accumulator | None = None, drugs_node: str | None = None, no_surprises: NoSurprises | None = None):
         self.name = name
         self.insurer = insurer
         self.path = path
@@ -72,12 +73,15 @@ class PlanProduct(Product):
         self.act_groups = act_groups
         self.decisions = decisions
         self.gap_rule = gap_rule
+        self.rx_deductible = rx_deductible  # prescription drugs' own deductible (care under `drugs_node`)
+        self.drugs_node = drugs_node
+        self.no_surprises = no_surprises
         dim_names = tuple(d[0] for d in dimensions) + ("network",)
         self.dim_index = {d: i for i, d in enumerate(dim_names)}
         self.status_idx = self.dim_index[status_dimension]
         self.decision_idx = tuple(self.dim_index[d] for d in decision_dims)
         self.reader = ClaimReader(
-            words={w: tuple((m[0], m[1], m[2], dt.date.fromisoformat(m[3]) if m[0] == "alias" else None) for m in ms) for w, ms in words.items()},
+            words={w: tuple(m._replace(before=dt.date.fromisoformat(m.before) if m.kind == "alias" else None) for m in ms) for w, ms in words.items()},
             ancestors=ancestors,
             dims=dim_names,
             dim_defaults={},

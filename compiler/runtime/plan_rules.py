@@ -11,10 +11,12 @@ class Sharing:
     pay: the deductible (unless `no deductible`), a copay per visit, then
     coinsurance on the rest."""
 
-    __slots__ = ("covered", "deductible", "copay", "coinsurance", "where", "text", "out_of_network", "visits", "visits_where", "visits_text", "visits_pool")
+    __slots__ = ("covered", "deductible", "copay", "coinsurance", "where", "text", "out_of_network", "visits", "visits_where", "visits_text", "visits_pool",
+                 "cap", "cap_family", "cap_where", "cap_text", "cap_pool", "emergency")
 
     def __init__(self, covered: bool, deductible: bool, copay: int, coinsurance: int, where: str | None, text: str, out_of_network: bool = False,
-                 visits: int | None = None, visits_where: str | None = None, visits_text: str = ""):
+                 visits: int | None = None, visits_where: str | None = None, visits_text: str = "", cap: int | None = None, cap_family: bool = False,
+                 cap_where: str | None = None, cap_text: str = "", emergency: bool = False):
         self.covered = covered
         self.deductible = deductible
         self.copay = copay  # cents per visit
@@ -26,6 +28,12 @@ class Sharing:
         self.visits_where = visits_where
         self.visits_text = visits_text
         self.visits_pool = f"visits {where}"
+        self.cap = cap  # cents the plan pays for this benefit per plan year (None: no cap)
+        self.cap_family = cap_family  # the family shares the cap (else each member has their own)
+        self.cap_where = cap_where
+        self.cap_text = cap_text
+        self.cap_pool = f"cap {where}"
+        self.emergency = emergency  # the line is the plan's own for emergency care (under `emergency`)
 
 
 class Referral:
@@ -53,5 +61,19 @@ class OutOfNetwork:
         self.allowed_percent = allowed_percent
         self.deductible = deductible  # a separate Accumulator, or None: the in-network one
         self.out_of_pocket_max = out_of_pocket_max
+        self.where = where
+        self.text = text
+
+
+class NoSurprises:
+    """`no surprises act` (42 U.S.C. 300gg-111): an emergency out of network
+    is paid at the in-network cost sharing on the recognized amount (the
+    claim's `allowed`, else `allowed_percent` of the billed price), counts
+    toward the in-network accumulators, and is never balance-billed."""
+
+    __slots__ = ("allowed_percent", "where", "text")
+
+    def __init__(self, allowed_percent: int | None, where: str, text: str):
+        self.allowed_percent = allowed_percent  # basis points of the billed price
         self.where = where
         self.text = text

@@ -16,6 +16,7 @@ from typing import Callable, NamedTuple
 from garant.compiler.runtime.claims import Claim
 from garant.compiler.runtime.decompte import ClaimError
 from garant.compiler.runtime.ledger import Ledger
+from garant.core.levels import Module  # noqa: F401  (generated modules list their modules as `_rules.Module`)
 
 PF = "participation_forfaitaire"
 
@@ -134,6 +135,17 @@ class Dimension(NamedTuple):
     default: str | None  # the value a claim that names none takes
     only_with: tuple[str, str] | None  # (dimension, value) a value of this one implies
     starts: dict  # value → first date of care it exists (ISO)
+
+
+class Meaning(NamedTuple):
+    """What a word of the regime's vocabulary names: an act (`node`) or a
+    value of a provider dimension (`value`), perhaps only for care before
+    a date (a value a reform retired)."""
+
+    kind: str  # "node" | "value" | "alias" (an old name of a value)
+    target: str  # the act's id, or the value
+    dim: str | None = None  # the value's dimension
+    before: str | None = None  # ISO date: the word names this only for care before it
 
 
 class FromAge(NamedTuple):

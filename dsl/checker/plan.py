@@ -21,7 +21,7 @@ from garant.dsl.checker.resolution import decide
 from garant.dsl.checker.selectors import resolve
 from garant.dsl.diagnostics import Diagnostic, Diagnostics, did_you_mean
 from garant.dsl.names import fold
-from garant.dsl.plan_model import KIND_RULES, KINDS, Accumulator, CostSharing, OutOfNetwork, Plan, Referral
+from garant.dsl.plan_model import KIND_RULES, KINDS, Accumulator, CostSharing, NoSurprises, OutOfNetwork, Plan, Referral
 from garant.dsl.source import SourceFile, Span
 
 DEFAULT_REGIME = "managed_care"
@@ -44,6 +44,8 @@ def check_plan(tree: ast.PlanFile, source: SourceFile, regimes: dict[str, model.
     deductible = _accumulator(h.get("deductible"), "deductible", currency, owner, diags)
     oop = _accumulator(h.get("out_of_pocket_max"), "out-of-pocket maximum", currency, owner, diags)
     _deductible_within_maximum(deductible, oop, diags)
+    rx_deductible, drugs_node = _rx_deductible(h.get("rx_deductible"), regime, oop, currency, owner, diags)
+    no_surprises = _no_surprises(h.get("no_surprises"), source, diags)
     pcp = "primary_care_physician" in h
     referral = _referral(h.get("referral"), vocab, source, diags)
     if rules is not None:
@@ -86,6 +88,7 @@ def check_plan(tree: ast.PlanFile, source: SourceFile, regimes: dict[str, model.
     decision = decide(lines, regime, vocab, None, tree, own)
     diags.extend(_plan_wording(d) for d in own.items)
     _preventive_at_no_cost(regime, decision, lines, sharing, status_dim, diags)
+    _emergency_out_of_network(emergency_node, regime, decision, lines, sharing, status_dim, no_surprises, diags)
     effective = units.parse_date(h["effective"].value, h["effective"].span, diags) if "effective" in h else None
     return Plan(
         name=tree.name,
@@ -113,6 +116,9 @@ def check_plan(tree: ast.PlanFile, source: SourceFile, regimes: dict[str, model.
         source_hash=hashlib.sha256(source.text.encode()).hexdigest()[:16],
         benefits_span=tree.benefits_span,
         header_spans={k: v.span for k, v in h.items()},
+        rx_deductible=rx_deductible,
+        drugs_node=drugs_node,
+        no_surprises=no_surprises,
     )
 
 
@@ -177,16 +183,47 @@ def _accumulator(header: ast.Header | None, what: str, currency: str, owner: str
     return Accumulator(individual, family, header.span, ", ".join(texts))
 
 
-def _deductible_within_maximum(deductible: Accumulator, oop: Accumulator, diags: Diagnostics) -> None:
+def _deductible_within_maximum(deductible: Accumulator, oop: Accumulator, diags: Diagnostics, what: str = "deductible") -> None:
     for who in ("individual", "family"):
         d, m = getattr(deductible, who), getattr(oop, who)
         if d is not None and m is not None and d > m:
             diags.error(
-                oop.span,
-                f"the {who} out-of-pocket maximum ({_usd(m)}) is below the {who} deductible ({_usd(d)})",
+                oop.span if what == "deductible" else deductible.span,
+                f"the {who} out-of-pocket maximum ({_usd(m)}) is below the {who} {what} ({_usd(d)})",
                 "the deductible counts toward the out-of-pocket maximum: the maximum is at least the deductible",
                 code="plan",
             )
+
+
+def _rx_deductible(header: ast.Header | None, regime: model.Regime, oop: Accumulator, currency: str, owner: str, diags: Diagnostics) -> tuple[Accumulator | None, str | None]:
+    """`rx deductible $250 individual, $500 family`: prescription drugs'
+    own deductible, in place of the plan's deductible for care under the
+    regime's `drugs` category. What the member pays toward it counts
+    toward the plan's out-of-pocket maximum, so it is at most that maximum."""
+    if header is None:
+        return None, None
+    node = next((n.id for n in regime.nodes.values() if fold(n.name) == "drugs" and n.parent is None), None)
+    if node is None:
+        diags.error(header.span, f"regime `{regime.name}` has no `drugs` category for a prescription drug deductible", "plans are written over `managed_care`", code="plan")
+        return None, None
+    acc = _accumulator(header, "prescription drug deductible", currency, owner, diags)
+    _deductible_within_maximum(acc, oop, diags, "prescription drug deductible")
+    return acc, node
+
+
+def _no_surprises(header: ast.Header | None, source: SourceFile, diags: Diagnostics) -> NoSurprises | None:
+    """`no surprises act` (optionally `: allowed 80%`): emergencies out of
+    network at in-network cost sharing, without balance billing."""
+    if header is None:
+        return None
+    allowed = None
+    if header.value is not None:
+        allowed = units.percent_bp(header.value, diags, "`allowed`")
+        if allowed is not None and not 0 < allowed <= 10000:
+            diags.error(header.value.span, f"`allowed {header.value.text}`: the recognized amount is a share of the billed price, above 0% and at most 100%", code="unit")
+            return None
+    text = source.line_text(header.span.line).split("#", 1)[0].strip()
+    return NoSurprises(allowed, header.span, text)
 
 
 def _kind_rules(kind: str, rules, h: dict, tree: ast.PlanFile, diags: Diagnostics) -> None:
@@ -271,15 +308,19 @@ def _benefit(b: ast.Benefit, source: SourceFile, vocab, currency: str, owner: st
     ok, node, constraints = resolve(b.selector, vocab, diags, what="benefit")
     text = source.line_text(b.span.line).strip()
     cost = _sharing(b.terms, currency, owner, text, b.span, diags)
-    limits = _visit_limits(b, currency, owner, year_start, diags)
-    if not ok or cost is None or limits is None:
+    got = _benefit_limits(b, currency, owner, year_start, diags)
+    if not ok or cost is None or got is None:
+        return None
+    limits, cap = got
+    if (limits or cap) and not cost.covered:
+        span = limits[0].span if limits else cap[3]
+        diags.error(span, "a line that is `not covered` has no limit", "drop the limit", code="plan")
         return None
     if limits:
-        if not cost.covered:
-            diags.error(limits[0].span, "a line that is `not covered` has no visit limit", "drop the limit", code="plan")
-            return None
         lim = limits[0]
         cost = attrs.evolve(cost, visits=lim.amount, visits_text=lim.text, visits_span=lim.span)
+    if cap:
+        cost = attrs.evolve(cost, cap=cap[0], cap_family=cap[1], cap_text=cap[2], cap_span=cap[3])
     terms = (
         model.Term("covered" if cost.covered else "not_covered", None, False, False, "covered" if cost.covered else "not covered", b.span),
         model.Term("deductible", int(cost.deductible), False, False, "deductible", b.span),
@@ -300,31 +341,71 @@ def _benefit(b: ast.Benefit, source: SourceFile, vocab, currency: str, owner: st
     return line, cost
 
 
-def _visit_limits(b: ast.Benefit, currency: str, owner: str, year_start, diags: Diagnostics) -> list[model.Limit] | None:
-    """`max 20 visits per year`: the only limit a benefit line takes; it
-    counts per member and plan year. None when a limit is in error."""
-    out = []
+def _benefit_limits(b: ast.Benefit, currency: str, owner: str, year_start, diags: Diagnostics) -> tuple[list[model.Limit], tuple | None] | None:
+    """A benefit line's limits: at most one visit limit (`max 20 visits per
+    year`, per member) and one dollar cap (`max $2,000 per plan year`, per
+    member; `max $4,000 per family per plan year`). Both run per plan year.
+    Returns (visit limits, (cents, family, text, span) or None); None when a
+    limit is in error."""
+    visits, caps = [], []
     for lim in b.limits:
-        if lim.kind != "max":
-            diags.error(lim.span, f"a benefit line takes a visit limit (`max 20 visits per year`), not `{lim.kind}`", code="plan")
+        if lim.kind not in ("max", "max_family"):
+            diags.error(lim.span, f"a benefit line takes a visit limit (`max 20 visits per year`) or a dollar cap (`max $2,000 per plan year`), not `{lim.kind}`", code="plan")
             return None
-        if lim.period.kind not in ("calendar_year", "one_unit") or (lim.period.unit or "year").lower() not in ("year", "years"):
-            diags.error(lim.period.span, "a plan's visit limits run per plan year", "write `per year`", code="plan")
+        per = _plan_period(lim.period, year_start, diags)
+        if per is None:
             return None
-        if lim.period.kind == "calendar_year" and year_start != (1, 1):
-            diags.error(lim.period.span, "this plan's year is not the calendar year: its limits run per plan year", "write `per year`", code="plan")
-            return None
-        m = units.limit(lim, currency, owner, f"L{b.span.line}", diags)
+        q = lim.quantity
+        if isinstance(q, ast.Quantity) and q.kind == "money" or lim.kind == "max_family":
+            cap = _dollar_cap(lim, per, currency, owner, diags)
+            if cap is None:
+                return None
+            caps.append(cap)
+            continue
+        m = units.limit(attrs.evolve(lim, period=ast.Period("one_unit", None, "year", lim.period.span)), currency, owner, f"L{b.span.line}", diags)
         if m is None:
             return None
         if m.amount is None or m.amount < 1:
             diags.error(lim.quantity.span, "a visit limit allows at least one visit", code="plan")
             return None
-        out.append(m)
-    if len(out) > 1:
-        diags.error(b.limits[1].span, "one visit limit per benefit line", code="plan")
+        visits.append(attrs.evolve(m, text=f"max {q.text}{' ' + lim.unit if lim.unit else ''} per {per}"))
+    for found, what in ((visits, "visit limit"), (caps, "dollar cap")):
+        if len(found) > 1:
+            diags.error(found[1].span if what == "visit limit" else found[1][3], f"one {what} per benefit line", code="plan")
+            return None
+    return visits, (caps[0] if caps else None)
+
+
+def _plan_period(p: ast.Period, year_start, diags: Diagnostics) -> str | None:
+    """A plan's limits run per plan year: `per year`, `per plan year`, or
+    `per calendar year` when the plan year is the calendar year."""
+    if p.kind == "plan_year":
+        return "plan year"
+    if p.kind not in ("calendar_year", "one_unit") or (p.unit or "year").lower() not in ("year", "years"):
+        diags.error(p.span, "a plan's limits run per plan year", "write `per plan year` (or `per year`)", code="plan")
         return None
-    return out
+    if p.kind == "calendar_year" and year_start != (1, 1):
+        diags.error(p.span, "this plan's year is not the calendar year: its limits run per plan year", "write `per plan year`", code="plan")
+        return None
+    return "calendar year" if p.kind == "calendar_year" else "year"
+
+
+def _dollar_cap(lim: ast.Limit, per: str, currency: str, owner: str, diags: Diagnostics) -> tuple | None:
+    """`max $2,000 per plan year`: what the plan pays for the benefit in a
+    plan year, per member (or per family), in cents."""
+    q = lim.quantity
+    if not isinstance(q, ast.Quantity) or q.kind != "money":
+        shown = getattr(q, "text", None) or getattr(q, "name", "")
+        diags.error(q.span if q is not None else lim.span, f"a family limit is a dollar cap, got `{shown}`", "write e.g. `max $4,000 per family per plan year`; a visit limit runs per member", code="plan")
+        return None
+    cents = units.money_cents(q, currency, owner, diags, "a dollar cap")
+    if cents is None:
+        return None
+    if cents <= 0:
+        diags.error(q.span, f"a dollar cap of {q.text} pays nothing", "write `not covered` instead", code="plan")
+        return None
+    family = lim.kind == "max_family"
+    return cents, family, f"max {q.text} per {'family per ' if family else ''}{per}", lim.span
 
 
 def _sharing(terms, currency: str, owner: str, text: str, span: Span, diags: Diagnostics) -> CostSharing | None:
@@ -408,6 +489,57 @@ def _preventive_at_no_cost(regime: model.Regime, decision, lines: list[model.Lin
         reported.add(d.lines[0])
         line = by_id[d.lines[0]]
         diags.warning(line.span, f"line {line.span.line} (`{line.selector}`) charges for in-network preventive care", "under the ACA preventive care is covered at $0 with no deductible: add `preventive: $0, no deductible`", code="aca")
+
+
+def _emergency_out_of_network(emergency_node, regime: model.Regime, decision, lines: list[model.Line], sharing: dict[str, CostSharing],
+                              status_dim: str, no_surprises: NoSurprises | None, diags: Diagnostics) -> None:
+    """A line written for emergency care out of network (`emergency_room
+    out of network: …`) that charges more than the in-network line: with
+    `no surprises act` an error (42 U.S.C. 300gg-111(a)(1)(C)(ii): no
+    greater cost sharing than in network); without it, a warning, and the
+    line applies as written. Under the option every such line is unused
+    (emergencies out of network take the in-network line): a warning."""
+    if emergency_node is None:
+        return
+    in_network = {}
+    for key, d in decision.table.items():
+        if dict(zip(decision.dims, key[1:])).get(status_dim) == "in_network":
+            in_network.setdefault(key[0], d.lines[0])
+    by_id = {ln.id: ln for ln in lines}
+    for line in lines:
+        node = regime.nodes.get(line.node) if line.node else None
+        if node is None or emergency_node not in node.ancestors or dict(line.constraints).get(status_dim) != "out_of_network":
+            continue
+        other = in_network.get(decision.groups.get(line.node))
+        more = None if other is None else _charges_more(sharing[line.id], sharing[other])
+        _report_emergency_line(line, by_id.get(other), more, no_surprises, diags)
+
+
+def _charges_more(out: CostSharing, inn: CostSharing) -> str | None:
+    """How an out-of-network line charges more than the in-network one, or None."""
+    if not inn.covered:
+        return None
+    if not out.covered:
+        return "it does not cover the care"
+    if out.deductible and not inn.deductible:
+        return "it applies the deductible"
+    if out.copay > inn.copay:
+        return f"its copay {_usd(out.copay)} is above {_usd(inn.copay)}"
+    if out.coinsurance > inn.coinsurance:
+        return f"its coinsurance {out.coinsurance / 100:g}% is above {inn.coinsurance / 100:g}%"
+    return None
+
+
+def _report_emergency_line(line: model.Line, inn: model.Line | None, more: str | None, no_surprises: NoSurprises | None, diags: Diagnostics) -> None:
+    against = f"line {inn.span.line} (`{inn.selector}`)" if inn is not None else "the in-network line"
+    if no_surprises is not None and more is not None:
+        diags.error(line.span, f"line {line.span.line} charges emergency care out of network more than {against}: {more}",
+                    f"the No Surprises Act (line {no_surprises.span.line}) allows no greater cost sharing than in network: drop the line, or charge what {against} charges", code="nsa")
+    elif no_surprises is not None:
+        diags.warning(line.span, f"line {line.span.line} is never applied: under `no surprises act` emergency care out of network is paid by {against}", "drop the line", code="nsa")
+    elif more is not None:
+        diags.warning(line.span, f"line {line.span.line} charges emergency care out of network more than {against}: {more}",
+                      "the No Surprises Act (42 U.S.C. 300gg-111, plan years from 2022) forbids it: add `no surprises act` to the header and drop the line", code="nsa")
 
 
 def _plan_wording(d: Diagnostic) -> Diagnostic:

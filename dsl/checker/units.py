@@ -150,6 +150,9 @@ def period(p: ast.Period, diags: Diagnostics) -> model.Period | None:
     """A limit's period: calendar year, rolling N months, N years, day."""
     if p.kind == "calendar_year":
         return model.Period("calendar_year", 0, "calendar year")
+    if p.kind == "plan_year":  # a managed-care plan's limits (checker/plan.py); a contract has no plan year
+        diags.error(p.span, "`per plan year` is for managed-care plans", "write `per calendar year` or `per rolling 12 months`", code="unit")
+        return None
     unit = (p.unit or "").lower()
     n = 1
     if p.count is not None:

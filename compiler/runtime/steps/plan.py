@@ -1,8 +1,10 @@
 """The steps of a managed-care claim (MANAGED_CARE.md, «One claim, in order»).
 
-    network status → eligibility → benefit line → denial → allowed amount
-    → visit limit → deductible → copay → coinsurance
-    → out-of-pocket maximum → accumulate → explanation of benefits
+    network status → eligibility → benefit line → visits left → dollar cap
+    left → denial → allowed amount → visit limit → accumulators (medical,
+    out-of-network or prescription drug deductible) → deductible → copay →
+    coinsurance → out-of-pocket maximum → dollar cap → accumulate →
+    explanation of benefits
 
 A denied claim ends at `denial`: the plan pays nothing and the member owes
 the billed price, with the reason. Accumulators are the year's, per member
@@ -48,16 +50,45 @@ def eligibility(product, s) -> None:
     oon = product.out_of_network
     s.level = s.status  # the level of benefits the claim is paid at
     s.denied = s.rule = None
+    s.no_surprises = False
     if s.status == OUT:
         if s.emergency:
-            s.level = IN
-            s.trace.append((oon.where, "emergency_level", None))
+            _emergency_level(product, s)
         elif not oon.covered:
             s.denied = f"out of network: an {product.plan_kind} covers out-of-network care only in an emergency"
             s.rule = oon.where or product.gap_rule
     ref = product.referral
     if s.denied is None and ref is not None and s.level == IN and not ref.nodes.isdisjoint(s.ancestors):
         _referral(product, s, ref)
+
+
+def _emergency_level(product, s) -> None:
+    """An emergency out of network is paid at the in-network level (and,
+    under `no surprises act`, on the recognized amount without balance
+    billing); without the option, a line the plan writes for emergency care
+    out of network applies as written (the checker warns of it)."""
+    nsa = product.no_surprises
+    if nsa is None:
+        line_id = _line_id(product, s.claim, OUT)
+        if line_id is not None and product.benefits[line_id].emergency and product.benefits[line_id].out_of_network:
+            s.trace.append((product.benefits[line_id].where, "emergency_own_line", None))
+            return
+    s.level = IN
+    s.no_surprises = nsa is not None
+    if nsa is not None:
+        s.trace.append((nsa.where, "no_surprises", None))
+    else:
+        s.trace.append((product.out_of_network.where, "emergency_level", None))
+
+
+def _line_id(product, c, level: str) -> str | None:
+    """The benefit line (spec §3.1, decided at compile time) of the claim's act at a level."""
+    group = product.act_groups.get(c.node)
+    if group is None:
+        return None
+    i = product.status_idx
+    keyed = c.dims[:i] + (level,) + c.dims[i + 1 :]
+    return product.decisions.get((group,) + tuple(keyed[j] for j in product.decision_idx))
 
 
 def _referral(product, s, ref) -> None:
@@ -88,10 +119,7 @@ def benefit_line(product, s) -> None:
     s.visits_key = s.sharing = s.line = None
     if s.denied is not None:
         return
-    i = product.status_idx
-    keyed = c.dims[:i] + (s.level,) + c.dims[i + 1 :]
-    group = product.act_groups.get(c.node)
-    line_id = None if group is None else product.decisions.get((group,) + tuple(keyed[j] for j in product.decision_idx))
+    line_id = _line_id(product, c, s.level)
     if line_id is None:
         s.denied = f"not covered: no benefit line of the plan covers `{c.act}`"
         s.rule = product.gap_rule
@@ -125,6 +153,25 @@ def visits_left(product, s) -> None:
         s.paid_visits = left if left < s.claim.quantity else s.claim.quantity
 
 
+def cap_left(product, s) -> None:
+    """Spec §4 limits, MANAGED_CARE.md (SBC calculator: annual limits). A
+    benefit's dollar cap (`max $2,000 per plan year`): what the plan
+    may still pay for it this plan year, per member or per family, consumed
+    in date order; nothing left denies the claim."""
+    line = s.line
+    s.cap_key = s.cap_room = None
+    if s.denied is not None or line is None or line.cap is None:
+        return
+    s.cap_key = ("family", s.family, line.cap_pool, s.year) if line.cap_family else ("member", s.member, line.cap_pool, s.year)
+    used = s.ledger.buckets.get(s.cap_key, 0)
+    s.cap_room = line.cap - used if line.cap > used else 0
+    if s.cap_room == 0:
+        s.denied = f"limit reached: {line.cap_text}"
+        s.rule = line.cap_where
+    else:
+        s.trace.append((line.cap_where, "cap_left", None, line.cap_text, s.cap_room))
+
+
 def denial(product, s):
     """MANAGED_CARE.md 1: a denied claim: the plan pays 0, the member owes
     the billed price, the explanation names the reason."""
@@ -143,17 +190,17 @@ def allowed_amount(product, s) -> None:
     nothing) out of network."""
     c = s.claim
     price = c.price
-    allowed, source = _allowed(product, s)
+    allowed, source, where = _allowed(product, s)
     if allowed > price:
         s.warnings.append(f"allowed amount {fmt(allowed)} is above the billed price {fmt(price)}: the billed price is allowed")
         allowed = price
-    oon = product.out_of_network
-    by_terms = s.status == OUT and c.allowed is None and oon.allowed_percent is not None
-    s.trace.append((oon.where if by_terms else None, "allowed", allowed, source))
+    s.trace.append((where, "allowed", allowed, source))
     s.balance = 0
     if price > allowed:
         if s.status == IN:
             s.trace.append((None, "discount", price - allowed))
+        elif s.no_surprises:
+            s.trace.append((product.no_surprises.where, "no_balance_bill", price - allowed))
         else:
             s.balance = price - allowed
             s.trace.append((None, "balance_bill", s.balance))
@@ -161,19 +208,25 @@ def allowed_amount(product, s) -> None:
 
 
 def _allowed(product, s) -> tuple:
-    """(allowed amount, where it comes from), before the price bounds it."""
+    """(allowed amount, what it is, the rule it comes from), before the
+    price bounds it. Under `no surprises act` an emergency out of network
+    is allowed its recognized amount: the claim's, else the option's share
+    of the billed price."""
     c = s.claim
     oon = product.out_of_network
     if s.status == IN:
         if c.allowed is not None:
-            return c.allowed, "negotiated amount on the claim"
-        return c.price, "the billed price: the claim gives no negotiated amount"
+            return c.allowed, "negotiated amount on the claim", None
+        return c.price, "the billed price: the claim gives no negotiated amount", None
+    nsa = product.no_surprises if s.no_surprises else None
     if c.allowed is not None:
-        return c.allowed, "the plan's allowed amount on the claim"
+        return c.allowed, "the recognized amount on the claim" if nsa else "the plan's allowed amount on the claim", None
+    if nsa is not None and nsa.allowed_percent is not None:
+        return pct(c.price, nsa.allowed_percent), f"recognized amount: {fmt_rate(nsa.allowed_percent)} of the billed price", nsa.where
     if oon.allowed_percent is not None:
-        return pct(c.price, oon.allowed_percent), f"{fmt_rate(oon.allowed_percent)} of the billed price"
+        return pct(c.price, oon.allowed_percent), f"{fmt_rate(oon.allowed_percent)} of the billed price", oon.where
     s.warnings.append("out of network with no allowed amount on the claim: the billed price is allowed")
-    return c.price, "the billed price: the claim gives no allowed amount"
+    return c.price, "the billed price: the claim gives no allowed amount", None
 
 
 def visit_limit(product, s) -> None:
@@ -188,14 +241,22 @@ def visit_limit(product, s) -> None:
         s.warnings.append(f"limit {line.visits_text}: {s.paid_visits} of {quantity} covered [{line.visits_where}]")
 
 
-def deductible(product, s) -> None:
-    """MANAGED_CARE.md 3: the member pays allowed amounts until the year's
-    deductible is met (the out-of-network one when the plan keeps them
-    separate), unless the benefit says `no deductible`."""
+def accumulators(product, s) -> None:
+    """MANAGED_CARE.md 3 and 5. Which yearly limits the claim counts in: the out-of-network deductible
+    and maximum at the out-of-network level when the plan keeps them
+    separate; for prescription drugs, the plan's `rx deductible` in place
+    of the medical one (it counts toward the same out-of-pocket maximum)."""
     oon = product.out_of_network
     separate = s.level == OUT
     s.ded_acc = oon.deductible if separate and oon.deductible is not None else product.deductible
     s.oop_acc = oon.out_of_pocket_max if separate and oon.out_of_pocket_max is not None else product.out_of_pocket_max
+    if product.rx_deductible is not None and product.drugs_node in s.ancestors:
+        s.ded_acc = product.rx_deductible
+
+
+def deductible(product, s) -> None:
+    """MANAGED_CARE.md 3: the member pays allowed amounts until the year's
+    deductible (`accumulators`) is met, unless the benefit says `no deductible`."""
     rest = s.allowed - s.over_limit
     s.deductible = 0
     if not s.sharing.deductible:
@@ -203,7 +264,7 @@ def deductible(product, s) -> None:
     elif s.ded_acc.limited:
         room = s.ded_acc.room(s.ledger, s.member, s.family, s.year)
         s.deductible = rest if rest < room else room
-        s.trace.append((s.ded_acc.where, "deductible", s.deductible, room))
+        s.trace.append((s.ded_acc.where, "rx_deductible" if s.ded_acc is product.rx_deductible else "deductible", s.deductible, room))
     s.rest = rest - s.deductible
 
 
@@ -248,6 +309,21 @@ def out_of_pocket_max(product, s) -> None:
         s.trace.append((acc.where, "oop_cap", s.deductible + s.copay + s.coinsurance, room))
 
 
+def benefit_cap(product, s) -> None:
+    """Spec §4 limits, MANAGED_CARE.md (SBC calculator: the excess over an
+    annual limit goes to «limits or exclusions»). A benefit's dollar cap:
+    the plan pays at most what is left of it; the rest of the allowed amount
+    is the member's, counting toward nothing (like care over a visit limit)."""
+    if s.cap_room is None:
+        return
+    plan_share = s.allowed - s.over_limit - s.deductible - s.copay - s.coinsurance
+    if plan_share > s.cap_room:
+        cut = plan_share - s.cap_room
+        s.over_limit += cut
+        s.trace.append((s.line.cap_where, "cap_cut", cut, s.line.cap_text, s.cap_room))
+        s.warnings.append(f"limit {s.line.cap_text}: the plan pays the {fmt(s.cap_room)} left [{s.line.cap_where}]")
+
+
 def accumulate(product, s) -> None:
     """MANAGED_CARE.md 5-6: the claim's shares count in the year's
     accumulators, per member and per family, and its visits in the limit."""
@@ -257,6 +333,8 @@ def accumulate(product, s) -> None:
     s.ded_acc.consume(ledger, s.member, s.family, s.year, s.deductible)
     if s.visits_key is not None:
         ledger.buckets[s.visits_key] = ledger.buckets.get(s.visits_key, 0) + s.paid_visits
+    if s.cap_key is not None:
+        ledger.buckets[s.cap_key] = ledger.buckets.get(s.cap_key, 0) + s.allowed - s.over_limit - s.deductible - s.copay - s.coinsurance
 
 
 def explanation(product, s) -> PlanDecompte:
@@ -267,5 +345,5 @@ def explanation(product, s) -> PlanDecompte:
                         s.coinsurance, s.balance, None, s.rule, s.warnings, s.trace, s.over_limit)
 
 
-STEPS = (network_status, eligibility, benefit_line, visits_left, denial, allowed_amount, visit_limit, deductible, copay, coinsurance,
-         out_of_pocket_max, accumulate, explanation)
+STEPS = (network_status, eligibility, benefit_line, visits_left, cap_left, denial, allowed_amount, visit_limit, accumulators, deductible, copay,
+         coinsurance, out_of_pocket_max, benefit_cap, accumulate, explanation)

@@ -54,4 +54,5 @@ class PlanState(ClaimState):
         "member", "family", "year", "line", "sharing", "paid_visits", "visits_key",  # benefit line
         "allowed", "balance", "over_limit",  # allowed amount
         "ded_acc", "oop_acc", "rest", "deductible", "copay", "coinsurance",  # cost sharing
+        "no_surprises", "cap_key", "cap_room",  # No Surprises Act; a benefit's dollar cap
     )
