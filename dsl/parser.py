@@ -615,7 +615,13 @@ class _ToAst(Transformer):
 
     # ----- beneficiary statuses and local schemes
     def status_decl(self, meta, children):
-        kind, name, *rest = children
+        return self._status_decl("status", children)
+
+    def scheme_decl(self, meta, children):
+        return self._status_decl("scheme", children)
+
+    def _status_decl(self, kind, children):
+        name, *rest = children
         title = None
         rates, exempt, reduced, increase = [], [], [], ()
         for c in rest:
@@ -629,7 +635,7 @@ class _ToAst(Transformer):
                 reduced.append(c[1:])
             elif c[0] == "increase":
                 increase = c[1:]
-        return ast.StatusDecl(str(kind).lower(), str(name), title, tuple(rates), tuple(exempt), tuple(reduced), increase, self._tspan(name))
+        return ast.StatusDecl(kind, str(name), title, tuple(rates), tuple(exempt), tuple(reduced), increase, self._tspan(name))
 
     def status_rate(self, meta, children):
         words: tuple = ()
