@@ -116,6 +116,8 @@ CONVERTERS: dict[str, Callable] = {
     "quantity": claim_quantity,
     "emergency": _flag("emergency"),
     "referral": _flag("referral"),
+    "exemption": lambda v: None if v is None or (isinstance(v, str) and not v.strip()) else str(v),
+    "scheme": lambda v: None if v is None or (isinstance(v, str) and not v.strip()) else str(v),
 }
 DISTINCT_FEW = frozenset(CONVERTERS) - {"id", "beneficiary", "family"}  # columns with few distinct values
 
@@ -187,6 +189,7 @@ def read_columns(reader: ClaimReader, table: pa.Table, rows: list[int], skip=Non
     ids, dates, bens, fams, births = fields["id"], fields["date"], fields["beneficiary"], fields["family"], fields["birth_date"]
     prices, bases, amos, alloweds, frames = fields["price"], fields["base"], fields["amo"], fields["allowed"], fields["frame_price"]
     quantities, emergencies, referrals = fields["quantity"], fields["emergency"], fields["referral"]
+    statuses = _statuses(reader, fields["exemption"], fields["scheme"], bad)
     fallback = []
     for i in range(n):
         if i in bad:
@@ -218,9 +221,8 @@ def read_columns(reader: ClaimReader, table: pa.Table, rows: list[int], skip=Non
         c.emergency = emergencies[i]
         c.referral = referrals[i]
         c.statement = c.stay = c.sheet = None
-
-
         c.membership_date = c.side = None  # records that give them are read by the reader
+        c.exemption, c.scheme = statuses[i]
         c.act, c.provider, c.network, c.node, c.dims, valid = shape_of[i]
         if valid is not None and not valid[0] <= date < valid[1]:
             fallback.append(i)
@@ -262,6 +264,31 @@ def clause_fields_given(table: pa.Table) -> list[int]:
         col = _column(table, name)
         if col is not None:
             out.extend(i for i, v in enumerate(col.is_valid().to_pylist()) if v)
+    return out
+
+
+def _statuses(reader: ClaimReader, exemptions: list, schemes: list, bad: set) -> list:
+    """(exemption, scheme) per record as the reader spells them, each
+    distinct pair once (`ClaimReader.status_fields`); a record whose pair
+    the reader refuses is added to `bad` (the reader says why)."""
+    if not any(exemptions) and not any(schemes):  # the common file: no status column, or empty cells
+        return [(None, None)] * len(exemptions)
+    known: dict = {}
+    out = []
+    for i, pair in enumerate(zip(exemptions, schemes)):
+        got = known.get(pair)
+        if got is None:
+            probe = Claim()
+            try:
+                reader.status_fields({"exemption": pair[0], "scheme": pair[1]}, probe)
+                got = (probe.exemption, probe.scheme)
+            except Exception:
+                got = _BAD
+            known[pair] = got
+        if got is _BAD:
+            bad.add(i)
+            got = (None, None)
+        out.append(got)
     return out
 
 

@@ -30,12 +30,13 @@ def decompte_columns(product, trace: bool = False) -> tuple[str, ...]:
     if getattr(product, "kind", "contract") == "plan":
         names = ("id", "row", "beneficiary", "family", "date", "act", "provider", "price", *PLAN_AMOUNTS, *EXTRA_AMOUNTS, "denied")
     else:
-        names = ("id", "row", "beneficiary", "date", "act", "provider", "price", "base", "amo_rate", *AMOUNT_FIELDS[2:], *MARKS)
+        names = ("id", "row", "beneficiary", "date", "act", "provider", "exemption", "scheme", "price", "base", "amo_rate",
+                 *AMOUNT_FIELDS[2:], *MARKS)
     return (*names, "rule", "warnings") + (("trace",) if trace else ())
 
 
 MARKS = ("given", "differs")  # the Sécu's figures a claim carried, those differing from the regime's: field names, space-separated
-TEXT = frozenset(("beneficiary", "act", "provider", "rule"))  # str or None by construction (the claim reader's)
+TEXT = frozenset(("beneficiary", "act", "provider", "exemption", "scheme", "rule"))  # str or None by construction (the claim reader's)
 MONEY = frozenset(AMOUNT_FIELDS + PLAN_AMOUNTS + EXTRA_AMOUNTS)
 
 

@@ -109,6 +109,35 @@ def _beneficiaries(rng: random.Random, count: int) -> list[tuple[str, str]]:
     return out
 
 
+# Beneficiary statuses and the Alsace-Moselle scheme, drawn from a stream of
+# their own so that the other fields stay what they were for a seed:
+# ~15% of beneficiaries in ALD (most of their lines ALD-related), a few in
+# maternity, AT/MP or invalidity, rare C2S / AME; ~4% under the local
+# scheme of Alsace-Moselle.
+_STATUS_MIX = (("ald", 0.15), ("maternite", 0.02), ("atmp", 0.01), ("invalidite", 0.01), ("c2s", 0.01), ("ame", 0.003))
+_STATUS_SHARE = {"ald": 0.7, "maternite": 0.5, "atmp": 0.4}  # share of the beneficiary's lines carrying it (else all)
+ALSACE_MOSELLE = 0.04
+
+
+def _statuses(seed: int, bens: list) -> dict[str, tuple]:
+    """beneficiary → (exemption or None, scheme or None)."""
+    rng = random.Random(f"{seed}-statuses")
+    out = {}
+    for ben, birth in bens:
+        r = rng.random()
+        exemption = None
+        for name, share in _STATUS_MIX:
+            if r < share:
+                exemption = name
+                break
+            r -= share
+        if exemption == "maternite" and not 18 <= _age(birth, START) <= 45:
+            exemption = None
+        scheme = "alsace_moselle" if rng.random() < ALSACE_MOSELLE else None
+        out[ben] = (exemption, scheme)
+    return out
+
+
 def _age(birth: str, on: dt.date) -> int:
     b = dt.date.fromisoformat(birth)
     return on.year - b.year - ((on.month, on.day) < (b.month, b.day))
@@ -152,6 +181,8 @@ def iter_claims(n: int, seed: int = 2025, *, beneficiaries: int | None = None, o
     # A few heavy users, so that yearly caps are reached: pick beneficiaries
     # with a skewed distribution.
     nb = len(bens)
+    held = _statuses(seed, bens)
+    status_rng = random.Random(f"{seed}-status-lines")
     for k in range(n):
         ben, birth = bens[min(nb - 1, int(nb * rng.random() ** 1.6))]
         date = START + dt.timedelta(days=rng.randrange(DAYS))
@@ -221,13 +252,19 @@ def iter_claims(n: int, seed: int = 2025, *, beneficiaries: int | None = None, o
                 price = 100 * rng.randrange(80, 701)
                 claim.update(act="optique verres", base="0.10")
         claim["price"] = _money(price)
+        exemption, scheme = held[ben]
+        if exemption is not None and status_rng.random() < _STATUS_SHARE.get(exemption, 1.0):
+            claim["exemption"] = exemption
+        if scheme is not None:
+            claim["scheme"] = scheme
         if flows:
             _flows(flow_rng, claim, date)
         yield claim
 
 
 COLUMNS = ("id", "date", "beneficiary", "birth_date", "act", "provider", "parcours", "network", "price", "quantity", "base",
-           "amo_rate", "participation_forfaitaire", "admission", "discharge", "psychiatric", "invoice", "professional")
+           "amo_rate", "participation_forfaitaire", "admission", "discharge", "psychiatric", "invoice", "professional",
+           "exemption", "scheme")
 
 
 def write_claims(path, n: int, seed: int = 2025, *, fmt: str | None = None, beneficiaries: int | None = None,

@@ -398,6 +398,32 @@ class Networks:
 
 
 @attrs.frozen
+class StatusRate:
+    """`rate [act words:] value [ref]` inside a status or scheme."""
+
+    words: tuple  # ((word, span), …), empty for every reimbursed act
+    value: object  # Quantity or NameRef
+    ref: str | None
+    span: Span
+
+
+@attrs.frozen
+class StatusDecl:
+    """A beneficiary status (`status ald`) or a local scheme (`scheme
+    alsace_moselle`): rates on acts, amounts not due or reduced, whether
+    the hors-parcours increase is still borne."""
+
+    kind: str  # "status" | "scheme"
+    name: str
+    title: str | None
+    rates: tuple[StatusRate, ...]
+    exempt: tuple  # ((parameter names with spans), ref, span), …
+    reduced: tuple  # ((parameter, span), (replacement, span), ref, span), …
+    increase: tuple  # (ref, span) or ()
+    span: Span
+
+
+@attrs.frozen
 class RegimeFile:
     name: str
     title: str | None
@@ -414,6 +440,7 @@ class RegimeFile:
     no_networks: tuple[NoNetwork, ...] = ()
     renewals: tuple[Renewal, ...] = ()
     rules: tuple[RuleDecl, ...] = ()
+    statuses: tuple[StatusDecl, ...] = ()
 
 
 # -------------------------------------------------------------------- plan

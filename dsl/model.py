@@ -252,6 +252,23 @@ class Meaning:
 
 
 @attrs.frozen
+class Status:
+    """A beneficiary status (`status ald`, a claim's `exemption`) or a local
+    scheme (`scheme alsace_moselle`, a claim's `scheme`): the rate it gives
+    on some acts, the amounts not due or reduced, and whether the
+    hors-parcours increase is still borne. Every clause keeps its `ref`."""
+
+    kind: str  # "status" | "scheme"
+    name: str
+    title: str
+    rates: tuple  # ((node id or None for every act, ValueRef, ref), …)
+    exempt: tuple  # ((parameter, ref, span), …): not due
+    reduced: tuple  # ((parameter, replacement parameter, ref, span), …)
+    increase: tuple  # (ref, span) when the hors-parcours increase is still borne, else ()
+    span: Span
+
+
+@attrs.frozen
 class Regime:
     name: str
     title: str
@@ -269,6 +286,7 @@ class Regime:
     network_bans: tuple[NetworkBan, ...] = ()
     renewals: tuple[Renewal, ...] = ()
     rules: tuple[RuleDecl, ...] = ()
+    statuses: tuple[Status, ...] = ()  # beneficiary statuses and local schemes
 
     def dim(self, name: str) -> Dim:
         for d in self.dims:

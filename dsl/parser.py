@@ -146,7 +146,7 @@ class _ToAst(Transformer):
             rest = rest[1:]
         elif rest and rest[0] == ("headers", ()):
             rest = rest[1:]
-        buckets = {k: [] for k in ("dimensions", "acts", "parameters", "act_rules", "networks", "ceilings", "floors", "no_networks", "renewals", "rules")}
+        buckets = {k: [] for k in ("dimensions", "acts", "parameters", "act_rules", "networks", "ceilings", "floors", "no_networks", "renewals", "rules", "statuses")}
         for item in rest:
             if isinstance(item, ast.Dimension):
                 buckets["dimensions"].append(item)
@@ -168,6 +168,8 @@ class _ToAst(Transformer):
                 buckets["renewals"].append(item)
             elif isinstance(item, ast.RuleDecl):
                 buckets["rules"].append(item)
+            elif isinstance(item, ast.StatusDecl):
+                buckets["statuses"].append(item)
         return ast.RegimeFile(
             name=str(name),
             title=title,
@@ -184,6 +186,7 @@ class _ToAst(Transformer):
             no_networks=tuple(buckets["no_networks"]),
             renewals=tuple(buckets["renewals"]),
             rules=tuple(buckets["rules"]),
+            statuses=tuple(buckets["statuses"]),
         )
 
     def contract_file(self, meta, children):
@@ -653,6 +656,50 @@ class _ToAst(Transformer):
             elif isinstance(c, tuple) and c and c[0] == "no_deductions":
                 no_deductions = c[1]
         return ast.ActRule(words, tuple(base), base_span, tuple(rates), tuple(applies), not_reimbursed, tuple(limits), words[0][1], from_claim, no_deductions)
+
+    # ----- beneficiary statuses and local schemes
+    def status_decl(self, meta, children):
+        return self._status_decl("status", children)
+
+    def scheme_decl(self, meta, children):
+        return self._status_decl("scheme", children)
+
+    def _status_decl(self, kind, children):
+        name, *rest = children
+        title = None
+        rates, exempt, reduced, increase = [], [], [], ()
+        for c in rest:
+            if isinstance(c, Token) and c.type == "STRING":
+                title = _unquote(c)
+            elif isinstance(c, ast.StatusRate):
+                rates.append(c)
+            elif c[0] == "exempt":
+                exempt.append(c[1:])
+            elif c[0] == "reduced":
+                reduced.append(c[1:])
+            elif c[0] == "increase":
+                increase = c[1:]
+        return ast.StatusDecl(kind, str(name), title, tuple(rates), tuple(exempt), tuple(reduced), increase, self._tspan(name))
+
+    def status_rate(self, meta, children):
+        words: tuple = ()
+        rest = list(children)
+        if len(rest) >= 2 and isinstance(rest[0], tuple) and not isinstance(rest[0], Token):
+            words = rest.pop(0)
+        value = self._q(rest.pop(0))
+        ref = rest[0] if rest else None
+        return ast.StatusRate(words, value, ref, self._span(meta))
+
+    def status_exempt(self, meta, children):
+        ref = children[1] if len(children) > 1 else None
+        return ("exempt", children[0], ref, self._span(meta))
+
+    def status_reduced(self, meta, children):
+        ref = children[2] if len(children) > 2 else None
+        return ("reduced", (str(children[0]), self._tspan(children[0])), (str(children[1]), self._tspan(children[1])), ref, self._span(meta))
+
+    def status_increase(self, meta, children):
+        return ("increase", children[0] if children else None, self._span(meta))
 
     def base_from_claim(self, meta, children):
         return ("base_from_claim", self._span(meta))

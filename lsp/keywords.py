@@ -43,5 +43,5 @@ CONTRACT_HEADER = ("insurer", "regime", "effective", "responsable", "solidaire",
                    "waiting")
 PLAN_HEADER = ("kind", "insurer", "regime", "effective", "currency", "network", "year calendar", "year starting", "deductible", "out_of_pocket_max",
                "primary_care_physician required", "referral required for", "out of network:", "out of network deductible", "out of network out_of_pocket_max")
-REGIME_ITEMS = ("dimension", "acts", "parameter", "act", "networks", "ceiling", "floor", "no network", "renewal", "rule")
+REGIME_ITEMS = ("dimension", "acts", "parameter", "act", "networks", "ceiling", "floor", "no network", "renewal", "rule", "status", "scheme")
 MODULE_CLAUSES = ("optional", "levels", "level of")

@@ -22,7 +22,7 @@ from garant.batch.vector import VectorStats
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACTS = sorted(p for p in (ROOT / "contracts").glob("*.garant") if "plan " not in p.read_text(encoding="utf-8")[:4000] and not p.name.startswith("acme_"))
-FIELDS = ("id", "date", "beneficiary", "birth_date", "act", "provider", "parcours", "network", "price", "quantity", "base", "amo")
+FIELDS = ("id", "date", "beneficiary", "birth_date", "act", "provider", "parcours", "network", "price", "quantity", "base", "amo", "exemption", "scheme")
 _LOADED: dict = {}
 
 
@@ -131,6 +131,8 @@ SPOILERS = [
     ("participation_forfaitaire", ["-1", "2.00", "50"]),
     ("admission", ["2025-02-30", "2024-01-01"]),
     ("invoice", ["F1", ""]),
+    ("exemption", ["ald", "maternité", "diabete", ""]),
+    ("scheme", ["alsace_moselle", "general", "corse"]),
 ]
 
 
@@ -282,3 +284,35 @@ def test_a_pool_met_at_two_steps_is_left_to_the_scalar_engine():
               for k in range(12)]
     stats = _compare(product, _table(claims))
     assert stats.scalar == 12
+
+
+STATUS_ACTS = [
+    {"act": "consultation generaliste", "provider": "secteur1", "price": "30.00"},
+    {"act": "consultation generaliste", "provider": "secteur1", "parcours": "hors_parcours", "price": "30.00"},
+    {"act": "consultation specialiste", "provider": "secteur2 optam", "price": "80.00"},
+    {"act": "pharmacie taux_65", "price": "12.00", "base": "12.00", "quantity": "3"},
+    {"act": "auxiliaires_medicaux kinesitherapeute", "price": "16.13", "base": "16.13"},
+    {"act": "hospitalisation frais_de_sejour", "price": "900.00", "base": "900.00"},
+    {"act": "hospitalisation forfait_journalier", "price": "40.00", "quantity": "2"},
+    {"act": "hospitalisation forfait_patient_urgences", "price": "19.61"},
+    {"act": "transport", "price": "60.00", "base": "60.00"},
+]
+
+
+def test_vector_equals_scalar_on_every_status_and_scheme():
+    """Every `exemption` with and without the Alsace-Moselle scheme, on
+    acts with a rate, deductions and regulated amounts, over two years (the
+    FPU's reduced amount changes on 2026-03-01; yearly caps are reached):
+    identical décomptes, and the vectorised way takes the status claims."""
+    exemptions = [None, "ald", "maternite", "atmp", "invalidite", "c2s", "ame"]
+    records = []
+    for b, exemption in enumerate(exemptions):
+        for scheme in (None, "alsace_moselle"):
+            ben = f"S{b}{scheme or ''}"
+            for k in range(60):
+                act = STATUS_ACTS[k % len(STATUS_ACTS)]
+                date = f"{2025 + k % 2}-{1 + k % 12:02d}-{1 + k % 27:02d}"
+                records.append({"id": f"{ben}-{k}", "date": date, "beneficiary": ben, "birth_date": "1985-04-02",
+                                "exemption": exemption, "scheme": scheme, **act})
+    stats = _compare(_product(ESSENTIEL), _table(records))
+    assert stats.vector >= 0.6 * len(records), stats.reasons  # the rest: combinations the vector way never takes (status or not)

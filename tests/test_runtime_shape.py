@@ -64,8 +64,8 @@ def _names(steps) -> list[str]:
 
 
 def test_the_contract_and_plan_step_lists():
-    assert _names(Product.STEPS) == ["eligibility", "not_reimbursed", "regime_amo", "statement_rate", "stay_heavy_act", "session_heavy_act", "reference_amo",
-                                     "invoice_acts", "deductions", "statement_deductions", "stay_days", "price_checks",
+    assert _names(Product.STEPS) == ["eligibility", "not_reimbursed", "regime_amo", "statement_rate", "stay_heavy_act", "session_heavy_act",
+                                     "reference_amo", "beneficiary_status", "invoice_acts", "deductions", "statement_deductions", "stay_days", "price_checks",
                                      "gap", "contract_lines", "decompte"]
     assert _names(Product.LINE_STEPS) == ["line_side", "line_quantity", "line_formula", "line_waiting", "line_ceiling", "line_room",
                                           "line_budgets", "line_amount_limits", "line_fallback", "line_consume"]

@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 from garant.batch.columns import _BAD, _TEXT_TYPES, CONVERTERS, _guarded, _shape, flow_rows
 from garant.batch.columns import clause_fields_given
 from garant.batch.io import INTERNAL, UNREADABLE
-from garant.compiler.runtime.claims import ClaimReader
+from garant.compiler.runtime.claims import Claim, ClaimReader
 
 MAX_CENTS = 10**12  # 10 billion euros: far above any claim, far below int64 overflow in `pct` (cents × basis points)
 _KEY_TYPES = (pa.string(), pa.large_string(), pa.int64(), pa.int32())  # id and beneficiary: text, or whole numbers
@@ -56,6 +56,8 @@ class ClaimColumns:
     flow: np.ndarray  # bool: carries the Sécu's statement (beyond base, amo), a stay or a feuille de soins
     combo: np.ndarray  # int64 index into `shapes`
     shapes: list  # (act, provider, network, node, dims, dates) per combination, or _BAD
+    status: np.ndarray = None  # int64 index into `status_pairs`; 0: no exemption, general scheme
+    status_pairs: list = None  # (exemption, scheme) as the reader spells them, per code
 
 
 def _column(table: pa.Table, name: str):
@@ -213,12 +215,51 @@ def claim_columns(reader: ClaimReader, table: pa.Table) -> ClaimColumns | None:
 
     combo, shapes, dated = _combinations(reader, vocabulary, vocab_cols, n, date)
     bad |= ~dated
+    status, status_pairs, status_bad = _statuses(reader, _column(table, "exemption"), _column(table, "scheme"), n)
+    bad |= status_bad
     return ClaimColumns(
         n=n, clean=~bad, ids=id_text, id_codes=id_codes, ben=ben_codes, beneficiaries=ben_text,
         date=date, birth=birth, has_birth=has_birth, price=price,
         base=fields["base"][0], has_base=fields["base"][1], amo=fields["amo"][0], has_amo=fields["amo"][1],
         has_frame=has_frame, quantity=fields["quantity"][0], flow=flow, combo=combo, shapes=shapes,
+        status=status, status_pairs=status_pairs,
     )
+
+
+def _statuses(reader: ClaimReader, exemption, scheme, n: int):
+    """(code per row, (exemption, scheme) per code, rows the reader refuses):
+    each distinct pair of the two columns once, through the reader's own
+    `status_fields`. Code 0 is no status, general scheme."""
+    codes = np.zeros(n, np.int64)
+    distinct_cols = []
+    for col in (exemption, scheme):
+        if col is None or pa.types.is_null(col.type):
+            distinct_cols.append([None])
+            continue
+        encoded = pc.dictionary_encode(col)
+        distinct = encoded.dictionary.to_pylist() + [None]
+        distinct_cols.append(distinct)
+        codes = codes * len(distinct) + pc.fill_null(encoded.indices, len(distinct) - 1).to_numpy(zero_copy_only=False)
+    pairs = [(None, None)]
+    index = {(None, None): 0}
+    unique, inverse = np.unique(codes, return_inverse=True)
+    mapped = np.zeros(len(unique), np.int64)
+    refused = np.zeros(len(unique), bool)
+    probe = Claim()
+    for k, code in enumerate(unique.tolist()):
+        code, j = divmod(code, len(distinct_cols[1]))
+        raw = {"exemption": distinct_cols[0][code], "scheme": distinct_cols[1][j]}
+        try:
+            reader.status_fields(raw, probe)
+        except Exception:  # the reader will say why, record by record
+            refused[k] = True
+            continue
+        pair = (probe.exemption, probe.scheme)
+        mapped[k] = index.setdefault(pair, len(pairs))
+        if mapped[k] == len(pairs):
+            pairs.append(pair)
+    inverse = inverse.reshape(-1)
+    return mapped[inverse], pairs, refused[inverse]
 
 
 def _combinations(reader: ClaimReader, vocabulary: tuple, vocab_cols: list, n: int, date: np.ndarray):

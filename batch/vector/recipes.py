@@ -38,7 +38,7 @@ class Unsupported(Exception):
 
 
 class Recipe:
-    __slots__ = ("act", "provider", "node", "unsupported", "pools", "not_reimbursed", "rate", "base", "base_source", "ref_rate",
+    __slots__ = ("act", "provider", "node", "parcours_rate", "unsupported", "pools", "not_reimbursed", "rate", "base", "base_source", "ref_rate",
                  "heavy", "deduction", "checks", "lines", "ceiling", "rule", "gap_note", "stages")
 
     def __init__(self):
@@ -46,6 +46,7 @@ class Recipe:
         self.pools: tuple[str, ...] = ()
         self.not_reimbursed = False
         self.rate = self.base = self.ref_rate = None
+        self.parcours_rate = None  # the parcours-de-soins rate of a hors-parcours combination (a status's increase, R160-6)
         self.base_source = None
         self.heavy = False
         self.deduction = None  # (Param, per_unit, is_pf, amount limit or None, count limits)
@@ -103,11 +104,23 @@ def recipe(product, shape) -> Recipe:
             pools.extend(lim.key for lim in getattr(line, "limits", ()))
             pools.extend(lim.key for lim in getattr(line, "budgets", ()))
     r.pools = tuple(dict.fromkeys(pools))
+    r.parcours_rate = _parcours_rate(product, ra, dims)
     try:
         _fill(product, r, ra, rate_entry, base_entry, ref_entry, decision, checks)
     except Unsupported as why:
         r.unsupported = str(why)
     return r
+
+
+def _parcours_rate(product, ra, dims):
+    """The regime's rate in the parcours de soins for a hors-parcours
+    combination (what a status keeping the increase measures it from:
+    `steps.status.hors_parcours_increase`), else None."""
+    i = product.parcours_idx
+    if ra.not_reimbursed or i is None or dims[i] == product.default_parcours:
+        return None
+    entry = ra.rate_table.get(ra.rate_key(dims[:i] + (product.default_parcours,) + dims[i + 1 :]))
+    return None if entry is None else _entry(entry, product.params)
 
 
 def _fill(product, r: Recipe, ra, rate_entry, base_entry, ref_entry, decision, checks) -> None:

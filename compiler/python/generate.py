@@ -133,6 +133,18 @@ def _act(a: model.RegimeAct, node: model.Node) -> Commented:
     return Commented(Call("_rules.RegimeAct", node.title, a.span.where, **kwargs), f"{a.span.where}  {node.title}")
 
 
+def _status(st: model.Status, nodes: dict) -> Commented:
+    """A status or scheme as the runtime reads it (`rules.Status`)."""
+    call = Call(
+        "_rules.Status", st.kind, st.name, st.title, st.span.where,
+        rates=tuple((node, _value(v), v.span.where, ref) for node, v, ref in st.rates) or None,
+        exempt=tuple((p, span.where, ref) for p, ref, span in st.exempt) or None,
+        reduced=tuple((p, q, span.where, ref) for p, q, ref, span in st.reduced) or None,
+        increase=(st.increase[1].where, st.increase[0]) if st.increase else None,
+    )
+    return Commented(call, f"{st.span.where}  {st.title}")
+
+
 def regime_module_name(regime: model.Regime) -> str:
     """The module a regime compiles into: `garant_regime_<name>_<hash>`, the
     hash of the module's text. Every product over the regime imports it;
@@ -181,6 +193,8 @@ def _generate_regime(regime: model.Regime) -> str:
         "words": words,
         "titles": {node.id: node.title for node in regime.nodes.values()},
         "acts": acts,
+        "statuses": {st.name: _status(st, regime.nodes) for st in regime.statuses if st.kind == "status"},
+        "schemes": {st.name: _status(st, regime.nodes) for st in regime.statuses if st.kind == "scheme"},
     }
     return _environment().get_template("regime.py.j2").render(**context)
 

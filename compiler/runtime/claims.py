@@ -22,6 +22,11 @@ from garant.core.text import fold
 
 
 MAX_QUANTITY = 10_000  # days, sessions, boxes on one claim line
+GENERAL = "general"  # the `scheme` of a claim that names none: the regime's own rules
+
+
+def _raise(reason: str, field: str):
+    raise ClaimError(reason, field)
 
 
 class Claim:
@@ -31,9 +36,8 @@ class Claim:
         "statement",  # the Sécu's other figures as sent ({"amo_rate": bp, "participation_forfaitaire": ¢, "franchise": ¢}) or None
         "stay",  # (admission, discharge, psychiatric) of a hospital stay, or None
         "sheet",  # (invoice, professional) of a feuille de soins, or None
-
-
         "membership_date", "side",  # clauses: waiting periods, per-side limits (`_clause_fields`)
+        "exemption", "scheme",  # beneficiary status and local scheme (`status_fields`), None when absent
     )
 
 
@@ -65,7 +69,7 @@ def _suggest(word: str, known) -> str:
 class ClaimReader:
     """Validates raw claims against one product's vocabulary."""
 
-    def __init__(self, *, words, ancestors, dims, dim_defaults, only_with, starts, networks=None):
+    def __init__(self, *, words, ancestors, dims, dim_defaults, only_with, starts, networks=None, statuses=(), schemes=()):
         self.words = words  # folded word → tuple of meanings
         self.ancestors = ancestors
         self.dims = dims  # dimension names, in claim.dims order (network last)
@@ -80,6 +84,11 @@ class ClaimReader:
         self._act_cache: dict[str, tuple] = {}
         self._provider_cache: dict[str, tuple] = {}
         self.values = {m.target: m.dim for ms in words.values() for m in ms if m.kind == "value"}  # value → dim
+        self.statuses = tuple(statuses)  # the `exemption` values the regime declares
+        self.schemes = tuple(schemes)  # the `scheme` values besides `general`
+        self._status_words = {fold(v): v for v in self.statuses}
+        self._scheme_words = {fold(v): v for v in self.schemes}
+        self._scheme_words[GENERAL] = None
 
     def read(self, raw, index: int) -> Claim | Rejection:
         cid = raw.get("id") if isinstance(raw, dict) else None
@@ -128,11 +137,36 @@ class ClaimReader:
             read_statement(raw, c)
             read_stay(raw, c)
             read_sheet(raw, c)
-
-
         _clause_fields(raw, c)
+        c.exemption = c.scheme = None
+        if get("exemption") is not None or get("scheme") is not None:
+            self.status_fields(raw, c)
         self._vocabulary(raw, c)
         return c
+
+    def status_fields(self, raw: dict, c: Claim) -> None:
+        """`exemption` (the beneficiary's status: ALD, maternité…) and
+        `scheme` (`general`, or a local scheme such as `alsace_moselle`):
+        one of the values the regime declares, else a rejection naming the
+        field and listing them. Absent or empty: none, and `general`."""
+        c.exemption = self.status_value(raw.get("exemption"), "exemption", self._status_words)
+        c.scheme = self.status_value(raw.get("scheme"), "scheme", self._scheme_words)
+
+    @staticmethod
+    def status_value(value, field: str, allowed: dict):
+        """One status or scheme field's value as the regime spells it, or
+        None (absent, empty, or `general`)."""
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        word = fold(str(value).strip())
+        if word in allowed:
+            return allowed[word]
+        names = [v for v in allowed.values() if v]
+        listed = ", ".join(f"`{v}`" for v in ([GENERAL] if field == "scheme" else []) + names)
+        shown = str(value) if len(str(value)) <= 40 else str(value)[:20] + "…"
+        if not names and field == "exemption":
+            return _raise(f"`{field}`: the regime declares no {field} (got `{shown}`)", field)
+        return _raise(f"`{field}`: unknown value `{shown}`{_suggest(shown, allowed)}; allowed: {listed}", field)
 
     def _vocabulary(self, raw: dict, c: Claim) -> None:
         """act, provider, network and the dimension fields → c.act,

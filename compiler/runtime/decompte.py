@@ -68,6 +68,7 @@ class Decompte(Explained):
         "price", "base", "amo_rate", "amo", "participation_forfaitaire", "franchise", "amo_net", "amc", "rac",
         "rule", "notes", "trace",
         "given", "differs",  # the Sécu's figures the claim carried, and those that differ from Garant's regime
+        "exemption", "scheme",  # the claim's beneficiary status and local scheme, None when absent
     )
     # Plan (managed-care) fields: absent on a French décompte; a plan's
     # décompte type gives them values of its own.
@@ -92,11 +93,16 @@ class Decompte(Explained):
         self.notes = warnings  # strings, or (code, *args) rendered on demand
         self.trace = trace
         self.given = self.differs = ()
+        self.exemption = self.scheme = None
 
     def to_dict(self) -> dict:
         d = {"id": self.id, "status": "evaluated", "beneficiary": self.beneficiary, "date": self.date.isoformat(), "act": self.act}
         if self.provider:
             d["provider"] = self.provider
+        if self.exemption is not None:
+            d["exemption"] = self.exemption
+        if self.scheme is not None:
+            d["scheme"] = self.scheme
         for name in AMOUNT_FIELDS[:2]:
             d[name] = fmt(getattr(self, name))
         d["amo_rate"] = fmt_rate(self.amo_rate)

@@ -24,7 +24,7 @@ from garant.compiler.runtime.resolution import Resolver
 from garant.compiler.runtime.rules import Ceiling, Levels, by_age
 from garant.compiler.runtime.decompte import ClaimError, Decompte, Rejection
 from garant.compiler.runtime.ledger import Ledger
-from garant.compiler.runtime.steps import deductions, invoices, lines, regime, run, statement, stays
+from garant.compiler.runtime.steps import deductions, invoices, lines, regime, run, statement, status, stays
 from garant.compiler.runtime.steps.route import Routes
 from garant.compiler.runtime.steps.state import ContractState
 from garant.core.text import fold
@@ -42,9 +42,9 @@ class Product:
     kind = "contract"
     # How a claim is evaluated, in order (`runtime.steps`; SECU.md order of operations).
     # A combination of act and provider values runs those it needs (`steps.route`).
-    STEPS = (regime.eligibility, regime.not_reimbursed, regime.regime_amo, statement.statement_rate, stays.stay_heavy_act, invoices.session_heavy_act,
-             regime.reference_amo, invoices.invoice_acts, deductions.deductions, statement.statement_deductions,
-             stays.stay_days, regime.price_checks, lines.gap, lines.contract_lines, lines.decompte)
+    STEPS = (regime.eligibility, regime.not_reimbursed, regime.regime_amo, statement.statement_rate, stays.stay_heavy_act,
+             invoices.session_heavy_act, regime.reference_amo, status.beneficiary_status, invoices.invoice_acts, deductions.deductions,
+             statement.statement_deductions, stays.stay_days, regime.price_checks, lines.gap, lines.contract_lines, lines.decompte)
     LINE_STEPS = lines.LINE_STEPS  # what each deciding guarantee line runs
     by_age = staticmethod(_by_age)  # how a table entry applies by age, for the steps
     _routes = Routes()  # (node, dims) → steps.route.Route, per product view
@@ -55,7 +55,7 @@ class Product:
 
     def __init__(self, *, name, insurer, path, source_hash, regime, regime_path, regime_hash, currency, responsable,
                  effective, parameters, dimensions, words, ancestors, titles, regime_acts, lines, decision_dims,
-                 rules, gap_rule, ceilings=(), levels=(), modules=()):
+                 rules, gap_rule, ceilings=(), levels=(), modules=(), statuses=None, schemes=None):
         self.name = name
         self.insurer = insurer
         self.path = path
@@ -74,6 +74,8 @@ class Product:
         self.rules = rules
         self.ceilings = ceilings
         self.gap_rule = gap_rule
+        self.statuses = statuses or {}  # a claim's `exemption` → `rules.Status`
+        self.schemes = schemes or {}  # a claim's `scheme` (other than general) → `rules.Status`
         self.levels = tuple(levels)
         self.modules = tuple(modules)  # (name, levels, optional, follows)
         self.choice: dict | None = None  # module → level, once chosen (`at`)
@@ -99,6 +101,8 @@ class Product:
             only_with=self.only_with,
             starts={v: dt.date.fromisoformat(s) for d in dimensions for v, s in d[3].items()},
             networks={fold(n): n for n in networks_used},
+            statuses=tuple(self.statuses),
+            schemes=tuple(self.schemes),
         )
 
     def _index_decisions(self, available: frozenset | None = None) -> None:

@@ -366,3 +366,31 @@ class CeilingRule:
         self.below = below  # (dimension, value) of the line the ceiling is measured against
         self.ref = ref
         self.where = where
+
+
+class Status:
+    """A beneficiary status (a claim's `exemption`: ALD, maternité…) or a
+    local scheme (a claim's `scheme`: Alsace-Moselle), as the regime
+    declares it (`status` / `scheme` blocks): the rate it gives on acts
+    (the most specific act wins; None: every reimbursed act), the amounts
+    not due (`exempt`), the amounts reduced, and whether the hors-parcours
+    increase is still borne. Each entry keeps its source line and ref."""
+
+    def __init__(self, kind, name, title, where, rates=None, exempt=None, reduced=None, increase=None):
+        self.kind = kind
+        self.name = name
+        self.title = title
+        self.where = where
+        self.rates = {node: (value, at, ref) for node, value, at, ref in rates or ()}
+        self.exempt = {param: (at, ref) for param, at, ref in exempt or ()}
+        self.reduced = {param: (repl, at, ref) for param, repl, at, ref in reduced or ()}
+        self.increase = increase  # (source line, ref) or None
+
+    def rate_for(self, ancestors: tuple) -> tuple | None:
+        """(value, source line, ref) of the status's rate for an act (its
+        path from the top), the deepest act named winning; or None."""
+        for node in reversed(ancestors):
+            got = self.rates.get(node)
+            if got is not None:
+                return got
+        return self.rates.get(None)

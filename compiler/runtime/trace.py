@@ -42,6 +42,12 @@ LABELS = {
     "rac": lambda: "reste à charge = price − AMO net − AMC",
     "frame": lambda text, frame, counted: f"{text}: the frame ({fmt(frame)}) counts for at most that; price counted {fmt(counted)}",
     "heavy_act": lambda flat, title: f"heavy act: AMO = base − {title} {fmt(flat)}, instead of the proportional participation",
+    "status": lambda kind, name, title: f"{'exemption' if kind == 'status' else 'scheme'} `{name}`: {title}",
+    "status_rate": lambda title, rate, counted, ref: f"{title}: AMO = {fmt_rate(rate)} × {fmt(counted)} ({ref})",
+    "status_increase": lambda title, points, ref: f"{title}: hors parcours, the increase of {fmt_rate(points)} is still borne ({ref})",
+    "status_exempt": lambda title, what, ref: f"{title}: {what} not due ({ref})",
+    "not_due": lambda title, what, ref: f"{title}: {what} not due, taken on by the regime ({ref})",
+    "reduced": lambda title, what, ref: f"{title}: {what} at the reduced amount ({ref})",
     "heavy_act_stay": lambda title: f"heavy act: AMO = 100% of the base ({title} borne once, by the stay)",
 }
 

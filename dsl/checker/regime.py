@@ -39,6 +39,7 @@ def check_regime(tree: ast.RegimeFile, text: str, diags: Diagnostics) -> model.R
     bans = _network_bans(tree, vocab, diags)
     renewals = _renewals(tree, vocab, params, currency, diags)
     rules = _rules(tree, diags)
+    statuses = _statuses(tree, vocab, params, currency, diags)
     return model.Regime(
         name=tree.name,
         title=tree.title or tree.name,
@@ -56,6 +57,7 @@ def check_regime(tree: ast.RegimeFile, text: str, diags: Diagnostics) -> model.R
         network_bans=bans,
         renewals=renewals,
         rules=rules,
+        statuses=statuses,
     )
 
 
@@ -546,3 +548,74 @@ def _rules(tree: ast.RegimeFile, diags: Diagnostics) -> tuple[model.RuleDecl, ..
             states.append((known[fold(word)], warning))
         out.append(model.RuleDecl(r.name, r.title, start, r.ref, tuple(states), r.no_refund, r.not_checked, r.span))
     return tuple(out)
+
+
+RESERVED_SCHEME = "general"  # a claim's `scheme` when it names none: the regime's own rules
+
+
+def _statuses(tree: ast.RegimeFile, vocab: Vocabulary, params, currency: str, diags: Diagnostics) -> tuple[model.Status, ...]:
+    """`status NAME` and `scheme NAME` blocks: names unique per kind, rates
+    on acts of the taxonomy, amounts that are the regime's parameters,
+    and a `ref` on every clause (no figure without its source)."""
+    seen: dict[tuple[str, str], Span] = {}
+    out = []
+    for decl in tree.statuses:
+        key = (decl.kind, fold(decl.name))
+        if key in seen:
+            diags.error(decl.span, f"{decl.kind} `{decl.name}` is declared twice", f"the first is at {seen[key].where}", code="name")
+            continue
+        seen[key] = decl.span
+        if decl.kind == "scheme" and fold(decl.name) == RESERVED_SCHEME:
+            diags.error(decl.span, f"`{RESERVED_SCHEME}` is the regime's own scheme (a claim without `scheme`)", "name the local scheme", code="name")
+            continue
+        out.append(_status(decl, vocab, params, currency, diags))
+    return tuple(out)
+
+
+def _status(decl: ast.StatusDecl, vocab: Vocabulary, params, currency: str, diags: Diagnostics) -> model.Status:
+    owner = f"{decl.kind} `{decl.name}`"
+    rates = []
+    for r in decl.rates:
+        node = None
+        if r.words:
+            sel = ast.Selector(tuple(ast.SelWord("name", w, sp) for w, sp in r.words), r.span)
+            ok, node, _ = resolve(sel, vocab, diags, allow_dims=False, what=f"{decl.kind} rate")
+            if not ok or node is None:
+                continue
+        value = _value(r.value, "percent", params, currency, owner, diags, f"{owner}'s rate")
+        _needs_ref(r.ref, r.span, owner, diags)
+        if value is not None:
+            rates.append((node, value, r.ref))
+    exempt = []
+    for names, ref, span in decl.exempt:
+        _needs_ref(ref, span, owner, diags)
+        for name, nspan in names:
+            p = _money_param(name, nspan, params, diags)
+            if p is not None:
+                exempt.append((p, ref, span))
+    reduced = []
+    for (name, nspan), (repl, rspan), ref, span in decl.reduced:
+        _needs_ref(ref, span, owner, diags)
+        p, q = _money_param(name, nspan, params, diags), _money_param(repl, rspan, params, diags)
+        if p is not None and q is not None:
+            reduced.append((p, q, ref, span))
+    if decl.increase:
+        _needs_ref(decl.increase[0], decl.increase[1], owner, diags)
+    return model.Status(decl.kind, decl.name, decl.title or decl.name, tuple(rates), tuple(exempt), tuple(reduced),
+                        tuple(decl.increase), decl.span)
+
+
+def _needs_ref(ref, span: Span, owner: str, diags: Diagnostics) -> None:
+    if ref is None:
+        diags.error(span, f"this clause of {owner} has no `ref`", 'name its legal source: `ref "CSS L160-14"`', code="param")
+
+
+def _money_param(name: str, span: Span, params, diags: Diagnostics) -> str | None:
+    p = units.find_param(params, name)
+    if p is None:
+        diags.error(span, f"unknown parameter `{name}`", did_you_mean(name, params), code="name")
+        return None
+    if p.unit != "money":
+        diags.error(span, f"`{name}` is a percentage; a status exempts from or reduces amounts", code="unit")
+        return None
+    return p.name

@@ -15,7 +15,7 @@ why. A new scalar step gets its function here, or an entry saying why not
 
 from __future__ import annotations
 
-from garant.batch.vector.steps import deductions, decompte, flow, lines, regime
+from garant.batch.vector.steps import deductions, decompte, flow, lines, regime, status
 
 VECTOR = {
     "eligibility": regime.eligibility,
@@ -26,6 +26,7 @@ VECTOR = {
     "session_heavy_act": regime.session_heavy_act,
     "reference_amo": regime.reference_amo,
     "invoice_acts": flow.invoice_acts,
+    "beneficiary_status": status.beneficiary_status,
     "deductions": deductions.deductions,
     "statement_deductions": flow.statement_deductions,
     "stay_days": flow.stay_days,

@@ -41,6 +41,8 @@ def decomptes(v, mask: np.ndarray) -> pa.Table:
         "date": pc.cast(dates, pa.string()),
         "act": per_combo("act"),
         "provider": per_combo("provider"),
+        "exemption": per_status(c, idx, 0),
+        "scheme": per_status(c, idx, 1),
         "price": money_column(price),
         "base": money_column(v.base[idx]),
         "amo_rate": pa.array([fmt_rate(r) for r in distinct_rates.tolist()], pa.string()).take(arrow_of(rate_at.reshape(-1))),
@@ -57,6 +59,14 @@ def decomptes(v, mask: np.ndarray) -> pa.Table:
     }
     schema = decompte_schema(v.product, False)
     return pa.table([columns[name] for name in schema.names], schema=schema)
+
+
+def per_status(c, idx: np.ndarray, k: int) -> pa.Array:
+    """The claims' exemption (k = 0) or scheme (k = 1), null when absent."""
+    if c.status is None:
+        return pa.nulls(len(idx), pa.string())
+    values = pa.array([pair[k] for pair in c.status_pairs], pa.string())
+    return values.take(pa.array(c.status[idx]))
 
 
 def warnings(v, idx: np.ndarray) -> pa.Array:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from garant.batch.vector.running import Running
+from garant.batch.vector.steps.status import exempt_rows
 
 _EPOCH = 719163  # dt.date(1970, 1, 1).toordinal()
 
@@ -73,6 +74,9 @@ def _demand(v, deduction, idx, asked: _Asked) -> tuple:
             on = (v.year[idx] - 1970).astype("datetime64[Y]").astype("datetime64[D]").astype(np.int64) + _EPOCH
         exempt = c.has_birth[idx] & (age(c.birth[idx], on) < p.exempt_under)
         want = np.where(exempt, 0, want)
+    by_status = exempt_rows(v, p, idx)
+    if by_status is not None:  # a status not owing it (C2S, AME, maternité)
+        want = np.where(by_status, 0, want)
     asked.demand[idx] = want
     asked.units[idx] = units
     asked.unit[idx] = unit

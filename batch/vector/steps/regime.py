@@ -15,6 +15,7 @@ from garant.compiler.runtime.steps.stays import HEAVY_THRESHOLD, STAY_FEES
 from garant.compiler.runtime.money import fmt, fmt_rate
 from garant.compiler.runtime.trace import render_warning
 from garant.compiler.runtime.steps.regime import excess_note
+from garant.batch.vector.steps.status import reduced_values
 
 
 def eligibility(v, by_combo) -> None:
@@ -153,6 +154,7 @@ def price_checks(v, by_combo) -> None:
             else:
                 value_on, none = v._value(value, d)
                 v.fail[idx] |= none
+                value_on = reduced_values(v, value, idx, value_on)  # a status's reduced amount
                 limit = value_on * c.quantity[idx]
             ceiling_price = limit
             above = price > limit

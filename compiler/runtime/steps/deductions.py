@@ -8,6 +8,7 @@ than the AMO left (CSS D160-9), unless the patient is exempt by age.
 from __future__ import annotations
 
 from garant.compiler.runtime.steps import when
+from garant.compiler.runtime.steps.status import exempts
 
 CALENDAR = "calendar_year"
 
@@ -17,11 +18,16 @@ def deductions(product, s) -> None:
     """SECU.md order 3: PF and franchises deducted from the AMO, each at
     most the AMO left and the room each of its caps leaves (a count cap's
     room in units of its amount), unless the patient is exempt by age;
-    what is taken counts in the caps: AMO net = AMO − PF − franchise."""
+    what is taken counts in the caps: AMO net = AMO − PF − franchise. A
+    beneficiary's status may exempt from one (C2S, AME, maternité:
+    CSS L160-15, L160-9)."""
     c = s.claim
     buckets = s.ledger.buckets
     left = s.amo
+    held = s.status
     for p, per_unit, is_pf in s.route.ra.deduction_params:
+        if held and exempt_by_status(s, held, p):
+            continue
         if p.exempt_under is not None and c.birth_date is not None and p.exempts(c):
             s.trace.append((None, "exempt", None, p.title, p.exempt_under))
             continue
@@ -63,3 +69,14 @@ def _whose(s, lim):
     if s.professional is None or lim.period != "day":
         return s.claim.beneficiary
     return (s.claim.beneficiary, s.professional)
+
+
+def exempt_by_status(s, held: tuple, p) -> bool:
+    """Whether a status or scheme the claim holds exempts it from the
+    deduction `p` (traced with the block's reference)."""
+    got = exempts(held, p)
+    if got is None:
+        return False
+    st, at, ref = got
+    s.trace.append((at, "status_exempt", None, st.title, p.title, ref))
+    return True

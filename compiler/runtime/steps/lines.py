@@ -312,4 +312,6 @@ def decompte(product, s) -> Decompte:
     if c.base is not None or c.amo is not None or c.statement is not None:  # the Sécu's statement (`steps.statement`)
         d.given = given_fields(c)
         d.differs = tuple(s.differs or ())
+    if s.status:  # the beneficiary's status and scheme, on the décompte
+        d.exemption, d.scheme = c.exemption, c.scheme
     return d

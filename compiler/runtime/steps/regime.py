@@ -13,6 +13,7 @@ from __future__ import annotations
 from garant.compiler.runtime.decompte import ClaimError
 from garant.compiler.runtime.money import fmt, fmt_rate, pct
 from garant.compiler.runtime.steps import when
+from garant.compiler.runtime.steps.status import reduced
 
 # The words a price check uses for "N times the base" (shared with the vectorised evaluator).
 TIMES = {10000: "the base", 20000: "twice the base", 30000: "three times the base", 40000: "four times the base"}
@@ -167,6 +168,8 @@ def price_checks(product, s) -> None:
     for i, (value, of_base, _ref, where, min_age) in enumerate(checks):
         if min_age is not None and below_age(c, min_age):
             continue
+        if s.status and value.__class__ is str:
+            value = reduced(s.status, value)  # a status's reduced amount (the FPU for ALD, AT/MP)
         if of_base:
             limit = pct(s.base, value)
         elif s.regulated and value in s.regulated:  # a stay's days, each at its amount (`stays.stay_days`)

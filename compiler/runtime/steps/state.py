@@ -27,6 +27,7 @@ class ContractState(ClaimState):
     __slots__ = (
         "route",  # the combination's rules (`route.Route`)
         "rate", "rate_rule", "base", "counted", "amo", "amo_ref",  # regime
+        "status",  # the beneficiary's status and scheme held (`status.beneficiary_status`): `rules.Status`, …
         "pf", "franchise",  # deductions
         "regulated", "pf_acts", "professional",  # a stay's per-day regulated price; a feuille de soins' acts bearing a PF, whose day
         "differs",  # the Sécu's statement: the fields where it differs from Garant's regime (`steps.statement`), or None
@@ -44,6 +45,7 @@ class ContractState(ClaimState):
         self.route = route
         self.pf = self.franchise = 0
         self.ceiling_price = self.differs = self.regulated = self.pf_acts = self.professional = None
+        self.status = ()
 
 
 class PlanState(ClaimState):
