@@ -14,8 +14,8 @@ import numpy as np
 from garant.compiler.runtime.steps.stays import HEAVY_THRESHOLD, STAY_FEES
 from garant.compiler.runtime.money import fmt, fmt_rate
 from garant.compiler.runtime.trace import render_warning
-from garant.compiler.runtime.steps.regime import excess_note
-from garant.batch.vector.steps.status import reduced_values
+from garant.compiler.runtime.steps.regime import excess_note, regulated_price
+from garant.batch.vector.steps.status import reduced_names, reduced_values
 
 
 def eligibility(v, by_combo) -> None:
@@ -160,9 +160,12 @@ def price_checks(v, by_combo) -> None:
             above = price > limit
             if above.any():
                 who = r.provider or r.act
+                names = None if of_base else reduced_names(v, value, idx)
+                whats = [what if names is None or names[k] is None else regulated_price(v.product, names[k])
+                         for k in np.nonzero(above)[0].tolist()]
                 v._note(idx[above], [
-                    f"price {fmt(p)} is above {what} ({fmt(lim)}) for {who}{excess_note(p - lim) if within else ''} [{where}]"
-                    for p, lim in zip(price[above].tolist(), limit[above].tolist())
+                    f"price {fmt(p)} is above {w} ({fmt(lim)}) for {who}{excess_note(p - lim) if within else ''} [{where}]"
+                    for w, p, lim in zip(whats, price[above].tolist(), limit[above].tolist())
                 ])
         if ceiling_price is not None:
             v.ceiling_price[idx] = ceiling_price

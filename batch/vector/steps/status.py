@@ -108,7 +108,7 @@ def _apply(v, rows, best, increase) -> None:
 def _not_due(v, r, rows, held) -> None:
     """A regulated amount a status exempts from: taken on by the regime (scalar `not_due`)."""
     c = v.c
-    for value, of_base, _what, _where in r.checks:
+    for value, of_base, _what, _where, _within in r.checks:
         if of_base or not isinstance(value, Param):
             continue
         if any(value.name in st.exempt for st in held):
@@ -128,6 +128,21 @@ def exempt_rows(v, param, idx) -> np.ndarray | None:
     codes = status[idx]
     table = np.array([any(param.name in st.exempt for st in _held(v.product, pair)) for pair in v.c.status_pairs], bool)
     return table[codes] if table.any() else None
+
+
+def reduced_names(v, value, idx) -> list | None:
+    """Per row of `idx`, the parameter a status reduces `value` to (None
+    where none does), for the warning's words; None when no row has one."""
+    status = v.c.status
+    if status is None or not isinstance(value, Param) or not status[idx].any():
+        return None
+    names: list = [None] * len(idx)
+    for code, pair in enumerate(v.c.status_pairs):
+        repl = None if code == 0 else next((st.reduced[value.name][0] for st in _held(v.product, pair) if value.name in st.reduced), None)
+        if repl is not None:
+            for j in np.nonzero(status[idx] == code)[0].tolist():
+                names[j] = repl
+    return names
 
 
 def reduced_values(v, value, idx, on: np.ndarray) -> np.ndarray:
