@@ -44,6 +44,13 @@ class Outcome:
         self.positions: list[int] = []  # index in the partition's table
 
 
+def partition_key(product) -> tuple[str, ...]:
+    """The partition field, then what stands in for it on a claim that
+    leaves it empty: a claim without a family is its member's own family."""
+    field = partition_field(product)
+    return (field,) if field == "beneficiary" else (field, "beneficiary")
+
+
 def evaluate_records(product, claims: pa.Table) -> Outcome:
     """Evaluate a partition; results in file order (by row)."""
     n = claims.num_rows

@@ -33,16 +33,9 @@ from pathlib import Path
 import pyarrow as pa
 
 from garant.batch import scalar
-from garant.batch.scalar import Outcome, partition_field, tables
+from garant.batch.scalar import Outcome, partition_field, partition_key, tables  # noqa: F401 (partition_key: batch.unit's API)
 
 _LOADED: dict[tuple, object] = {}
-
-
-def partition_key(product) -> tuple[str, ...]:
-    """The partition field, then what stands in for it on a claim that
-    leaves it empty: a claim without a family is its member's own family."""
-    field = partition_field(product)
-    return (field,) if field == "beneficiary" else (field, "beneficiary")
 
 
 def resolve_product(product):

@@ -364,15 +364,16 @@ def test_cli_export_then_import_then_check(tmp_path):
     result = invoke("import", xlsx, "-o", out)
     assert result.exit_code == 0, result.output
     assert f"{xlsx} → {out}" in stderr(result)
-    # the original's four responsable warnings, each at its cell (R9 at the `Contrat responsable` row)
-    assert stderr(result).count(": warning: ") == 4
-    assert f"{xlsx}: {SHEET}!B5: warning: R9" in stderr(result)
+    # the original's two responsable warnings (its dental caps, R1), each at its cell; `solidaire` kept (no R9)
+    assert stderr(result).count(": warning: ") == 2
+    assert f"{xlsx}: {SHEET}!C41: warning: R1" in stderr(result) and f"{xlsx}: {SHEET}!C42: warning: R1" in stderr(result)
     text = out.read_text(encoding="utf-8")
+    assert "\n  solidaire\n" in text
     assert "  dentaire protheses panier_maitrise: 100% BRSS | 150% BRSS | 200% BRSS | 250% BRSS | 300% BRSS | 350% BRSS, " \
            "cap none | none | 1400€ | 1500€ | 1600€ | 1800€ per calendar year shared protheses" in text
     result = invoke("check", out, "--no-warnings")
     assert result.exit_code == 0, result.output
-    assert "1 file checked: 0 errors, 4 warnings" in stderr(result)
+    assert "1 file checked: 0 errors, 2 warnings" in stderr(result)
 
 
 def test_cli_export_of_a_source_with_errors(tmp_path):

@@ -129,7 +129,7 @@ def _scalar_groups(product, sub: pa.Table):
         yield sub
         return
     from garant.batch.partition import key_buckets
-    from garant.batch.unit import partition_key
+    from garant.batch.scalar import partition_key
 
     bucket = key_buckets(sub, partition_key(product), groups).to_numpy(zero_copy_only=False)
     for b in range(groups):

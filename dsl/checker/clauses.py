@@ -44,12 +44,12 @@ def check_thens(g: ast.Guarantee, diags: Diagnostics) -> bool:
     return ok
 
 
-def then_terms(lim: ast.Limit, currency: str, owner: str, line_id: str, diags: Diagnostics):
+def then_terms(lim: ast.Limit, currency: str, owner: str, line_id: str, diags: Diagnostics, terms_of):
     """The checked fallback formula of a `cap … then`: its terms, None
     without a `then`, False on an error."""
     if lim.then is None:
         return None
-    terms = _formula(lim.then.terms, lim.then.span, currency, owner, f"{line_id}.then", diags, "a `then` formula")
+    terms = _formula(terms_of, lim.then.terms, lim.then.span, currency, owner, f"{line_id}.then", diags, "a `then` formula")
     return False if terms is None else terms
 
 
@@ -60,9 +60,9 @@ def with_then(m: model.Limit, then) -> model.Limit:
     return attrs.evolve(m, then=then, text=f"{m.text} then {text}")
 
 
-def _formula(column, span, currency: str, owner: str, line_id: str, diags: Diagnostics, what: str):
-    from garant.dsl.checker.contract import terms_of  # the line's own term checks
-
+def _formula(terms_of, column, span, currency: str, owner: str, line_id: str, diags: Diagnostics, what: str):
+    """A clause's formula, checked by `terms_of` (the contract checker's
+    own term checks, handed in: that module calls this one)."""
     formula = ast.Formula(False, column, span)
     terms = terms_of(column, formula, currency, owner, line_id, diags)
     if terms is None:
@@ -127,7 +127,7 @@ def _fix(limits, periods, diags: Diagnostics | None):
     return tuple(out)
 
 
-def waiting(w: ast.Waiting, currency: str, owner: str, diags: Diagnostics, product: bool = False) -> model.Waiting | None:
+def waiting(w: ast.Waiting, currency: str, owner: str, diags: Diagnostics, terms_of, product: bool = False) -> model.Waiting | None:
     """`waiting N months: FORMULA` (or `N days`), checked."""
     unit = w.unit.lower()
     if unit not in ("month", "months", "day", "days"):
@@ -140,7 +140,7 @@ def waiting(w: ast.Waiting, currency: str, owner: str, diags: Diagnostics, produ
     if n == 0:
         diags.error(w.count.span, "`waiting 0 …` is no waiting period", "remove the clause", code="unit")
         return None
-    terms = _formula(w.terms, w.span, currency, owner, "waiting", diags, "a waiting period's formula")
+    terms = _formula(terms_of, w.terms, w.span, currency, owner, "waiting", diags, "a waiting period's formula")
     if terms is None:
         return None
     months, days = (n, 0) if unit.startswith("month") else (0, n)

@@ -58,7 +58,7 @@ def check_contract(tree: ast.ContractFile, source: SourceFile, regimes: dict[str
         lines.append(line)
     waiting = headers["waiting"]
     if waiting is not None:
-        waiting = clauses.waiting(waiting, currency, owner, diags, product=True)
+        waiting = clauses.waiting(waiting, currency, owner, diags, terms_of, product=True)
         lines = [ln if ln.waiting is not None or waiting is None else attrs.evolve(ln, waiting=waiting) for ln in lines]
     lines = clauses.resolve_towards(lines, diags)
     if headers["responsable"]:
@@ -149,7 +149,7 @@ def _line(g: ast.Guarantee, source: SourceFile, vocab, networks, currency: str, 
     towards = clauses.towards(g, line_id)
     for lim in g.limits:
         values = lim.columns or (lim.quantity,) * count
-        then = clauses.then_terms(lim, currency, owner, line_id, diags)
+        then = clauses.then_terms(lim, currency, owner, line_id, diags, terms_of)
         if then is False:
             ok = False
             continue
@@ -163,7 +163,7 @@ def _line(g: ast.Guarantee, source: SourceFile, vocab, networks, currency: str, 
             checked_limits[n].append(clauses.with_then(m, then))
     for n in range(count):
         checked_limits[n].extend(towards)
-    waiting = clauses.waiting(g.waiting, currency, owner, diags) if g.waiting is not None else None
+    waiting = clauses.waiting(g.waiting, currency, owner, diags, terms_of) if g.waiting is not None else None
     if g.waiting is not None and waiting is None:
         ok = False
     if not ok:
