@@ -44,7 +44,7 @@ from garant.core.cachedir import cache_folder, write_atomically
 from garant.dsl.diagnostics import Diagnostic, Severity
 from garant.dsl.source import SourceFile, Span
 
-FORMAT = 3  # bump when an entry's layout changes
+FORMAT = 4  # bump when an entry's layout changes
 _SUBFOLDER = "products"
 
 

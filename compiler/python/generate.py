@@ -123,7 +123,7 @@ def _act(a: model.RegimeAct, node: model.Node) -> Commented:
             kwargs["base"] = {k: _entry(v) for k, v in a.base.entries.items()}
         kwargs["rate_dims"] = a.rate.dims if a.rate else ()
         kwargs["rate"] = {} if a.rate is None else {k: _entry(v) for k, v in a.rate.entries.items()}
-        kwargs["deductions"] = a.deductions or None
+        kwargs["deductions"] = tuple(Call("_rules.Deduction", name, per_unit=per_unit or None) for name, per_unit in a.deductions) or None
         kwargs["heavy_act"] = a.heavy_act or None
     if a.price_limits:
         kwargs["price_limits"] = tuple(

@@ -145,6 +145,14 @@ class Dimension(NamedTuple):
     starts: dict  # value → first date of care it exists (ISO)
 
 
+class Deduction(NamedTuple):
+    """A flat amount the regime deducts from its AMO on an act (the
+    participation forfaitaire, a franchise), named by its parameter."""
+
+    param: str
+    per_unit: bool = False  # due once per unit of the claim's quantity (a box, a trip)
+
+
 class Meaning(NamedTuple):
     """What a word of the regime's vocabulary names: an act (`node`) or a
     value of a provider dimension (`value`), perhaps only for care before
