@@ -157,7 +157,7 @@ def run(
         if target.resolve() == Path(claims).resolve():
             raise ClaimsFileError(f"{target}: that is the claims file; write the outputs elsewhere")
 
-    if rows_per_partition == ROWS_PER_PARTITION and jobs <= 1 and evaluator == "vector" and supports(product, trace):
+    if rows_per_partition == ROWS_PER_PARTITION and jobs <= 1 and supports(product, trace):  # either evaluator: the same files
         rows_per_partition = VECTOR_ROWS_PER_PARTITION
         reuse_large_blocks()
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 import gc
 from operator import attrgetter
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from garant.batch.columns import read_columns
-from garant.batch.io import INTERNAL, ROW, UNREADABLE
+from garant.batch.io import INTERNAL, ROW, UNREADABLE, arrow_of
 from garant.batch.output import decompte_table, rejection_table
 from garant.compiler.runtime.claims import Claim
 from garant.compiler.runtime.decompte import Rejection
@@ -127,3 +129,41 @@ def tables(product, claims: pa.Table, outcome: Outcome, *, trace: bool = False) 
     if decomptes.num_rows + rejections.num_rows != claims.num_rows:
         raise AssertionError(f"partition of {claims.num_rows} claims gave {decomptes.num_rows} décomptes and {rejections.num_rows} rejections")
     return decomptes, rejections
+
+
+def in_file_order(parts: list) -> pa.Table:
+    """Tables of one partition's records, as one table in file order (by `row`)."""
+    if len(parts) == 1:
+        return parts[0]
+    table = pa.concat_tables(parts)
+    return table.take(pc.sort_indices(table.column("row")))
+
+
+SCALAR_GROUP_ROWS = 20_000  # the scalar engine holds ~2 KB of Python objects per claim: ~40 MB a group
+
+
+def scalar_groups(product, sub: pa.Table):
+    """The records for the scalar engine, in groups of about
+    SCALAR_GROUP_ROWS that keep each beneficiary (family) whole: a
+    partition read in one pass may hold a million claims, and the scalar
+    engine's objects for all of them would not fit in memory."""
+    groups = -(-sub.num_rows // SCALAR_GROUP_ROWS)
+    if groups <= 1:
+        yield sub
+        return
+    from garant.batch.partition import key_buckets
+
+    bucket = key_buckets(sub, partition_key(product), groups).to_numpy(zero_copy_only=False)
+    for b in range(groups):
+        rows = np.flatnonzero(bucket == b)
+        if len(rows):
+            yield sub.take(arrow_of(rows))
+
+
+def evaluate_in_groups(product, table: pa.Table, *, trace: bool = False) -> tuple[pa.Table, pa.Table]:
+    """The scalar engine's décompte and rejection tables of a partition,
+    evaluated in `scalar_groups` and put back in file order: what either
+    evaluator writes for the records it gives the scalar engine, so both
+    write the same files."""
+    parts = [tables(product, sub, evaluate_records(product, sub), trace=trace) for sub in scalar_groups(product, table)]
+    return in_file_order([d for d, _ in parts]), in_file_order([r for _, r in parts])

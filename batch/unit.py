@@ -33,7 +33,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from garant.batch import scalar
-from garant.batch.scalar import Outcome, partition_field, partition_key, tables  # noqa: F401 (partition_key: batch.unit's API)
+from garant.batch.scalar import Outcome, evaluate_in_groups, partition_field, partition_key, tables  # noqa: F401 (partition_key: batch.unit's API)
 
 _LOADED: dict[tuple, object] = {}
 
@@ -94,8 +94,7 @@ def evaluate_partition(product, claims: pa.Table, *, trace: bool = False, evalua
                 return evaluate_partition_vector(product, claims, stats)
         if stats is not None:
             stats.scalar += claims.num_rows
-        outcome = evaluate_records(product, claims)
-        return tables(product, claims, outcome, trace=trace)
+        return evaluate_in_groups(product, claims, trace=trace)
     finally:
         if enabled:
             gc.enable()

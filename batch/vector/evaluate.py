@@ -41,7 +41,7 @@ import pyarrow.compute as pc
 
 from garant.batch.columns import _BAD
 from garant.batch.io import ROW, arrow_of
-from garant.batch.scalar import evaluate_records, tables
+from garant.batch.scalar import evaluate_in_groups, in_file_order
 from garant.batch.vector import steps
 from garant.batch.vector.columns import ClaimColumns, claim_columns
 from garant.batch.vector.recipes import Banded, recipe
@@ -96,46 +96,18 @@ def evaluate_partition_vector(product, table: pa.Table, stats: VectorStats | Non
                 stats.reasons[why] = stats.reasons.get(why, 0) + k
     parts_d, parts_r = [], []
     if scalar.any():
-        for sub in _scalar_groups(product, table.take(arrow_of(np.nonzero(scalar)[0]))):
-            d, r = tables(product, sub, evaluate_records(product, sub))
-            parts_d.append(d)
-            parts_r.append(r)
+        d, r = evaluate_in_groups(product, table.take(arrow_of(np.nonzero(scalar)[0])))
+        parts_d.append(d)
+        parts_r.append(r)
     else:
         from garant.batch.output import rejection_table
 
         parts_r.append(rejection_table(list(table.schema.names), None, [], []))
     if vector is not None and not scalar.all():
         parts_d.insert(0, VECTOR["decompte"](vector, ~scalar))
-    return _in_file_order(parts_d), _in_file_order(parts_r)
+    return in_file_order(parts_d), in_file_order(parts_r)
 
 
-def _in_file_order(parts: list) -> pa.Table:
-    if len(parts) == 1:
-        return parts[0]
-    table = pa.concat_tables(parts)
-    return table.take(pc.sort_indices(table.column("row")))
-
-
-SCALAR_GROUP_ROWS = 20_000  # the scalar engine holds ~2 KB of Python objects per claim: ~40 MB a group
-
-
-def _scalar_groups(product, sub: pa.Table):
-    """The records for the scalar engine, in groups of about
-    SCALAR_GROUP_ROWS that keep each beneficiary (family) whole: a
-    partition read in one pass may hold a million claims, and the scalar
-    engine's objects for all of them would not fit in memory."""
-    groups = -(-sub.num_rows // SCALAR_GROUP_ROWS)
-    if groups <= 1:
-        yield sub
-        return
-    from garant.batch.partition import key_buckets
-    from garant.batch.scalar import partition_key
-
-    bucket = key_buckets(sub, partition_key(product), groups).to_numpy(zero_copy_only=False)
-    for b in range(groups):
-        rows = np.flatnonzero(bucket == b)
-        if len(rows):
-            yield sub.take(arrow_of(rows))
 
 
 class _Vector:
