@@ -251,4 +251,8 @@ def test_1600_networks_are_refused_quickly():
     text = PLAIN.replace('  insurer "Mutuelle Exemple"\n', '  insurer "Mutuelle Exemple"\n' + header, 1) + lines
     seconds, errors = _timed_check(text)
     assert any(f"more than {MAX_NETWORKS} networks declared in the contract" in e for e in errors), errors[:3]
-    assert seconds < 5, seconds
+    # CPU seconds relative to the plain contract's check on the same machine
+    # (3.6 s against 0.19 s on an idle 2-core machine; an absolute 5 s bound
+    # failed at 5.2 s on a loaded one)
+    base, _ = _timed_check(PLAIN)
+    assert seconds < 40 * base + 1, (seconds, base)
