@@ -99,9 +99,13 @@ def load(text: str | None = None) -> ExampleList:
 
 
 def claim_of(example: Example, date: dt.date, beneficiary: str, price: int | None = None) -> dict:
-    """The example as a claim on `date`; the patient's age becomes a birth date."""
+    """The example as a claim on `date`; the patient's age becomes a birth
+    date. The published sheets show a member past any waiting period (the
+    Senior GAN sheet's figures are its table's full ones): a membership date
+    ten years back, the longest `waiting` the checker accepts (120 months)."""
     fields = {k: v for k, v in example.claim.items() if k != "age"}
-    claim = {"id": example.id, "date": date.isoformat(), "beneficiary": beneficiary, **fields}
+    claim = {"id": example.id, "date": date.isoformat(), "beneficiary": beneficiary,
+             "membership_date": _years_before(date, 10).isoformat(), **fields}
     if price is not None:
         claim["price"] = fmt(price)
     age = example.claim.get("age")
