@@ -117,10 +117,10 @@ EXPECTED_WARNINGS = {
     "essentiel_2025.garant": 1,  # a frame claim naming no class carries its own base (R1)
     "collectif_entreprise.garant": 2,  # dental cap without a fallback (R1); class II hearing aids +500€ (R8)
     "sante_mix_proximite.garant": 2,  # the two dental caps without a fallback (R1)
-    # + 12: one per `waiting 3 months` clause (the floors are not proved
+    # + 2: one per `waiting 3 months` clause, said once for all its lines (the floors are not proved
     # during a waiting period; helper "clauses" wrote the notice's waiting
     # periods, the proofs that read them belong to the responsable checks)
-    "senior_gan.garant": 15,  # dental cap without a fallback (R1); class II `cap` on a claimed base over 1,700€: R8 clamps it below the TM (R1), and the +…€ line above R8 (R8)
+    "senior_gan.garant": 5,  # dental cap without a fallback (R1); class II `cap` on a claimed base over 1,700€: R8 clamps it below the TM (R1), and the +…€ line above R8 (R8)
     "confort_plus.garant": 0,
     "acme_epo.garant": 0,
     "acme_hmo.garant": 0,

@@ -151,12 +151,19 @@ def waiting(w: ast.Waiting, currency: str, owner: str, diags: Diagnostics, terms
 def warn_waiting_unproved(lines: list[model.Line], diags: Diagnostics) -> None:
     """The compliance proofs (responsable/) read the lines' own formulas,
     not what a waiting period pays: say so once per waiting clause of a
-    responsable contract, rather than let `check` pass it in silence."""
-    seen = set()
+    responsable contract, rather than let `check` pass it in silence. The
+    same clause on several lines (a notice marks its rows) is said once,
+    at its first line, naming the others."""
+    by_text: dict[str, list] = {}
     for ln in lines:
         w = ln.waiting
-        if w is None or w.span in seen:
+        if w is None:
             continue
-        seen.add(w.span)
-        diags.warning(w.span, f"`{w.text}`: the contrat responsable floors are not proved during a waiting period",
-                      "check by hand that what the period pays meets the floors (R1 ticket modérateur, R2, R5), or remove it", code="responsable")
+        spans = by_text.setdefault(w.text, [])
+        if w.span not in spans:
+            spans.append(w.span)
+    for text, spans in by_text.items():
+        also = f" (the same clause on lines {', '.join(str(s.line) for s in spans[1:])})" if len(spans) > 1 else ""
+        diags.warning(spans[0], f"`{text}`: floors not proved during a waiting period",
+                      "the contrat responsable floors (R1 ticket modérateur, R2, R5) are proved on the line's own formula; "
+                      f"check by hand what the period pays, or remove it{also}", code="responsable")
