@@ -68,7 +68,10 @@ class Limit:
     age_under: int | None = None  # applies only below this age (on the date of care)
     age_from: int | None = None  # applies only from this age on
     shared: bool = False  # `once … shared NAME`: one window for several lines; what is delivered the same day is one item
-    side: bool = False  # `per eye` / `per ear`: consumed per side of the claim (`side: left|right`)
+    # `per eye` / `per ear` / `per tooth` / `per item`: consumed per value of
+    # this claim field (`side`: left|right, `tooth`: FDI number, `item`: an
+    # id), one running sum per beneficiary and value (docs/language.md).
+    per: str | None = None
     # `cap … then FORMULA`: what the line pays once the cap is spent (spec
     # page, Limits: the part of a crossing claim beyond the cap pays it).
     then: "tuple[Term, ...] | None" = None

@@ -967,7 +967,7 @@ _TERMINAL_NAMES = {
     "SANTE": "`santé`",
     "NOT": "`not covered`",
     "NONE": "`none`",
-    "SIDE": "`eye`, `ear` or `side`",
+    "SIDE": "`eye`, `ear`, `side`, `tooth` or `item`",
     "VBAR": "`|`",
     "UNIT": "a unit (day, session, months…)",
     "_NL": "the end of the line",

@@ -35,7 +35,7 @@ def keywords() -> tuple[str, ...]:
 
 # Words the grammar spells as regular-expression tokens (dsl/grammar.lark,
 # "tokens"): the units of a formula, shown and offered in their usual case.
-FORMULA_WORDS = ("BRSS", "TM", "FR", "cap", "not covered", "Sécu incluse", "100% santé", "none", "eye", "ear", "side")
+FORMULA_WORDS = ("BRSS", "TM", "FR", "cap", "not covered", "Sécu incluse", "100% santé", "none", "eye", "ear", "side", "tooth", "item")
 
 # What may start a line at the top level of each kind of file.
 TOP_LEVEL = ("contract", "plan", "regime", "guarantees", "benefits", "module")

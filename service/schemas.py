@@ -63,6 +63,8 @@ def claim_schema() -> dict:
             "scheme": {"type": "string", "description": "a local regime, e.g. `alsace_moselle`"},
             "membership_date": {**DATE, "description": "the member's membership date: a waiting period counts from it"},
             "side": {"type": "string", "description": "`left` or `right` (also `gauche`, `droite`): the eye or ear a per-side limit counts"},
+            "tooth": {"type": ["string", "integer"], "description": "the tooth (FDI notation, e.g. `36`) a per-tooth limit counts"},
+            "item": {"type": "string", "description": "the item's id (letters, digits, `-`, `_`, `.`, `/`) a per-item limit counts"},
             "allowed": {**AMOUNT_IN, "description": "allowed amount (plans)"},
             "frame_price": {**AMOUNT_IN, "description": "optics: the frame's share of an equipment's price"},
         },

@@ -68,7 +68,7 @@ def test_a_header_waiting_period_is_checked_like_a_lines():
 
 
 @pytest.mark.parametrize("line,expected", [
-    ("  optique verres: 100€, max 2 per nose per 2 years", "`eye`, `ear` or `side`"),
+    ("  optique verres: 100€, max 2 per nose per 2 years", "`eye`, `ear`, `side`, `tooth` or `item`"),
     ("  dentaire: 100% BRSS, counts dentaire", "`toward`"),
     ("  dentaire: 300% BRSS, cap 1500€ per calendar year then TM then 50% BRSS", "unexpected `then`; expected `,` or the end of the line"),
 ])
@@ -91,7 +91,7 @@ def test_the_checked_model_keeps_the_clauses():
     toward = [lim for lim in ortho.limits if lim.kind == "toward"]
     assert [(t.pool, t.period.kind) for t in toward] == [("dentaire", "calendar_year")]  # the pool's spelling and period
     assert ortho.waiting.months == 6 and not ortho.waiting.product
-    assert lines["aides_auditives"].limits[0].side and lines["aides_auditives"].limits[0].period.months == 48
+    assert lines["aides_auditives"].limits[0].per == "side" and lines["aides_auditives"].limits[0].period.months == 48
 
 
 @pytest.mark.parametrize("membership,months,days,first_covered", [
@@ -211,7 +211,7 @@ def test_the_generated_module_carries_the_clauses():
     compile(source, "x.py", "exec")
     assert "def line_9_then(price, base, amo, quantity, ceiling):\n" in source
     assert "return _f.ticket_moderateur(price, base, amo)" in source.split("def line_9_then", 1)[1].split("def ", 1)[0]
-    assert "then=line_9_then" in source and "side=True" in source
+    assert "then=line_9_then" in source and "per='side'" in source
     assert "def product_waiting(price, base, amo, quantity, ceiling):\n" in source and "line_8_waiting" not in source
     assert source.count("_rules.Waiting(3, 0, product_waiting, 'waiting 3 months: not covered', 'x.garant:5')") == 4
     assert re.search(r"_rules\.Limit\(\s*'toward',\s*None,\s*period='calendar_year',\s*pool='dentaire'", source)
@@ -235,3 +235,53 @@ def test_the_responsable_proofs_read_the_fallback(fallback, breaks):
     unit, errs = _errors(text)
     r1 = [d for d in errs if "R1" in d.message and "cap 100€" in d.message]
     assert bool(r1) == breaks, [d.message for d in unit.diagnostics]
+
+
+@pytest.mark.parametrize("limit,field", [("max 1 per tooth per 10 years", "tooth"), ("max 2 per teeth per 10 years", "tooth"),
+                                         ("cap 500€ per item per 5 years", "item"), ("once per items per rolling 24 months", "item"),
+                                         ("max 1 per eye per 2 years", "side"), ("cap 950€ per ear per 4 years", "side")])
+def test_a_keyed_limit_names_the_claim_field_it_counts_by(limit, field):
+    """One mechanism for sides, teeth and items: the word after `per`
+    names the claim field whose value keeps its own running sum."""
+    unit, errs = _errors(HEADER + f"\nguarantees\n  all: TM\n  dentaire protheses: 300% BRSS, {limit}\n")
+    assert not errs, [d.message for d in errs]
+    lim = next(ln for ln in unit.contract.lines if ln.selector == "dentaire protheses").limits[0]
+    assert lim.per == field and lim.text == limit
+
+
+def test_per_item_in_a_formula_is_still_an_amount_per_item():
+    """`125€ per item` (an amount for each item of the claim's quantity) and
+    `max 2 items per …` keep their meaning: `per item` keys a limit only
+    between a limit's value and its period."""
+    unit, errs = _errors(HEADER + "\nguarantees\n  all: TM\n  optique chirurgie_refractive: 125€ per item, max 2 items per calendar year\n")
+    assert not errs, [d.message for d in errs]
+    line = next(ln for ln in unit.contract.lines if ln.selector == "optique chirurgie_refractive")
+    assert line.limits[0].per is None and line.limits[0].kind == "count"
+
+
+def test_the_vectorised_way_gives_the_scalar_decomptes_on_keyed_limits():
+    product = load_product_text(HEADER + "\nguarantees\n  all: TM\n  dentaire protheses: 300% BRSS, max 1 per tooth per 10 years\n"
+                                "  dentaire orthodontie: 200% BRSS, cap 300€ per item per 2 years\n  consultation: 100% BRSS\n", "keyed.garant")
+    claims = []
+    for n in range(90):
+        kind = n % 3
+        claim = {"id": f"k{n}", "date": (dt.date(2025, 1, 5) + dt.timedelta(days=9 * n)).isoformat(), "beneficiary": f"B{n % 5}"}
+        if kind == 0:
+            claim.update(act="dentaire protheses panier_libre", price="900.00", base="120.00")
+            if n % 7:
+                claim["tooth"] = ["36", "46", "11", "55", "19"][n % 5]  # 19 is no tooth: rejected
+        elif kind == 1:
+            claim.update(act="dentaire orthodontie", price="500.00", base="193.50", item=f"aligner-{n % 2}")
+        else:
+            claim.update(act="consultation generaliste", provider="secteur1", price="30.00", beneficiary=f"C{n % 3}")  # the vectorised way
+        claims.append(claim)
+    table = _table(claims)
+    want_d, want_r = evaluate_partition(product, table, evaluator="scalar")
+    stats = VectorStats()
+    got_d, got_r = evaluate_partition(product, table, evaluator="vector", stats=stats)
+    assert want_d.equals(got_d) and want_r.equals(got_r)
+    assert stats.vector > 0 and stats.scalar > 0
+    warnings = " ".join(str(w) for w in want_d.column("warnings").to_pylist() if w)
+    assert "(tooth 36)" in warnings and "(item aligner-" in warnings
+    reasons = " ".join(want_r.column("reason").to_pylist())
+    assert "missing field `tooth`" in reasons and "`tooth`: `19` is not a tooth" in reasons

@@ -67,7 +67,7 @@ def test_the_contract_and_plan_step_lists():
     assert _names(Product.STEPS) == ["eligibility", "not_reimbursed", "regime_amo", "statement_rate", "stay_heavy_act", "session_heavy_act",
                                      "reference_amo", "beneficiary_status", "invoice_acts", "deductions", "statement_deductions", "stay_days", "price_checks",
                                      "gap", "contract_lines", "decompte"]
-    assert _names(Product.LINE_STEPS) == ["line_side", "line_quantity", "line_formula", "line_waiting", "line_ceiling", "line_room",
+    assert _names(Product.LINE_STEPS) == ["line_keyed", "line_quantity", "line_formula", "line_waiting", "line_ceiling", "line_room",
                                           "line_budgets", "line_amount_limits", "line_fallback", "line_consume"]
     assert _names(PlanProduct.STEPS) == ["network_status", "eligibility", "benefit_line", "visits_left", "cap_left", "denial",
                                          "allowed_amount", "visit_limit", "accumulators", "deductible", "copay", "coinsurance",

@@ -20,7 +20,7 @@ Scalar: age bands of limits, heavy acts with the claim's AMO,
 frames, budgets (`X€ per period`), rolling and daily limits, limits sized
 by a parameter, a line with several limits, a pool shared between steps,
 the clauses of issue 18 (`then` fallbacks, `counts toward`, waiting
-periods, per-side limits).
+periods, keyed limits: per side, tooth or item).
 """
 
 from __future__ import annotations
@@ -194,8 +194,8 @@ def _line(r: Recipe, line, position: int) -> tuple:
         raise Unsupported("waiting period")
     if line.fallback is not None:
         raise Unsupported("then")
-    if line.sided:
-        raise Unsupported("per-side limit")
+    if line.keyed:
+        raise Unsupported("keyed limit")
     if any(lim.kind == "toward" for lim in line.limits):
         raise Unsupported("counts toward")
     if line.banded:

@@ -152,10 +152,12 @@ def claim_for(contract: model.Contract, node: str, dims: dict, date, price: int,
         "act": " ".join(nodes[a].name for a in nodes[node].ancestors),
         "price": fmt(price),
         "quantity": quantity,
-        # A member past any waiting period, one side for a per-side limit:
-        # the figure shows the line's own cover.
+        # A member past any waiting period, one side, tooth or item for a
+        # keyed limit: the figure shows the line's own cover.
         "membership_date": date.replace(year=date.year - 10).isoformat(),
         "side": "left",
+        "tooth": "36",
+        "item": "item-1",
     }
     provider = [v for d, v in dims.items() if d in _PROVIDER_DIMS and v is not None]
     if provider:

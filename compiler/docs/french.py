@@ -98,12 +98,13 @@ def period(p: model.Period) -> str:
     return p.text
 
 
-_SIDES = (("per eye", "par œil"), ("per ear", "par oreille"), ("per side", "par côté"))
+_SIDES = (("per eye", "par œil"), ("per ear", "par oreille"), ("per side", "par côté"), ("per tooth", "par dent"),
+          ("per teeth", "par dent"), ("per item", "par article"))
 
 
 def side(lim: model.Limit) -> str:
-    """` par œil` / ` par oreille` for a per-side limit, else empty."""
-    if not getattr(lim, "side", False):
+    """` par œil` / ` par oreille` / ` par dent` for a keyed limit, else empty."""
+    if not getattr(lim, "per", None):
         return ""
     low = lim.text.lower()
     return " " + next((fr for en, fr in _SIDES if en in low), "par côté")

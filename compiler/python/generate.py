@@ -68,7 +68,7 @@ def _limit(lim: model.Limit, then_fn: str | None = None) -> Call:
         "_rules.Limit", lim.kind, lim.amount, param=lim.param, period=period.kind, months=period.months or None,
         pool=lim.pool, text=lim.text, where=lim.span.where, age_under=lim.age_under, age_from=lim.age_from,
         shared=True if getattr(lim, "shared", False) else None,
-        side=True if getattr(lim, "side", False) else None,
+        per=getattr(lim, "per", None),
         then=Code(then_fn) if then_fn and getattr(lim, "then", None) else None,
     )
 

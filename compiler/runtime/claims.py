@@ -36,7 +36,7 @@ class Claim:
         "statement",  # the Sécu's other figures as sent ({"amo_rate": bp, "participation_forfaitaire": ¢, "franchise": ¢}) or None
         "stay",  # (admission, discharge, psychiatric) of a hospital stay, or None
         "sheet",  # (invoice, professional) of a feuille de soins, or None
-        "membership_date", "side",  # clauses: waiting periods, per-side limits (`_clause_fields`)
+        "membership_date", "side", "tooth", "item",  # clauses: waiting periods, keyed limits (`_clause_fields`)
         "exemption", "scheme",  # beneficiary status and local scheme (`status_fields`), None when absent
     )
 
@@ -336,23 +336,53 @@ def _rate(value) -> int:
 
 SIDES = {"left": "left", "right": "right", "gauche": "left", "droite": "right"}
 
+# What a keyed limit's claim field holds (`steps/lines.py` names it when a
+# claim on a line with `per eye` / `per tooth` / `per item` lacks it).
+KEY_HINTS = {"side": "`left` or `right`", "tooth": "a tooth number in FDI notation, e.g. `36`",
+             "item": "the item's id: letters, digits, `-`, `_`, `.`, `/`"}
+
+# FDI (ISO 3950): quadrant then tooth; permanent teeth 11-18 … 41-48,
+# primary (deciduous) teeth 51-55 … 81-85.
+_FDI = re.compile(r"[1-4][1-8]|[5-8][1-5]")
+_ITEM = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./-]{0,63}")
+
 
 def _clause_fields(raw: dict, c: Claim) -> None:
     """`membership_date` (a waiting period counts from it: not after the
-    date of care) and `side` (`left` or `right`: the eye or ear a per-side
-    limit counts), both optional here; a line that needs one rejects a
-    claim without it (`steps/lines.py`)."""
+    date of care), and the fields keyed limits count by: `side` (`left` or
+    `right`: the eye or ear of a per-side limit), `tooth` (FDI number of a
+    per-tooth limit), `item` (the id of a per-item limit); all optional
+    here; a line that needs one rejects a claim without it (`steps/lines.py`)."""
     get = raw.get
     c.membership_date = None if get("membership_date") in (None, "") else _date(raw, "membership_date", required=False)
     if c.membership_date is not None and c.membership_date > c.date:
         raise ClaimError(f"`membership_date` {c.membership_date} is after the date of care {c.date}", "membership_date")
     side = get("side")
-    if side in (None, ""):
-        c.side = None
-        return
-    c.side = SIDES.get(str(side).strip().lower()) if isinstance(side, str) else None
-    if c.side is None:
-        raise ClaimError(f"`side`: `{side}` is not a side; write `left` or `right`", "side")
+    c.side = c.tooth = c.item = None
+    if side not in (None, ""):
+        c.side = SIDES.get(str(side).strip().lower()) if isinstance(side, str) else None
+        if c.side is None:
+            raise ClaimError(f"`side`: `{side}` is not a side; write `left` or `right`", "side")
+    if get("tooth") not in (None, "") or get("item") not in (None, ""):
+        _item_fields(raw, c)
+
+
+def _item_fields(raw: dict, c: Claim) -> None:
+    """`tooth` (FDI two digits: `36` the lower left first molar, `51` a
+    child's upper right incisor) and `item` (an id the insurer gives the
+    prosthesis, implant or device), each checked."""
+    tooth, item = raw.get("tooth"), raw.get("item")
+    if tooth not in (None, ""):
+        text = str(tooth).strip() if isinstance(tooth, (str, int)) and not isinstance(tooth, bool) else None
+        if text is None or not _FDI.fullmatch(text):
+            raise ClaimError(f"`tooth`: `{str(tooth)[:40]}` is not a tooth in FDI notation (quadrant 1-4 and tooth 1-8, e.g. `36`; "
+                             "a child's tooth: quadrant 5-8 and tooth 1-5)", "tooth")
+        c.tooth = text
+    if item not in (None, ""):
+        text = str(item).strip() if isinstance(item, (str, int)) and not isinstance(item, bool) else None
+        if text is None or not _ITEM.fullmatch(text):
+            raise ClaimError(f"`item`: `{str(item)[:40]}` is not an item id (letters, digits, `-`, `_`, `.`, `/`; at most 64)", "item")
+        c.item = text
 
 
 def claim_name(cid, index: int | None) -> str:

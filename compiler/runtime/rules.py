@@ -69,9 +69,11 @@ class Limit:
     """A limit consumed per beneficiary: a count, an amount, or one item."""
 
     def __init__(self, kind, amount, param=None, period="none", months=0, pool=None, text="", where=None,
-                 age_under=None, age_from=None, shared=False, side=False, then=None):
+                 age_under=None, age_from=None, shared=False, per=None, then=None):
         self.kind = kind  # "count" | "amount" | "once" | "frame" | "toward" (counted in a pool, never cut by it)
-        self.side = side  # `per eye` / `per ear`: one count per side of the claim (`Claim.side`)
+        # `per eye`, `per tooth`, `per item`: the claim field (`side`, `tooth`,
+        # `item`) each value of which keeps its own count; None: per beneficiary
+        self.per = per
         self.then = then  # `cap … then FORMULA`: the fallback's generated function
         # `once per rolling … shared NAME`: one renewal window for several
         # lines (an optical equipment: lenses and frame, R7); what the
@@ -119,8 +121,12 @@ class Limit:
 
     def holder(self, claim: Claim) -> str:
         """Whose consumption the limit reads: the beneficiary's, or for a
-        per-side limit the beneficiary's on that side."""
-        return claim.beneficiary if not self.side else f"{claim.beneficiary}\x00{claim.side}"
+        keyed limit (`per eye`, `per tooth`, `per item`) the beneficiary's
+        on that side, tooth or item."""
+        per = self.per
+        if per is None:
+            return claim.beneficiary
+        return f"{claim.beneficiary}\x00{getattr(claim, per)}" if per == "side" else f"{claim.beneficiary}\x00{per}\x00{getattr(claim, per)}"
 
     def consume(self, ledger: Ledger, beneficiary: str, date: dt.date, amount: int, quantity: int) -> None:
         used = amount if self.kind in ("amount", "toward") else (1 if self.kind == "once" else quantity)
@@ -290,7 +296,9 @@ class Line:
         self.count_limits = tuple(lim for lim in limits if lim.kind not in ("amount", "toward"))
         self.amount_limits = tuple(lim for lim in limits if lim.kind == "amount")
         self.fallback = next((lim for lim in self.amount_limits if lim.then is not None), None)  # `cap … then`
-        self.sided = any(lim.side for lim in limits)  # a claim on it names its `side`
+        # The claim fields its keyed limits read (`side`, `tooth`, `item`): a
+        # claim on the line must give each.
+        self.keyed = tuple(dict.fromkeys(lim.per for lim in limits if lim.per))
         self.banded = any(lim.banded for lim in limits)
         # What a payment consumes: one entry per pool and period storage.
         # An age band and its complement (`cap 100€ per calendar year under

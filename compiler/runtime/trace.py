@@ -30,6 +30,7 @@ LABELS = {
     "deduction_cap": lambda title, text: f"{title}: {text} reached",
     "deduction": lambda title, ref: f"{title} ({ref})" if ref else title,
     "gap": lambda: "no guarantee line covers this act: the contract pays nothing",
+    "keyed": lambda field, value, text: f"{field} {value}: {text} counts this {field} on its own",
     "limit_count": lambda text, remaining: f"limit {text}: {remaining} left",
     "line": lambda text: f"contract: {text}",
     "ceiling": lambda allin: f"responsable ceiling: all-in at most {fmt(allin)}",

@@ -184,9 +184,16 @@ def period(p: ast.Period, diags: Diagnostics) -> model.Period | None:
     return None
 
 
+# The word after `per` in a limit → the claim field whose value keeps its
+# own count (docs/language.md, Per eye, per tooth, per item).
+KEY_FIELDS = {"eye": "side", "eyes": "side", "ear": "side", "ears": "side", "side": "side", "sides": "side",
+              "tooth": "tooth", "teeth": "tooth", "item": "item", "items": "item"}
+
+
 def limit(lim: ast.Limit, currency: str, owner: str, pool: str, diags: Diagnostics, params: dict | None = None, sides: bool = False) -> model.Limit | None:
     if lim.side and not sides:
-        diags.error(lim.span, f"`per {lim.side}`: only a contract's guarantee line limits per side", "remove it; a regime's and a plan's limits run per beneficiary", code="unit")
+        diags.error(lim.span, f"`per {lim.side}`: only a contract's guarantee line limits per side, tooth or item",
+                    "remove it; a regime's and a plan's limits run per beneficiary", code="unit")
         return None
     if lim.kind == "frame":
         cents = money_cents(lim.quantity, currency, owner, diags, "an amount for `frame at most`")
@@ -194,8 +201,8 @@ def limit(lim: ast.Limit, currency: str, owner: str, pool: str, diags: Diagnosti
             return None
         return model.Limit("frame", cents, None, None, pool, lim.span, f"frame at most {lim.quantity.text}")
     got = _limit(lim, currency, owner, pool, diags, params)
-    if got is not None and lim.side:  # `per eye` / `per ear`: the claim's side keeps its own count
-        got = attrs.evolve(got, side=True)
+    if got is not None and lim.side:  # `per eye`, `per tooth`…: each value of the claim's field keeps its own count
+        got = attrs.evolve(got, per=KEY_FIELDS[lim.side.lower()])
     if got is None or (lim.age_under is None and lim.age_from is None):
         return got
     under = count_value(lim.age_under, diags, "under", MAX_AGE) if lim.age_under is not None else None

@@ -45,8 +45,8 @@ LINE_VECTOR = {
 }
 
 SCALAR_ONLY = {
-    "line_side": "a per-side limit (`per eye`, `per ear`) keeps one running sum per beneficiary and side, and needs the claim's "
-                 "`side`, which the vector columns do not read (recipes: `per-side limit`)",
+    "line_keyed": "a keyed limit (`per eye`, `per tooth`, `per item`) keeps one running sum per beneficiary and side, tooth or "
+                  "item, and needs the claim's `side`, `tooth` or `item`, which the vector columns do not read (recipes: `keyed limit`)",
     "line_waiting": "a waiting period compares each claim's date with its own `membership_date`, which the vector columns do "
                     "not read (recipes: `waiting period`)",
     "line_fallback": "a `then` pays each crossing claim a share of its fallback formula: the running sums give what is left of "

@@ -5,7 +5,7 @@
 The deciding line(s) of the contract's decision table pay in turn; each
 runs the line steps (`LINE_STEPS`):
 
-    side → quantity (count limits) → formula → waiting period
+    keyed (per side, tooth, item) → quantity (count limits) → formula → waiting period
     → responsable ceiling → room → budgets → amount limits → fallback
     → consume
 
@@ -14,7 +14,7 @@ and what it pays adds to the AMC the next line is bounded by.
 
 from __future__ import annotations
 
-from garant.compiler.runtime.claims import given_fields
+from garant.compiler.runtime.claims import KEY_HINTS, given_fields
 from garant.compiler.runtime.decompte import ClaimError, Decompte
 from garant.compiler.runtime.money import fmt, pct
 from garant.compiler.runtime.steps import when
@@ -55,14 +55,24 @@ def contract_lines(product, s) -> None:
         s.amc += s.part
 
 
-@when(lambda line, decision: line.sided)
-def line_side(product, s) -> None:
-    """Spec §3.2 per-side limits (docs/language.md, Per side: `max 2 per eye
-    per 2 years`, `cap 950€ per ear per 4 years`) count each side on its
-    own: the claim must say which."""
-    if s.claim.side is None:
-        lim = next(lim for lim in s.line.limits if lim.side)
-        raise ClaimError(f"missing field `side` (`left` or `right`): line `{s.line.text}` limits {lim.text} [{lim.where}]", "side")
+@when(lambda line, decision: bool(line.keyed))
+def line_keyed(product, s) -> None:
+    """Spec §3.2 keyed limits (docs/language.md, Per eye, per tooth, per
+    item: `max 1 per eye per 2 years`, `max 1 per tooth per 10 years`,
+    `cap 500€ per item per 5 years`) count each side, tooth or item on its
+    own: the claim must say which, and the trace names it."""
+    c = s.claim
+    for field in s.line.keyed:
+        value = getattr(c, field)
+        lim = next(lim for lim in s.line.limits if lim.per == field)
+        if value is None:
+            raise ClaimError(f"missing field `{field}` ({KEY_HINTS[field]}): line `{s.line.text}` limits {lim.text} [{lim.where}]", field)
+        s.trace.append((lim.where, "keyed", None, field, value, lim.text))
+
+
+def _which(lim, c) -> str:
+    """` (tooth 36)`: the side, tooth or item a keyed limit counted."""
+    return "" if lim.per is None else f" ({lim.per} {getattr(c, lim.per)})"
 
 
 @when(lambda line, decision: bool(line.count_limits))
@@ -75,15 +85,15 @@ def line_quantity(product, s) -> None:
     for lim in line.count_limits:
         if line.banded and not lim.applies(c):
             continue
-        remaining = lim.left(s.ledger, c.beneficiary if not lim.side else lim.holder(c), c.date, product.params)
+        remaining = lim.left(s.ledger, c.beneficiary if lim.per is None else lim.holder(c), c.date, product.params)
         allowed = remaining if lim.kind == "count" else (quantity if remaining > 0 else 0)
         if allowed < paid:
             paid = allowed
             s.trace.append((lim.where, "limit_count", None, lim.text, remaining))
             if allowed <= 0:
-                s.warnings.append(f"limit reached: {lim.text} [{lim.where}]")
+                s.warnings.append(f"limit reached: {lim.text}{_which(lim, c)} [{lim.where}]")
             else:
-                s.warnings.append(f"limit {lim.text}: {allowed} of {quantity} paid [{lim.where}]")
+                s.warnings.append(f"limit {lim.text}: {allowed} of {quantity} paid{_which(lim, c)} [{lim.where}]")
     s.paid = paid
 
 
@@ -243,14 +253,14 @@ def line_amount_limits(product, s) -> None:
     for lim in line.amount_limits:
         if line.banded and not lim.applies(c):
             continue
-        remaining = lim.left(s.ledger, c.beneficiary if not lim.side else lim.holder(c), c.date, product.params)
+        remaining = lim.left(s.ledger, c.beneficiary if lim.per is None else lim.holder(c), c.date, product.params)
         if s.part > remaining:
             cut = s.part - remaining
             if lim is line.fallback:
                 s.cut = cut
                 s.asked = s.part
             s.part = remaining
-            s.warnings.append(f"limit {lim.text}: {fmt(remaining)} was left [{lim.where}]")
+            s.warnings.append(f"limit {lim.text}: {fmt(remaining)} was left{_which(lim, c)} [{lim.where}]")
             s.trace.append((lim.where, "limit_amount", remaining, lim.text, remaining))
             for used in reversed(s.from_budgets):  # what a cap cuts is not taken from a budget
                 back = used[1] if used[1] < cut else cut
@@ -292,12 +302,12 @@ def line_consume(product, s) -> None:
     line = s.line
     amount = s.part - s.fallback
     for lim in line.consumed:
-        lim.consume(s.ledger, c.beneficiary if not lim.side else lim.holder(c), c.date, amount, s.paid)
+        lim.consume(s.ledger, c.beneficiary if lim.per is None else lim.holder(c), c.date, amount, s.paid)
     for lim, used in s.from_budgets:
         lim.consume(s.ledger, c.beneficiary, c.date, used, s.paid)
 
 
-LINE_STEPS = (line_side, line_quantity, line_formula, line_waiting, line_ceiling, line_room, line_budgets, line_amount_limits,
+LINE_STEPS = (line_keyed, line_quantity, line_formula, line_waiting, line_ceiling, line_room, line_budgets, line_amount_limits,
               line_fallback, line_consume)
 
 
