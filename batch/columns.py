@@ -221,7 +221,8 @@ def read_columns(reader: ClaimReader, table: pa.Table, rows: list[int], skip=Non
         c.emergency = emergencies[i]
         c.referral = referrals[i]
         c.statement = c.stay = c.sheet = None
-        c.membership_date = c.side = c.tooth = c.item = None  # records that give them are read by the reader
+        c.membership_date = c.side = c.tooth = c.item = c.facility = None  # records that give them are read by the reader
+        c.consent = c.ancillary = c.air_ambulance = False
         c.exemption, c.scheme = statuses[i]
         c.act, c.provider, c.network, c.node, c.dims, valid = shape_of[i]
         if valid is not None and not valid[0] <= date < valid[1]:
@@ -254,7 +255,7 @@ def flow_rows(table: pa.Table) -> list[int]:
     return sorted(rows)
 
 
-CLAUSE_FIELDS = ("membership_date", "side", "tooth", "item")  # waiting periods, keyed limits: the reader reads and checks them
+CLAUSE_FIELDS = ("membership_date", "side", "tooth", "item", "facility", "consent", "ancillary", "air_ambulance")  # waiting periods, keyed limits, No Surprises Act facts: the reader reads and checks them
 
 
 def clause_fields_given(table: pa.Table) -> list[int]:

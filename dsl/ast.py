@@ -461,6 +461,7 @@ class Benefit:
     terms: tuple[CostShare, ...]
     span: Span
     limits: tuple[Limit, ...] = ()  # `max 20 visits per year`
+    not_essential: "Span | None" = None  # `, not essential`: no essential health benefit (a dollar cap may fall on it)
 
 
 @attrs.frozen

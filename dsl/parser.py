@@ -292,8 +292,23 @@ class _ToAst(Transformer):
         return ast.Header("rx_deductible", children[0], self._span(meta))
 
     def plan_no_surprises(self, meta, children):
-        allowed = self._q(children[0]) if children else None
-        return ast.Header("no_surprises", allowed, self._span(meta))
+        options = dict(children)  # {"allowed": Quantity, "facilities": True, "air_ambulance": True}
+        return ast.Header("no_surprises", options, self._span(meta))
+
+    def nsa_allowed(self, meta, children):
+        return ("allowed", self._q(children[0]))
+
+    def nsa_facilities(self, meta, children):
+        return ("facilities", True)
+
+    def nsa_air_ambulance(self, meta, children):
+        return ("air_ambulance", True)
+
+    def plan_grandfathered(self, meta, children):
+        return ast.Header("grandfathered", str(children[0]), self._span(meta))
+
+    def not_essential(self, meta, children):
+        return ("not_essential", self._span(meta))
 
     def max_family_limit(self, meta, children):
         values, family, period = children
@@ -319,7 +334,8 @@ class _ToAst(Transformer):
         selector, *rest = children
         terms = tuple(c for c in rest if isinstance(c, ast.CostShare))
         limits = tuple(c for c in rest if isinstance(c, ast.Limit))
-        return ast.Benefit(selector, terms, self._span(meta), limits)
+        not_essential = next((c[1] for c in rest if isinstance(c, tuple) and c and c[0] == "not_essential"), None)
+        return ast.Benefit(selector, terms, self._span(meta), limits, not_essential)
 
     def copay(self, meta, children):
         return ast.CostShare("copay", self._q(children[0]), self._span(meta))

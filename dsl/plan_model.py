@@ -101,6 +101,16 @@ class NoSurprises:
     allowed_percent: int | None  # basis points of the billed price, when the claim gives no allowed amount
     span: Span
     text: str
+    # Beyond emergencies (42 U.S.C. 300gg-111(b), 300gg-112): non-emergency
+    # care by an out-of-network provider at an in-network facility
+    # (`in network facilities`), and out-of-network air ambulances (`air
+    # ambulance`), at the in-network cost sharing, likewise.
+    facilities: bool = False
+    air_ambulance: bool = False
+    # Care under these categories is an ancillary service (diagnostic
+    # services, radiology and laboratory, 300gg-132(b)(3)): no notice and
+    # consent waives the protection.
+    ancillary: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -133,6 +143,7 @@ class Plan:
     rx_deductible: Accumulator | None = None  # `rx deductible …`: prescription drugs' own deductible
     drugs_node: str | None = None  # the taxonomy node the Rx deductible applies under
     no_surprises: NoSurprises | None = None
+    grandfathered: str | None = None  # `grandfathered individual` / `grandfathered group` (45 CFR 147.140)
 
     def line(self, line_id: str) -> model.Line:
         for ln in self.lines:

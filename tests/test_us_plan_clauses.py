@@ -104,7 +104,9 @@ def test_rx_deductible_above_the_maximum_is_located(tmp_path):
 
 
 def test_the_trace_names_each_clause(tmp_path):
-    text = _plan("  rx deductible $100 individual\n  no surprises act: allowed 80%\n", "  brand_drugs: coinsurance 30%\n  physical_therapy: coinsurance 20%, no deductible, max $100 per family per plan year\n")
+    # `grandfathered individual`: a dollar cap on physical therapy (an
+    # essential health benefit) is allowed only there (plan_ehb.py).
+    text = _plan("  rx deductible $100 individual\n  no surprises act: allowed 80%\n  grandfathered individual\n", "  brand_drugs: coinsurance 30%\n  physical_therapy: coinsurance 20%, no deductible, max $100 per family per plan year\n")
     product = load_product_text(text, "clauses.garant")
     claims = [
         {"id": "rx", "date": "2025-01-02", "beneficiary": "A", "act": "brand_drugs", "provider": "in_network", "price": "150.00"},
@@ -116,11 +118,11 @@ def test_the_trace_names_each_clause(tmp_path):
     assert "prescription drug deductible ($100.00 left before this claim) = 100.00  [clauses.garant:6]" in rx
     assert "allowed amount (recognized amount: 80% of the billed price) = 800.00  [clauses.garant:7]" in er
     assert "No Surprises Act: the provider may not balance-bill (billed − allowed); the member owes none of it = 200.00  [clauses.garant:7]" in er
-    assert "limit max $100 per family per plan year: the plan pays the $100.00 left; the rest of the allowed amount is the member's = 60.00  [clauses.garant:15]" in pt
+    assert "limit max $100 per family per plan year: the plan pays the $100.00 left; the rest of the allowed amount is the member's = 60.00  [clauses.garant:16]" in pt
 
 
 def test_the_generated_module_states_the_clauses():
-    text = _plan("  rx deductible $100 individual\n  no surprises act: allowed 80%\n", "  physical_therapy: copay $40, max $1,000 per plan year\n")
+    text = _plan("  rx deductible $100 individual\n  no surprises act: allowed 80%\n  grandfathered individual\n", "  physical_therapy: copay $40, max $1,000 per plan year\n")
     unit = compile_text(text, "clauses.garant")
     assert not [d for d in unit.diagnostics if d.is_error], unit.diagnostics
     code = generate_product(unit.product)
@@ -132,7 +134,7 @@ def test_the_generated_module_states_the_clauses():
 
 def test_eval_json_carries_the_over_limit_of_a_dollar_cap(tmp_path):
     path = tmp_path / "plan.garant"
-    path.write_text(_plan("", "  physical_therapy: coinsurance 20%, no deductible, max $100 per plan year\n"), encoding="utf-8")
+    path.write_text(_plan("  grandfathered individual\n", "  physical_therapy: coinsurance 20%, no deductible, max $100 per plan year\n"), encoding="utf-8")
     claim = tmp_path / "c.json"
     claim.write_text(json.dumps({"id": "c", "date": "2025-01-02", "beneficiary": "A", "act": "physical_therapy", "provider": "in_network", "price": "200.00"}), encoding="utf-8")
     result = runner.invoke(app, ["eval", str(path), "--claim", str(claim), "--format", "json"])

@@ -392,7 +392,10 @@ def generate_plan(plan) -> str:
         "oon_note": f"{oon_where}  out of network: {oon.text}",
         "rx_deductible": accumulator("rx_deductible", plan.rx_deductible),
         "rx_note": None if plan.rx_deductible is None else f"{where(plan.rx_deductible.span)}  prescription drug deductible {plan.rx_deductible.text} (care under `drugs`)",
-        "no_surprises": None if plan.no_surprises is None else Call("_pr.NoSurprises", plan.no_surprises.allowed_percent, plan.no_surprises.span.where, plan.no_surprises.text),
+        "no_surprises": None if plan.no_surprises is None else Call(
+            "_pr.NoSurprises", plan.no_surprises.allowed_percent, plan.no_surprises.span.where, plan.no_surprises.text,
+            facilities=plan.no_surprises.facilities or None, air_ambulance=plan.no_surprises.air_ambulance or None,
+            ancillary=plan.no_surprises.ancillary if plan.no_surprises.facilities else None),
         "nsa_note": None if plan.no_surprises is None else f"{plan.no_surprises.span.where}  {plan.no_surprises.text} (42 U.S.C. 300gg-111)",
         "benefits": benefits,
         "groups": {node: group for node, group in sorted(plan.groups.items(), key=lambda kv: order[kv[0]])},

@@ -37,6 +37,7 @@ class Claim:
         "stay",  # (admission, discharge, psychiatric) of a hospital stay, or None
         "sheet",  # (invoice, professional) of a feuille de soins, or None
         "membership_date", "side", "tooth", "item",  # clauses: waiting periods, keyed limits (`_clause_fields`)
+        "facility", "consent", "ancillary", "air_ambulance",  # plans: the No Surprises Act beyond emergencies (`surprise_fields`)
         "exemption", "scheme",  # beneficiary status and local scheme (`status_fields`), None when absent
     )
 
@@ -138,6 +139,9 @@ class ClaimReader:
             read_stay(raw, c)
             read_sheet(raw, c)
         _clause_fields(raw, c)
+        c.facility, c.consent, c.ancillary, c.air_ambulance = None, False, False, False
+        if any(get(f) is not None for f in SURPRISE_FIELDS):  # plans only, and rarely
+            surprise_fields(raw, c)
         c.exemption = c.scheme = None
         if get("exemption") is not None or get("scheme") is not None:
             self.status_fields(raw, c)
@@ -383,6 +387,28 @@ def _item_fields(raw: dict, c: Claim) -> None:
         if text is None or not _ITEM.fullmatch(text):
             raise ClaimError(f"`item`: `{str(item)[:40]}` is not an item id (letters, digits, `-`, `_`, `.`, `/`; at most 64)", "item")
         c.item = text
+
+
+SURPRISE_FIELDS = ("facility", "consent", "ancillary", "air_ambulance")
+_FACILITY = {"in_network": "in_network", "in network": "in_network", "out_of_network": "out_of_network", "out of network": "out_of_network"}
+
+
+def surprise_fields(raw: dict, c: Claim) -> None:
+    """A plan claim's No Surprises Act facts (docs/plans.md): `facility`
+    (`in_network` or `out_of_network`: the network status of the hospital
+    or center where the care was given), `consent` (the member signed the
+    notice and consent that waives the protection, 45 CFR 149.420),
+    `ancillary` (anesthesiology, pathology, radiology, neonatology,
+    assistant surgeon, hospitalist, intensivist: no consent waives it),
+    `air_ambulance` (an air ambulance transport)."""
+    facility = raw.get("facility")
+    if facility not in (None, ""):
+        c.facility = _FACILITY.get(str(facility).strip().lower()) if isinstance(facility, str) else None
+        if c.facility is None:
+            raise ClaimError(f"`facility`: `{str(facility)[:40]}` is no network status; write `in_network` or `out_of_network`", "facility")
+    c.consent = raw.get("consent") is not None and _bool(raw, "consent")
+    c.ancillary = raw.get("ancillary") is not None and _bool(raw, "ancillary")
+    c.air_ambulance = raw.get("air_ambulance") is not None and _bool(raw, "air_ambulance")
 
 
 def claim_name(cid, index: int | None) -> str:

@@ -25,6 +25,11 @@ LABELS = {
     "emergency_level": lambda: "emergency out of network: paid at the in-network level",
     "emergency_own_line": lambda: "emergency out of network: the plan's own out-of-network line applies (no `no surprises act`)",
     "no_surprises": lambda: "No Surprises Act: emergency out of network at the in-network cost sharing and accumulators",
+    "no_surprises_air": lambda: "No Surprises Act: air ambulance out of network at the in-network cost sharing and accumulators",
+    "no_surprises_facility": lambda: "No Surprises Act: out-of-network provider at an in-network facility, at the in-network cost sharing and accumulators",
+    "no_surprises_facility_ancillary": lambda: "No Surprises Act: out-of-network provider at an in-network facility, at the in-network cost sharing "
+                                               "(an ancillary service: the member's consent does not waive it)",
+    "no_surprises_consent": lambda: "No Surprises Act: the member waived it by notice and consent; paid as out-of-network care",
     "no_balance_bill": lambda: "No Surprises Act: the provider may not balance-bill (billed − allowed); the member owes none of it",
     "rx_deductible": lambda room: f"prescription drug deductible ({_usd(room)} left before this claim)",
     "cap_left": lambda text, left: f"limit {text}: {_usd(left)} left",

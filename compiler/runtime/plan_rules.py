@@ -71,9 +71,15 @@ class NoSurprises:
     claim's `allowed`, else `allowed_percent` of the billed price), counts
     toward the in-network accumulators, and is never balance-billed."""
 
-    __slots__ = ("allowed_percent", "where", "text")
+    __slots__ = ("allowed_percent", "where", "text", "facilities", "air_ambulance", "ancillary")
 
-    def __init__(self, allowed_percent: int | None, where: str, text: str):
+    def __init__(self, allowed_percent: int | None, where: str, text: str, facilities: bool = False, air_ambulance: bool = False,
+                 ancillary: tuple = ()):
         self.allowed_percent = allowed_percent  # basis points of the billed price
         self.where = where
         self.text = text
+        # Beyond emergencies (42 U.S.C. 300gg-111(b), 300gg-112): care by an
+        # out-of-network provider at an in-network facility, air ambulances.
+        self.facilities = facilities
+        self.air_ambulance = air_ambulance
+        self.ancillary = frozenset(ancillary)  # categories no notice and consent waives (diagnostic services)

@@ -15,7 +15,7 @@ import hashlib
 import attrs
 
 from garant.dsl import ast, model
-from garant.dsl.checker import units
+from garant.dsl.checker import plan_ehb, units
 from garant.dsl.checker.regime import vocabulary
 from garant.dsl.checker.resolution import decide
 from garant.dsl.checker.selectors import resolve
@@ -26,6 +26,10 @@ from garant.dsl.source import SourceFile, Span
 
 DEFAULT_REGIME = "managed_care"
 EMERGENCY = "emergency"  # `unless emergency`, `except … emergency`: the claim's flag, or care under this node
+# Ancillary services at an in-network facility that no notice and consent
+# waives (42 U.S.C. 300gg-132(b)(3): "diagnostic services (including
+# radiology and laboratory services)"): care under these categories.
+ANCILLARY_CATEGORIES = ("diagnostic", "imaging")
 
 
 def check_plan(tree: ast.PlanFile, source: SourceFile, regimes: dict[str, model.Regime], diags: Diagnostics) -> Plan | None:
@@ -45,7 +49,8 @@ def check_plan(tree: ast.PlanFile, source: SourceFile, regimes: dict[str, model.
     oop = _accumulator(h.get("out_of_pocket_max"), "out-of-pocket maximum", currency, owner, diags)
     _deductible_within_maximum(deductible, oop, diags)
     rx_deductible, drugs_node = _rx_deductible(h.get("rx_deductible"), regime, oop, currency, owner, diags)
-    no_surprises = _no_surprises(h.get("no_surprises"), source, diags)
+    no_surprises = _no_surprises(h.get("no_surprises"), source, regime, diags)
+    grandfathered = plan_ehb.grandfathered(h.get("grandfathered"), diags)
     pcp = "primary_care_physician" in h
     referral = _referral(h.get("referral"), vocab, source, diags)
     if rules is not None:
@@ -84,6 +89,7 @@ def check_plan(tree: ast.PlanFile, source: SourceFile, regimes: dict[str, model.
         seen[key] = line
         lines.append(line)
         sharing[line.id] = cost
+        plan_ehb.check_dollar_cap(b, line, cost, regime, grandfathered, diags)
     own = Diagnostics()
     decision = decide(lines, regime, vocab, None, tree, own)
     diags.extend(_plan_wording(d) for d in own.items)
@@ -119,6 +125,7 @@ def check_plan(tree: ast.PlanFile, source: SourceFile, regimes: dict[str, model.
         rx_deductible=rx_deductible,
         drugs_node=drugs_node,
         no_surprises=no_surprises,
+        grandfathered=grandfathered,
     )
 
 
@@ -211,19 +218,25 @@ def _rx_deductible(header: ast.Header | None, regime: model.Regime, oop: Accumul
     return acc, node
 
 
-def _no_surprises(header: ast.Header | None, source: SourceFile, diags: Diagnostics) -> NoSurprises | None:
-    """`no surprises act` (optionally `: allowed 80%`): emergencies out of
-    network at in-network cost sharing, without balance billing."""
+def _no_surprises(header: ast.Header | None, source: SourceFile, regime: model.Regime, diags: Diagnostics) -> NoSurprises | None:
+    """`no surprises act` (optionally `: allowed 80%, in network
+    facilities, air ambulance`): emergencies out of network, and when said
+    non-emergency care by out-of-network providers at in-network
+    facilities and out-of-network air ambulances, at in-network cost
+    sharing, without balance billing (docs/plans.md)."""
     if header is None:
         return None
+    options = header.value or {}
     allowed = None
-    if header.value is not None:
-        allowed = units.percent_bp(header.value, diags, "`allowed`")
+    q = options.get("allowed")
+    if q is not None:
+        allowed = units.percent_bp(q, diags, "`allowed`")
         if allowed is not None and not 0 < allowed <= 10000:
-            diags.error(header.value.span, f"`allowed {header.value.text}`: the recognized amount is a share of the billed price, above 0% and at most 100%", code="unit")
+            diags.error(q.span, f"`allowed {q.text}`: the recognized amount is a share of the billed price, above 0% and at most 100%", code="unit")
             return None
     text = source.line_text(header.span.line).split("#", 1)[0].strip()
-    return NoSurprises(allowed, header.span, text)
+    ancillary = tuple(n.id for n in regime.nodes.values() if n.parent is None and fold(n.name) in ANCILLARY_CATEGORIES)
+    return NoSurprises(allowed, header.span, text, bool(options.get("facilities")), bool(options.get("air_ambulance")), ancillary)
 
 
 def _kind_rules(kind: str, rules, h: dict, tree: ast.PlanFile, diags: Diagnostics) -> None:

@@ -54,6 +54,8 @@ def eligibility(product, s) -> None:
     if s.status == OUT:
         if s.emergency:
             _emergency_level(product, s)
+        elif product.no_surprises is not None and _surprise_protected(product, s):
+            pass
         elif not oon.covered:
             s.denied = f"out of network: an {product.plan_kind} covers out-of-network care only in an emergency"
             s.rule = oon.where or product.gap_rule
@@ -79,6 +81,32 @@ def _emergency_level(product, s) -> None:
         s.trace.append((nsa.where, "no_surprises", None))
     else:
         s.trace.append((product.out_of_network.where, "emergency_level", None))
+
+
+def _surprise_protected(product, s) -> bool:
+    """No Surprises Act beyond emergencies (docs/plans.md), when the plan's
+    `no surprises act` says so: an out-of-network air ambulance (42 U.S.C.
+    300gg-112, 45 CFR 149.130), and non-emergency care by an out-of-network
+    provider at an in-network facility (300gg-111(b), 45 CFR 149.120)
+    unless the member waived it by notice and consent, which an ancillary
+    service cannot be (300gg-132(b)(3)): paid at the in-network level, on
+    the recognized amount, without balance billing."""
+    nsa = product.no_surprises
+    c = s.claim
+    if nsa.air_ambulance and c.air_ambulance:
+        code = "no_surprises_air"
+    elif nsa.facilities and c.facility == IN:
+        ancillary = c.ancillary or not nsa.ancillary.isdisjoint(s.ancestors)
+        if c.consent and not ancillary:
+            s.trace.append((nsa.where, "no_surprises_consent", None))
+            return False
+        code = "no_surprises_facility_ancillary" if c.consent else "no_surprises_facility"
+    else:
+        return False
+    s.level = IN
+    s.no_surprises = True
+    s.trace.append((nsa.where, code, None))
+    return True
 
 
 def _line_id(product, c, level: str) -> str | None:
