@@ -141,3 +141,35 @@ def test_eval_json_carries_the_over_limit_of_a_dollar_cap(tmp_path):
     got = json.loads(result.stdout)[0]
     # 20% × 200 = 40; the plan's 160 is cut to the 100 of the cap: 60 over it. member 40 + 60 = 100.
     assert (got["coinsurance"], got["over_limit"], got["plan_paid"], got["member_paid"]) == ("40.00", "60.00", "100.00", "100.00")
+
+
+def test_a_dollar_cap_on_an_essential_health_benefit_is_located_with_its_fix(tmp_path):
+    """PHS Act §2711, 45 CFR 147.126 (dsl/checker/plan_ehb.py): the error
+    stands on the cap, and the hint names the fixes in the plan's words."""
+    line = "  physical_therapy: copay $40, max $500 per plan year"
+    out = _check(tmp_path, _plan("", line + "\n"))
+    col = _col(line, "max $500")
+    assert (f"clauses.garant:12:{col}: error: line 12: `max $500 per plan year` caps `physical_therapy`, an essential health benefit "
+            "(rehabilitative and habilitative services and devices)") in out, out
+    assert "drop `, max $500 per plan year`" in out and "end the line with `, not essential`" in out and "`grandfathered individual`" in out, out
+    for fix in ("  grandfathered individual\n", ""):
+        fixed = line + (", not essential" if not fix else "")
+        out = _check(tmp_path, _plan(fix, fixed + "\n"))
+        assert "0 errors" in out, out
+
+
+def test_a_visit_limit_on_an_essential_health_benefit_is_no_dollar_limit(tmp_path):
+    out = _check(tmp_path, _plan("", "  physical_therapy: copay $40, max 20 visits per plan year\n"))
+    assert "0 errors" in out, out
+
+
+def test_the_no_surprises_options_reach_the_generated_module():
+    text = _plan("  no surprises act: allowed 80%, in network facilities, air ambulance\n")
+    unit = compile_text(text, "clauses.garant")
+    assert not [d for d in unit.diagnostics if d.is_error], unit.diagnostics
+    nsa = unit.product.no_surprises
+    assert (nsa.allowed_percent, nsa.facilities, nsa.air_ambulance) == (8000, True, True)
+    assert nsa.ancillary == ("diagnostic", "imaging")
+    code = generate_product(unit.product)
+    call = code[code.index("NO_SURPRISES = "):].split("\n)\n", 1)[0]
+    assert "facilities=True," in call and "air_ambulance=True," in call and "ancillary=('diagnostic', 'imaging')," in call, call

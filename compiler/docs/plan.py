@@ -66,6 +66,12 @@ def terms(plan: plan_model.Plan) -> list[tuple[str, str]]:
         rows.insert(3, ("Prescription drug deductible", accumulator_text(plan.rx_deductible) + " (counts toward the out-of-pocket maximum)"))
     if plan.no_surprises is not None:
         rows.append(("Emergencies out of network", "No Surprises Act: in-network cost sharing, no balance billing"))
+        beyond = [what for what, said in (("out-of-network providers at in-network facilities", plan.no_surprises.facilities),
+                                          ("air ambulances", plan.no_surprises.air_ambulance)) if said]
+        if beyond:
+            rows.append(("No Surprises Act, beyond emergencies", " and ".join(beyond) + ": in-network cost sharing, no balance billing"))
+    if plan.grandfathered is not None:
+        rows.append(("Grandfathered", f"{plan.grandfathered} coverage (45 CFR 147.140)"))
     return rows
 
 
