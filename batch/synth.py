@@ -143,10 +143,18 @@ def _age(birth: str, on: dt.date) -> int:
     return on.year - b.year - ((on.month, on.day) < (b.month, b.day))
 
 
-def generate(n: int, seed: int = 2025, *, beneficiaries: int | None = None, other_networks: bool = True, flows: bool = True) -> list[dict]:
+def generate(n: int, seed: int = 2025, *, beneficiaries: int | None = None, other_networks: bool = True, flows: bool = True,
+             members_since: dt.date | None = None) -> list[dict]:
     """`n` claim dicts (spec §5 fields), ids C0000001…, in a shuffled date
-    order (the evaluator sorts by date of care)."""
-    return list(iter_claims(n, seed, beneficiaries=beneficiaries, other_networks=other_networks, flows=flows))
+    order (the evaluator sorts by date of care). `members_since`: every
+    claim carries that `membership_date` (a contract with waiting periods,
+    e.g. Senior GAN's, rejects a claim on a waiting line without one;
+    records carrying it take the scalar engine)."""
+    claims = iter_claims(n, seed, beneficiaries=beneficiaries, other_networks=other_networks, flows=flows)
+    if members_since is None:
+        return list(claims)
+    since = members_since.isoformat()
+    return [{**c, "membership_date": since} for c in claims]
 
 
 def _flows(rng: random.Random, claim: dict, date: dt.date) -> None:

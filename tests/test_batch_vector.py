@@ -9,6 +9,7 @@ of every row; and the vectorised way must actually have taken most claims
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from pathlib import Path
 
@@ -316,3 +317,23 @@ def test_vector_equals_scalar_on_every_status_and_scheme():
                                 "exemption": exemption, "scheme": scheme, **act})
     stats = _compare(_product(ESSENTIEL), _table(records))
     assert stats.vector >= 0.6 * len(records), stats.reasons  # the rest: combinations the vector way never takes (status or not)
+
+
+def test_senior_gan_waiting_periods_on_synthetic_claims():
+    """Senior GAN's lines with a waiting period (`waiting 3 months: …`)
+    reject a claim without `membership_date`, naming the field (never a
+    silent 0): on synth's claims, which carry none by default, those are
+    the only rejections; with `members_since` (a member past the waiting
+    period) there are none, and both evaluators agree."""
+    from garant.batch.synth import START
+
+    product = _product(ROOT / "contracts" / "senior_gan.garant").at(["N3"])
+    table = _table(generate(1500, 11, beneficiaries=30, flows=False))
+    _compare(product, table)
+    _, rejected = evaluate_partition(product, table, evaluator="scalar")
+    reasons = rejected.column("reason").to_pylist()
+    assert reasons and all(r.startswith("missing field `membership_date`: the line `") for r in reasons), reasons[:3]
+    member = _table(generate(1500, 11, beneficiaries=30, flows=False, members_since=START - dt.timedelta(days=365)))
+    _compare(product, member)
+    _, rejected = evaluate_partition(product, member, evaluator="scalar")
+    assert rejected.num_rows == 0, rejected.column("reason").to_pylist()[:3]
