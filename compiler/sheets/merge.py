@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import attrs
 
+from garant.dsl import ast
 from garant.dsl.parser import parse_source
 from garant.dsl.source import SourceFile
 
@@ -61,12 +62,18 @@ def parse_cell(cell: Cell) -> Parsed:
     g = tree.guarantees[0]
     if g.formula.per_level or any(len(lim.columns) > 1 for lim in g.limits):
         raise CellError(cell.ref, f"`{text}` gives several levels (`|`) in one level's cell", "write each level's formula in its own column")
-    starts = [lim.span.column - _OFFSET for lim in g.limits] + [len(text)]
+    # The limits, and a `waiting` clause (the same at every level: a piece
+    # without a value), in the order the cell writes them.
+    clauses = sorted([*g.limits, *([g.waiting] if g.waiting is not None else [])], key=lambda c: c.span.column)
+    starts = [c.span.column - _OFFSET for c in clauses] + [len(text)]
     formula = text[: starts[0]].rstrip().rstrip(",").strip()
     limits = []
-    for i, lim in enumerate(g.limits):
+    for i, lim in enumerate(clauses):
         begin, end = starts[i], starts[i + 1]
         piece = text[begin:end].rstrip().rstrip(",").rstrip()
+        if not isinstance(lim, ast.Limit):
+            limits.append((piece, None))
+            continue
         q = lim.quantity if lim.quantity is not None else (lim.columns[0] if lim.columns else None)
         if q is None or q.span.line != _LINE:
             limits.append((piece, None))

@@ -170,9 +170,12 @@ def _line(g: ast.Guarantee, source: SourceFile, vocab, networks, currency: str, 
         return None
     columns: tuple[model.Column, ...] = ()
     if per_level:
+        # A line's own waiting clause holds at every level: each level's text
+        # says it (a spreadsheet cell, `garant diff`, read it from there).
+        own_waiting = f", {waiting.text}" if waiting is not None else ""
         columns = tuple(
             model.Column(level, checked_terms[n if len(checked_terms) > 1 else 0], tuple(checked_limits[n]),
-                         _column_text(checked_terms[n if len(checked_terms) > 1 else 0], checked_limits[n], g.formula.additive))
+                         _column_text(checked_terms[n if len(checked_terms) > 1 else 0], checked_limits[n], g.formula.additive) + own_waiting)
             for n, level in enumerate(levels)
         )
     return model.Line(
