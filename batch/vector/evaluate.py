@@ -128,6 +128,7 @@ class _Vector:
                      "differs"):  # differs: bits of the Sécu's figures that differ from the regime's (`steps.decompte.DIFFERS`)
             setattr(self, name, np.zeros(n, np.int64))
         self.has_ceiling_price = np.zeros(n, bool)
+        self.pf_acts = np.full(n, -1, np.int64)  # a feuille de soins' acts bearing a PF, -1 elsewhere (`steps/flow.invoice_acts`)
         self._params: dict[int, tuple] = {}
 
     # ---------------------------------------------------------- helpers
@@ -200,7 +201,7 @@ class _Vector:
             self.reasons[str(why)] = n
             return np.ones(n, bool)
         self._count("claim the regime rejects", candidate & self.fail)
-        self._count("claim with the Sécu's statement, a stay or a feuille de soins (scalar steps)", candidate & c.flow & ~self.fail)
+        self._count("claim with a stay (scalar steps)", candidate & c.flow & ~self.fail)
         self.fail |= c.flow  # `steps/flow.py`: with the claims sharing a pool with them (`_closure`)
 
         # The scalar set, closed over the pools its claims share.

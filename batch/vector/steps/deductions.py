@@ -56,17 +56,25 @@ class _Asked:
         self.demand = np.zeros(n, np.int64)
         self.units = np.zeros(n, np.int64)
         self.unit = np.zeros(n, np.int64)
+        self.given = np.zeros(n, bool)  # the Sécu's statement gives this deduction's figure
+        self.given_value = np.zeros(n, np.int64)
 
 
 def _demand(v, deduction, idx, asked: _Asked) -> tuple:
     """Fill what one deduction asks on its rows (0 for an exempt patient);
     returns its caps."""
     c = v.c
-    p, per_unit, _is_pf, amount, counts = deduction
+    p, per_unit, is_pf, amount, counts = deduction
     d = c.date[idx]
     unit, none = v._value(p, d)
     v.fail[idx] |= none
-    units = c.quantity[idx] if per_unit else np.ones(len(idx), np.int64)
+    if per_unit:
+        units = c.quantity[idx]
+    elif is_pf:  # a feuille de soins: its acts bearing a PF (`flow.invoice_acts`)
+        acts = v.pf_acts[idx]
+        units = np.where(acts >= 0, acts, 1)
+    else:
+        units = np.ones(len(idx), np.int64)
     want = np.minimum(unit * units, v.amo[idx])
     if p.exempt_under is not None and c.has_birth[idx].any():  # no birth date, no age to compute
         on = d
@@ -80,6 +88,11 @@ def _demand(v, deduction, idx, asked: _Asked) -> tuple:
     asked.demand[idx] = want
     asked.units[idx] = units
     asked.unit[idx] = unit
+    f = c.flows
+    if f is not None and f.any:  # the Sécu's own figure, which the caps count (scalar `statement._recount`)
+        has, value = (f.has_pf, f.pf) if is_pf else (f.has_franchise, f.franchise)
+        asked.given[idx] = has[idx]
+        asked.given_value[idx] = value[idx]
     return ((amount,) if amount is not None else ()) + counts
 
 
@@ -92,11 +105,21 @@ def _cap(v, key, members, asked: _Asked, free, room) -> None:
     if len({m[2] for m in members}) > 1:
         v.overflow.append((c.ben[idx], key))
         return
-    used = asked.demand[idx] if lim.kind == "amount" else asked.units[idx] * (asked.demand[idx] > 0)
+    demand = asked.demand[idx]
+    used = demand if lim.kind == "amount" else asked.units[idx] * (demand > 0)
+    given = asked.given[idx]
+    if given.any():  # the caps count the Sécu's figure: its difference from Garant's, as `statement._recount` adds
+        unit = np.maximum(asked.unit[idx], 1)
+        delta = asked.given_value[idx] - demand
+        used = np.where(given, used + (delta if lim.kind == "amount" else delta // unit), used)
     run = Running(c.ben[idx], v.year[idx], c.date[idx], v.rows[idx], used)
     before = run.unsorted(run.before)
     free[idx] &= before < lim.amount
     left = lim.amount - before
+    if given.any():  # a given figure on a line the cap cuts: Garant's own is not the demand, the scalar engine counts it
+        cut = given & ((before >= lim.amount) | ((left if lim.kind == "amount" else left * asked.unit[idx]) < demand))
+        if cut.any():
+            v.overflow.append((c.ben[idx][cut], key))
     room[idx] = np.minimum(room[idx], left if lim.kind == "amount" else left * asked.unit[idx])
 
 

@@ -120,15 +120,21 @@ def session_heavy_act(v, by_combo) -> None:
     """Scalar `invoices.session_heavy_act`: a heavy act (the BR counted at
     least the regime's threshold × quantity, a stay's fees excepted) is
     left to the scalar engine, unless it carries the claim's AMO (then
-    `_claim_amo` decides, as the scalar step leaves it)."""
+    `_claim_amo` decides, as the scalar step leaves it); so is a line of
+    a feuille de soins or with a `coefficient` that may bear it (a
+    session's acts are added up first: `invoices.session_tariffs`)."""
     threshold = v.product.params.get(HEAVY_THRESHOLD)
     if threshold is None:
         return
     c = v.c
+    f = c.flows
     for r, idx in by_combo:
         if r.heavy and not r.not_reimbursed and r.node.rpartition(".")[2] != STAY_FEES:
             limit, none = v._value(threshold, c.date[idx])
-            v.fail[idx] |= ~c.has_amo[idx] & ~none & (v.counted[idx] >= limit * c.quantity[idx])
+            heavy = ~none & (v.counted[idx] >= limit * c.quantity[idx])
+            if f is not None and f.any:
+                heavy |= (f.who[idx] >= 0) | f.has_coefficient[idx]
+            v.fail[idx] |= ~c.has_amo[idx] & heavy
 
 
 def reference_amo(v, by_combo) -> None:
