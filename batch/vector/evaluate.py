@@ -128,7 +128,8 @@ class _Vector:
                      "differs"):  # differs: bits of the Sécu's figures that differ from the regime's (`steps.decompte.DIFFERS`)
             setattr(self, name, np.zeros(n, np.int64))
         self.has_ceiling_price = np.zeros(n, bool)
-        self.pf_acts = np.full(n, -1, np.int64)  # a feuille de soins' acts bearing a PF, -1 elsewhere (`steps/flow.invoice_acts`)
+        self.pf_acts = np.full(n, -1, np.int64)
+        self.flow_scalar = np.zeros(n, bool)  # a heavy act's session, a coefficient, a day mixing a given PF (`steps/flow.py`)  # a feuille de soins' acts bearing a PF, -1 elsewhere (`steps/flow.invoice_acts`)
         self._params: dict[int, tuple] = {}
 
     # ---------------------------------------------------------- helpers
@@ -202,7 +203,9 @@ class _Vector:
             return np.ones(n, bool)
         self._count("claim the regime rejects", candidate & self.fail)
         self._count("claim with a stay (scalar steps)", candidate & c.flow & ~self.fail)
-        self.fail |= c.flow  # `steps/flow.py`: with the claims sharing a pool with them (`_closure`)
+        self._count("line of a heavy act's session, with a coefficient, or of a day mixing a given PF (scalar steps)",
+                    candidate & self.flow_scalar & ~self.fail & ~c.flow)
+        self.fail |= c.flow | self.flow_scalar  # `steps/flow.py`: with the claims sharing a pool with them (`_closure`)
 
         # The scalar set, closed over the pools its claims share.
         scalar = ~candidate | self.fail

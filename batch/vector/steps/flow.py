@@ -86,7 +86,7 @@ def invoice_acts(v, by_combo) -> None:
         size = np.bincount(group)
         mixed = np.zeros(len(size), bool)
         mixed[group[given]] = True
-        v.fail[idx[mixed[group] & (size[group] > 1)]] = True
+        v.flow_scalar[idx[mixed[group] & (size[group] > 1)]] = True
 
 
 def statement_deductions(v, by_combo) -> None:

@@ -131,10 +131,9 @@ def session_heavy_act(v, by_combo) -> None:
     for r, idx in by_combo:
         if r.heavy and not r.not_reimbursed and r.node.rpartition(".")[2] != STAY_FEES:
             limit, none = v._value(threshold, c.date[idx])
-            heavy = ~none & (v.counted[idx] >= limit * c.quantity[idx])
+            v.fail[idx] |= ~c.has_amo[idx] & ~none & (v.counted[idx] >= limit * c.quantity[idx])
             if f is not None and f.any:
-                heavy |= (f.who[idx] >= 0) | f.has_coefficient[idx]
-            v.fail[idx] |= ~c.has_amo[idx] & heavy
+                v.flow_scalar[idx] |= ~c.has_amo[idx] & ((f.who[idx] >= 0) | f.has_coefficient[idx])
 
 
 def reference_amo(v, by_combo) -> None:
