@@ -120,6 +120,14 @@ def test_vector_equals_scalar_with_statements_stays_invoices(seed):
         if rng.random() < 0.2:
             claim["participation_forfaitaire"] = rng.choice(("0", "2.00", "4.00"))
         claims.insert(rng.randrange(len(claims)), claim)
+    for k in range(150):  # nurses' acts: a franchise's daily cap per professional (D160-11), some without a feuille de soins
+        claim = {"id": f"N{k}", "date": f"2025-0{rng.randrange(1, 10)}-1{rng.randrange(3)}", "beneficiary": f"B{rng.randrange(40):06d}",
+                 "act": "infirmier", "price": "15.00", "base": "15.00", "quantity": str(rng.randrange(1, 6))}
+        if rng.random() < 0.7:
+            claim.update(invoice=f"H{k}", professional=f"N{rng.randrange(2)}")
+        if rng.random() < 0.1:
+            claim["franchise"] = rng.choice(("0", "1.00", "4.00"))
+        claims.insert(rng.randrange(len(claims)), claim)
     flows = sum(1 for c in claims if {"amo_rate", "admission", "invoice"} & set(c))
     assert flows > 100
     table = _table(claims)
