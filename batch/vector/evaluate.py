@@ -129,7 +129,7 @@ class _Vector:
             setattr(self, name, np.zeros(n, np.int64))
         self.has_ceiling_price = np.zeros(n, bool)
         self.pf_acts = np.full(n, -1, np.int64)
-        self.flow_scalar = np.zeros(n, bool)  # a heavy act's session, a coefficient, a day mixing a given PF (`steps/flow.py`)  # a feuille de soins' acts bearing a PF, -1 elsewhere (`steps/flow.invoice_acts`)
+        self.flow_scalar = np.zeros(n, bool)  # a session or a day the vector way leaves whole to the scalar engine (`steps/flow.py`)  # a feuille de soins' acts bearing a PF, -1 elsewhere (`steps/flow.invoice_acts`)
         self._params: dict[int, tuple] = {}
 
     # ---------------------------------------------------------- helpers
@@ -203,7 +203,7 @@ class _Vector:
             return np.ones(n, bool)
         self._count("claim the regime rejects", candidate & self.fail)
         self._count("claim with a stay (scalar steps)", candidate & c.flow & ~self.fail)
-        self._count("line of a heavy act's session, with a coefficient, or of a day mixing a given PF (scalar steps)",
+        self._count("line of a session or a professional's day mixing the Sécu's figures with other lines (scalar steps)",
                     candidate & self.flow_scalar & ~self.fail & ~c.flow)
         self.fail |= c.flow | self.flow_scalar  # `steps/flow.py`: with the claims sharing a pool with them (`_closure`)
 

@@ -16,13 +16,15 @@ columns: `batch/vector/flow_columns.py`):
   ones (the yearly caps' running sums count the given figures:
   `deductions._cap`), warned about where they differ.
 
-Scalar still, by record (`evaluate._Vector.run`, `regime.session_heavy_act`):
-a stay (`admission`, `discharge`, `psychiatric`: helper stays' part); a
-line of a feuille de soins, or with a `coefficient`, whose act may bear
-the heavy-act participation (a session's acts are added up before any is
-valued: the scalar engine's `invoices.session_tariffs`); a professional's
-day that mixes a given PF with other lines (the day's count follows the
-statement, line by line).
+The heavy-act participation per act or per session (coefficient ≥ 60
+included) is `sessions.py`'s; the franchises' daily caps per professional
+`deductions._day_cap`'s.
+
+Scalar still, by record (`v.flow_scalar`, `evaluate._Vector.run`): a stay
+(`admission`, `discharge`, `psychiatric`: helper stays' part); a
+professional's day that mixes a given PF or franchise with other lines
+(the day's count follows the statement, line by line); a session with a
+line the vectorised way does not take.
 """
 
 from __future__ import annotations
