@@ -351,3 +351,25 @@ def test_vector_equals_scalar_on_every_status_and_scheme():
                                 "exemption": exemption, "scheme": scheme, **act})
     stats = _compare(_product(ESSENTIEL), _table(records))
     assert stats.vector >= 0.6 * len(records), stats.reasons  # the rest: combinations the vector way never takes (status or not)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_given_pf_past_the_yearly_cap(seed):
+    """The Sécu's PF on lines before, at and after the yearly cap (25 PF,
+    50€ from 2025, CSS D160-6): the caps count the Sécu's figures, both
+    evaluators alike; a given PF on the line the cap cuts short is the
+    scalar engine's, the others stay vectorised."""
+    product = _product(ROOT / "contracts" / "essentiel_2025.garant")
+    rng = random.Random(seed)
+    claims = []
+    for ben in range(6):
+        for k in range(40):
+            claim = {"id": f"P{ben}-{k}", "date": f"2025-{1 + k * 11 // 40:02d}-{1 + k % 27:02d}", "beneficiary": f"P{ben}",
+                     "birth_date": "1980-01-01", "act": "consultation generaliste", "provider": "secteur1", "price": "30.00"}
+            if rng.random() < 0.4:
+                claim["participation_forfaitaire"] = rng.choice(("0", "1.00", "2.00", "4.00"))
+            claims.append(claim)
+    table = _table(claims)
+    _compare(product, table)
+    scalar = _scalar_rows(product, table)
+    assert scalar.sum() <= 0.5 * len(claims), f"{int(scalar.sum())} of {len(claims)} claims left to the scalar engine"

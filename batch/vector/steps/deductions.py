@@ -121,8 +121,9 @@ def _cap(v, key, members, asked: _Asked, free, room) -> None:
     before = run.unsorted(run.before)
     free[idx] &= before < lim.amount
     left = lim.amount - before
-    if given.any():  # a given figure on a line the cap cuts: Garant's own is not the demand, the scalar engine counts it
-        cut = given & ((before >= lim.amount) | ((left if lim.kind == "amount" else left * asked.unit[idx]) < demand))
+    if given.any():  # a given figure on the line the cap cuts short: Garant's own is neither the demand nor 0, the scalar engine counts it
+        # (after the cap is exhausted Garant's own is 0 and the sums only grow: every later line takes nothing either way)
+        cut = given & (before < lim.amount) & ((left if lim.kind == "amount" else left * asked.unit[idx]) < demand)
         if cut.any():
             v.overflow.append((c.ben[idx][cut], key))
     room[idx] = np.minimum(room[idx], left if lim.kind == "amount" else left * asked.unit[idx])
