@@ -174,7 +174,7 @@ def _deduction(r: Recipe, ra) -> None:
         counts = []
         days = []
         for lim in p.limits:
-            if lim.period == "day" and lim.kind == "amount" and not lim.side:
+            if lim.period == "day" and lim.kind == "amount" and lim.per is None:
                 days.append(lim)
                 r.stages[lim.key] = "d"
                 continue
