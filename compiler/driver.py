@@ -9,6 +9,7 @@ Each function runs the pipeline stages in order and stops with a
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import marshal
 import sys
@@ -139,6 +140,35 @@ def at_levels(product: Product, specs) -> Product:
     if not specs:
         product.evaluate([])  # raises, naming the levels to choose from
     return product.at(specs)
+
+
+@contextlib.contextmanager
+def proving_once():
+    """Within it, the contrat responsable proofs of each checked contract
+    are made once: `garant build`/`garant docs` check the sources (the
+    checker proves the law on each responsable contract) and then document
+    them, and the compliance pages read the same proofs again
+    (`responsable.compliance_report`). Both go through
+    `responsable.responsable_findings`, a function of the checked contract
+    alone (its lines, levels, regime and effective date), so its result is
+    kept per contract object for the duration. Outside it (tests, the
+    language server, a library caller) every call proves afresh."""
+    from garant.dsl.checker import responsable
+
+    prove = responsable.responsable_findings
+    known: dict[int, tuple] = {}  # id(contract) → (contract, its findings); the contract is kept so that its id stays its own
+
+    def remembered(contract):
+        got = known.get(id(contract))
+        if got is None or got[0] is not contract:
+            got = known[id(contract)] = (contract, tuple(prove(contract)))
+        return list(got[1])
+
+    responsable.responsable_findings = remembered
+    try:
+        yield
+    finally:
+        responsable.responsable_findings = prove
 
 
 def build_site(units, **options):
