@@ -11,6 +11,8 @@ explanation without a figure, and says why.
 
 from __future__ import annotations
 
+import functools
+
 import attrs
 
 from garant.compiler.docs import french
@@ -116,19 +118,23 @@ def _ranked(contract: model.Contract, line: model.Line, figures: Figures, exampl
     others, in the regime's order, the fewest dimensions given first; ties
     in the decisions' order. `values` are the decision key's dimension
     values, in `contract.decision_dims` order (a dict of them is made only
-    for the combinations tried)."""
+    for the combinations tried). The same line decides the same keys at
+    most levels of a product: ranked once for them all (`Figures.ranked`)."""
+    first_only = not line.additive
+    keys = tuple(key for key, decision in figures.decisions_of(contract).get(line.id, ()) if not first_only or decision.lines[0] == line.id)
+    return figures.ranked(contract, line, keys, examples, lambda: _rank_combinations(contract, line, keys, figures, examples))
+
+
+def _rank_combinations(contract: model.Contract, line: model.Line, keys: tuple, figures: Figures, examples: ExampleList | None) -> list[tuple]:
     order = figures.node_order(contract.regime)
     n = len(contract.decision_dims)
     provider = figures.provider_of(contract.decision_dims, _PROVIDER_DIMS)
     example_of = figures.examples_of(contract, examples, _matching_example)
     members = contract.group_members
     own = line.node
-    first_only = not line.additive
     seen: set = set()
     ranked: list = []
-    for key, decision in figures.decisions_of(contract).get(line.id, ()):
-        if first_only and decision.lines[0] != line.id:
-            continue
+    for key in keys:
         values = key[1 : n + 1]
         given = len(values) - values.count(None)
         words = provider(values)
@@ -199,19 +205,25 @@ def _first_probe(contract, product, level, date, found, needs_base, figures: Fig
     """(the probes' results, the index of the first with a figure): the
     probes are evaluated a batch at a time, up to the first that gives a
     figure (each probe is its own beneficiary: none depends on another).
-    `found`: (example, node, dims) of each probe."""
+    `found`: the ranked combinations to try (`_ranked`)."""
+    dims_of = contract.decision_dims
     results: list = []
     for start in range(0, len(found), _PROBE_BATCH):
         probe = [
-            ((n, tuple(d.items()), id(m), date),
-             claim_for(contract, n, d, date, 100000, claim_id=f"p{i}", example=m))
-            for i, (m, n, d) in enumerate(found[start:start + _PROBE_BATCH], start)
+            ((dims_of, node, values, id(example), date),
+             functools.partial(_probe_claim, contract, node, values, date, i, example))
+            for i, (_, example, node, values) in enumerate(found[start:start + _PROBE_BATCH], start)
         ]
         results.extend(figures.evaluate(product, level, probe, evaluate))
         pick = next((i for i in range(start, len(results)) if isinstance(results[i], Decompte) and (results[i].base > 0 or not needs_base)), None)
         if pick is not None:
             return results, pick
     return results, None
+
+
+def _probe_claim(contract, node: str, values: tuple, date, i: int, example) -> dict:
+    """The i-th probe: the combination at 1 000 €, its own beneficiary."""
+    return claim_for(contract, node, dict(zip(contract.decision_dims, values)), date, 100000, claim_id=f"p{i}", example=example)
 
 
 def _is_default(contract: model.Contract, dim: str, value: str) -> bool:
@@ -244,13 +256,13 @@ def worked(contract: model.Contract, line: model.Line, product, level: str | Non
     ranked = _ranked(contract, line, figures, examples)
     if not ranked or date is None:
         return None
-    dims_of = contract.decision_dims
-    found = [(example, node, dict(zip(dims_of, values))) for _, example, node, values in ranked[:_PROBES]]
+    found = ranked[:_PROBES]
     needs_base = any(t.kind in ("pct_brss", "ticket_moderateur") for t in terms)
     results, pick = _first_probe(contract, product, level, date, found, needs_base, figures)
     if pick is None:
         return no_figure(results)
-    example, node, dims = found[pick]
+    _, example, node, values = found[pick]
+    dims = dict(zip(contract.decision_dims, values))
     level_reached = results[pick].amo + results[pick].amc
     base = results[pick].base
     per_unit = any(t.per_unit for t in terms)

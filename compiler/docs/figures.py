@@ -43,6 +43,7 @@ class Figures:
     def __init__(self):
         self._matches: dict[tuple, dict] = {}  # (example list, regime) → {(node, provider words): standard example or None}
         self._orders: dict[int, dict] = {}  # id(regime) → {node: rank}
+        self._ranked: dict[tuple, list] = {}  # (line, what its combinations depend on) → ranked combinations
         self._decisions: dict[int, tuple] = {}  # id(view) → (view, {line id: [(key, decision)]})
         self._refused: dict[tuple, object] = {}  # (product, probe) → the regime's refusal
         self._alive: dict[int, object] = {}  # what the ids in the keys above stand for, kept alive (an id is not reused meanwhile)
@@ -104,17 +105,32 @@ class Figures:
             known = self._orders[id(regime)] = {n: i for i, n in enumerate(regime.nodes)}
         return known
 
+    # --------------------------------------------------- combinations
+    def ranked(self, contract, line, keys: tuple, examples, rank) -> list:
+        """`rank()`: the ranked combinations of `line` over the decision
+        keys `keys` — computed once for every view (level) where the line
+        decides the same keys, with the same act and the same groups,
+        dimensions, regime and examples. Read only."""
+        key = (line.id, line.node, id(contract.group_members), contract.decision_dims, id(contract.regime), id(examples), keys)
+        known = self._ranked.get(key)
+        if known is None:
+            self._keep(contract.group_members)
+            self._keep(contract.regime)
+            self._keep(examples)
+            known = self._ranked[key] = rank()
+        return known
+
     # --------------------------------------------------------- probes
-    def evaluate(self, product, level, probes: list[tuple[tuple, dict]], evaluate) -> list:
-        """`evaluate(product, claims, level)` on the probes' claims, each a
-        (key, claim) where `key` names everything the claim is made of; a
-        probe the regime refused at another level of `product` is not
-        evaluated again. Only `reason` of a refusal is read by the caller
-        (its id is another probe's)."""
+    def evaluate(self, product, level, probes: list[tuple[tuple, object]], evaluate) -> list:
+        """`evaluate(product, claims, level)` on the probes, each a (key,
+        make): `make()` makes its claim, `key` names everything the claim is
+        made of. A probe the regime refused at another level of `product`
+        is neither made nor evaluated again: its refusal is returned (only
+        its `reason` is read: its id is another probe's)."""
         results: list = [self._refused.get((id(product), key)) for key, _ in probes]
         todo = [i for i, r in enumerate(results) if r is None]
         if todo:
-            got = evaluate(product, [probes[i][1] for i in todo], level)
+            got = evaluate(product, [probes[i][1]() for i in todo], level)
             for i, r in zip(todo, got):
                 results[i] = r
                 if not isinstance(r, Decompte) and not getattr(r, "internal", False) and str(getattr(r, "reason", "")).startswith(_REGIME_REFUSALS):
