@@ -176,9 +176,9 @@ def build(
     with_docs: bool = typer.Option(True, "--docs/--no-docs", help="Also write the documentation pages under OUTPUT/docs (as `garant docs`)."),
 ):
     """Generate one importable Python module per product, and its documentation."""
-    from garant.compiler.driver import proving_once
+    from garant.compiler.driver import one_build
 
-    with proving_once():  # the check's responsable proofs, read again by the compliance pages
+    with one_build():  # proofs and modules made once, read again by the docs
         _build(paths, output, with_docs)
 
 
@@ -727,13 +727,13 @@ def docs(
 ):
     """Write the documentation pages: tableaux, euro examples, compliance, regime histories."""
     from garant.compiler.docs.sources import check_template
-    from garant.compiler.driver import proving_once
+    from garant.compiler.driver import one_build
     from garant.dsl.pipeline import compile_paths
 
     if source_url is not None and (why := check_template(source_url)):
         err.print(f"error: --source-url: {why}", markup=False)
         raise typer.Exit(2)
-    with proving_once():  # the check's responsable proofs, read again by the compliance pages
+    with one_build():  # the check's responsable proofs, read again by the compliance pages
         units, problems = compile_paths(paths)
         errors, _ = _print_diagnostics(units, problems, show_warnings=False)
         _write_docs(units, output, source_url)
