@@ -709,3 +709,17 @@ def test_a_tableau_shares_its_figures_work_and_says_the_same(example_list, monke
     no_figure = [lv for row in rows for lv, e in zip(levels, row.explanations) if e and (e.figure or "").startswith("Pas d'exemple chiffré")]
     assert set(no_figure) == set(levels)  # lines without a figure at both levels: the refusals shared
     assert with_sharing < without * 3 // 4, (with_sharing, without)
+
+
+def test_the_refusals_shared_across_levels_come_before_any_contract_step():
+    """`figures.Figures` evaluates a probe the regime refuses ("no rule /
+    rate / base") once per product, not once per level: sound only while
+    every step up to the one raising those refusals is the regime's, run
+    before any step of the contract (whose lines the levels change)."""
+    from garant.compiler.runtime.engine import Product
+    from garant.compiler.runtime.steps import regime as regime_steps
+
+    steps = Product.STEPS
+    last = steps.index(regime_steps.regime_amo)
+    assert steps.index(regime_steps.eligibility) < last
+    assert all(step.__module__ == regime_steps.__name__ for step in steps[: last + 1]), [s.__name__ for s in steps[: last + 1]]
