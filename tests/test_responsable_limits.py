@@ -86,6 +86,45 @@ def test_a_fallback_that_meets_the_floor_does_not_break_it(monkeypatch):
     assert errs == [], [e.message for e in errs]
 
 
+def _warnings(unit):
+    return [d for d in unit.diagnostics if d.severity is Severity.WARNING]
+
+
+def test_the_claim_crossing_a_cap_with_a_fallback_meets_the_floor():
+    # Dental prostheses at 60%, base B sent by the claim: 125% BRSS asks
+    # A = 1.25B − 0.6B = 0.65B; TM = 0.4B. The claim crossing the 500€ cap
+    # pays R + TM × (A − R)/A (docs/language.md, Fallback after a cap):
+    # at B = 5000€, price 6250€: 500 + 2000 × 2750/3250 = 2192.31, all-in
+    # 3000 + 2192.31 = 5192.31 ≥ 5000 (TM covered); in general a weighted
+    # mean of A and TM, so ≥ TM whenever A ≥ TM. Before the split was read,
+    # the proof took min(A, 500€): 3500€ all-in, a false R1 warning.
+    unit, errs = _check("  hospitalisation forfait_journalier: 100% FR\n  dentaire protheses: 125% BRSS, cap 500€ per calendar year then TM\n")
+    assert errs == [], [e.message for e in errs]
+    assert not [d for d in _warnings(unit) if d.message.startswith("R1")], [d.message for d in _warnings(unit)]
+
+
+def test_a_fallback_below_the_floor_still_breaks_it():
+    # `then 50% BRSS` pays max(0.5B − 0.6B, 0) = 0 once the cap is spent and
+    # on the crossing claim R + 0: at B = 5000€, 3000 + 500 = 3500€ < 5000€.
+    unit, errs = _check("  hospitalisation forfait_journalier: 100% FR\n  dentaire protheses: 125% BRSS, cap 500€ per calendar year then 50% BRSS\n")
+    r1 = [d for d in _warnings(unit) if d.message.startswith("R1")]
+    assert errs == [] and len(r1) == 1, [d.message for d in unit.diagnostics]
+    assert "pays 3500.00€ in all" in r1[0].detail and "at least 5000.00€" in r1[0].detail
+
+
+def test_a_fallback_above_a_ceiling_is_a_ceiling_breach():
+    # R6: class B simple lenses at most 420€ all-in. The line pays 1000€
+    # Sécu incluse up to a 100€ cap, then 1000€ Sécu incluse again: the
+    # crossing claim at 1000€ pays 100 + 999.91 × 899.91/999.91 = 999.91
+    # (AMO 0.09 on the 0.15€ base), far above 420€. Taking the cap as a cut
+    # (100€) hid it.
+    line = ("  optique equipement classe_b verres_simples: 1000€ Sécu incluse, frame at most 100€, cap 100€ per calendar year "
+            "then 1000€ Sécu incluse, once per rolling 24 months shared lunettes from age 16, once per rolling 12 months shared lunettes under 16\n")
+    _, errs = _check("  hospitalisation forfait_journalier: 100% FR\n" + line)
+    r6 = [e for e in errs if e.message.startswith("R6")]
+    assert len(r6) == 1 and "at most 420.00€ in all allowed" in r6[0].message, [e.message for e in errs]
+
+
 def test_after_limit_keeps_the_other_terms_of_a_budget_line():
     budget = model.Limit("amount", 5000, None, model.Period("calendar_year"), "p", None, "50€ per calendar year")
     tm = model.Term("ticket_moderateur", None, False, False, "TM", None)
@@ -117,7 +156,7 @@ EXPECTED_WARNINGS = {
     "essentiel_2025.garant": 1,  # a frame claim naming no class carries its own base (R1)
     "collectif_entreprise.garant": 2,  # dental cap without a fallback (R1); class II hearing aids +500€ (R8)
     "sante_mix_proximite.garant": 2,  # the two dental caps without a fallback (R1)
-    "senior_gan.garant": 3,  # dental cap without a fallback (R1); class II `cap` on a claimed base over 1,700€: R8 clamps it below the TM (R1), and the +…€ line above R8 (R8)
+    "senior_gan.garant": 2,  # class II `cap` on a claimed base over 1,700€: R8 clamps it below the TM (R1), and the +…€ line above R8 (R8)
     "confort_plus.garant": 0,
     "acme_epo.garant": 0,
     "acme_hmo.garant": 0,
