@@ -77,13 +77,33 @@ def test_a_renewal_stricter_than_the_law_breaks_the_floor():
     assert errs and "once per rolling 36 months" in errs[0].message, [d.message for d in unit.diagnostics]
 
 
-def test_a_fallback_that_meets_the_floor_does_not_break_it(monkeypatch):
-    """The hook for `… then FORMULA` (helper "clauses"): a cap whose
-    fallback is the ticket modérateur leaves R1 met."""
-    tm = model.Term("ticket_moderateur", None, False, False, "TM", None)
-    monkeypatch.setattr(limits, "fallback", lambda lim: (tm,) if lim.kind == "amount" else None)
-    _, errs = _check("  hospitalisation forfait_journalier: 100% FR\n  consultation generaliste secteur1 dans_parcours: 150% BRSS, cap 20€ per calendar year\n")
+def test_a_fallback_that_meets_the_floor_does_not_break_it():
+    """`cap … then TM`: once the 20€ are spent the line pays min(TM, A) =
+    9€ (A = 45 − 21 = 24€), 30€ all-in: R1 met; without the fallback the
+    third visit pays 23€ (test above)."""
+    _, errs = _check("  hospitalisation forfait_journalier: 100% FR\n  consultation generaliste secteur1 dans_parcours: 150% BRSS, cap 20€ per calendar year then TM\n")
     assert errs == [], [e.message for e in errs]
+
+
+def test_a_budget_with_a_fallback_meets_the_floor():
+    # `300€ per calendar year then TM` (dental, 60%, base B from the claim):
+    # the budget asks the room P − 0.6B; a claim it cuts pays R + TM × cut/A
+    # (a weighted mean of A and TM: at least TM), a spent budget min(TM, A)
+    # = TM. Without the fallback a 1000€ base pays 600 + 300 = 900€ < 1000€.
+    unit, errs = _check("  hospitalisation forfait_journalier: 100% FR\n  dentaire protheses: 300€ per calendar year then TM\n")
+    assert errs == [] and not [d for d in _warnings(unit) if d.message.startswith("R1")], [d.message for d in unit.diagnostics]
+    unit, _ = _check("  hospitalisation forfait_journalier: 100% FR\n  dentaire protheses: 300€ per calendar year\n")
+    r1 = [d for d in _warnings(unit) if d.message.startswith("R1")]
+    assert len(r1) == 1 and "pays 900.00€ in all" in r1[0].detail, [d.message for d in unit.diagnostics]
+
+
+def test_a_budget_fallback_below_the_floor_breaks_it_once_spent():
+    # GP secteur 1: base 30, AMO 21, TM 9. `50€ per calendar year then 80%
+    # BRSS`: once spent, 80% × 30 − 21 = 3€: 24€ all-in < 30€.
+    _, errs = _check("  hospitalisation forfait_journalier: 100% FR\n  consultation generaliste secteur1 dans_parcours: 50€ per calendar year then 80% BRSS\n")
+    r1 = [e for e in errs if e.message.startswith("R1")]
+    assert len(r1) == 1, [e.message for e in errs]
+    assert "once `50€ per calendar year then 80% BRSS` is spent, pays 24.00€ in all (the first pays 30.00€)" in r1[0].message
 
 
 def _warnings(unit):

@@ -206,7 +206,9 @@ def which_claim(b: Break, claim: str) -> tuple[str, Fraction]:
     # an amount: a cap of the line, or a budget in its formula
     per_claim = b.first_paid - b.paid
     cap = Fraction(lim.amount or 0)
-    if lim.param is not None or per_claim <= 0 or cap <= 0:
+    if lim.param is not None or per_claim <= 0 or cap <= 0 or fallback(lim) is not None:
+        # (with a fallback, what a claim takes from the limit is not the
+        # drop in what it pays: no claim number)
         return f"{claim}, once `{lim.text}` is spent,", b.paid
     before = int(cap // per_claim)
     rest = cap - before * per_claim

@@ -120,6 +120,12 @@ def _fallbacks(terms, line: model.Line) -> list[tuple[model.Term, ...] | None]:
     return [getattr(lim, "then", None) for lim in line.limits if lim.kind == "amount"]
 
 
+def _budget_fallbacks(terms) -> list[tuple[model.Term, ...] | None]:
+    """Per budget term (in `_budget_amounts` order), its fallback
+    (`X per period then FORMULA`), None when it has none."""
+    return [getattr(t.budget, "then", None) for t in terms if t.budget is not None]
+
+
 def after_cap(part: E.Expr, cap: E.Expr, then: E.Expr | None, side: str) -> E.Expr:
     """What a line asking `part` (A) pays under a cap with R = `cap` left.
 
@@ -225,9 +231,9 @@ def _payment_key(contract: model.Contract, s: Scenario, formulas, date, frame, u
         terms = formulas[line_id]
         frames = [lim.amount for lim in line.limits if lim.kind == "frame"]
         budgets, caps = _budget_amounts(terms, line, contract.regime.params, date)
-        thens = tuple(None if t is None else _terms_key(t) for t in _fallbacks(terms, line))
+        thens = tuple(None if t is None else _terms_key(t) for t in (*_fallbacks(terms, line), *_budget_fallbacks(terms)))
         if line_id in uncapped:
-            caps, thens = [], ()
+            caps, thens = [], tuple(None if t is None else _terms_key(t) for t in _budget_fallbacks(terms))
         lines.append((line.additive, _terms_key(terms), max(frames) if frames else None, tuple(budgets), tuple(caps), thens, line_id in spent))
     ceiling = None if d.ceiling is None else (d.ceiling.percent, d.ceiling.below_percent, reference, d.ceiling.amount)
     fallback_side = side if any(x[5] and any(x[5]) for x in lines) else None
@@ -263,8 +269,16 @@ def _decision_amc(contract: model.Contract, s: Scenario, formulas, date, frame: 
             part = E.emin(part, E.pos(E.sub(cr, amc)))
         part = E.emin(part, E.pos(E.sub(room, amc)))
         budgets, caps = _budget_amounts(terms, line, contract.regime.params, date)
-        for amount in budgets:
-            part = E.add(part, E.emin(E.const(amount), E.pos(E.sub(E.sub(room, amc), part))))
+        for amount, then in zip(budgets, _budget_fallbacks(terms)):
+            available = E.pos(E.sub(E.sub(room, amc), part))
+            if then is None:
+                part = E.add(part, E.emin(E.const(amount), available))
+                continue
+            # `X per period then F`: the budget cuts the claim as a cap of
+            # R = part + what is left would (engine `line_budgets`).
+            left = 0 if line_id in spent else amount
+            fallback = formula_fn(then, s, counted_price(line, frame), a_ref)
+            part = after_cap(E.add(part, available), E.add(part, E.const(left)), fallback, side)
         if line_id not in uncapped:
             for cap, then in zip(caps, _fallbacks(terms, line)):
                 fallback = None if then is None else formula_fn(then, s, counted_price(line, frame), a_ref)
