@@ -145,6 +145,41 @@ def test_a_fallback_above_a_ceiling_is_a_ceiling_breach():
     assert len(r6) == 1 and "at most 420.00€ in all allowed" in r6[0].message, [e.message for e in errs]
 
 
+def test_a_waiting_period_below_the_floor_breaks_it():
+    # GP secteur 1: base 30, AMO 70% = 21, TM 9. During `waiting 6 months:
+    # 50% BRSS` the line pays max(15 − 21, 0) = 0: 21€ all-in < 30€ (R1 is
+    # owed from the first day of membership: CSS R871-2, DSS circular of
+    # 30 January 2015); after it 150% BRSS pays 45 − 21 = 24, capped by the
+    # price: 30€ all-in.
+    _, errs = _check("  hospitalisation forfait_journalier: 100% FR\n  consultation generaliste secteur1 dans_parcours: 150% BRSS, waiting 6 months: 50% BRSS\n")
+    r1 = [e for e in errs if e.message.startswith("R1")]
+    assert len(r1) == 1, [e.message for e in errs]
+    assert ("during `waiting 6 months: 50% BRSS` (the first 6 months of membership), generaliste secteur1 at 30.00€ (base 30.00€) "
+            "pays 21.00€ in all (after it, 30.00€)") in r1[0].message
+    assert r1[0].hint.startswith("add `, waiting 6 months: TM` to this line")
+
+
+def test_a_waiting_period_that_pays_the_floors_holds():
+    # Senior GAN's way: 100% BR (the TM) on reimbursed acts during the wait,
+    # `not covered` only where the regime reimburses nothing (osteopathy:
+    # no R1). The forfait journalier keeps 100% FR.
+    unit, errs = _check("  hospitalisation forfait_journalier: 100% FR\n"
+                        "  dentaire protheses: 300% BRSS, waiting 6 months: 100% BRSS\n"
+                        "  medecine_douce osteopathie: 50€, waiting 3 months: not covered\n")
+    assert errs == [] and not [d for d in unit.diagnostics if "waiting" in d.message], [d.message for d in unit.diagnostics]
+
+
+def test_a_header_waiting_period_breaks_the_forfait_journalier():
+    # `waiting 3 months: not covered` for every line: the 20€ forfait
+    # journalier (not reimbursed) gets 0€ during the wait, R2 owes 20€.
+    text = ('contract "T"\n  insurer "I"\n  regime secu\n  effective 2025-01-01\n  responsable\n  solidaire\n  waiting 3 months: not covered\n\n'
+            "guarantees\n  all: TM\n  hospitalisation forfait_journalier: 100% FR\n" + FLOORS)
+    unit = compile_text(text, "x.garant")
+    r2 = [d for d in unit.diagnostics if d.severity is Severity.ERROR and d.message.startswith("R2")]
+    assert len(r2) == 1 and "forfait_journalier at 20.00€ (not reimbursed by the regime) pays 0.00€ in all (after it, 20.00€)" in r2[0].message
+    assert r2[0].hint.startswith("the header's waiting period covers this line: add `, waiting 3 months: 100% FR`")
+
+
 def test_after_limit_keeps_the_other_terms_of_a_budget_line():
     budget = model.Limit("amount", 5000, None, model.Period("calendar_year"), "p", None, "50€ per calendar year")
     tm = model.Term("ticket_moderateur", None, False, False, "TM", None)

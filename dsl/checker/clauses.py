@@ -187,17 +187,3 @@ def waiting(w: ast.Waiting, currency: str, owner: str, diags: Diagnostics, terms
     months, days = (n, 0) if unit.startswith("month") else (0, n)
     text = f"waiting {n} {'month' if months == 1 else 'months' if months else 'day' if n == 1 else 'days'}: " + " + ".join(t.text for t in terms)
     return model.Waiting(months, days, terms, text, w.span, product)
-
-
-def warn_waiting_unproved(lines: list[model.Line], diags: Diagnostics) -> None:
-    """The compliance proofs (responsable/) read the lines' own formulas,
-    not what a waiting period pays: say so once per waiting clause of a
-    responsable contract, rather than let `check` pass it in silence."""
-    seen = set()
-    for ln in lines:
-        w = ln.waiting
-        if w is None or w.span in seen:
-            continue
-        seen.add(w.span)
-        diags.warning(w.span, f"`{w.text}`: the contrat responsable floors are not proved during a waiting period",
-                      "check by hand that what the period pays meets the floors (R1 ticket modérateur, R2, R5), or remove it", code="responsable")

@@ -61,8 +61,6 @@ def check_contract(tree: ast.ContractFile, source: SourceFile, regimes: dict[str
         waiting = clauses.waiting(waiting, currency, owner, diags, terms_of, product=True)
         lines = [ln if ln.waiting is not None or waiting is None else attrs.evolve(ln, waiting=waiting) for ln in lines]
     lines = clauses.resolve_towards(lines, diags)
-    if headers["responsable"]:
-        clauses.warn_waiting_unproved(lines, diags)
     decision = decide(lines, regime, vocab, headers["effective"], tree, diags)
     contract = model.Contract(
         name=tree.name,
