@@ -115,9 +115,9 @@ def test_plus_percent_brss_counts_in_the_r3_proof():
 # contracts` prints, per file, each explained in docs/compliance.md.
 EXPECTED_WARNINGS = {
     "essentiel_2025.garant": 1,  # a frame claim naming no class carries its own base (R1)
-    "collectif_entreprise.garant": 2,  # dental cap without a fallback (R1); class II hearing aids +500€ (R8)
+    "collectif_entreprise.garant": 1,  # dental cap without a fallback (R1); class II hearing aids proved since the regime states their base (stdlib "Sources added: hearing aids")
     "sante_mix_proximite.garant": 2,  # the two dental caps without a fallback (R1)
-    "senior_gan.garant": 3,  # dental cap without a fallback (R1); class II `cap` on a claimed base over 1,700€: R8 clamps it below the TM (R1), and the +…€ line above R8 (R8)
+    "senior_gan.garant": 1,  # dental cap without a fallback (R1); class II hearing aids proved since the regime states their base (stdlib "Sources added: hearing aids")
     "confort_plus.garant": 0,
     "acme_epo.garant": 0,
     "acme_hmo.garant": 0,
