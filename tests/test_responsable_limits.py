@@ -209,9 +209,9 @@ def test_plus_percent_brss_counts_in_the_r3_proof():
 # contracts` prints, per file, each explained in docs/compliance.md.
 EXPECTED_WARNINGS = {
     "essentiel_2025.garant": 1,  # a frame claim naming no class carries its own base (R1)
-    "collectif_entreprise.garant": 1,  # class II hearing aids +500€ on a base the claim sends (R8); the dental cap falls back to the TM (`then TM`)
+    "collectif_entreprise.garant": 0,  # the dental cap falls back to the TM (`then TM`); class II hearing aids proved since the regime states their base (stdlib "Sources added: hearing aids")
     "sante_mix_proximite.garant": 0,  # the dental caps fall back to the TM (CG p.8: cover continues beyond the cap)
-    "senior_gan.garant": 2,  # class II `cap` on a claimed base over 1,700€: R8 clamps it below the TM (R1), and the +…€ line above R8 (R8)
+    "senior_gan.garant": 0,  # the dental cap's `then TM` read on the crossing claim; class II hearing aids proved since the regime states their base
     "confort_plus.garant": 0,
     "acme_epo.garant": 0,
     "acme_hmo.garant": 0,
