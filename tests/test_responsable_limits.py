@@ -180,6 +180,18 @@ def test_a_header_waiting_period_breaks_the_forfait_journalier():
     assert r2[0].hint.startswith("the header's waiting period covers this line: add `, waiting 3 months: 100% FR`")
 
 
+def test_a_waiting_formula_above_a_ceiling_breaks_it():
+    # R8: a class II hearing aid at most 1700€ all-in. From 20 the base is
+    # 400€ (stdlib, "Sources added: hearing aids"): during `waiting 3 months:
+    # 500% BRSS` a 2000€ aid pays min(2000, 500% × 400) = 2000€ all-in; the
+    # line's own 100% BRSS pays the TM only (400€).
+    _, errs = _check("  hospitalisation forfait_journalier: 100% FR\n  aides_auditives classe_2: 100% BRSS, waiting 3 months: 500% BRSS\n")
+    r8 = [e for e in errs if e.message.startswith("R8")]
+    assert len(r8) == 1, [e.message for e in errs]
+    assert "during `waiting 3 months: 500% BRSS`, classe_2 at 2000.00€ (base 400.00€) pays 2000.00€ in all; at most 1700.00€ in all allowed" in r8[0].message
+    assert r8[0].hint.startswith("the waiting period pays more than the law allows: write at most `, waiting 3 months: 1700€ Sécu incluse`")
+
+
 def test_after_limit_keeps_the_other_terms_of_a_budget_line():
     budget = model.Limit("amount", 5000, None, model.Period("calendar_year"), "p", None, "50€ per calendar year")
     tm = model.Term("ticket_moderateur", None, False, False, "TM", None)

@@ -16,7 +16,8 @@ waiting period: the line's formula replaced by FORMULA (budgets pay
 nothing then; the limits still bind). A waiting formula below a floor is
 a breach during the wait, with a counterexample in euros; one that meets
 it (`waiting 3 months: TM`, `100% BRSS`, or `not covered` on an act the
-regime does not reimburse) proves like any other line.
+regime does not reimburse) proves like any other line. The ceilings are
+proved on the waiting formula too (`ceilings._during_waiting`).
 """
 
 from __future__ import annotations
