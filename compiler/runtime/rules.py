@@ -295,7 +295,8 @@ class Line:
         self.budgets = budgets  # `X€ per period` terms: each pays from what remains of it
         self.count_limits = tuple(lim for lim in limits if lim.kind not in ("amount", "toward"))
         self.amount_limits = tuple(lim for lim in limits if lim.kind == "amount")
-        self.fallback = next((lim for lim in self.amount_limits if lim.then is not None), None)  # `cap … then`
+        # `cap … then`, or a budget's `X per period then` (the one budget of the formula)
+        self.fallback = next((lim for lim in (*self.amount_limits, *budgets) if lim.then is not None), None)
         # The claim fields its keyed limits read (`side`, `tooth`, `item`): a
         # claim on the line must give each.
         self.keyed = tuple(dict.fromkeys(lim.per for lim in limits if lim.per))
