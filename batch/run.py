@@ -79,7 +79,10 @@ def reuse_large_blocks() -> None:
     - numpy asks the kernel for transparent huge pages on every large
       array (`madvise(MADV_HUGEPAGE)`), each fault then zeroing 2 MB:
       a million claims in one pass, 3.4 s of system time with them, 0.8 s
-      without (the switch NUMPY_MADVISE_HUGEPAGE=0 sets at start-up)."""
+      without (the switch NUMPY_MADVISE_HUGEPAGE=0 sets at start-up). Also
+      switched off when this module is imported (below): the heap's top
+      keeps the huge-page advice of an array freed there, and every block
+      the heap grows by after it inherits the advice."""
     try:
         import ctypes
 
@@ -105,6 +108,9 @@ def _no_huge_pages_for_numpy() -> None:
         if switch is not None:
             switch(False)
             return
+
+
+_no_huge_pages_for_numpy()  # before the product is compiled: see reuse_large_blocks
 
 
 class CountMismatch(RuntimeError):

@@ -27,7 +27,8 @@ import pyarrow.compute as pc
 
 from garant.batch.columns import _BAD, _TEXT_TYPES, CONVERTERS, _guarded, _shape, flow_rows
 from garant.batch.columns import clause_fields_given
-from garant.batch.io import INTERNAL, UNREADABLE
+from garant.batch.io import INTERNAL, UNREADABLE, arrow_of
+from garant.batch.vector.running import dense_codes
 from garant.compiler.runtime.claims import Claim, ClaimReader
 
 MAX_CENTS = 10**12  # 10 billion euros: far above any claim, far below int64 overflow in `pct` (cents × basis points)
@@ -165,12 +166,37 @@ def _key_column(col, n: int):
     encoded = pc.dictionary_encode(col)
     dictionary = encoded.dictionary
     # A value with a letter or digit is not blank; the others (few) are
-    # asked Python's `str.strip()`, the reader's own test.
-    blank = np.append(~pc.match_substring_regex(dictionary, "[0-9A-Za-z]").to_numpy(zero_copy_only=False), True)
-    for k in np.flatnonzero(blank[:-1]).tolist():
-        blank[k] = not dictionary[k].as_py().strip()
+    # asked Python's `str.strip()`, the reader's own test. A value whose
+    # first byte is an ASCII letter or digit (nearly all) is not even
+    # searched.
+    blank = np.append(~_starts_alnum(dictionary), True)
+    maybe = np.flatnonzero(blank[:-1])
+    if len(maybe):
+        some = pc.match_substring_regex(dictionary.take(arrow_of(maybe)), "[0-9A-Za-z]").to_numpy(zero_copy_only=False)
+        blank[maybe[some]] = False
+        for k in maybe[~some].tolist():
+            blank[k] = not dictionary[k].as_py().strip()
     indices = pc.fill_null(encoded.indices, len(dictionary)).to_numpy(zero_copy_only=False).astype(np.int64)
     return col, indices, blank[indices]
+
+
+_ALNUM = np.zeros(256, bool)
+_ALNUM[[*range(ord("0"), ord("9") + 1), *range(ord("A"), ord("Z") + 1), *range(ord("a"), ord("z") + 1)]] = True
+
+
+def _starts_alnum(strings: pa.Array) -> np.ndarray:
+    """Whether each value of a string array (no nulls: a dictionary) starts
+    with an ASCII letter or digit, read off the array's own bytes."""
+    n = len(strings)
+    if not n or not pa.types.is_string(strings.type):
+        return np.zeros(n, bool)
+    _, offsets_buf, data_buf = strings.buffers()
+    offsets = np.frombuffer(offsets_buf, np.int32, n + 1, strings.offset * 4)
+    data = np.frombuffer(data_buf, np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+    nonempty = offsets[1:] > offsets[:-1]
+    first = np.zeros(n, np.uint8)
+    first[nonempty] = data[offsets[:-1][nonempty]]
+    return nonempty & _ALNUM[first]
 
 
 def claim_columns(reader: ClaimReader, table: pa.Table) -> ClaimColumns | None:
@@ -242,7 +268,7 @@ def _statuses(reader: ClaimReader, exemption, scheme, n: int):
         codes = codes * len(distinct) + pc.fill_null(encoded.indices, len(distinct) - 1).to_numpy(zero_copy_only=False)
     pairs = [(None, None)]
     index = {(None, None): 0}
-    unique, inverse = np.unique(codes, return_inverse=True)
+    unique, inverse = dense_codes(codes, len(distinct_cols[0]) * len(distinct_cols[1]))
     mapped = np.zeros(len(unique), np.int64)
     refused = np.zeros(len(unique), bool)
     probe = Claim()
@@ -258,7 +284,6 @@ def _statuses(reader: ClaimReader, exemption, scheme, n: int):
         mapped[k] = index.setdefault(pair, len(pairs))
         if mapped[k] == len(pairs):
             pairs.append(pair)
-    inverse = inverse.reshape(-1)
     return mapped[inverse], pairs, refused[inverse]
 
 
@@ -268,6 +293,7 @@ def _combinations(reader: ClaimReader, vocabulary: tuple, vocab_cols: list, n: i
     vocabulary's values once, through the reader's own code."""
     codes = np.zeros(n, np.int64)
     raw_values = []
+    bound = 1
     for col in vocab_cols:
         if col is None or pa.types.is_null(col.type):
             raw_values.append([None])
@@ -275,8 +301,9 @@ def _combinations(reader: ClaimReader, vocabulary: tuple, vocab_cols: list, n: i
         encoded = pc.dictionary_encode(col)
         distinct = encoded.dictionary.to_pylist() + [None]
         raw_values.append(distinct)
+        bound *= len(distinct)
         codes = codes * len(distinct) + pc.fill_null(encoded.indices, len(distinct) - 1).to_numpy(zero_copy_only=False)
-    unique, combo = np.unique(codes, return_inverse=True)
+    unique, combo = dense_codes(codes, bound)
     shapes = []
     first_date = np.empty(len(unique), np.int64)
     end_date = np.empty(len(unique), np.int64)
@@ -288,7 +315,7 @@ def _combinations(reader: ClaimReader, vocabulary: tuple, vocab_cols: list, n: i
         shape = _shape(reader, vocabulary, tuple(reversed(key)))
         shapes.append(shape)
         first_date[k], end_date[k] = _dates(shape)
-    combo = combo.astype(np.int64).reshape(-1)
+    combo = combo.astype(np.int64)
     return combo, shapes, (first_date[combo] <= date) & (date < end_date[combo])
 
 
