@@ -299,7 +299,8 @@ class _Utf8Stream(io.RawIOBase):
     def __init__(self, raw, encoding: str):
         self._raw = raw
         self._decoder = codecs.getincrementaldecoder(encoding)(errors="surrogateescape")
-        self._pending = b""
+        self._pending = memoryview(b"")
+        self._at = 0  # what of `_pending` was handed on already
         self._eof = False
         self.saw_bad = False
 
@@ -310,17 +311,22 @@ class _Utf8Stream(io.RawIOBase):
         return self._raw.tell()
 
     def readinto(self, buffer) -> int:
-        while not self._pending and not self._eof:
+        # An ASCII block (most files, most blocks) holds no escaped byte:
+        # no search for one. What is handed on is a view of the block
+        # (handing the rest on by slicing copied the block's tail at every
+        # read).
+        while self._at >= len(self._pending) and not self._eof:
             block = self._raw.read(1 << 20)
             self._eof = not block
             text = self._decoder.decode(block, final=self._eof)
-            if _SURROGATES.search(text):
+            if not text.isascii() and _SURROGATES.search(text):
                 self.saw_bad = True
                 text = text.translate(_ESCAPES)
-            self._pending = text.encode("utf-8", "surrogatepass")
-        n = min(len(buffer), len(self._pending))
-        buffer[:n] = self._pending[:n]
-        self._pending = self._pending[n:]
+            self._pending = memoryview(text.encode("utf-8", "surrogatepass"))
+            self._at = 0
+        n = min(len(buffer), len(self._pending) - self._at)
+        buffer[:n] = self._pending[self._at:self._at + n]
+        self._at += n
         return n
 
     def close(self) -> None:
