@@ -176,12 +176,7 @@ class _Vector:
         n_ben = int(c.ben.max()) + 1 if n else 0
         ben_whole = np.zeros(n_ben, bool)
         ben_whole[c.ben[~c.clean]] = True
-        if n and int(c.id_codes.max()) + 1 < n:  # else every record has an id of its own (the codes are 0…n−1): no duplicate
-            pair = c.ben * (int(c.id_codes.max()) + 1) + c.id_codes
-            uniq, counts = np.unique(pair, return_counts=True)
-            if (counts > 1).any():
-                dup = np.isin(pair, uniq[counts > 1])
-                ben_whole[c.ben[dup]] = True
+        ben_whole[c.ben[c.repeated]] = True
         combo = np.where(c.clean, c.combo, len(self.recipes))
         candidate = supported[combo] & ~ben_whole[c.ben]
         self._count("beneficiary with a record the reader decides, or a duplicate id", ben_whole[c.ben])
