@@ -28,7 +28,6 @@ import pyarrow.compute as pc
 from garant.batch.columns import _BAD, _TEXT_TYPES, CONVERTERS, _guarded, _shape, flow_rows
 from garant.batch.columns import clause_fields_given
 from garant.batch.io import INTERNAL, UNREADABLE, arrow_of
-from garant.batch.partition import crc32_column
 from garant.batch.vector.running import dense_codes
 from garant.compiler.runtime.claims import Claim, ClaimReader
 
@@ -189,16 +188,39 @@ def _blank(values: pa.Array) -> np.ndarray:
     return blank
 
 
+_HASHED_BYTES = 64  # a longer id is hashed on its first 64 bytes (equal hashes are checked on the ids)
+
+
+def _text_hash(strings: pa.Array) -> np.ndarray:
+    """A 64-bit polynomial hash of each value's bytes (its length, then its
+    first _HASHED_BYTES bytes), over the array's own buffers: equal texts,
+    equal hashes."""
+    n = len(strings)
+    if not pa.types.is_string(strings.type):
+        strings = pc.cast(strings, pa.string())
+    _, offsets_buf, data_buf = strings.buffers()
+    offsets = np.frombuffer(offsets_buf, np.int32, n + 1, strings.offset * 4).astype(np.int64)
+    data = np.frombuffer(data_buf, np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+    starts = offsets[:-1]
+    lengths = offsets[1:] - starts
+    h = lengths.astype(np.uint64)
+    shortest = int(lengths.min()) if n else 0
+    for j in range(min(int(lengths.max()) if n else 0, _HASHED_BYTES)):
+        at = slice(None) if j < shortest else np.flatnonzero(lengths > j)
+        h[at] = h[at] * np.uint64(1_000_003) + data[starts[at] + j]
+    return h
+
+
 def repeated_ids(ids: pa.Array, ben: np.ndarray) -> np.ndarray:
     """Whether each record's id is also another record's of its beneficiary
-    (a duplicate, or the claim it duplicates). A hash of each id (CRC-32
-    of its text) beside its beneficiary's code, sorted: no two pairs equal
+    (a duplicate, or the claim it duplicates). A hash of each id mixed
+    with its beneficiary's code, sorted: no two equal
     (the common file) is no duplicate, without a dictionary of a million
     ids; where pairs collide, the ids themselves decide."""
     n = len(ben)
     if n < 2:
         return np.zeros(n, bool)
-    pairs = np.sort((ben << 32) | crc32_column(ids).astype(np.int64))
+    pairs = np.sort(_text_hash(ids) * np.uint64(0x9E3779B97F4A7C15) + ben.astype(np.uint64))
     if not (pairs[1:] == pairs[:-1]).any():
         return np.zeros(n, bool)
     encoded = pc.dictionary_encode(ids)
