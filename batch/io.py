@@ -219,7 +219,10 @@ class ClaimsFile:
                 ),
             )
             for batch in reader:
-                yield _mark_unreadable(batch, stream.saw_bad)
+                # Until the stream meets a byte that is not text, every byte
+                # it handed on is the UTF-8 of decoded text, and a field
+                # (cut at ASCII delimiters) is whole characters: valid.
+                yield _mark_unreadable(batch, stream.saw_bad, valid=not stream.saw_bad)
         except pa.ArrowInvalid as err:
             raise ClaimsFileError(f"{self.path}: cannot read CSV ({err})") from None
         except StopIteration:  # a header and no line
@@ -228,11 +231,14 @@ class ClaimsFile:
             self._file.close()
 
 
-def _mark_unreadable(batch: pa.RecordBatch, marked: bool = False) -> pa.RecordBatch:
+def _mark_unreadable(batch: pa.RecordBatch, marked: bool = False, valid: bool = False) -> pa.RecordBatch:
     """Check that every text field is UTF-8 (one C++ pass per column) and,
     when the stream met bytes that are not text (`marked`), free of their
     markers; in the rare batch where one is not, show its bad bytes as
-    U+FFFD and name, per record, the first field at fault."""
+    U+FFFD and name, per record, the first field at fault. `valid`: the
+    batch is known to be UTF-8 without a marker (nothing to check)."""
+    if valid and not marked:
+        return batch.append_column(UNREADABLE, pa.nulls(batch.num_rows, pa.string()))
     unreadable = None
     for i, name in enumerate(batch.schema.names):
         col = batch.column(i)
