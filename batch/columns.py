@@ -220,7 +220,7 @@ def read_columns(reader: ClaimReader, table: pa.Table, rows: list[int], skip=Non
         c.quantity = quantities[i]
         c.emergency = emergencies[i]
         c.referral = referrals[i]
-        c.statement = c.stay = c.sheet = None
+        c.statement = c.stay = c.sheet = c.coefficient = None
         c.membership_date = c.side = None  # records that give them are read by the reader
         c.exemption, c.scheme = statuses[i]
         c.act, c.provider, c.network, c.node, c.dims, valid = shape_of[i]
@@ -239,11 +239,11 @@ def read_columns(reader: ClaimReader, table: pa.Table, rows: list[int], skip=Non
     return out
 
 
-def flow_rows(table: pa.Table) -> list[int]:
+def flow_rows(table: pa.Table, fields=FLOW_FIELDS) -> list[int]:
     """The records carrying any of the Sécu's statement, stay or invoice
     fields (`claims.FLOW_FIELDS`): few, and read by the claim reader."""
     rows = set()
-    for name in FLOW_FIELDS:
+    for name in fields:
         col = _column(table, name)
         if col is None or col.null_count == len(col):
             continue

@@ -28,8 +28,9 @@ import pyarrow.compute as pc
 from garant.batch.columns import _BAD, _TEXT_TYPES, CONVERTERS, _guarded, _shape, flow_rows
 from garant.batch.columns import clause_fields_given
 from garant.batch.io import INTERNAL, UNREADABLE, arrow_of
+from garant.batch.vector.flow_columns import flow_columns
 from garant.batch.vector.running import dense_codes
-from garant.compiler.runtime.claims import Claim, ClaimReader
+from garant.compiler.runtime.claims import STAY_FIELDS, Claim, ClaimReader
 
 MAX_CENTS = 10**12  # 10 billion euros: far above any claim, far below int64 overflow in `pct` (cents × basis points)
 _KEY_TYPES = (pa.string(), pa.large_string(), pa.int64(), pa.int32())  # id and beneficiary: text, or whole numbers
@@ -59,6 +60,7 @@ class ClaimColumns:
     shapes: list  # (act, provider, network, node, dims, dates) per combination, or _BAD
     status: np.ndarray = None  # int64 index into `status_pairs`; 0: no exemption, general scheme
     status_pairs: list = None  # (exemption, scheme) as the reader spells them, per code
+    flows: object = None  # `flow_columns.FlowColumns`: the Sécu's statement, feuilles de soins, coefficients
 
 
 def _column(table: pa.Table, name: str):
@@ -287,7 +289,9 @@ def claim_columns(reader: ClaimReader, table: pa.Table) -> ClaimColumns | None:
         bad[given] = True
     bad |= has_frame & (frame > price)
     flow = np.zeros(n, bool)
-    flow[flow_rows(table)] = True  # a statement, stay or invoice: the scalar engine's (`steps/flow.py`)
+    flow[flow_rows(table, STAY_FIELDS)] = True  # a stay: the scalar engine's (`steps/flow.py`)
+    flows = flow_columns(table, n)  # the Sécu's statement, a feuille de soins, a coefficient: vectorised
+    bad |= flows.bad
 
     combo, shapes, dated = _combinations(reader, vocabulary, vocab_cols, n, date)
     bad |= ~dated
@@ -298,7 +302,7 @@ def claim_columns(reader: ClaimReader, table: pa.Table) -> ClaimColumns | None:
         date=date, birth=birth, has_birth=has_birth, price=price,
         base=fields["base"][0], has_base=fields["base"][1], amo=fields["amo"][0], has_amo=fields["amo"][1],
         has_frame=has_frame, quantity=fields["quantity"][0], flow=flow, combo=combo, shapes=shapes,
-        status=status, status_pairs=status_pairs,
+        status=status, status_pairs=status_pairs, flows=flows,
     )
 
 

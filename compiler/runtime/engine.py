@@ -199,6 +199,8 @@ class Product:
         gc.disable()
         try:
             evaluate = self.evaluate_claim
+            if any(c.sheet is not None for c in claims):  # a feuille de soins' sessions, added up first
+                invoices.session_tariffs(self, claims, ledger)
             return [evaluate(claim, ledger) for claim in claims]
         finally:
             if enabled:
@@ -240,8 +242,12 @@ class Product:
 
     def _evaluate(self, c: Claim, ledger: Ledger) -> Decompte:
         """The claim through the steps its act and provider need (`STEPS`, see `runtime.steps`)."""
+        route = self.route_of(c)
+        return run(route.steps, self, ContractState(c, ledger, route))
+
+    def route_of(self, c: Claim):
+        """The claim's combination's `Route` (its rules and steps)."""
         routes = self._routes
         if routes.plans is not self._plans:  # a new product, or a view at other levels
             routes = self._routes = Routes(self._plans)
-        route = routes.get((c.node, c.dims)) or routes.build(self, c.node, c.dims, self.LINE_STEPS)
-        return run(route.steps, self, ContractState(c, ledger, route))
+        return routes.get((c.node, c.dims)) or routes.build(self, c.node, c.dims, self.LINE_STEPS)
