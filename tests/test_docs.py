@@ -576,15 +576,20 @@ def test_the_english_word_scan_finds_english():
     assert english_words({"x.md": "R8 at most 1700.00€ in all allowed"})["x.md"] == {"at", "most", "in", "allowed"}
 
 
-def test_compliance_counterexamples_in_french_by_hand():
-    """Santé Mix Proximité N3, line 57 (dental prostheses, panier maîtrisé:
-    200% BRSS, cap 1 400 € a year): the checker's counterexample is a
+def test_compliance_counterexamples_in_french_by_hand(tmp_path):
+    """Santé Mix Proximité N3, line 61 (dental prostheses, panier maîtrisé: 200% BRSS, cap
+    1 400 € a year) without its fallback `then TM` (which the real contract
+    has: with it the proof holds): the checker's counterexample is a
     5 000 € prosthesis on a 5 000 € base the claim sends; the Sécu pays
     60% = 3 000 €, the contract min(200% × 5 000 − 3 000, 1 400) = 1 400 €,
     4 400 € in all, under R1's floor of the whole base (5 000 €)."""
-    units, _ = compile_paths([ROOT / "contracts" / "sante_mix_proximite.garant"])
+    source = (ROOT / "contracts" / "sante_mix_proximite.garant").read_text(encoding="utf-8")
+    assert source.count(" shared protheses then TM") == 2
+    path = tmp_path / "sante_mix_proximite.garant"
+    path.write_text(source.replace(" shared protheses then TM", " shared protheses"), encoding="utf-8")
+    units, _ = compile_paths([path])
     page = build_site(units).pages["products/sante-mix-proximite/conformite.md"]
-    row = next(ln for ln in page.splitlines() if ln.startswith("| R1") and "| N3 |" in ln and "(source.md#L57)" in ln)
+    row = next(ln for ln in page.splitlines() if ln.startswith("| R1") and "| N3 |" in ln and "(source.md#L61)" in ln)
     assert "Prothèses dentaires — Panier à tarifs maîtrisés" in row
     assert f"| 5{NNBSP}000,00{NBSP}€ |" in row and f"| 4{NNBSP}400,00{NBSP}€ |" in row and f"au moins 5{NNBSP}000,00{NBSP}€" in row
     assert f"## Couverture{NNBSP}: quelle ligne décide chaque soin" in page
