@@ -178,18 +178,17 @@ class _Vector:
         n_ben = int(c.ben.max()) + 1 if n else 0
         ben_whole = np.zeros(n_ben, bool)
         ben_whole[c.ben[~c.clean]] = True
-        pair = c.ben * (int(c.id_codes.max()) + 1) + c.id_codes
-        uniq, counts = np.unique(pair, return_counts=True)
-        if (counts > 1).any():
-            dup = np.isin(pair, uniq[counts > 1])
-            ben_whole[c.ben[dup]] = True
+        ben_whole[c.ben[c.repeated]] = True
         combo = np.where(c.clean, c.combo, len(self.recipes))
         candidate = supported[combo] & ~ben_whole[c.ben]
         self._count("beneficiary with a record the reader decides, or a duplicate id", ben_whole[c.ben])
         self._count("combination needing a scalar step", c.clean & ~supported[combo] & ~ben_whole[c.ben])
 
         cand = np.nonzero(candidate)[0]
-        order = cand[np.argsort(c.combo[cand], kind="stable")]
+        combos = c.combo[cand]
+        if len(self.recipes) < 1 << 16:
+            combos = combos.astype(np.uint16)  # numpy's stable sort of 16-bit integers is a radix sort
+        order = cand[np.argsort(combos, kind="stable")]
         by_combo = []
         if len(order):
             sorted_combos = c.combo[order]
@@ -233,6 +232,8 @@ class _Vector:
             self.reasons[why] = self.reasons.get(why, 0) + k
 
     def _closure(self, scalar: np.ndarray, by_combo, n_ben: int) -> np.ndarray:
+        if not self.overflow and not scalar.any():  # no scalar claim, no pool in doubt: nothing to spread
+            return scalar
         c = self.c
         pool_ids: dict[str, int] = {}
         member_rows, member_pools = [], []
