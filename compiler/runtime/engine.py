@@ -198,6 +198,7 @@ class Product:
         enabled = gc.isenabled()
         gc.disable()
         try:
+            stays.mark_heavy_stays(self, claims, ledger)  # a stay's heavy act reaches its lines dated before it (R160-16 I 2°)
             evaluate = self.evaluate_claim
             return [evaluate(claim, ledger) for claim in claims]
         finally:
@@ -238,10 +239,14 @@ class Product:
         self._plans[(node, dims)] = plan
         return plan
 
-    def _evaluate(self, c: Claim, ledger: Ledger) -> Decompte:
-        """The claim through the steps its act and provider need (`STEPS`, see `runtime.steps`)."""
+    def route(self, c: Claim):
+        """The claim's combination of act and provider values, named, with its steps (`steps.route.Route`)."""
         routes = self._routes
         if routes.plans is not self._plans:  # a new product, or a view at other levels
             routes = self._routes = Routes(self._plans)
-        route = routes.get((c.node, c.dims)) or routes.build(self, c.node, c.dims, self.LINE_STEPS)
+        return routes.get((c.node, c.dims)) or routes.build(self, c.node, c.dims, self.LINE_STEPS)
+
+    def _evaluate(self, c: Claim, ledger: Ledger) -> Decompte:
+        """The claim through the steps its act and provider need (`STEPS`, see `runtime.steps`)."""
+        route = self.route(c)
         return run(route.steps, self, ContractState(c, ledger, route))

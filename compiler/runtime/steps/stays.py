@@ -1,7 +1,8 @@
 """Hospital stays (issue 17.3): a claim with `admission` and `discharge`.
 
     stay_days       the forfait journalier: per day of the stay, at each day's rate
-    stay_heavy_act  100% from the 31st day; the heavy-act participation once per stay
+    stay_heavy_act  100% from the 31st day; a stay with a heavy act at 100%,
+                    its flat participation once (`mark_heavy_stays` first)
 
 The forfait journalier (CSS L174-4; SECU.md «Flat deductions») is due per
 day of the stay including the day of discharge, each day at the amount in
@@ -17,8 +18,10 @@ from __future__ import annotations
 import datetime as dt
 
 from garant.compiler.runtime.decompte import ClaimError
+from garant.compiler.runtime.ledger import Ledger
 from garant.compiler.runtime.money import fmt
 from garant.compiler.runtime.steps import when
+from garant.compiler.runtime.steps.state import ContractState
 
 # The regime's parameters that are an amount per day of stay (CSS L174-4),
 # and the psychiatric amount of each (R174-5-1).
@@ -74,15 +77,30 @@ def _days_at(param, admission: dt.date, days: int) -> tuple[int, str]:
     return total, " + ".join(f"{n} × {fmt(a)}" for a, n in runs)
 
 
-@when(lambda product, route: route.ra.heavy_param is not None and not route.ra.not_reimbursed)
+def _stay_act(product, route) -> bool:
+    """The combinations `stay_heavy_act` applies to: an act the regime
+    reimburses and on which its heavy-act participation applies."""
+    return route.ra is not None and route.ra.heavy_param is not None and not route.ra.not_reimbursed
+
+
+def _computed(c) -> bool:
+    """A stay's line whose AMO the engine computes (the Sécu's own `amo`
+    or `amo_rate`, when sent, stays authoritative)."""
+    return c.stay is not None and c.amo is None and not (c.statement and "amo_rate" in c.statement)
+
+
+@when(_stay_act)
 def stay_heavy_act(product, s) -> None:
     """CSS R160-16 for a stay: from the 31st consecutive day (V 3°) the
-    regime pays 100%; an act at or above the threshold (I: tariff ≥ 120€)
-    replaces the 20% by the flat participation, borne once per stay (the
-    stay's first heavy act takes it, the later ones are paid in full).
-    The Sécu's own `amo`, when sent, stays authoritative."""
+    regime pays 100%; a stay in which an act at or above the threshold is
+    performed (I 2°: tariff ≥ 120€) bears, for the whole of its costs, the
+    flat participation instead of the 20%, once: every line of the stay is
+    at 100%, whatever its date, and the stay's first heavy act before the
+    31st day (in date order, then file order: `mark_heavy_stays`) bears
+    the flat participation. The Sécu's own `amo`, when sent, stays
+    authoritative."""
     c = s.claim
-    if c.stay is None or c.amo is not None or (c.statement and "amo_rate" in c.statement):
+    if not _computed(c):
         return
     admission = c.stay[0]
     if (c.date - admission).days >= LONG_STAY:
@@ -90,9 +108,63 @@ def stay_heavy_act(product, s) -> None:
         s.amo = s.amo_ref = s.counted
         s.trace.append((None, "stay_long", s.amo, admission))
         return
-    key = (c.beneficiary, "stay_heavy_act", admission)
-    if s.ledger.buckets.get(key) or is_heavy(product, s):
-        flat_once(s, key)
+    bearer = s.ledger.buckets.get((c.beneficiary, BEARER, admission))
+    if bearer is None:  # no heavy act seen in the stay, or claims not walked by `mark_heavy_stays`: this line alone
+        key = (c.beneficiary, "stay_heavy_act", admission)
+        if s.ledger.buckets.get(key) or is_heavy(product, s):
+            flat_once(s, key)
+    elif bearer == c.index:
+        flat_once(s, None)
+    else:
+        param = s.route.ra.heavy_param
+        s.rate = 10000
+        s.amo = s.amo_ref = s.counted
+        s.trace.append((param.sources[param.index_at(c.date)], "stay_heavy", s.amo, param.title, admission))
+
+
+# The ledger's mark of a stay with a heavy act: (beneficiary, BEARER,
+# admission) → the `Claim.index` of the line bearing its flat
+# participation, or NO_BEARER when its heavy acts all fall from the 31st day.
+BEARER = "stay_heavy_bearer"
+NO_BEARER = -1
+
+
+def mark_heavy_stays(product, claims: list, ledger) -> None:
+    """Before a run (claims in date order, then file order): mark in the
+    ledger each stay (beneficiary, admission) in which a line the engine
+    prices is a heavy act (`is_heavy`, on the BR the regime steps give
+    it), and which line bears the flat participation: the first such
+    line before the 31st day. `stay_heavy_act` reads the mark, so that a
+    line of the stay dated before its heavy act is at 100% too (CSS
+    R160-16 I 2°: "l'ensemble des frais intervenant au cours d'une
+    hospitalisation"). A line the regime rejects marks nothing."""
+    if getattr(product, "kind", "contract") != "contract":
+        return
+    buckets = ledger.buckets
+    for c in claims:
+        if c.stay is None or not _computed(c):
+            continue
+        key = (c.beneficiary, BEARER, c.stay[0])
+        if key in buckets or not _probe_heavy(product, c):
+            continue
+        buckets[key] = c.index if (c.date - c.stay[0]).days < LONG_STAY else NO_BEARER
+
+
+def _probe_heavy(product, c) -> bool:
+    """Whether the claim is a heavy act of its stay: the regime's steps
+    before `stay_heavy_act` on a scratch state, then `is_heavy`."""
+    route = product.route(c)
+    if not _stay_act(product, route):
+        return False
+    s = ContractState(c, Ledger(), route)
+    try:
+        for step in route.steps:
+            if step is stay_heavy_act:
+                return is_heavy(product, s)
+            step(product, s)
+    except ClaimError:
+        return False
+    return False
 
 
 def is_heavy(product, s) -> bool:
