@@ -129,6 +129,8 @@ class _Vector:
             setattr(self, name, np.zeros(n, np.int64))
         self.has_ceiling_price = np.zeros(n, bool)
         self._params: dict[int, tuple] = {}
+        self.regulated: dict[str, tuple] = {}  # per-day amount → (rows of a stay, its sum of days) (`steps/stays.py`)
+        self.row_pools: list[tuple[np.ndarray, str]] = []  # (rows, pool) a row joins by its own fields (`steps/stays.py`)
 
     # ---------------------------------------------------------- helpers
     def _note(self, idx: np.ndarray, texts: list) -> None:
@@ -200,7 +202,7 @@ class _Vector:
             self.reasons[str(why)] = n
             return np.ones(n, bool)
         self._count("claim the regime rejects", candidate & self.fail)
-        self._count("claim with the Sécu's statement, a stay or a feuille de soins (scalar steps)", candidate & c.flow & ~self.fail)
+        self._count("claim with the Sécu's statement or a feuille de soins (scalar steps)", candidate & c.flow & ~self.fail)
         self.fail |= c.flow  # `steps/flow.py`: with the claims sharing a pool with them (`_closure`)
 
         # The scalar set, closed over the pools its claims share.
@@ -236,6 +238,8 @@ class _Vector:
             if r is not None:
                 for pool in r.pools:
                     pool_ids.setdefault(pool, len(pool_ids))
+        for _rows, pool in self.row_pools:
+            pool_ids.setdefault(pool, len(pool_ids))
         if not pool_ids:
             return scalar
         n_pools = len(pool_ids)
@@ -248,6 +252,9 @@ class _Vector:
             for pool in r.pools:
                 member_rows.append(rows_k)
                 member_pools.append(c.ben[rows_k] * n_pools + pool_ids[pool])
+        for rows_k, pool in self.row_pools:
+            member_rows.append(rows_k)
+            member_pools.append(c.ben[rows_k] * n_pools + pool_ids[pool])
         if not member_rows:
             return scalar
         m_rows = np.concatenate(member_rows)

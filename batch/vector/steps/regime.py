@@ -16,6 +16,7 @@ from garant.compiler.runtime.money import fmt, fmt_rate
 from garant.compiler.runtime.trace import render_warning
 from garant.compiler.runtime.steps.regime import excess_note, regulated_price
 from garant.batch.vector.steps.status import reduced_names, reduced_values
+from garant.batch.vector.steps.stays import regulated
 
 
 def eligibility(v, by_combo) -> None:
@@ -128,7 +129,8 @@ def session_heavy_act(v, by_combo) -> None:
     for r, idx in by_combo:
         if r.heavy and not r.not_reimbursed and r.node.rpartition(".")[2] != STAY_FEES:
             limit, none = v._value(threshold, c.date[idx])
-            v.fail[idx] |= ~c.has_amo[idx] & ~none & (v.counted[idx] >= limit * c.quantity[idx])
+            out_of_stay = ~c.has_stay[idx] if c.has_stay is not None else True  # a stay's lines: `stays.stay_heavy_act`
+            v.fail[idx] |= ~c.has_amo[idx] & ~none & (v.counted[idx] >= limit * c.quantity[idx]) & out_of_stay
 
 
 def reference_amo(v, by_combo) -> None:
@@ -155,7 +157,7 @@ def price_checks(v, by_combo) -> None:
                 value_on, none = v._value(value, d)
                 v.fail[idx] |= none
                 value_on = reduced_values(v, value, idx, value_on)  # a status's reduced amount
-                limit = value_on * c.quantity[idx]
+                limit = regulated(v, value, idx, value_on * c.quantity[idx], reduced_names(v, value, idx))  # a stay's days
             ceiling_price = limit
             above = price > limit
             if above.any():
