@@ -142,9 +142,21 @@ def _sum_of_days(v, param, idx) -> np.ndarray:
         days = np.minimum(last, end) - np.maximum(first, start) + 1
         total += np.maximum(days, 0) * value
     psychiatric = param.name in PSYCHIATRIC.values()
-    applies = c.psychiatric[idx] if psychiatric else ~c.psychiatric[idx]
+    applies = c.has_stay[idx] & (c.psychiatric[idx] if psychiatric else ~c.psychiatric[idx])
     v.fail[idx] |= applies & (first < starts[0])
     return total
+
+
+def stay_sums(v, value, rows, otherwise: np.ndarray) -> np.ndarray:
+    """Per row of `rows`, a stay's per-day amount `value` over its days (the
+    psychiatric amount for a psychiatric stay: scalar `stays.stay_amount`),
+    `otherwise` for a row without a stay or an amount not per day."""
+    c = v.c
+    name = getattr(value, "name", None)
+    if c.has_stay is None or name not in PER_DAY or not c.has_stay[rows].any():
+        return otherwise
+    general, psychiatric = (_sum_of_days(v, v.product.params[p], rows) for p in (name, PSYCHIATRIC[name]))
+    return np.where(c.has_stay[rows], np.where(c.psychiatric[rows], psychiatric, general), otherwise)
 
 
 def regulated(v, value, idx, limit: np.ndarray, names) -> np.ndarray:

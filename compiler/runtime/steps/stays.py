@@ -64,6 +64,19 @@ def stay_days(product, s) -> None:
     s.regulated = regulated
 
 
+def stay_amount(product, c, value: str) -> int | None:
+    """A stay's per-day amount `value` for all its days, each at its own
+    amount (the psychiatric one for a `psychiatric` stay), as `stay_days`
+    sums it; None for a claim without a stay or an amount not per day
+    (what a status exempting from it has the regime take on:
+    `status.not_due`)."""
+    if c.stay is None or value not in PER_DAY:
+        return None
+    admission, discharge, psychiatric = c.stay
+    param = product.params[PSYCHIATRIC[value] if psychiatric else value]
+    return _days_at(param, admission, (discharge - admission).days + 1)[0]
+
+
 def _days_at(param, admission: dt.date, days: int) -> tuple[int, str]:
     """Σ the parameter's amount on each day, and the sum spelt by tariff (`2 × 20.00 + 2 × 23.00`)."""
     runs: list[list[int]] = []  # [amount, days]
