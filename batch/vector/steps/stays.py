@@ -34,12 +34,17 @@ def stay_heavy_act(v, by_combo) -> None:
     quantity, a stay's fees excepted), every line the engine prices is at
     100%, and the first heavy act in the engine's order (date, then file
     row) bears the flat participation when it falls before the 31st day.
-    Lines carrying the claim's AMO are left as `regime_amo` left them."""
+    A stay with a line carrying the Sécu's AMO goes to the scalar engine
+    whole (that AMO may say the line bore the flat participation:
+    `mark_heavy_stays`)."""
     c = v.c
     if c.has_stay is None or not c.has_stay.any():
         return
     _join_pool(v)
-    chunks = [(r, idx[c.has_stay[idx] & ~c.has_amo[idx]]) for r, idx in by_combo if _heavy_capable(v, r)]
+    chunks = [(r, idx[c.has_stay[idx]]) for r, idx in by_combo if _heavy_capable(v, r)]
+    for _r, idx in chunks:  # the Sécu's AMO may say the line bore the stay's flat participation: the scalar engine reads it
+        v.fail[idx[c.has_amo[idx]]] = True
+    chunks = [(r, idx[~c.has_amo[idx]]) for r, idx in chunks]
     chunks = [(r, idx) for r, idx in chunks if len(idx)]
     if not chunks:
         return

@@ -147,25 +147,31 @@ def mark_heavy_stays(product, claims: list, ledger) -> None:
     ledger each stay (beneficiary, admission) in which a line the engine
     prices is a heavy act (`is_heavy`, on the BR the regime steps give
     it), and which line bears the flat participation: the first such
-    line before the 31st day. `stay_heavy_act` reads the mark, so that a
-    line of the stay dated before its heavy act is at 100% too (CSS
-    R160-16 I 2°: "l'ensemble des frais intervenant au cours d'une
-    hospitalisation"). A line the regime rejects marks nothing."""
+    line before the 31st day; or a line whose AMO the Sécu sent as a heavy
+    act's, less the flat participation (that line bore it: no other line
+    does). `stay_heavy_act` reads the mark, so that a line of the stay
+    dated before its heavy act is at 100% too (CSS R160-16 I 2°:
+    "l'ensemble des frais intervenant au cours d'une hospitalisation").
+    A line the regime rejects marks nothing."""
     if getattr(product, "kind", "contract") != "contract":
         return
     buckets = ledger.buckets
     for c in claims:
-        if c.stay is None or not _computed(c):
+        if c.stay is None:
             continue
         key = (c.beneficiary, BEARER, c.stay[0])
-        if key in buckets or not _probe_heavy(product, c):
-            continue
-        buckets[key] = c.index if (c.date - c.stay[0]).days < LONG_STAY else NO_BEARER
+        if not _computed(c):
+            if c.amo is not None and _probe_heavy(product, c, c.amo):
+                buckets[key] = NO_BEARER  # the Sécu's line bore the stay's flat participation
+        elif key not in buckets and _probe_heavy(product, c):
+            buckets[key] = c.index if (c.date - c.stay[0]).days < LONG_STAY else NO_BEARER
 
 
-def _probe_heavy(product, c) -> bool:
+def _probe_heavy(product, c, given: int | None = None) -> bool:
     """Whether the claim is a heavy act of its stay: the regime's steps
-    before `stay_heavy_act` on a scratch state, then `is_heavy`."""
+    before `stay_heavy_act` on a scratch state, then `is_heavy`; with the
+    Sécu's AMO `given`, whether it is also the BR less the flat
+    participation."""
     route = product.route(c)
     if not _stay_act(product, route):
         return False
@@ -173,7 +179,7 @@ def _probe_heavy(product, c) -> bool:
     try:
         for step in route.steps:
             if step is stay_heavy_act:
-                return is_heavy(product, s)
+                return is_heavy(product, s) and (given is None or given == s.counted - route.ra.heavy_param.at(c.date))
             step(product, s)
     except ClaimError:
         return False
