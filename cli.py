@@ -357,18 +357,35 @@ def _print_table(prod, results, trace: bool) -> None:
     for col in ("id", "date", "act", "provider", "price", "base", "rate", "AMO", "PF", "franch.", "AMO net", "AMC", "RAC", "rule"):
         table.add_column(col, justify="right" if col in ("price", "base", "rate", "AMO", "PF", "franch.", "AMO net", "AMC", "RAC") else "left", no_wrap=col in ("id", "date", "rule"))
     notes = []
+    any_marked = False
     for r in results:
         d = r.to_dict()
         if d["status"] == "rejected":
             table.add_row(_escape(_claim_name(d)), "", "[red]rejected[/red]", "", "", "", "", "", "", "", "", "", "", "")
             notes.append((_claim_name(d), f"[red]rejected:[/red] {_escape(d['reason'])}"))
             continue
+        figures = _regime_figures(d)
+        any_marked = any_marked or bool(d.get("given"))
         table.add_row(
-            _escape(_claim_name(d)), d["date"], _escape(d["act"]), _escape(d.get("provider") or ""), d["price"], d["base"], d["amo_rate"], d["amo"],
-            d["participation_forfaitaire"], d["franchise"], d["amo_net"], d["amc"], f"[bold]{d['rac']}[/bold]", _escape(d["rule"] or ""),
+            _escape(_claim_name(d)), d["date"], _escape(d["act"]), _escape(d.get("provider") or ""), d["price"], *figures,
+            d["amo_net"], d["amc"], f"[bold]{d['rac']}[/bold]", _escape(d["rule"] or ""),
         )
         _add_closing_notes(notes, d, r, trace)
     _print_with_notes(table, notes)
+    if any_marked:
+        out.print(GIVEN_LEGEND, markup=False, highlight=False)
+
+
+GIVEN_LEGEND = "  = the Sécu's figure, as sent (agrees with Garant's regime); ≠ the Sécu's figure, used, differs from Garant's (see the warning)"
+
+
+def _regime_figures(d: dict) -> list:
+    """The base, rate, AMO, PF and franchise cells; a figure the Sécu's
+    statement gave is marked `=` where it agrees with Garant's own regime
+    computation, `≠` where it differs (the JSON's `given` and `differs`)."""
+    given, differs = d.get("given") or (), d.get("differs") or ()
+    return [d[f] + (" ≠" if f in differs else " =") if f in given else d[f]
+            for f in ("base", "amo_rate", "amo", "participation_forfaitaire", "franchise")]
 
 
 def _print_plan_table(prod, results, trace: bool) -> None:

@@ -220,7 +220,7 @@ def read_columns(reader: ClaimReader, table: pa.Table, rows: list[int], skip=Non
         c.quantity = quantities[i]
         c.emergency = emergencies[i]
         c.referral = referrals[i]
-        c.statement = c.stay = c.sheet = None
+        c.statement = c.stay = c.sheet = c.coefficient = None
         c.membership_date = c.side = None  # records that give them are read by the reader
         c.exemption, c.scheme = statuses[i]
         c.act, c.provider, c.network, c.node, c.dims, valid = shape_of[i]

@@ -37,7 +37,8 @@ Realism choices that matter for the amounts:
   `participation_forfaitaire` it took), most forfait journalier lines
   their stay (`admission`, `discharge`; one stay in ten `psychiatric`),
   and half the biology lines their feuille de soins (`invoice`,
-  `professional`, several tests on a line); `flows=False` leaves them out.
+  `professional`, several tests on a line; a third of those with the
+  line's `coefficient`); `flows=False` leaves them out.
 """
 
 from __future__ import annotations
@@ -170,6 +171,8 @@ def _flows(rng: random.Random, claim: dict, date: dt.date) -> None:
         claim["quantity"] = 1 + int(rng.random() ** 2 * 8)
         claim["invoice"] = f"F{rng.randrange(10**6):06d}"
         claim["professional"] = f"LAB{rng.randrange(40):02d}"
+        if rng.random() < 0.3:  # the line's coefficient as the lab's system sends it (NABM `B` coefficients, most under 60)
+            claim["coefficient"] = str(rng.choice((7, 10, 17, 20, 25, 35, 45, 60, 70, 100)))
 
 
 def iter_claims(n: int, seed: int = 2025, *, beneficiaries: int | None = None, other_networks: bool = True, flows: bool = True):
@@ -263,7 +266,7 @@ def iter_claims(n: int, seed: int = 2025, *, beneficiaries: int | None = None, o
 
 
 COLUMNS = ("id", "date", "beneficiary", "birth_date", "act", "provider", "parcours", "network", "price", "quantity", "base",
-           "amo_rate", "participation_forfaitaire", "admission", "discharge", "psychiatric", "invoice", "professional",
+           "amo_rate", "participation_forfaitaire", "admission", "discharge", "psychiatric", "invoice", "professional", "coefficient",
            "exemption", "scheme")
 
 

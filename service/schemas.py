@@ -60,6 +60,7 @@ def claim_schema() -> dict:
             "discharge": DATE,
             "invoice": {"type": ["string", "integer"]},
             "professional": {"type": ["string", "integer"]},
+            "coefficient": {"type": ["number", "string"], "description": "the act's coefficient, e.g. `60`; from 60 a heavy act (CSS R160-16)"},
             "scheme": {"type": "string", "description": "a local regime, e.g. `alsace_moselle`"},
             "membership_date": {**DATE, "description": "the member's membership date: a waiting period counts from it"},
             "side": {"type": "string", "description": "`left` or `right` (also `gauche`, `droite`): the eye or ear a per-side limit counts"},

@@ -96,9 +96,11 @@ def test_vector_equals_scalar_on_synthetic_claims(path, levels):
 @pytest.mark.parametrize("seed", [5, 2026])
 def test_vector_equals_scalar_with_statements_stays_invoices(seed):
     """The Sécu's statement, stays and feuilles de soins in synth's
-    proportions: their beneficiaries go to the scalar engine whole
-    (`batch/vector/steps/flow.py`), the others the vectorised way; the
-    décomptes (given, differs included) are the scalar run's."""
+    proportions, with technical acts (some heavy, some in a session, some
+    with a coefficient) and lab lines of one professional's day where the
+    Sécu gave the PF: the décomptes (given, differs included) are the
+    scalar run's, and the statement's and feuilles de soins' lines that
+    need no scalar step took the vectorised way (≥ 80%) (`batch/vector/steps/flow.py`)."""
     product = _product(ROOT / "contracts" / "essentiel_2025.garant")
     claims = generate(3000, seed, beneficiaries=400)
     rng = random.Random(seed)
@@ -108,11 +110,44 @@ def test_vector_equals_scalar_with_statements_stays_invoices(seed):
                  "act": "actes_techniques", "price": base, "base": base}
         if rng.random() < 0.3:
             claim.update(invoice=f"F{k // 2}", professional="DR1")
+        if rng.random() < 0.2:
+            claim["coefficient"] = rng.choice(("59.5", "60", "7"))
+        claims.insert(rng.randrange(len(claims)), claim)
+    for k in range(150):  # lab lines, several on one professional's day, the Sécu's PF on some
+        date = f"2025-0{rng.randrange(1, 10)}-1{rng.randrange(3)}"
+        claim = {"id": f"L{k}", "date": date, "beneficiary": f"B{rng.randrange(40):06d}", "act": "biologie", "price": "30.00",
+                 "base": "30.00", "quantity": str(rng.randrange(1, 5)), "invoice": f"G{k}", "professional": f"LAB{rng.randrange(2)}"}
+        if rng.random() < 0.2:
+            claim["participation_forfaitaire"] = rng.choice(("0", "2.00", "4.00"))
+        claims.insert(rng.randrange(len(claims)), claim)
+    for k in range(150):  # nurses' acts: a franchise's daily cap per professional (D160-11), some without a feuille de soins
+        claim = {"id": f"N{k}", "date": f"2025-0{rng.randrange(1, 10)}-1{rng.randrange(3)}", "beneficiary": f"B{rng.randrange(40):06d}",
+                 "act": "infirmier", "price": "15.00", "base": "15.00", "quantity": str(rng.randrange(1, 6))}
+        if rng.random() < 0.7:
+            claim.update(invoice=f"H{k}", professional=f"N{rng.randrange(2)}")
+        if rng.random() < 0.1:
+            claim["franchise"] = rng.choice(("0", "1.00", "4.00"))
         claims.insert(rng.randrange(len(claims)), claim)
     flows = sum(1 for c in claims if {"amo_rate", "admission", "invoice"} & set(c))
     assert flows > 100
-    stats = _compare(product, _table(claims))
-    assert 0 < stats.vector < 3200 - flows
+    table = _table(claims)
+    stats = _compare(product, table)
+    assert 0 < stats.vector
+    statement_or_sheet = [i for i, c in enumerate(claims) if {"amo_rate", "invoice", "coefficient"} & set(c)]
+    scalar = _scalar_rows(product, table)
+    vectorised = sum(1 for i in statement_or_sheet if not scalar[i])
+    assert vectorised >= 0.8 * len(statement_or_sheet), f"only {vectorised} of {len(statement_or_sheet)} took the vectorised way"
+
+
+def _scalar_rows(product, table: pa.Table):
+    """Which records the vectorised evaluator leaves to the scalar engine."""
+    import numpy as np
+
+    from garant.batch.vector.columns import claim_columns
+    from garant.batch.vector.evaluate import _Vector
+
+    cols = claim_columns(product.reader, table)
+    return _Vector(product, cols, np.arange(1, table.num_rows + 1)).run()
 
 
 SPOILERS = [
@@ -316,6 +351,28 @@ def test_vector_equals_scalar_on_every_status_and_scheme():
                                 "exemption": exemption, "scheme": scheme, **act})
     stats = _compare(_product(ESSENTIEL), _table(records))
     assert stats.vector >= 0.6 * len(records), stats.reasons  # the rest: combinations the vector way never takes (status or not)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_given_pf_past_the_yearly_cap(seed):
+    """The Sécu's PF on lines before, at and after the yearly cap (25 PF,
+    50€ from 2025, CSS D160-6): the caps count the Sécu's figures, both
+    evaluators alike; a given PF on the line the cap cuts short is the
+    scalar engine's, the others stay vectorised."""
+    product = _product(ROOT / "contracts" / "essentiel_2025.garant")
+    rng = random.Random(seed)
+    claims = []
+    for ben in range(6):
+        for k in range(40):
+            claim = {"id": f"P{ben}-{k}", "date": f"2025-{1 + k * 11 // 40:02d}-{1 + k % 27:02d}", "beneficiary": f"P{ben}",
+                     "birth_date": "1980-01-01", "act": "consultation generaliste", "provider": "secteur1", "price": "30.00"}
+            if rng.random() < 0.4:
+                claim["participation_forfaitaire"] = rng.choice(("0", "1.00", "2.00", "4.00"))
+            claims.append(claim)
+    table = _table(claims)
+    _compare(product, table)
+    scalar = _scalar_rows(product, table)
+    assert scalar.sum() <= 0.5 * len(claims), f"{int(scalar.sum())} of {len(claims)} claims left to the scalar engine"
 
 
 def _stay_records(rng: random.Random, ben: str, admission, days: int, exemption) -> list[dict]:

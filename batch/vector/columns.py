@@ -25,14 +25,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from garant.batch.columns import _BAD, _TEXT_TYPES, CONVERTERS, _guarded, _shape, flow_rows
+from garant.batch.columns import _BAD, _TEXT_TYPES, CONVERTERS, _guarded, _shape
 from garant.batch.columns import clause_fields_given
 from garant.batch.io import INTERNAL, UNREADABLE
-from garant.compiler.runtime.claims import SHEET_FIELDS, STATEMENT_FIELDS, STAY_FIELDS, Claim, ClaimReader, read_stay
+from garant.batch.vector.flow_columns import flow_columns
+from garant.compiler.runtime.claims import STAY_FIELDS, Claim, ClaimReader, read_stay
 
 MAX_CENTS = 10**12  # 10 billion euros: far above any claim, far below int64 overflow in `pct` (cents × basis points)
 _KEY_TYPES = (pa.string(), pa.large_string(), pa.int64(), pa.int32())  # id and beneficiary: text, or whole numbers
-NOT_STAY_FLOW = STATEMENT_FIELDS + SHEET_FIELDS  # the flow fields the scalar engine takes; a stay is vectorised
 _SHARED_TYPES = (pa.string(), pa.large_string(), pa.int64(), pa.int32(), pa.date32(), pa.null())
 
 
@@ -54,7 +54,6 @@ class ClaimColumns:
     has_amo: np.ndarray
     has_frame: np.ndarray
     quantity: np.ndarray
-    flow: np.ndarray  # bool: carries the Sécu's statement (beyond base, amo) or a feuille de soins
     combo: np.ndarray  # int64 index into `shapes`
     shapes: list  # (act, provider, network, node, dims, dates) per combination, or _BAD
     status: np.ndarray = None  # int64 index into `status_pairs`; 0: no exemption, general scheme
@@ -63,6 +62,7 @@ class ClaimColumns:
     discharge: np.ndarray = None  # int64 ordinal of its discharge, 0 without a stay
     psychiatric: np.ndarray = None  # bool: a stay in psychiatry
     has_stay: np.ndarray = None  # bool: the record is a line of a stay (`steps/stays.py`)
+    flows: object = None  # `flow_columns.FlowColumns`: the Sécu's statement, feuilles de soins, coefficients
 
 
 def _column(table: pa.Table, name: str):
@@ -215,8 +215,8 @@ def claim_columns(reader: ClaimReader, table: pa.Table) -> ClaimColumns | None:
     if given:  # `membership_date`, `side`: read and checked by the reader, claim by claim
         bad[given] = True
     bad |= has_frame & (frame > price)
-    flow = np.zeros(n, bool)
-    flow[flow_rows(table, NOT_STAY_FLOW)] = True  # a statement or invoice: the scalar engine's (`steps/flow.py`)
+    flows = flow_columns(table, n)  # the Sécu's statement, a feuille de soins, a coefficient: vectorised
+    bad |= flows.bad
     stays = _stays(table, n)  # a stay: `steps/stays.py`
     bad |= stays.refused
 
@@ -228,8 +228,8 @@ def claim_columns(reader: ClaimReader, table: pa.Table) -> ClaimColumns | None:
         n=n, clean=~bad, ids=id_text, id_codes=id_codes, ben=ben_codes, beneficiaries=ben_text,
         date=date, birth=birth, has_birth=has_birth, price=price,
         base=fields["base"][0], has_base=fields["base"][1], amo=fields["amo"][0], has_amo=fields["amo"][1],
-        has_frame=has_frame, quantity=fields["quantity"][0], flow=flow, combo=combo, shapes=shapes,
-        status=status, status_pairs=status_pairs,
+        has_frame=has_frame, quantity=fields["quantity"][0], combo=combo, shapes=shapes,
+        status=status, status_pairs=status_pairs, flows=flows,
         admission=stays.admission, discharge=stays.discharge, psychiatric=stays.psychiatric, has_stay=stays.has_stay,
     )
 

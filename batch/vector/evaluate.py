@@ -128,6 +128,8 @@ class _Vector:
                      "differs"):  # differs: bits of the Sécu's figures that differ from the regime's (`steps.decompte.DIFFERS`)
             setattr(self, name, np.zeros(n, np.int64))
         self.has_ceiling_price = np.zeros(n, bool)
+        self.pf_acts = np.full(n, -1, np.int64)
+        self.flow_scalar = np.zeros(n, bool)  # a session or a day the vector way leaves whole to the scalar engine (`steps/flow.py`)  # a feuille de soins' acts bearing a PF, -1 elsewhere (`steps/flow.invoice_acts`)
         self._params: dict[int, tuple] = {}
         self.regulated: dict[str, tuple] = {}  # per-day amount → (rows of a stay, its sum of days) (`steps/stays.py`)
         self.row_pools: list[tuple[np.ndarray, str]] = []  # (rows, pool) a row joins by its own fields (`steps/stays.py`)
@@ -202,8 +204,9 @@ class _Vector:
             self.reasons[str(why)] = n
             return np.ones(n, bool)
         self._count("claim the regime rejects", candidate & self.fail)
-        self._count("claim with the Sécu's statement or a feuille de soins (scalar steps)", candidate & c.flow & ~self.fail)
-        self.fail |= c.flow  # `steps/flow.py`: with the claims sharing a pool with them (`_closure`)
+        self._count("line of a session or a professional's day mixing the Sécu's figures with other lines (scalar steps)",
+                    candidate & self.flow_scalar & ~self.fail)
+        self.fail |= self.flow_scalar  # `steps/flow.py`: with the claims sharing a pool with them (`_closure`)
 
         # The scalar set, closed over the pools its claims share.
         scalar = ~candidate | self.fail

@@ -49,7 +49,7 @@ class Recipe:
         self.parcours_rate = None  # the parcours-de-soins rate of a hors-parcours combination (a status's increase, R160-6)
         self.base_source = None
         self.heavy = False
-        self.deduction = None  # (Param, per_unit, is_pf, amount limit or None, count limits)
+        self.deduction = None  # (Param, per_unit, is_pf, amount limit or None, count limits, daily amount caps)
         self.checks = ()  # (value, of_base, text of what, where, whether the contract pays within it)
         self.lines = ()  # (Line, count limit or None, amount limit or None)
         self.ceiling = None
@@ -165,13 +165,19 @@ def _regime(r: Recipe, ra, rate_entry, base_entry, ref_entry, params) -> None:
 
 
 def _deduction(r: Recipe, ra) -> None:
-    """The deductions step: one deduction, with yearly amount and count caps."""
+    """The deductions step: one deduction, with yearly amount and count
+    caps, and daily amount caps (a franchise's, per professional: CSS D160-11)."""
     if len(ra.deduction_params) > 1:
         raise Unsupported("several deductions on one act")
     for p, per_unit, is_pf in ra.deduction_params:
         amount = None
         counts = []
+        days = []
         for lim in p.limits:
+            if lim.period == "day" and lim.kind == "amount" and not lim.side:
+                days.append(lim)
+                r.stages[lim.key] = "d"
+                continue
             if lim.period != CALENDAR or lim.param is not None or lim.kind not in ("amount", "count"):
                 raise Unsupported(f"deduction limit {lim.period} {lim.kind}")
             if lim.kind == "amount":
@@ -181,7 +187,7 @@ def _deduction(r: Recipe, ra) -> None:
             else:
                 counts.append(lim)
             r.stages[lim.key] = "d"
-        r.deduction = (p, per_unit, is_pf, amount, tuple(counts))
+        r.deduction = (p, per_unit, is_pf, amount, tuple(counts), tuple(days))
 
 
 def _line(r: Recipe, line, position: int) -> tuple:

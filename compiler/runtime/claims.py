@@ -36,6 +36,7 @@ class Claim:
         "statement",  # the Sécu's other figures as sent ({"amo_rate": bp, "participation_forfaitaire": ¢, "franchise": ¢}) or None
         "stay",  # (admission, discharge, psychiatric) of a hospital stay, or None
         "sheet",  # (invoice, professional) of a feuille de soins, or None
+        "coefficient",  # the act's coefficient in hundredths (a heavy act from 60: `steps.invoices`), or None
         "membership_date", "side",  # clauses: waiting periods, per-side limits (`_clause_fields`)
         "exemption", "scheme",  # beneficiary status and local scheme (`status_fields`), None when absent
     )
@@ -44,7 +45,8 @@ class Claim:
 STATEMENT_FIELDS = ("amo_rate", "participation_forfaitaire", "franchise")  # with `base` and `amo`: the Sécu's own statement
 STAY_FIELDS = ("admission", "discharge", "psychiatric")
 SHEET_FIELDS = ("invoice", "professional")
-FLOW_FIELDS = STATEMENT_FIELDS + STAY_FIELDS + SHEET_FIELDS  # a record carrying one is read by `ClaimReader.read`
+ACT_FIELDS = ("coefficient",)  # the act's coefficient (CSS R160-16 I: heavy from 60)
+FLOW_FIELDS = STATEMENT_FIELDS + STAY_FIELDS + SHEET_FIELDS + ACT_FIELDS  # a record carrying one is read by `ClaimReader.read`
 
 
 def given_fields(c: Claim) -> tuple:
@@ -132,11 +134,12 @@ class ClaimReader:
         c.quantity = claim_quantity(get("quantity"))
         c.emergency = False if get("emergency") is None else _bool(raw, "emergency")
         c.referral = False if get("referral") is None else _bool(raw, "referral")
-        c.statement = c.stay = c.sheet = None
+        c.statement = c.stay = c.sheet = c.coefficient = None
         if any(get(f) is not None for f in FLOW_FIELDS):  # most claims carry none of them
             read_statement(raw, c)
             read_stay(raw, c)
             read_sheet(raw, c)
+            read_coefficient(raw, c)
         _clause_fields(raw, c)
         c.exemption = c.scheme = None
         if get("exemption") is not None or get("scheme") is not None:
@@ -317,6 +320,26 @@ def read_sheet(raw: dict, c: Claim) -> None:
     if got[0] is None and got[1] is None:
         return
     c.sheet = tuple(got)
+
+
+_COEFFICIENT = re.compile(r"(\d{1,6})(?:[.,](\d{1,2}))?")
+
+
+def read_coefficient(raw: dict, c: Claim) -> None:
+    """`coefficient`: the act's coefficient in the nomenclature (`60`,
+    `7.5`; a non-negative number with at most two decimals), kept in
+    hundredths: an act from 60 is a heavy act (`steps.invoices`)."""
+    value = raw.get("coefficient")
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return
+    if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
+        raise ClaimError(f"`coefficient` must be a non-negative number (e.g. `60` or `7.5`), got `{str(value)[:40]}`", "coefficient")
+    text = str(value).strip()
+    m = _COEFFICIENT.fullmatch(text)
+    if m is None:
+        raise ClaimError(f"`coefficient`: `{text[:40]}` is not a non-negative number with at most two decimals (e.g. `60` or `7.5`)",
+                         "coefficient")
+    c.coefficient = int(m.group(1)) * 100 + int((m.group(2) or "0").ljust(2, "0"))
 
 
 _RATE = re.compile(r"(\d{1,3})(?:[.,](\d{1,2}))?\s*%?")

@@ -200,6 +200,8 @@ class Product:
         try:
             stays.mark_heavy_stays(self, claims, ledger)  # a stay's heavy act reaches its lines dated before it (R160-16 I 2°)
             evaluate = self.evaluate_claim
+            if any(c.sheet is not None for c in claims):  # a feuille de soins' sessions, added up first
+                invoices.session_tariffs(self, claims, ledger)
             return [evaluate(claim, ledger) for claim in claims]
         finally:
             if enabled:
@@ -239,14 +241,14 @@ class Product:
         self._plans[(node, dims)] = plan
         return plan
 
-    def route(self, c: Claim):
-        """The claim's combination of act and provider values, named, with its steps (`steps.route.Route`)."""
+    def _evaluate(self, c: Claim, ledger: Ledger) -> Decompte:
+        """The claim through the steps its act and provider need (`STEPS`, see `runtime.steps`)."""
+        route = self.route_of(c)
+        return run(route.steps, self, ContractState(c, ledger, route))
+
+    def route_of(self, c: Claim):
+        """The claim's combination's `Route` (its rules and steps)."""
         routes = self._routes
         if routes.plans is not self._plans:  # a new product, or a view at other levels
             routes = self._routes = Routes(self._plans)
         return routes.get((c.node, c.dims)) or routes.build(self, c.node, c.dims, self.LINE_STEPS)
-
-    def _evaluate(self, c: Claim, ledger: Ledger) -> Decompte:
-        """The claim through the steps its act and provider need (`STEPS`, see `runtime.steps`)."""
-        route = self.route(c)
-        return run(route.steps, self, ContractState(c, ledger, route))

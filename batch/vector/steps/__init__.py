@@ -15,7 +15,7 @@ why. A new scalar step gets its function here, or an entry saying why not
 
 from __future__ import annotations
 
-from garant.batch.vector.steps import deductions, decompte, flow, lines, regime, status, stays
+from garant.batch.vector.steps import deductions, decompte, flow, lines, regime, sessions, status, stays
 
 VECTOR = {
     "eligibility": regime.eligibility,
@@ -23,7 +23,7 @@ VECTOR = {
     "regime_amo": regime.regime_amo,
     "statement_rate": flow.statement_rate,  # records carrying these fields are the scalar engine's (`flow.py`)
     "stay_heavy_act": stays.stay_heavy_act,
-    "session_heavy_act": regime.session_heavy_act,
+    "session_heavy_act": sessions.session_heavy_act,
     "reference_amo": regime.reference_amo,
     "invoice_acts": flow.invoice_acts,
     "beneficiary_status": status.beneficiary_status,

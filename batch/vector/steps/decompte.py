@@ -11,10 +11,15 @@ from garant.batch.output import WARNING_SEPARATOR, decompte_schema, money_column
 from garant.compiler.runtime.money import fmt_rate
 
 _EPOCH = 719163  # dt.date(1970, 1, 1).toordinal()
-# The `given` and `differs` columns of the rows the vector way keeps: only
-# `base` and `amo` can be given there (the rest of the Sécu's statement is
-# the scalar engine's); bit 1 base, bit 2 amo.
-DIFFERS = np.array(["", "base", "amo", "base amo"], object)
+# The `given` and `differs` columns of the rows the vector way keeps, as
+# the scalar décompte lists them: bit 1 base, 2 amo, 4 amo_rate, 8
+# participation_forfaitaire, 16 franchise (`flow.py`); `given` in the
+# statement's order (`claims.given_fields`), `differs` in the order the
+# steps find them.
+_BITS = (1, "base"), (2, "amo"), (4, "amo_rate"), (8, "participation_forfaitaire"), (16, "franchise")
+_GIVEN_ORDER = ("base", "amo_rate", "amo", "participation_forfaitaire", "franchise")
+DIFFERS = np.array([" ".join(name for bit, name in _BITS if k & bit) for k in range(32)], object)
+GIVEN = np.array([" ".join(name for name in _GIVEN_ORDER if any(k & bit for bit, n in _BITS if n == name)) for k in range(32)], object)
 
 
 def decomptes(v, mask: np.ndarray) -> pa.Table:
@@ -52,13 +57,22 @@ def decomptes(v, mask: np.ndarray) -> pa.Table:
         "amo_net": money_column(amo_net),
         "amc": money_column(amc),
         "rac": money_column(price - amo_net - amc),
-        "given": pa.array(DIFFERS[c.has_base[idx].astype(np.int64) + 2 * c.has_amo[idx].astype(np.int64)], pa.string()),
+        "given": pa.array(GIVEN[given_bits(c, idx)], pa.string()),
         "differs": pa.array(DIFFERS[v.differs[idx]], pa.string()),
         "rule": per_combo("rule"),
         "warnings": warnings(v, idx),
     }
     schema = decompte_schema(v.product, False)
     return pa.table([columns[name] for name in schema.names], schema=schema)
+
+
+def given_bits(c, idx: np.ndarray) -> np.ndarray:
+    """The Sécu's figures each claim carried, as `DIFFERS` bits."""
+    bits = c.has_base[idx].astype(np.int64) + 2 * c.has_amo[idx].astype(np.int64)
+    f = c.flows
+    if f is not None and f.any:
+        bits = bits + 4 * f.has_amo_rate[idx] + 8 * f.has_pf[idx] + 16 * f.has_franchise[idx]
+    return bits
 
 
 def per_status(c, idx: np.ndarray, k: int) -> pa.Array:

@@ -30,12 +30,17 @@ def deductions(v, by_combo) -> None:
         return
     asked = _Asked(v.n)
     pools: dict[str, list] = {}  # cap key → [(cap, rows, the deduction's caps)]
+    days: dict[str, list] = {}  # daily cap key → [(cap, rows)]
     for deduction, chunks in groups.values():
         idx = np.concatenate(chunks)
         limits = _demand(v, deduction, idx, asked)
         signature = tuple(sorted((lim.key, lim.kind, lim.amount) for lim in limits))
         for lim in limits:
             pools.setdefault(lim.key, []).append((lim, idx, signature))
+        for lim in deduction[5]:
+            days.setdefault(lim.key, []).append((lim, idx))
+    for members in days.values():
+        _day_cap(v, members, asked)
     free = np.ones(v.n, bool)
     room = np.full(v.n, 1 << 62, np.int64)
     for key, members in pools.items():
@@ -56,17 +61,25 @@ class _Asked:
         self.demand = np.zeros(n, np.int64)
         self.units = np.zeros(n, np.int64)
         self.unit = np.zeros(n, np.int64)
+        self.given = np.zeros(n, bool)  # the Sécu's statement gives this deduction's figure
+        self.given_value = np.zeros(n, np.int64)
 
 
 def _demand(v, deduction, idx, asked: _Asked) -> tuple:
     """Fill what one deduction asks on its rows (0 for an exempt patient);
     returns its caps."""
     c = v.c
-    p, per_unit, _is_pf, amount, counts = deduction
+    p, per_unit, is_pf, amount, counts, _days = deduction
     d = c.date[idx]
     unit, none = v._value(p, d)
     v.fail[idx] |= none
-    units = c.quantity[idx] if per_unit else np.ones(len(idx), np.int64)
+    if per_unit:
+        units = c.quantity[idx]
+    elif is_pf:  # a feuille de soins: its acts bearing a PF (`flow.invoice_acts`)
+        acts = v.pf_acts[idx]
+        units = np.where(acts >= 0, acts, 1)
+    else:
+        units = np.ones(len(idx), np.int64)
     want = np.minimum(unit * units, v.amo[idx])
     if p.exempt_under is not None and c.has_birth[idx].any():  # no birth date, no age to compute
         on = d
@@ -80,6 +93,11 @@ def _demand(v, deduction, idx, asked: _Asked) -> tuple:
     asked.demand[idx] = want
     asked.units[idx] = units
     asked.unit[idx] = unit
+    f = c.flows
+    if f is not None and f.any:  # the Sécu's own figure, which the caps count (scalar `statement._recount`)
+        has, value = (f.has_pf, f.pf) if is_pf else (f.has_franchise, f.franchise)
+        asked.given[idx] = has[idx]
+        asked.given_value[idx] = value[idx]
     return ((amount,) if amount is not None else ()) + counts
 
 
@@ -92,12 +110,59 @@ def _cap(v, key, members, asked: _Asked, free, room) -> None:
     if len({m[2] for m in members}) > 1:
         v.overflow.append((c.ben[idx], key))
         return
-    used = asked.demand[idx] if lim.kind == "amount" else asked.units[idx] * (asked.demand[idx] > 0)
+    demand = asked.demand[idx]
+    used = demand if lim.kind == "amount" else asked.units[idx] * (demand > 0)
+    given = asked.given[idx]
+    if given.any():  # the caps count the Sécu's figure: its difference from Garant's, as `statement._recount` adds
+        unit = np.maximum(asked.unit[idx], 1)
+        delta = asked.given_value[idx] - demand
+        used = np.where(given, used + (delta if lim.kind == "amount" else delta // unit), used)
     run = Running(c.ben[idx], v.year[idx], c.date[idx], v.rows[idx], used)
     before = run.unsorted(run.before)
     free[idx] &= before < lim.amount
     left = lim.amount - before
+    if given.any():  # a given figure on the line the cap cuts short: Garant's own is neither the demand nor 0, the scalar engine counts it
+        # (after the cap is exhausted Garant's own is 0 and the sums only grow: every later line takes nothing either way)
+        cut = given & (before < lim.amount) & ((left if lim.kind == "amount" else left * asked.unit[idx]) < demand)
+        if cut.any():
+            v.overflow.append((c.ben[idx][cut], key))
     room[idx] = np.minimum(room[idx], left if lim.kind == "amount" else left * asked.unit[idx])
+
+
+def _day_cap(v, members, asked: _Asked) -> None:
+    """A daily amount cap (CSS D160-11: a franchise's, for one
+    professional's acts on one day, or the beneficiary's without a
+    feuille de soins: scalar `deductions._whose`): each claim asks at most
+    what its day has left, the day's demands as capped cumulative sums in
+    file order. Exact with the yearly caps after it: until a yearly cap
+    cuts, what each day has used is these capped demands; after, nothing
+    is taken. A day that mixes the Sécu's given franchise with other lines
+    counts the statement's figure line by line: scalar."""
+    c = v.c
+    lim = members[0][0]
+    idx = np.concatenate([m[1] for m in members])
+    f = c.flows
+    who = f.who[idx] if f is not None and f.any else np.full(len(idx), -1, np.int64)
+    order = np.lexsort((v.rows[idx], c.date[idx], who, c.ben[idx]))
+    idx, who = idx[order], who[order]
+    start = np.r_[True, (c.ben[idx][1:] != c.ben[idx][:-1]) | (who[1:] != who[:-1]) | (c.date[idx][1:] != c.date[idx][:-1])]
+    group = np.cumsum(start) - 1
+    want = asked.demand[idx]
+    total = np.cumsum(want)
+    offset = (total - want)[start][group]
+    after, before = total - offset, total - want - offset
+    if lim.param is not None:
+        cap, none = v._value(v.product.params[lim.param], c.date[idx])
+        v.fail[idx] |= none
+    else:
+        cap = np.full(len(idx), lim.amount, np.int64)
+    asked.demand[idx] = np.minimum(after, cap) - np.minimum(before, cap)
+    given = asked.given[idx]
+    if given.any():
+        size = np.bincount(group)
+        mixed = np.zeros(len(size), bool)
+        mixed[group[given]] = True
+        v.flow_scalar[idx[mixed[group] & (size[group] > 1)]] = True
 
 
 def age(birth: np.ndarray, on: np.ndarray) -> np.ndarray:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from garant.compiler.runtime.steps.stays import HEAVY_THRESHOLD, STAY_FEES
 from garant.compiler.runtime.money import fmt, fmt_rate
 from garant.compiler.runtime.trace import render_warning
 from garant.compiler.runtime.steps.regime import excess_note, regulated_price
@@ -115,22 +114,6 @@ def _claim_amo(v, r, idx, amo, rate, counted):
         amo = np.where(differ, claim_amo, amo)
         v.differs[idx[differ]] |= 2  # `amo` (decompte.DIFFERS)
     return amo, no
-
-
-def session_heavy_act(v, by_combo) -> None:
-    """Scalar `invoices.session_heavy_act`: a heavy act (the BR counted at
-    least the regime's threshold × quantity, a stay's fees excepted) is
-    left to the scalar engine, unless it carries the claim's AMO (then
-    `_claim_amo` decides, as the scalar step leaves it)."""
-    threshold = v.product.params.get(HEAVY_THRESHOLD)
-    if threshold is None:
-        return
-    c = v.c
-    for r, idx in by_combo:
-        if r.heavy and not r.not_reimbursed and r.node.rpartition(".")[2] != STAY_FEES:
-            limit, none = v._value(threshold, c.date[idx])
-            out_of_stay = ~c.has_stay[idx] if c.has_stay is not None else True  # a stay's lines: `stays.stay_heavy_act`
-            v.fail[idx] |= ~c.has_amo[idx] & ~none & (v.counted[idx] >= limit * c.quantity[idx]) & out_of_stay
 
 
 def reference_amo(v, by_combo) -> None:

@@ -44,6 +44,8 @@ def beneficiary_status(v, by_combo) -> None:
         table, keeps = tables.get(r.node) or tables.setdefault(r.node, _rate_table(v.product, r.node, held, sources))
         group = table[codes]
         taken = (group >= 0) & ~v.c.has_amo[idx]  # a claim's own AMO is kept as sent
+        if v.c.flows is not None and v.c.flows.any:
+            taken &= ~v.c.flows.has_amo_rate[idx]  # and so is the Sécu's own rate (`flow.statement_rate`)
         rows_at.append(idx[taken])
         groups_at.append(group[taken])
         if r.parcours_rate is not None and keeps.any():

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from garant.compiler.runtime.decompte import ClaimError
 from garant.compiler.runtime.money import fmt, fmt_rate
+from garant.compiler.runtime.steps.deductions import _whose as whose
 
 
 def differ(s, field: str, given: int, computed: int, shown) -> None:
@@ -72,9 +73,11 @@ def statement_deductions(product, s) -> None:
 
 
 def _recount(product, s, is_pf: bool, delta: int) -> None:
-    """The yearly caps count what the regime took, not Garant's figure:
+    """The caps count what the regime took, not Garant's figure:
     `deductions` counted Garant's, so add the difference (in amount, or
-    in units of the deduction's amount for a count cap)."""
+    in units of the deduction's amount for a count cap), in the yearly
+    caps and in the daily caps per professional (CSS D160-8, D160-11:
+    on a feuille de soins, the day's count is the statement's)."""
     c = s.claim
     buckets = s.ledger.buckets
     for p, _per_unit, pf in s.route.ra.deduction_params if not s.route.ra.not_reimbursed else ():
@@ -82,9 +85,23 @@ def _recount(product, s, is_pf: bool, delta: int) -> None:
             continue
         unit = p.values[p.index_at(c.date)]
         for lim in p.limits:
-            if lim.period != "calendar_year":
-                continue  # a daily cap keeps Garant's count (a day is rarely split between two statements)
-            key = (c.beneficiary, lim.key, c.date.year)
+            if lim.period == "calendar_year":
+                key = (c.beneficiary, lim.key, c.date.year)
+            elif lim.period == "day":
+                key = (whose(s, lim), lim.key, c.date)
+            else:
+                continue
             step = delta if lim.kind == "amount" else (delta // unit if unit else 0)
             buckets[key] = max(0, buckets.get(key, 0) + step)
+        if is_pf and s.professional is not None and s.pf_acts is not None and unit:
+            _recount_acts(s, (s.pf + delta) // unit - s.pf_acts)
         return  # one PF, one franchise per act
+
+
+def _recount_acts(s, step: int) -> None:
+    """The professional's day counts the participations the statement
+    took (CSS D160-8: at most 4 a day), not the acts Garant charged."""
+    c = s.claim
+    key = (c.beneficiary, "pf_acts_day", s.professional, c.date)
+    buckets = s.ledger.buckets
+    buckets[key] = max(0, buckets.get(key, 0) + step)

@@ -172,7 +172,7 @@ def _probe_heavy(product, c, given: int | None = None) -> bool:
     before `stay_heavy_act` on a scratch state, then `is_heavy`; with the
     Sécu's AMO `given`, whether it is also the BR less the flat
     participation."""
-    route = product.route(c)
+    route = product.route_of(c)
     if not _stay_act(product, route):
         return False
     s = ContractState(c, Ledger(), route)
