@@ -378,7 +378,8 @@ def test_given_pf_past_the_yearly_cap(seed):
 def _stay_records(rng: random.Random, ben: str, admission, days: int, exemption) -> list[dict]:
     """The lines of one hospital stay: its forfait journalier (sometimes a
     wrong quantity, sometimes psychiatric), frais de séjour and honoraires
-    (some heavy: base ≥ 120€, some carrying the Sécu's AMO) on random days."""
+    (some heavy: base ≥ 120€ or coefficient ≥ 60, some carrying the Sécu's
+    AMO) on random days."""
     import datetime as dt
 
     discharge = admission + dt.timedelta(days=days - 1)
@@ -396,6 +397,8 @@ def _stay_records(rng: random.Random, ben: str, admission, days: int, exemption)
         line = {"act": "hospitalisation honoraires", "price": base, "base": base, "date": day.isoformat()}
         if rng.random() < 0.1:
             line["amo"] = rng.choice((base, f"{float(base) - 24:.2f}"))
+        elif rng.random() < 0.15:  # a heavy act by its coefficient (R160-16 I), or just short of it
+            line["coefficient"] = rng.choice(("60", "59.5"))
         lines.append(line)
     return [{**stay, **line} for line in lines]
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from garant.compiler.runtime.steps.stays import HEAVY_THRESHOLD, LONG_STAY, PER_DAY, PSYCHIATRIC, STAY_FEES
+from garant.compiler.runtime.steps.stays import HEAVY_COEFFICIENT, HEAVY_THRESHOLD, LONG_STAY, PER_DAY, PSYCHIATRIC, STAY_FEES
 
 STAY_POOL = "stay (heavy act)"  # the pool a stay's heavy-act lines share (`evaluate._closure`)
 
@@ -82,15 +82,20 @@ def _flat(v, r, idx) -> np.ndarray:
 
 
 def _heavy(v, rows, fees) -> np.ndarray:
-    """Scalar `is_heavy`: the BR counted at least the threshold × quantity,
-    a stay's fees excepted; no threshold on the date: the scalar engine's."""
+    """Scalar `heavy_act`: a coefficient of 60 or more, or the BR counted
+    at least the threshold × quantity, a stay's fees excepted; no
+    threshold on the date: the scalar engine's."""
+    c = v.c
+    f = c.flows
+    coefficient = np.zeros(len(rows), bool)
+    if f is not None and f.any:  # a coefficient of 60 or more (`invoices.heavy_coefficient`)
+        coefficient = f.has_coefficient[rows] & (f.coefficient[rows] >= HEAVY_COEFFICIENT)
     threshold = v.product.params.get(HEAVY_THRESHOLD)
     if threshold is None:
-        return np.zeros(len(rows), bool)
-    c = v.c
+        return coefficient
     limit, none = v._value(threshold, c.date[rows])
-    v.fail[rows] |= none & ~fees
-    return ~fees & ~none & (v.counted[rows] >= limit * c.quantity[rows])
+    v.fail[rows] |= none & ~fees & ~coefficient
+    return coefficient | (~fees & ~none & (v.counted[rows] >= limit * c.quantity[rows]))
 
 
 def _first_heavy(v, rows, heavy):

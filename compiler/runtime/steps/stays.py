@@ -30,6 +30,15 @@ PER_DAY = frozenset(PSYCHIATRIC)
 # The regime's heavy-act threshold (tariff ≥ 120€, CSS R160-16 I), when the regime names one.
 HEAVY_THRESHOLD = "seuil_actes_lourds"
 LONG_STAY = 30  # from the 31st consecutive day the stay is at 100% (CSS R160-16 V 3°)
+HEAVY_COEFFICIENT = 6000  # an act of coefficient 60 or more is a heavy act (CSS R160-16 I), in hundredths (`Claim.coefficient`)
+
+
+def heavy_coefficient(c) -> bool:
+    """CSS R160-16 I: an act whose coefficient is at least 60 is heavy,
+    whatever its tariff."""
+    return c.coefficient is not None and c.coefficient >= HEAVY_COEFFICIENT
+
+
 # A stay's fees (the GHS) are no act: the threshold is for acts; they are at
 # 100% only once the stay bears the flat participation (SECU.md: "for the
 # whole stay that includes such an act").
@@ -124,7 +133,7 @@ def stay_heavy_act(product, s) -> None:
     bearer = s.ledger.buckets.get((c.beneficiary, BEARER, admission))
     if bearer is None:  # no heavy act seen in the stay, or claims not walked by `mark_heavy_stays`: this line alone
         key = (c.beneficiary, "stay_heavy_act", admission)
-        if s.ledger.buckets.get(key) or is_heavy(product, s):
+        if s.ledger.buckets.get(key) or heavy_act(product, s):
             flat_once(s, key)
     elif bearer == c.index:
         flat_once(s, None)
@@ -179,11 +188,17 @@ def _probe_heavy(product, c, given: int | None = None) -> bool:
     try:
         for step in route.steps:
             if step is stay_heavy_act:
-                return is_heavy(product, s) and (given is None or given == s.counted - route.ra.heavy_param.at(c.date))
+                return heavy_act(product, s) and (given is None or given == s.counted - route.ra.heavy_param.at(c.date))
             step(product, s)
     except ClaimError:
         return False
     return False
+
+
+def heavy_act(product, s) -> bool:
+    """CSS R160-16 I 2°: a heavy act of a stay, by its coefficient (at
+    least 60: `invoices.heavy_coefficient`) or by its tariff (`is_heavy`)."""
+    return heavy_coefficient(s.claim) or is_heavy(product, s)
 
 
 def is_heavy(product, s) -> bool:
