@@ -176,6 +176,13 @@ def build(
     with_docs: bool = typer.Option(True, "--docs/--no-docs", help="Also write the documentation pages under OUTPUT/docs (as `garant docs`)."),
 ):
     """Generate one importable Python module per product, and its documentation."""
+    from garant.compiler.driver import one_build
+
+    with one_build():  # proofs and modules made once, read again by the docs
+        _build(paths, output, with_docs)
+
+
+def _build(paths: List[Path], output: Path, with_docs: bool) -> None:
     from garant.compiler.driver import python_source, regime_source
     from garant.compiler.python.generate import module_name
     from garant.dsl.pipeline import compile_paths
@@ -737,14 +744,16 @@ def docs(
 ):
     """Write the documentation pages: tableaux, euro examples, compliance, regime histories."""
     from garant.compiler.docs.sources import check_template
+    from garant.compiler.driver import one_build
     from garant.dsl.pipeline import compile_paths
 
     if source_url is not None and (why := check_template(source_url)):
         err.print(f"error: --source-url: {why}", markup=False)
         raise typer.Exit(2)
-    units, problems = compile_paths(paths)
-    errors, _ = _print_diagnostics(units, problems, show_warnings=False)
-    _write_docs(units, output, source_url)
+    with one_build():  # the check's responsable proofs, read again by the compliance pages
+        units, problems = compile_paths(paths)
+        errors, _ = _print_diagnostics(units, problems, show_warnings=False)
+        _write_docs(units, output, source_url)
     if errors:
         err.print(f"{plural(errors, 'error')}: products with errors have only their compliance and source pages", style="bold red", markup=False)
     raise typer.Exit(1 if errors or problems else 0)

@@ -55,7 +55,7 @@ def _links(config, root: Path):
 
 
 def _generate(config):
-    from garant.compiler.driver import build_site as build
+    from garant.compiler.driver import build_site as build, one_build
     from garant.dsl.pipeline import compile_paths
 
     paths, _ = _settings(config)
@@ -64,14 +64,15 @@ def _generate(config):
     here = os.getcwd()
     os.chdir(root)  # so that sources are named relative to the project, on every machine
     try:
-        units, problems = compile_paths(paths)
-        for d in problems:
-            log.warning(d.render())
-        for unit in units:
-            for d in unit.diagnostics:
-                if d.is_error:
-                    log.warning(d.render(unit.source))
-        return build(units, links=links)
+        with one_build():  # the check's proofs, read again by the compliance pages
+            units, problems = compile_paths(paths)
+            for d in problems:
+                log.warning(d.render())
+            for unit in units:
+                for d in unit.diagnostics:
+                    if d.is_error:
+                        log.warning(d.render(unit.source))
+            return build(units, links=links)
     finally:
         os.chdir(here)
 

@@ -706,7 +706,9 @@ class _ToAst(Transformer):
 
     def base_clause(self, meta, children):
         span = self._span(meta)
-        return ("base", (ast.TableEntry(None, self._q(children[0]), span),), span)
+        min_age = next((c[1] for c in children if isinstance(c, tuple) and c and c[0] == "min_age"), None)
+        value = [c for c in children if not (isinstance(c, tuple) and c and c[0] == "min_age")][0]
+        return ("base", (ast.TableEntry(None, self._q(value), span, min_age),), span)
 
     def base_table(self, meta, children):
         return ("base", tuple(children), self._span(meta))

@@ -177,11 +177,14 @@ def test_only_a_guarantee_line_limits_per_side():
     assert any("`per eye`: only a contract's guarantee line limits per side" in d.message for d in errs), [d.message for d in errs]
 
 
-def test_a_waiting_period_on_a_responsable_contract_is_said_unproved():
+def test_a_waiting_period_on_a_responsable_contract_is_proved():
+    # The floors are proved during the waiting period too
+    # (tests/test_responsable_limits.py): `not covered` over `all: TM`
+    # leaves a GP visit at 21€ all-in where R1 owes 30€.
     text = HEADER + "  responsable\n  waiting 3 months: not covered\n\nguarantees\n  all: TM\n"
     unit = compile_text(text, "x.garant")
-    warned = [d for d in unit.diagnostics if d.severity is Severity.WARNING and "not proved during a waiting period" in d.message]
-    assert len(warned) == 1 and warned[0].span.line == 6, [d.message for d in unit.diagnostics]
+    errs = [d for d in unit.diagnostics if d.severity is Severity.ERROR and "during `waiting 3 months: not covered`" in d.message]
+    assert errs and any(d.message.startswith("R1") for d in errs), [d.message for d in unit.diagnostics]
 
 
 @pytest.mark.parametrize("before,after", [

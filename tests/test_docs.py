@@ -576,15 +576,20 @@ def test_the_english_word_scan_finds_english():
     assert english_words({"x.md": "R8 at most 1700.00€ in all allowed"})["x.md"] == {"at", "most", "in", "allowed"}
 
 
-def test_compliance_counterexamples_in_french_by_hand():
-    """Santé Mix Proximité N3, line 57 (dental prostheses, panier maîtrisé:
-    200% BRSS, cap 1 400 € a year): the checker's counterexample is a
+def test_compliance_counterexamples_in_french_by_hand(tmp_path):
+    """Santé Mix Proximité N3, line 61 (dental prostheses, panier maîtrisé: 200% BRSS, cap
+    1 400 € a year) without its fallback `then TM` (which the real contract
+    has: with it the proof holds): the checker's counterexample is a
     5 000 € prosthesis on a 5 000 € base the claim sends; the Sécu pays
     60% = 3 000 €, the contract min(200% × 5 000 − 3 000, 1 400) = 1 400 €,
     4 400 € in all, under R1's floor of the whole base (5 000 €)."""
-    units, _ = compile_paths([ROOT / "contracts" / "sante_mix_proximite.garant"])
+    source = (ROOT / "contracts" / "sante_mix_proximite.garant").read_text(encoding="utf-8")
+    assert source.count(" shared protheses then TM") == 2
+    path = tmp_path / "sante_mix_proximite.garant"
+    path.write_text(source.replace(" shared protheses then TM", " shared protheses"), encoding="utf-8")
+    units, _ = compile_paths([path])
     page = build_site(units).pages["products/sante-mix-proximite/conformite.md"]
-    row = next(ln for ln in page.splitlines() if ln.startswith("| R1") and "| N3 |" in ln and "(source.md#L57)" in ln)
+    row = next(ln for ln in page.splitlines() if ln.startswith("| R1") and "| N3 |" in ln and "(source.md#L61)" in ln)
     assert "Prothèses dentaires — Panier à tarifs maîtrisés" in row
     assert f"| 5{NNBSP}000,00{NBSP}€ |" in row and f"| 4{NNBSP}400,00{NBSP}€ |" in row and f"au moins 5{NNBSP}000,00{NBSP}€" in row
     assert f"## Couverture{NNBSP}: quelle ligne décide chaque soin" in page
@@ -665,3 +670,61 @@ def test_pages_never_print_the_machines_absolute_paths(bundled_site):
     leaks = sorted(path for path, text in got.pages.items() if str(ROOT) in text)
     assert leaks == []
     assert "<code>contracts/essentiel&#95;2025.garant</code>" in got.pages["products/essentiel-2025/index.md"]
+
+
+# ------------------------------------------------ shared worked figures
+def test_a_tableau_shares_its_figures_work_and_says_the_same(example_list, monkeypatch):
+    """`tableau.sections` explains every line at every level with one
+    `figures.Figures` (combinations ranked once per line, the regime's
+    refusals evaluated once per product): each explanation must be the one
+    `explain` gives on its own, with nothing shared, and the sharing must
+    save evaluations (a product with two levels, whose lines without a
+    figure try the same refused acts at both)."""
+    from garant.compiler.docs.levels import levels_of, views_of
+
+    units, _ = compile_paths([str(ROOT / "contracts" / "collectif_entreprise.garant")])
+    unit = units[0]
+    contract, product = unit.contract, load_unit(unit)
+    levels = levels_of(contract)
+    assert len(levels) == 2
+    counted = {"claims": 0}
+    real = explain.evaluate
+
+    def counting(product, claims, level=None):
+        counted["claims"] += len(claims)
+        return real(product, claims, level)
+
+    monkeypatch.setattr(explain, "evaluate", counting)
+    shared = tableau.sections(contract, {lv: product for lv in levels}, example_list)
+    with_sharing, counted["claims"] = counted["claims"], 0
+    views = views_of(contract)
+    alone = {}
+    for lv in levels:
+        for line in views[lv].lines:
+            alone[(lv, line.id)] = explain.explain(views[lv], line, product, lv, example_list)
+    without = counted["claims"]
+    rows = [row for section in shared for row in section.rows]
+    compared = 0
+    for row in rows:
+        for lv, got in zip(levels, row.explanations):
+            if got is not None:
+                assert got == alone[(lv, row.line.id)], (lv, row.line.text)
+                compared += 1
+    assert compared == len(alone)
+    no_figure = [lv for row in rows for lv, e in zip(levels, row.explanations) if e and (e.figure or "").startswith("Pas d'exemple chiffré")]
+    assert set(no_figure) == set(levels)  # lines without a figure at both levels: the refusals shared
+    assert with_sharing < without * 3 // 4, (with_sharing, without)
+
+
+def test_the_refusals_shared_across_levels_come_before_any_contract_step():
+    """`figures.Figures` evaluates a probe the regime refuses ("no rule /
+    rate / base") once per product, not once per level: sound only while
+    every step up to the one raising those refusals is the regime's, run
+    before any step of the contract (whose lines the levels change)."""
+    from garant.compiler.runtime.engine import Product
+    from garant.compiler.runtime.steps import regime as regime_steps
+
+    steps = Product.STEPS
+    last = steps.index(regime_steps.regime_amo)
+    assert steps.index(regime_steps.eligibility) < last
+    assert all(step.__module__ == regime_steps.__name__ for step in steps[: last + 1]), [s.__name__ for s in steps[: last + 1]]

@@ -75,10 +75,10 @@ def test_sante_mix_consultation_line_has_its_worked_figure(built):
 
 
 def test_class_b_equipment_lines_use_the_regimes_base(built):
-    """Lines 65-67, class B equipment: the regime states its base, 0.15 €
+    """Lines 69-71, class B equipment: the regime states its base, 0.15 €
     (3 × 0.05 €, stdlib/secu.garant `base_optique_classe_b_equipement`)."""
     text = built.pages["products/sante-mix-proximite/index.md"]
-    for line in (65, 66, 67):
+    for line in (69, 70, 71):
         bullets = _bullets(text, line)
         assert not any("ne donne pas encore la base" in b for b in bullets), line
         assert all(f"base 0,15{NBSP}€" in b for b in bullets), line

@@ -34,7 +34,7 @@ import yaml
 from typer.testing import CliRunner
 
 from garant.batch.dataset import MANIFEST, DatasetError, DatasetWriter, open_dataset
-from garant.batch.engines import EngineUnavailable
+from garant.batch.engines import EngineUnavailable, dask_engine
 from garant.batch.engines.driver import run_on_engine
 from garant.batch.engines.local import run_local_dataset
 from garant.batch.io import read_table
@@ -211,16 +211,18 @@ def test_local_reference_exercises_the_caps(local_contract, local_plan, contract
     assert_exactly_once(local_plan, plan_claims[1])
 
 
-@pytest.mark.parametrize("kind,shuffle", [("contract", "p2p"), ("plan", "p2p"), ("contract", "tasks")])
+@pytest.mark.parametrize("kind,shuffle", [("contract", "p2p"), ("plan", "p2p"), ("contract", "tasks"), ("plan", None)])
 def test_dask_gives_the_local_decomptes(kind, shuffle, dask_client, tmp_path, contract_claims, plan_claims, local_contract, local_plan):
-    """With the default peer-to-peer shuffle, and with the task-based one
-    (dask_engine.SHUFFLE says why both exist)."""
+    """With the peer-to-peer shuffle, the task-based one (dask_engine.SHUFFLE
+    says why both exist), and the default, which takes the task-based one
+    for a run of few buckets (the manifest names the one used)."""
     product, claims, local, rows = (CONTRACT, contract_claims, local_contract, 400) if kind == "contract" \
         else ((str(plan_claims[0]), (), ()), plan_claims[1], local_plan, 100)
-    options = {} if shuffle == "p2p" else {"shuffle": shuffle}
+    options = {} if shuffle is None else {"shuffle": shuffle}
     report = run_on_engine(product, claims, tmp_path / "out", "dask", rows_per_partition=rows, client=dask_client, **options)
     got = open_dataset(tmp_path / "out")
-    assert report.partitions > 2 and got.manifest["engine"]["name"] == "dask" and got.manifest["engine"]["shuffle"] == shuffle
+    assert report.partitions > 2 and got.manifest["engine"]["name"] == "dask"
+    assert got.manifest["engine"]["shuffle"] == (shuffle or "tasks") and report.partitions <= dask_engine.TASKS_UP_TO
     assert _sorted(got.decomptes()).equals(_sorted(local.decomptes()))
     assert _sorted(got.rejections()).equals(_sorted(local.rejections()))
     assert_exactly_once(got, claims)
@@ -400,7 +402,7 @@ def test_cli_errors_are_one_line(tmp_path, contract_claims, monkeypatch):
     """No Dask, an unreachable scheduler, no Java: one line naming the fix, exit 2."""
     import builtins
 
-    from garant.batch.engines import dask_engine, spark_engine
+    from garant.batch.engines import spark_engine
 
     def run(*extra):
         res = runner.invoke(app, ["run", str(ESSENTIEL), str(contract_claims), "-o", str(tmp_path / "out"), *extra])
@@ -426,9 +428,20 @@ def test_cli_errors_are_one_line(tmp_path, contract_claims, monkeypatch):
         assert "needs a Java runtime (17 or later)" in run("--engine", "spark")
     with pytest.raises(EngineUnavailable, match="local, dask or spark"):
         run_on_engine(CONTRACT, contract_claims, tmp_path / "out", "ray")
-    with pytest.raises(EngineUnavailable, match="shuffle must be one of tasks, p2p"):
+    with pytest.raises(EngineUnavailable, match="shuffle must be one of auto, tasks, p2p"):
         run_on_engine(CONTRACT, contract_claims, tmp_path / "out", "dask", shuffle="disk")
     assert not (tmp_path / "out").exists()
+
+
+def test_dask_shuffle_by_the_runs_size():
+    """"auto" (the default): the task-based shuffle up to `TASKS_UP_TO`
+    buckets (its fixed cost is P2P's set-up), peer-to-peer beyond (its cost
+    grows linearly and spills to disk); a method given is the one used."""
+    assert dask_engine.SHUFFLE == "auto"
+    assert dask_engine.shuffle_method("auto", 1) == "tasks"
+    assert dask_engine.shuffle_method("auto", dask_engine.TASKS_UP_TO) == "tasks"
+    assert dask_engine.shuffle_method("auto", dask_engine.TASKS_UP_TO + 1) == "p2p"
+    assert dask_engine.shuffle_method("p2p", 2) == "p2p" and dask_engine.shuffle_method("tasks", 500) == "tasks"
 
 
 def test_local_file_outputs_are_unchanged(tmp_path, contract_claims, local_contract):

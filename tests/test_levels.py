@@ -111,8 +111,13 @@ PROTHESES = [
     [
         ("N1", ["200.00"] * 4),  # 100% × 500 − 300, no cap
         ("N2", ["450.00"] * 4),  # 150% → 750 − 300, cap `none`
-        ("N3", ["700.00", "700.00", "0.00", "700.00"]),  # 200% → 700; 1400€ a year shared by both baskets
-        ("N4", ["950.00", "550.00", "0.00", "950.00"]),  # 250% → 950; 1500€: 950, then 550 left
+        # 200% → 700; 1400€ a year shared by both baskets, then TM (500 − 300
+        # = 200) once spent: p3 meets a spent cap and pays the TM whole.
+        ("N3", ["700.00", "700.00", "200.00", "700.00"]),
+        # 250% → 950; 1500€: 950, then 550 left: p2 pays 550 + TM 200 ×
+        # (950 − 550)/950 = 550 + 84.2105… → 634.21 (docs/language.md,
+        # Fallback after a cap); p3 the TM, 200.
+        ("N4", ["950.00", "634.21", "200.00", "950.00"]),
     ],
 )
 def test_prostheses_cap_shared_and_chosen_per_level(mix, level, amc):

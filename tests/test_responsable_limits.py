@@ -77,13 +77,119 @@ def test_a_renewal_stricter_than_the_law_breaks_the_floor():
     assert errs and "once per rolling 36 months" in errs[0].message, [d.message for d in unit.diagnostics]
 
 
-def test_a_fallback_that_meets_the_floor_does_not_break_it(monkeypatch):
-    """The hook for `… then FORMULA` (helper "clauses"): a cap whose
-    fallback is the ticket modérateur leaves R1 met."""
-    tm = model.Term("ticket_moderateur", None, False, False, "TM", None)
-    monkeypatch.setattr(limits, "fallback", lambda lim: (tm,) if lim.kind == "amount" else None)
-    _, errs = _check("  hospitalisation forfait_journalier: 100% FR\n  consultation generaliste secteur1 dans_parcours: 150% BRSS, cap 20€ per calendar year\n")
+def test_a_fallback_that_meets_the_floor_does_not_break_it():
+    """`cap … then TM`: once the 20€ are spent the line pays min(TM, A) =
+    9€ (A = 45 − 21 = 24€), 30€ all-in: R1 met; without the fallback the
+    third visit pays 23€ (test above)."""
+    _, errs = _check("  hospitalisation forfait_journalier: 100% FR\n  consultation generaliste secteur1 dans_parcours: 150% BRSS, cap 20€ per calendar year then TM\n")
     assert errs == [], [e.message for e in errs]
+
+
+def test_a_budget_with_a_fallback_meets_the_floor():
+    # `300€ per calendar year then TM` (dental, 60%, base B from the claim):
+    # the budget asks the room P − 0.6B; a claim it cuts pays R + TM × cut/A
+    # (a weighted mean of A and TM: at least TM), a spent budget min(TM, A)
+    # = TM. Without the fallback a 1000€ base pays 600 + 300 = 900€ < 1000€.
+    unit, errs = _check("  hospitalisation forfait_journalier: 100% FR\n  dentaire protheses: 300€ per calendar year then TM\n")
+    assert errs == [] and not [d for d in _warnings(unit) if d.message.startswith("R1")], [d.message for d in unit.diagnostics]
+    unit, _ = _check("  hospitalisation forfait_journalier: 100% FR\n  dentaire protheses: 300€ per calendar year\n")
+    r1 = [d for d in _warnings(unit) if d.message.startswith("R1")]
+    assert len(r1) == 1 and "pays 900.00€ in all" in r1[0].detail, [d.message for d in unit.diagnostics]
+
+
+def test_a_budget_fallback_below_the_floor_breaks_it_once_spent():
+    # GP secteur 1: base 30, AMO 21, TM 9. `50€ per calendar year then 80%
+    # BRSS`: once spent, 80% × 30 − 21 = 3€: 24€ all-in < 30€.
+    _, errs = _check("  hospitalisation forfait_journalier: 100% FR\n  consultation generaliste secteur1 dans_parcours: 50€ per calendar year then 80% BRSS\n")
+    r1 = [e for e in errs if e.message.startswith("R1")]
+    assert len(r1) == 1, [e.message for e in errs]
+    assert "once `50€ per calendar year then 80% BRSS` is spent, pays 24.00€ in all (the first pays 30.00€)" in r1[0].message
+
+
+def _warnings(unit):
+    return [d for d in unit.diagnostics if d.severity is Severity.WARNING]
+
+
+def test_the_claim_crossing_a_cap_with_a_fallback_meets_the_floor():
+    # Dental prostheses at 60%, base B sent by the claim: 125% BRSS asks
+    # A = 1.25B − 0.6B = 0.65B; TM = 0.4B. The claim crossing the 500€ cap
+    # pays R + TM × (A − R)/A (docs/language.md, Fallback after a cap):
+    # at B = 5000€, price 6250€: 500 + 2000 × 2750/3250 = 2192.31, all-in
+    # 3000 + 2192.31 = 5192.31 ≥ 5000 (TM covered); in general a weighted
+    # mean of A and TM, so ≥ TM whenever A ≥ TM. Before the split was read,
+    # the proof took min(A, 500€): 3500€ all-in, a false R1 warning.
+    unit, errs = _check("  hospitalisation forfait_journalier: 100% FR\n  dentaire protheses: 125% BRSS, cap 500€ per calendar year then TM\n")
+    assert errs == [], [e.message for e in errs]
+    assert not [d for d in _warnings(unit) if d.message.startswith("R1")], [d.message for d in _warnings(unit)]
+
+
+def test_a_fallback_below_the_floor_still_breaks_it():
+    # `then 50% BRSS` pays max(0.5B − 0.6B, 0) = 0 once the cap is spent and
+    # on the crossing claim R + 0: at B = 5000€, 3000 + 500 = 3500€ < 5000€.
+    unit, errs = _check("  hospitalisation forfait_journalier: 100% FR\n  dentaire protheses: 125% BRSS, cap 500€ per calendar year then 50% BRSS\n")
+    r1 = [d for d in _warnings(unit) if d.message.startswith("R1")]
+    assert errs == [] and len(r1) == 1, [d.message for d in unit.diagnostics]
+    assert "pays 3500.00€ in all" in r1[0].detail and "at least 5000.00€" in r1[0].detail
+
+
+def test_a_fallback_above_a_ceiling_is_a_ceiling_breach():
+    # R6: class B simple lenses at most 420€ all-in. The line pays 1000€
+    # Sécu incluse up to a 100€ cap, then 1000€ Sécu incluse again: the
+    # crossing claim at 1000€ pays 100 + 999.91 × 899.91/999.91 = 999.91
+    # (AMO 0.09 on the 0.15€ base), far above 420€. Taking the cap as a cut
+    # (100€) hid it.
+    line = ("  optique equipement classe_b verres_simples: 1000€ Sécu incluse, frame at most 100€, cap 100€ per calendar year "
+            "then 1000€ Sécu incluse, once per rolling 24 months shared lunettes from age 16, once per rolling 12 months shared lunettes under 16\n")
+    _, errs = _check("  hospitalisation forfait_journalier: 100% FR\n" + line)
+    r6 = [e for e in errs if e.message.startswith("R6")]
+    assert len(r6) == 1 and "at most 420.00€ in all allowed" in r6[0].message, [e.message for e in errs]
+
+
+def test_a_waiting_period_below_the_floor_breaks_it():
+    # GP secteur 1: base 30, AMO 70% = 21, TM 9. During `waiting 6 months:
+    # 50% BRSS` the line pays max(15 − 21, 0) = 0: 21€ all-in < 30€ (R1 is
+    # owed from the first day of membership: CSS R871-2, DSS circular of
+    # 30 January 2015); after it 150% BRSS pays 45 − 21 = 24, capped by the
+    # price: 30€ all-in.
+    _, errs = _check("  hospitalisation forfait_journalier: 100% FR\n  consultation generaliste secteur1 dans_parcours: 150% BRSS, waiting 6 months: 50% BRSS\n")
+    r1 = [e for e in errs if e.message.startswith("R1")]
+    assert len(r1) == 1, [e.message for e in errs]
+    assert ("during `waiting 6 months: 50% BRSS` (the first 6 months of membership), generaliste secteur1 at 30.00€ (base 30.00€) "
+            "pays 21.00€ in all (after it, 30.00€)") in r1[0].message
+    assert r1[0].hint.startswith("add `, waiting 6 months: TM` to this line")
+
+
+def test_a_waiting_period_that_pays_the_floors_holds():
+    # Senior GAN's way: 100% BR (the TM) on reimbursed acts during the wait,
+    # `not covered` only where the regime reimburses nothing (osteopathy:
+    # no R1). The forfait journalier keeps 100% FR.
+    unit, errs = _check("  hospitalisation forfait_journalier: 100% FR\n"
+                        "  dentaire protheses: 300% BRSS, waiting 6 months: 100% BRSS\n"
+                        "  medecine_douce osteopathie: 50€, waiting 3 months: not covered\n")
+    assert errs == [] and not [d for d in unit.diagnostics if "waiting" in d.message], [d.message for d in unit.diagnostics]
+
+
+def test_a_header_waiting_period_breaks_the_forfait_journalier():
+    # `waiting 3 months: not covered` for every line: the 20€ forfait
+    # journalier (not reimbursed) gets 0€ during the wait, R2 owes 20€.
+    text = ('contract "T"\n  insurer "I"\n  regime secu\n  effective 2025-01-01\n  responsable\n  solidaire\n  waiting 3 months: not covered\n\n'
+            "guarantees\n  all: TM\n  hospitalisation forfait_journalier: 100% FR\n" + FLOORS)
+    unit = compile_text(text, "x.garant")
+    r2 = [d for d in unit.diagnostics if d.severity is Severity.ERROR and d.message.startswith("R2")]
+    assert len(r2) == 1 and "forfait_journalier at 20.00€ (not reimbursed by the regime) pays 0.00€ in all (after it, 20.00€)" in r2[0].message
+    assert r2[0].hint.startswith("the header's waiting period covers this line: add `, waiting 3 months: 100% FR`")
+
+
+def test_a_waiting_formula_above_a_ceiling_breaks_it():
+    # R8: a class II hearing aid at most 1700€ all-in. From 20 the base is
+    # 400€ (stdlib, "Sources added: hearing aids"): during `waiting 3 months:
+    # 500% BRSS` a 2000€ aid pays min(2000, 500% × 400) = 2000€ all-in; the
+    # line's own 100% BRSS pays the TM only (400€).
+    _, errs = _check("  hospitalisation forfait_journalier: 100% FR\n  aides_auditives classe_2: 100% BRSS, waiting 3 months: 500% BRSS\n")
+    r8 = [e for e in errs if e.message.startswith("R8")]
+    assert len(r8) == 1, [e.message for e in errs]
+    assert "during `waiting 3 months: 500% BRSS`, classe_2 at 2000.00€ (base 400.00€) pays 2000.00€ in all; at most 1700.00€ in all allowed" in r8[0].message
+    assert r8[0].hint.startswith("the waiting period pays more than the law allows: write at most `, waiting 3 months: 1700€ Sécu incluse`")
 
 
 def test_after_limit_keeps_the_other_terms_of_a_budget_line():
@@ -115,9 +221,9 @@ def test_plus_percent_brss_counts_in_the_r3_proof():
 # contracts` prints, per file, each explained in docs/compliance.md.
 EXPECTED_WARNINGS = {
     "essentiel_2025.garant": 1,  # a frame claim naming no class carries its own base (R1)
-    "collectif_entreprise.garant": 2,  # dental cap without a fallback (R1); class II hearing aids +500€ (R8)
-    "sante_mix_proximite.garant": 2,  # the two dental caps without a fallback (R1)
-    "senior_gan.garant": 3,  # dental cap without a fallback (R1); class II `cap` on a claimed base over 1,700€: R8 clamps it below the TM (R1), and the +…€ line above R8 (R8)
+    "collectif_entreprise.garant": 0,  # the dental cap falls back to the TM (`then TM`); class II hearing aids proved since the regime states their base (stdlib "Sources added: hearing aids")
+    "sante_mix_proximite.garant": 0,  # the dental caps fall back to the TM (CG p.8: cover continues beyond the cap)
+    "senior_gan.garant": 0,  # the dental cap's `then TM` read on the crossing claim; class II hearing aids proved since the regime states their base
     "confort_plus.garant": 0,
     "acme_epo.garant": 0,
     "acme_hmo.garant": 0,

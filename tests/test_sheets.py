@@ -357,14 +357,18 @@ def test_a_date_cell_is_read_as_the_effective_date(tmp_path):
 # ------------------------------------------------------------------- CLI
 def test_cli_export_then_import_then_check(tmp_path):
     xlsx, out = tmp_path / "tableau.xlsx", tmp_path / "product.garant"
-    src = ROOT / "contracts" / "sante_mix_proximite.garant"
+    # Santé Mix without the fallback of its dental caps (`then TM`, which
+    # the real contract has): the warnings then point at the sheet's cells.
+    src = tmp_path / "sante_mix_proximite.garant"
+    original = (ROOT / "contracts" / "sante_mix_proximite.garant").read_text(encoding="utf-8")
+    src.write_text(original.replace(" shared protheses then TM", " shared protheses"), encoding="utf-8")
     result = invoke("export", src, "-o", xlsx)
     assert result.exit_code == 0, result.output
     assert f"{src} → {xlsx}" in stderr(result)
     result = invoke("import", xlsx, "-o", out)
     assert result.exit_code == 0, result.output
     assert f"{xlsx} → {out}" in stderr(result)
-    # the original's two responsable warnings (its dental caps, R1), each at its cell; `solidaire` kept (no R9)
+    # the source's two responsable warnings (its dental caps, R1), each at its cell; `solidaire` kept (no R9)
     assert stderr(result).count(": warning: ") == 2
     assert f"{xlsx}: {SHEET}!C41: warning: R1" in stderr(result) and f"{xlsx}: {SHEET}!C42: warning: R1" in stderr(result)
     text = out.read_text(encoding="utf-8")

@@ -4,7 +4,8 @@
            ──shuffle(on=bucket)──────▶ partitions holding whole buckets
            ──map_partitions(evaluate_group)──▶ part files + one row of counts
 
-The shuffle is Dask's own, peer-to-peer (`SHUFFLE`: why, and the other):
+The shuffle is Dask's own, task-based for a run of few buckets and
+peer-to-peer beyond (`SHUFFLE`: why):
 every claim of a beneficiary (a family, for plans) lands in the same
 output partition, which `unit.evaluate_partition` then takes in date
 order. Columns travel as Arrow-backed pandas columns (`pd.ArrowDtype`),
@@ -28,23 +29,35 @@ from garant.batch.engines import EngineUnavailable
 from garant.batch.engines.job import BUCKET, Chunk, Job, evaluate_group, read_chunk
 
 CONNECT_TIMEOUT = "10s"  # to reach a scheduler given with --scheduler
-# The shuffle method, explicit rather than whatever Dask's default becomes.
+# The shuffle method, explicit rather than whatever Dask's default becomes:
+# "auto" takes the task-based shuffle for a run of at most `TASKS_UP_TO`
+# buckets and the peer-to-peer one beyond (`shuffle_method`).
 # Measured with bench/bench_engines.py --shuffle tasks --shuffle p2p
-# --shuffle-only K (1M claims, 50 buckets of 20,000, 2 shared cores,
-# 2026-11-24; docs/distributed.md#speed): on 2 workers the peer-to-peer
-# shuffle was as fast or faster (read + shuffle alone, best of 4: 5.1 s vs
-# 5.2 s, best of 3 in another run 6.6 s vs 8.5 s; whole runs 17.1 s vs
-# 21.0 s and 46.8 s vs 58.4 s, one run the other way, 22.1 s vs 19.6 s);
-# the task-based one wins only on a single worker (3.6 s vs 5.1 s) and on
-# small inputs (300,000 claims: 1.1 s vs 3.1 s), where P2P's fixed set-up
-# dominates. P2P's cost grows linearly with the claims and it spills to
-# disk, where the task-based graph grows as n·log n tasks held in memory:
-# P2P is the one for a year of claims on a cluster. Both recover a worker
-# killed mid-run (tests/test_engines.py `test_a_worker_killed_mid_run`
-# completes with either). "tasks" stays selectable (`shuffle=`), for small
-# runs and one-worker clusters.
-SHUFFLE = "p2p"
-SHUFFLES = ("tasks", "p2p")
+# [--shuffle-only K] (docs/distributed.md#speed): on small inputs the
+# task-based shuffle wins, P2P's fixed set-up dominating (300,000 claims,
+# read + shuffle alone: 1.1 s vs 3.1 s, 2026-11-24; whole runs on 200,000
+# claims, 10 buckets, 2 workers: 42.0 s vs 61.9 s on a loaded machine,
+# 2026-12-07); on 1M claims (50 buckets of 20,000) with 2 workers
+# peer-to-peer was as fast or faster (read + shuffle alone, best of 4:
+# 5.1 s vs 5.2 s, best of 3 in another run 6.6 s vs 8.5 s; whole runs
+# 17.1 s vs 21.0 s and 46.8 s vs 58.4 s, one run the other way, 22.1 s vs
+# 19.6 s). P2P's cost grows linearly with the claims and it spills to disk,
+# where the task-based graph grows as n·log n tasks held in memory: P2P is
+# the one for a year of claims on a cluster. Both recover a worker killed
+# mid-run (tests/test_engines.py `test_a_worker_killed_mid_run` completes
+# with either). "tasks" and "p2p" stay selectable (`shuffle=`).
+SHUFFLE = "auto"
+SHUFFLES = ("auto", "tasks", "p2p")
+TASKS_UP_TO = 25  # buckets: 500,000 claims at the default 20,000 per partition
+
+
+def shuffle_method(shuffle: str, buckets: int) -> str:
+    """The Dask shuffle a run of `buckets` buckets uses (see `SHUFFLE`)."""
+    if shuffle != "auto":
+        return shuffle
+    return "tasks" if buckets <= TASKS_UP_TO else "p2p"
+
+
 COUNTS = ("part", "records", "evaluated", "rejected", "row_sum", "row_sq")
 
 
@@ -64,11 +77,15 @@ def check_available(shuffle: str = SHUFFLE, **_) -> None:
         raise EngineUnavailable(f"the Dask shuffle must be one of {', '.join(SHUFFLES)}, not `{shuffle}`")
 
 
-def describe(scheduler: str | None = None, workers: int | None = None, client=None, shuffle: str = SHUFFLE, **_) -> dict:
+def describe(scheduler: str | None = None, workers: int | None = None, client=None, shuffle: str = SHUFFLE, buckets: int | None = None,
+             **_) -> dict:
+    """What the manifest records of the engine: the shuffle is the one the
+    run used (`shuffle_method`, given its `buckets`)."""
+    used = shuffle_method(shuffle, buckets) if buckets is not None else shuffle
     if client is not None:
-        return {"scheduler": client.scheduler.address, "workers": len(client.scheduler_info().get("workers", {})), "shuffle": shuffle}
+        return {"scheduler": client.scheduler.address, "workers": len(client.scheduler_info().get("workers", {})), "shuffle": used}
     return {"scheduler": scheduler or "local cluster", "workers": len(_workers_of(scheduler)) if scheduler else workers or os.cpu_count(),
-            "shuffle": shuffle}
+            "shuffle": used}
 
 
 def _workers_of(address: str) -> dict:
@@ -120,7 +137,8 @@ def evaluate(job: Job, chunks: list[Chunk], *, scheduler: str | None = None, wor
     `client`: an open `distributed.Client` to use (else one is made from
     `scheduler` / `workers` and closed after); `before_task()`: called
     first in each evaluating task (the tests slow tasks down with it);
-    `shuffle`: Dask's shuffle method, one of `SHUFFLES`."""
+    `shuffle`: Dask's shuffle method, one of `SHUFFLES` ("auto": by the
+    number of buckets, `shuffle_method`)."""
     check_available(shuffle)
     dd, _, pd = _imports()
     own = None
@@ -133,7 +151,7 @@ def evaluate(job: Job, chunks: list[Chunk], *, scheduler: str | None = None, wor
         # A range shuffle on the bucket with one division per bucket: output
         # partition k holds exactly bucket k (a hash shuffle of K small
         # integers into K partitions would leave about a third empty).
-        shuffled = claims.set_index(BUCKET, divisions=list(range(job.buckets)) + [job.buckets - 1], shuffle_method=shuffle) \
+        shuffled = claims.set_index(BUCKET, divisions=list(range(job.buckets)) + [job.buckets - 1], shuffle_method=shuffle_method(shuffle, job.buckets)) \
             if job.buckets > 1 else claims.repartition(npartitions=1)
         counts_meta = pd.DataFrame({c: pd.Series(dtype="object" if c in ("part", "row_sum", "row_sq") else "int64") for c in COUNTS})
         counts = shuffled.map_partitions(_evaluate, job=job, before_task=before_task, meta=counts_meta, enforce_metadata=False)

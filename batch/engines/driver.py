@@ -146,7 +146,7 @@ def run_on_engine(product_ref, claims: str | Path, out: str | Path, engine: str,
         manifest = dataset.commit(
             parts, expected_in, source.records,
             {"garant": __version__, "product": shipped.describe(), "input": str(Path(claims).absolute()),
-             "engine": {"name": engine, **module.describe(**options)}, "buckets": buckets, "trace": trace, "evaluator": evaluator},
+             "engine": {"name": engine, **module.describe(**options, buckets=buckets)}, "buckets": buckets, "trace": trace, "evaluator": evaluator},
             {"decomptes": decompte_schema(product, trace), "rejections": rejection_schema(source.columns + [ROW])},
         )
     counts = manifest["counts"]

@@ -11,10 +11,13 @@ explanation without a figure, and says why.
 
 from __future__ import annotations
 
+import functools
+
 import attrs
 
 from garant.compiler.docs import french
 from garant.compiler.docs.examples import ExampleList, evaluate, product_date
+from garant.compiler.docs.figures import Figures
 from garant.compiler.runtime.decompte import Decompte
 from garant.compiler.runtime.money import fmt, parse_cents, pct
 from garant.dsl import model
@@ -101,42 +104,53 @@ def refined_lines(contract: model.Contract, line: model.Line) -> list[model.Line
 
 
 # ------------------------------------------------------------ worked figure
-def candidates(contract: model.Contract, line: model.Line) -> list[tuple[str, dict]]:
+def candidates(contract: model.Contract, line: model.Line, figures: Figures | None = None) -> list[tuple[str, dict]]:
     """(act node, dimension values) combinations this line decides, the
     line's own act first, then in the regime's order."""
-    nodes = contract.regime.nodes
-    order = {n: i for i, n in enumerate(nodes)}
-    seen, out = set(), []
-    for key, decision in _decisions_of(contract).get(line.id, ()):
-        if not line.additive and decision.lines[0] != line.id:
-            continue
-        dims = dict(zip(contract.decision_dims, key[1:]))
-        values = tuple(sorted(dims.items(), key=lambda kv: kv[0]))
-        for node in contract.group_members.get(key[0], ()):
-            k = (node, values)
-            if k not in seen:
-                seen.add(k)
-                out.append((node, dims))
-    out.sort(key=lambda c: (c[0] != line.node, order.get(c[0], 0), sum(v is not None for v in c[1].values())))
-    return out
+    dims_of = contract.decision_dims
+    return [(node, dict(zip(dims_of, values))) for _, _, node, values in _ranked(contract, line, figures or Figures())]
 
 
-_DECISIONS: dict[int, tuple] = {}  # id(contract) → (contract, {line id: [(key, decision)]})
+def _ranked(contract: model.Contract, line: model.Line, figures: Figures, examples: ExampleList | None = None) -> list[tuple]:
+    """The combinations `line` decides, once each, best first, as (rank,
+    example, node, values): one an example of `examples` describes first
+    (a real act at a published price); then the line's own act before
+    others, in the regime's order, the fewest dimensions given first; ties
+    in the decisions' order. `values` are the decision key's dimension
+    values, in `contract.decision_dims` order (a dict of them is made only
+    for the combinations tried). The same line decides the same keys at
+    most levels of a product: ranked once for them all (`Figures.ranked`)."""
+    first_only = not line.additive
+    keys = tuple(key for key, decision in figures.decisions_of(contract).get(line.id, ()) if not first_only or decision.lines[0] == line.id)
+    return figures.ranked(contract, line, keys, examples, lambda: _rank_combinations(contract, line, keys, figures, examples))
 
 
-def _decisions_of(contract: model.Contract) -> dict:
-    """The decisions each line takes part in, in the contract's order
-    (one pass over the decisions per contract, not one per line)."""
-    known = _DECISIONS.get(id(contract))
-    if known is None or known[0] is not contract:
-        if len(_DECISIONS) > 32:
-            _DECISIONS.clear()
-        index: dict = {}
-        for key, decision in contract.decisions.items():
-            for line_id in dict.fromkeys(decision.lines):
-                index.setdefault(line_id, []).append((key, decision))
-        known = _DECISIONS[id(contract)] = (contract, index)
-    return known[1]
+def _rank_combinations(contract: model.Contract, line: model.Line, keys: tuple, figures: Figures, examples: ExampleList | None) -> list[tuple]:
+    order = figures.node_order(contract.regime)
+    n = len(contract.decision_dims)
+    provider = figures.provider_of(contract.decision_dims, _PROVIDER_DIMS)
+    example_of = figures.examples_of(contract, examples, _matching_example)
+    members = contract.group_members
+    own = line.node
+    seen: set = set()
+    ranked: list = []
+    for key in keys:
+        values = key[1 : n + 1]
+        given = len(values) - values.count(None)
+        words = provider(values)
+        for node in members.get(key[0], ()):
+            combination = (node, values)
+            if combination in seen:
+                continue
+            seen.add(combination)
+            example = example_of(node, words)
+            ranked.append(((example is None, node != own, order.get(node, 0), given, len(ranked)), example, node, values))
+    ranked.sort(key=_rank)
+    return ranked
+
+
+def _rank(ranked: tuple) -> tuple:
+    return ranked[0]
 
 
 def claim_for(contract: model.Contract, node: str, dims: dict, date, price: int, quantity: int = 1, claim_id: str = "x", example=None) -> dict:
@@ -170,12 +184,13 @@ def claim_for(contract: model.Contract, node: str, dims: dict, date, price: int,
     return claim
 
 
-def _matching_example(contract: model.Contract, node: str, dims: dict, examples: ExampleList | None):
+def _matching_example(contract: model.Contract, node: str, provider: frozenset, examples: ExampleList | None):
+    """The first standard example of the act `node` (its words among the
+    act's and its ancestors') with exactly the provider words `provider`."""
     if examples is None:
         return None
     nodes = contract.regime.nodes
     names = {nodes[a].name for a in nodes[node].ancestors}
-    provider = {v for d, v in dims.items() if d in _PROVIDER_DIMS and v is not None}
     for e in examples.examples:
         words = set(str(e.claim.get("act", "")).split())
         if nodes[node].name in words and words <= names and set(str(e.claim.get("provider", "")).split()) == provider:
@@ -183,42 +198,32 @@ def _matching_example(contract: model.Contract, node: str, dims: dict, examples:
     return None
 
 
-class _ExampleIndex:
-    """`_matching_example` for many combinations of one contract: the
-    answer depends only on the act and the provider's words, and a line
-    decides hundreds of combinations that share them."""
-
-    def __init__(self, contract: model.Contract, examples: ExampleList | None):
-        self.contract = contract
-        self.examples = examples
-        self.known: dict[tuple, object] = {}
-
-    def find(self, node: str, dims: dict):
-        provider = frozenset(v for d, v in dims.items() if d in _PROVIDER_DIMS and v is not None)
-        key = (node, provider)
-        if key not in self.known:
-            self.known[key] = _matching_example(self.contract, node, dims, self.examples)
-        return self.known[key]
-
-
 _PROBE_BATCH = 16  # probes evaluated at a time: the first that gives a figure is usually among the first few
 
 
-def _first_probe(contract, product, level, date, found, matches, needs_base) -> tuple[list, int | None]:
+def _first_probe(contract, product, level, date, found, needs_base, figures: Figures) -> tuple[list, int | None]:
     """(the probes' results, the index of the first with a figure): the
     probes are evaluated a batch at a time, up to the first that gives a
-    figure (each probe is its own beneficiary: none depends on another)."""
+    figure (each probe is its own beneficiary: none depends on another).
+    `found`: the ranked combinations to try (`_ranked`)."""
+    dims_of = contract.decision_dims
     results: list = []
     for start in range(0, len(found), _PROBE_BATCH):
         probe = [
-            claim_for(contract, n, d, date, 100000, claim_id=f"p{i}", example=m)
-            for i, ((n, d), m) in enumerate(zip(found[start:start + _PROBE_BATCH], matches[start:start + _PROBE_BATCH]), start)
+            ((dims_of, node, values, id(example), date),
+             functools.partial(_probe_claim, contract, node, values, date, i, example))
+            for i, (_, example, node, values) in enumerate(found[start:start + _PROBE_BATCH], start)
         ]
-        results.extend(evaluate(product, probe, level))
+        results.extend(figures.evaluate(product, level, probe, evaluate))
         pick = next((i for i in range(start, len(results)) if isinstance(results[i], Decompte) and (results[i].base > 0 or not needs_base)), None)
         if pick is not None:
             return results, pick
     return results, None
+
+
+def _probe_claim(contract, node: str, values: tuple, date, i: int, example) -> dict:
+    """The i-th probe: the combination at 1 000 €, its own beneficiary."""
+    return claim_for(contract, node, dict(zip(contract.decision_dims, values)), date, 100000, claim_id=f"p{i}", example=example)
 
 
 def _is_default(contract: model.Contract, dim: str, value: str) -> bool:
@@ -237,32 +242,31 @@ def _level_price(terms, base: int) -> int:
     return ((level * 125 // 100) + 99) // 100 * 100
 
 
-def worked(contract: model.Contract, line: model.Line, product, level: str | None = None, examples: ExampleList | None = None) -> str | None:
-    """`contract` and `line` as they read at `level` (see `levels.view_at`)."""
+def worked(contract: model.Contract, line: model.Line, product, level: str | None = None, examples: ExampleList | None = None,
+           figures: Figures | None = None) -> str | None:
+    """`contract` and `line` as they read at `level` (see `levels.view_at`).
+    `figures`: what the lines of one tableau share (`figures.Figures`); a
+    fresh one without it."""
     terms = line.terms
     if all(t.kind == "not_covered" for t in terms):
         return None
+    figures = figures if figures is not None else Figures()
     ref = examples.reference_date if examples is not None else contract.effective
     date = product_date(product, ref) if ref else contract.effective
-    found = candidates(contract, line)
-    if not found or date is None:
+    ranked = _ranked(contract, line, figures, examples)
+    if not ranked or date is None:
         return None
-    # A combination a standard example describes reads best (a real act at
-    # a published price): those first, the line's own act before others.
-    matching = _ExampleIndex(contract, examples)
-    paired = sorted(zip(found, (matching.find(n, d) for n, d in found)), key=lambda fm: (fm[1] is None, fm[0][0] != line.node))
-    found = [f for f, _ in paired][:_PROBES]
-    matches = [m for _, m in paired][:_PROBES]
+    found = ranked[:_PROBES]
     needs_base = any(t.kind in ("pct_brss", "ticket_moderateur") for t in terms)
-    results, pick = _first_probe(contract, product, level, date, found, matches, needs_base)
+    results, pick = _first_probe(contract, product, level, date, found, needs_base, figures)
     if pick is None:
         return no_figure(results)
-    node, dims = found[pick]
+    _, example, node, values = found[pick]
+    dims = dict(zip(contract.decision_dims, values))
     level_reached = results[pick].amo + results[pick].amc
     base = results[pick].base
     per_unit = any(t.per_unit for t in terms)
     quantity = 3 if per_unit else 1
-    example = matches[pick]
     if example is not None:
         unit_price = parse_cents(str(example.claim["price"]))
     elif needs_base:
@@ -315,9 +319,11 @@ def no_figure(results) -> str:
     return "Pas d'exemple chiffré : aucun des actes de cette ligne n'a pu être évalué sans données que la demande doit fournir."
 
 
-def explain(contract: model.Contract, line: model.Line, product, level: str | None = None, examples: ExampleList | None = None) -> Explanation:
+def explain(contract: model.Contract, line: model.Line, product, level: str | None = None, examples: ExampleList | None = None,
+            figures: Figures | None = None) -> Explanation:
     """`contract` and `line` as they read at `level` (see `levels.view_at`);
-    the figure comes from `product` evaluated at that level."""
+    the figure comes from `product` evaluated at that level (`figures`:
+    what the lines of one tableau share, see `worked`)."""
     terms = line.terms
     text = formula_text(terms, line.additive, refined_lines(contract, line) if line.additive else [])
     limits = limits_text(contract, line)
@@ -325,4 +331,4 @@ def explain(contract: model.Contract, line: model.Line, product, level: str | No
         limits.append(french.waiting(line.waiting))
     if limits:
         text += " ; " + " ; ".join(limits)
-    return Explanation(text + ".", worked(contract, line, product, level, examples))
+    return Explanation(text + ".", worked(contract, line, product, level, examples, figures))

@@ -21,9 +21,24 @@ def levels_of(contract) -> tuple[str | None, ...]:
 
 def view_at(contract, level: str | None):
     """The contract as it reads at one level (itself without levels)."""
+    return _view(contract, level, None)
+
+
+def views_of(contract) -> dict:
+    """{level: the contract as it reads at that level} for each of its
+    levels (`levels_of`), every view made once (`view_at` one by one would
+    make all of them per level)."""
+    levels = levels_of(contract)
+    views = dict(contract.level_views()) if levels != (None,) and hasattr(contract, "level_views") else {}
+    return {lv: _view(contract, lv, views) for lv in levels}
+
+
+def _view(contract, level: str | None, views: dict | None):
     if level is None or not hasattr(contract, "level_views"):
         return contract
-    return dict(contract.level_views()).get(level, contract)
+    if views is None:
+        views = dict(contract.level_views())
+    return views.get(level, contract)
 
 
 def line_at(line: model.Line, level: str | None) -> model.Line:

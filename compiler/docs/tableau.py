@@ -8,7 +8,8 @@ import attrs
 from garant.compiler.docs import french
 from garant.compiler.docs.examples import ExampleList
 from garant.compiler.docs.explain import Explanation, explain
-from garant.compiler.docs.levels import levels_of, view_at
+from garant.compiler.docs.figures import Figures
+from garant.compiler.docs.levels import levels_of, views_of
 from garant.dsl import model
 
 
@@ -38,7 +39,8 @@ def sections(contract: model.Contract, products: dict | None, examples: ExampleL
     nodes = contract.regime.nodes
     levels = levels_of(contract)
     order = tuple(d.name for d in contract.regime.dims) + ("network",)
-    views = {lv: view_at(contract, lv) for lv in levels}
+    views = views_of(contract)
+    figures = Figures()  # what the worked figures of the lines share (levels included)
     optional = {m.name: f"module optionnel {m.title}" for m in getattr(contract, "modules", ()) if m.optional}
     grouped: dict[str, list[Row]] = {key: [] for key, _ in french.HEADINGS}
     for line in contract.lines:
@@ -48,7 +50,7 @@ def sections(contract: model.Contract, products: dict | None, examples: ExampleL
             act=french.act_label(nodes, line.node),
             provider=french.constraints(line.constraints, order),
             formulas=tuple(french.formula_short(at[lv].terms, at[lv].limits, at[lv].additive, getattr(at[lv], "waiting", None)) if at[lv] is not None else "—" for lv in levels),
-            explanations=tuple(explain(views[lv], at[lv], products[lv], lv, examples) if at[lv] is not None and products is not None else None
+            explanations=tuple(explain(views[lv], at[lv], products[lv], lv, examples, figures) if at[lv] is not None and products is not None else None
                                for lv in levels),
             anchor=f"L{line.span.line}",
             module=optional.get(getattr(line, "module", None)),

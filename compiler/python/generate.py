@@ -227,7 +227,7 @@ def _line(ln: model.Line, fn: str, terms, limits, text: str, module: str | None)
         "_rules.Line", ln.id, Code(fn), ln.span.where, text,
         per_unit=True if any(t.per_unit for t in terms) else None,
         module=module,
-        budgets=tuple(_limit(t.budget) for t in terms if t.budget is not None) or None,
+        budgets=tuple(_limit(t.budget, then_fn) for t in terms if t.budget is not None) or None,
         limits=tuple(_limit(lim, then_fn) for lim in limits) or None,
         waiting=None if waiting is None else Call(
             "_rules.Waiting", waiting.months, waiting.days, Code("product_waiting" if waiting.product else f"line_{ln.span.line}_waiting"),
@@ -240,8 +240,12 @@ def _clause_functions(ln: model.Line) -> list[dict]:
     after its cap (`then`), the waiting period's (`waiting`)."""
     out = []
     then = next((lim.then for c in (ln.columns or (ln,)) for lim in c.limits if getattr(lim, "then", None)), None)
+    spent = "the cap"
+    if not then:  # a budget's fallback (`100€ per calendar year then TM`)
+        then = next((t.budget.then for c in (ln.columns or (ln,)) for t in c.terms if t.budget is not None and t.budget.then), None)
+        spent = "the budget"
     if then:
-        out.append({"fn": f"line_{ln.span.line}_then", "comments": [f"{ln.span.where}  once the cap is spent: then {' + '.join(t.text for t in then)}"],
+        out.append({"fn": f"line_{ln.span.line}_then", "comments": [f"{ln.span.where}  once {spent} is spent: then {' + '.join(t.text for t in then)}"],
                     "body": _formula(then)})
     if ln.waiting is not None and not ln.waiting.product:  # the header's is one function (`generate_contract`)
         w = ln.waiting

@@ -289,7 +289,8 @@ class Line:
         self.budgets = budgets  # `X€ per period` terms: each pays from what remains of it
         self.count_limits = tuple(lim for lim in limits if lim.kind not in ("amount", "toward"))
         self.amount_limits = tuple(lim for lim in limits if lim.kind == "amount")
-        self.fallback = next((lim for lim in self.amount_limits if lim.then is not None), None)  # `cap … then`
+        # `cap … then`, or a budget's `X per period then` (the one budget of the formula)
+        self.fallback = next((lim for lim in (*self.amount_limits, *budgets) if lim.then is not None), None)
         self.sided = any(lim.side for lim in limits)  # a claim on it names its `side`
         self.banded = any(lim.banded for lim in limits)
         # What a payment consumes: one entry per pool and period storage.

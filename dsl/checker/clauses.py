@@ -22,10 +22,31 @@ from garant.dsl.diagnostics import Diagnostics
 MAX_WAITING_MONTHS = 120  # ten years: longer is a typo, not a délai d'attente
 
 
-def check_thens(g: ast.Guarantee, diags: Diagnostics) -> bool:
-    """A `then` stands after a `cap`, once per line."""
+def budget_then(g: ast.Guarantee) -> ast.Then | None:
+    """The `then` written right after the formula, when that formula is a
+    budget alone (`100€ per calendar year then TM`): the budget's fallback."""
+    return next((then for then, after in g.stray_thens if after == "the formula"), None)
+
+
+def formula_then_fits(column: tuple[model.Term, ...]) -> bool:
+    """A `then` after the formula needs that formula to be one budget: what
+    the line pays once the budget is spent replaces the whole formula."""
+    return len(column) == 1 and column[0].budget is not None
+
+
+def check_thens(g: ast.Guarantee, diags: Diagnostics, budget_only: bool = False) -> bool:
+    """A `then` stands after a `cap`, or after a formula that is one budget
+    (`budget_only`), once per line."""
     ok = True
     for then, after in g.stray_thens:
+        if after == "the formula" and budget_only:
+            continue
+        if after == "the formula":
+            diags.error(then.span, "`then` names what the line pays once a limit is spent, but here it follows the formula, which is not one budget",
+                        "put it after a `cap` (`300% BRSS, cap 1500€ per calendar year then TM`) or after a budget that is the whole formula "
+                        "(`100€ per calendar year then TM`)", code="formula")
+            ok = False
+            continue
         if after == "a second `waiting`":
             diags.error(then.span, f"line {g.span.line} has two `waiting` clauses", "keep one", code="formula")
         else:
@@ -33,6 +54,9 @@ def check_thens(g: ast.Guarantee, diags: Diagnostics) -> bool:
                         "put it after a `cap`, e.g. `300% BRSS, cap 1500€ per calendar year then TM`", code="formula")
         ok = False
     thens = [lim for lim in g.limits if lim.then is not None]
+    if budget_only and budget_then(g) is not None and thens:
+        diags.error(thens[0].then.span, f"line {g.span.line} has two `then` clauses: a line has one fallback", "keep one", code="formula")
+        ok = False
     for lim in thens:
         if lim.kind != "cap":
             diags.error(lim.then.span, f"`then` follows a `cap`, not a `{lim.kind}` limit",
@@ -51,6 +75,23 @@ def then_terms(lim: ast.Limit, currency: str, owner: str, line_id: str, diags: D
         return None
     terms = _formula(terms_of, lim.then.terms, lim.then.span, currency, owner, f"{line_id}.then", diags, "a `then` formula")
     return False if terms is None else terms
+
+
+def then_of_budget(g: ast.Guarantee, currency: str, owner: str, line_id: str, diags: Diagnostics, terms_of):
+    """The checked fallback of a budget formula (`100€ per calendar year
+    then TM`): its terms, None without one, False on an error."""
+    then = budget_then(g)
+    if then is None:
+        return None
+    terms = _formula(terms_of, then.terms, then.span, currency, owner, f"{line_id}.then", diags, "a `then` formula")
+    return False if terms is None else terms
+
+
+def with_budget_then(column: tuple[model.Term, ...], then) -> tuple[model.Term, ...]:
+    """The budget term of a one-budget formula, carrying its fallback."""
+    if not then:
+        return column
+    return tuple(attrs.evolve(t, budget=with_then(t.budget, then)) if t.budget is not None else t for t in column)
 
 
 def with_then(m: model.Limit, then) -> model.Limit:
@@ -146,17 +187,3 @@ def waiting(w: ast.Waiting, currency: str, owner: str, diags: Diagnostics, terms
     months, days = (n, 0) if unit.startswith("month") else (0, n)
     text = f"waiting {n} {'month' if months == 1 else 'months' if months else 'day' if n == 1 else 'days'}: " + " + ".join(t.text for t in terms)
     return model.Waiting(months, days, terms, text, w.span, product)
-
-
-def warn_waiting_unproved(lines: list[model.Line], diags: Diagnostics) -> None:
-    """The compliance proofs (responsable/) read the lines' own formulas,
-    not what a waiting period pays: say so once per waiting clause of a
-    responsable contract, rather than let `check` pass it in silence."""
-    seen = set()
-    for ln in lines:
-        w = ln.waiting
-        if w is None or w.span in seen:
-            continue
-        seen.add(w.span)
-        diags.warning(w.span, f"`{w.text}`: the contrat responsable floors are not proved during a waiting period",
-                      "check by hand that what the period pays meets the floors (R1 ticket modérateur, R2, R5), or remove it", code="responsable")

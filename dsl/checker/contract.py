@@ -61,8 +61,6 @@ def check_contract(tree: ast.ContractFile, source: SourceFile, regimes: dict[str
         waiting = clauses.waiting(waiting, currency, owner, diags, terms_of, product=True)
         lines = [ln if ln.waiting is not None or waiting is None else attrs.evolve(ln, waiting=waiting) for ln in lines]
     lines = clauses.resolve_towards(lines, diags)
-    if headers["responsable"]:
-        clauses.warn_waiting_unproved(lines, diags)
     decision = decide(lines, regime, vocab, headers["effective"], tree, diags)
     contract = model.Contract(
         name=tree.name,
@@ -145,7 +143,12 @@ def _line(g: ast.Guarantee, source: SourceFile, vocab, networks, currency: str, 
         ok = False
     count = len(levels) if per_level else 1
     checked_limits: list[list[model.Limit]] = [[] for _ in range(count)]
-    ok = clauses.check_thens(g, diags) and ok
+    budget_only = bool(checked_terms) and all(clauses.formula_then_fits(col) for col in checked_terms)
+    ok = clauses.check_thens(g, diags, budget_only or not ok) and ok
+    budget_then = clauses.then_of_budget(g, currency, owner, line_id, diags, terms_of) if budget_only else None
+    if budget_then is False:
+        ok = False
+    checked_terms = [clauses.with_budget_then(col, budget_then) for col in checked_terms]
     towards = clauses.towards(g, line_id)
     for lim in g.limits:
         values = lim.columns or (lim.quantity,) * count

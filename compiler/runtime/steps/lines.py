@@ -231,6 +231,11 @@ def line_budgets(product, s) -> None:
         if remaining < total and remaining < available:
             s.warnings.append(f"limit of the budget {lim.text}: {fmt(remaining)} was left [{lim.where}]")
         from_budgets.append([lim, extra])
+        if lim is line.fallback and extra < available:
+            # `X per period then F`: the budget cut the claim; the rest
+            # of it pays the fallback (`line_fallback`), as after a cap.
+            s.cut = available - extra
+            s.asked = s.part + available
         s.part += extra
 
 
@@ -260,8 +265,9 @@ def line_amount_limits(product, s) -> None:
 
 @when(lambda line, decision: line.fallback is not None)
 def line_fallback(product, s) -> None:
-    """Spec §3.2 fallback (docs/language.md, Limits: `cap … then FORMULA`):
-    on a claim the cap cuts, the share of the
+    """Spec §3.2 fallback (docs/language.md, Limits: `cap … then FORMULA`,
+    `X per period then FORMULA`): on a claim the cap (or the budget) cuts,
+    the share of the
     claim beyond the cap (what the cap cut ÷ what the line asked) is paid
     the fallback formula, rounded half up; never more than the cap cut,
     nor than the room left (so never more than without the cap)."""

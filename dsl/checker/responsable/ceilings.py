@@ -88,13 +88,17 @@ def check_ceilings(contract: model.Contract, all_scenarios: list[Scenario], leve
                         # regime reimburses: a line that pays just that is
                         # never held to a ceiling in euros (R8 on a hearing
                         # aid whose base the claim carries: `all: TM`).
-                        memo[sig] = (bound, HOLDS, None, None)
+                        proved, during = _during_waiting(contract, s, formulas, date, bound, (HOLDS, None, None))
+                        memo[sig] = (bound,) + proved + (during,)
                     else:
-                        proved = prove_bound(contract, s, formulas, date, bound, "ceiling")
+                        proved, during = prove_bound(contract, s, formulas, date, bound, "ceiling"), None
+                        if proved[0] == HOLDS:  # and during a waiting period (the waiting formula may pay more)?
+                            proved, during = _during_waiting(contract, s, formulas, date, bound, proved)
                         if c.first_euros and proved[0] != HOLDS:
                             proved = _first_euros(proved, bound)
-                        memo[sig] = (bound,) + proved
-                bound, status, verdict, allin = memo[sig]
+                        memo[sig] = (bound,) + proved + (during,)
+                bound, status, verdict, allin = memo[sig][:4]
+                during = memo[sig][4] if len(memo[sig]) > 4 else None
                 key = (rule, c.title, line.id, level)
                 if not best.wants(key, status, s):
                     continue
@@ -103,13 +107,31 @@ def check_ceilings(contract: model.Contract, all_scenarios: list[Scenario], leve
                     continue
                 p, b, paid, limit = counterexample(verdict, allin, bound)
                 where = f"level {level}: " if level else ""
-                msg = f"{rule} ({c.title}): {where}{claim_text(contract, s, p, b)} pays {euros(paid)} in all; {_ceiling_words(contract, step, s, limit, b)}"
+                when = f"during `{during.text}`, " if during is not None else ""
+                msg = f"{rule} ({c.title}): {where}{when}{claim_text(contract, s, p, b)} pays {euros(paid)} in all; {_ceiling_words(contract, step, s, limit, b)}"
                 if c.first_euros:
                     msg += _first_euros_words(status, allin, bound, p, b, limit)
                 fix = fixes.ceiling_fix(line, step, fixes.money(limit) if step.percent is None else percent_of(limit, b), describe(contract, s),
                                         line.node is None or fixes.narrower(line, s.values, {d.name: d.default for d in contract.regime.dims}))
+                if during is not None:
+                    formula = f"{fixes.money(limit)} Sécu incluse" if step.percent is None else percent_of(limit, b)
+                    fix = f"the waiting period pays more than the law allows: write at most `, {during.text.split(':')[0]}: {formula}` on this line"
                 best.add(key, Finding(rule, c.title, step.ref, status, line, level, s, msg, p, b, paid, limit, fix=fix))
     return best.findings()
+
+
+def _during_waiting(contract: model.Contract, s: Scenario, formulas, date, bound: E.Expr, proved):
+    """The ceiling proved on what the deciding lines pay during their
+    waiting periods (`waiting N months: FORMULA` replaces the formula):
+    (the first failing proof, its waiting clause), or (`proved`, None)."""
+    for line_id in s.decision.lines:
+        w = contract.line(line_id).waiting
+        if w is None:
+            continue
+        during = prove_bound(contract, s, {**formulas, line_id: tuple(w.terms)}, date, bound, "ceiling")
+        if during[0] != HOLDS:
+            return during, w
+    return proved, None
 
 
 _FIRST_EUROS_STEP = Fraction(100)  # cents: how far above the ceiling a counterexample is sought

@@ -101,11 +101,14 @@ def claim_text(contract: model.Contract, s: Scenario, price: Fraction, base: Fra
 _ROUND_BASES = (2500, 1000, 5000, 10000, 100, 50000, 100000, 500000)
 
 
-def prove_bound(contract: model.Contract, s: Scenario, formulas, date: dt.date, bound: E.Expr, kind: str, uncapped: frozenset[str] = frozenset()):
+def prove_bound(contract: model.Contract, s: Scenario, formulas, date: dt.date, bound: E.Expr, kind: str, uncapped: frozenset[str] = frozenset(),
+                spent: frozenset[str] = frozenset()):
     """Prove `all-in ≥ bound` (kind "floor") or `all-in ≤ bound` ("ceiling")
     on the scenario. Returns (status, verdict, all-in envelope); the
-    status and verdict once per distinct function and base (`exact`)."""
-    allin = payment.allin(contract, s, formulas, date, None, uncapped)
+    status and verdict once per distinct function and base (`exact`). A
+    claim crossing a `cap … then F` is taken at the least it can pay for a
+    floor, the most for a ceiling (`payment.after_cap`)."""
+    allin = payment.allin(contract, s, formulas, date, None, uncapped, kind, spent)
     g = E.sub(bound, allin) if kind == "floor" else E.sub(allin, bound)
     return E.exact.remembered(("bound", E.exact.key(g), s.base), lambda: _decide(g, s.base)) + (allin,)
 

@@ -16,7 +16,7 @@ from fractions import Fraction
 
 from garant.dsl import model
 from garant.dsl.checker.responsable import envelope as E
-from garant.dsl.checker.responsable import fixes, limits, payment
+from garant.dsl.checker.responsable import fixes, limits, payment, waiting
 from garant.dsl.checker.responsable.findings import HOLDS, Best, Finding, claim_text, counterexample, describe, euros, prove_bound
 from garant.dsl.checker.responsable.payment import Scenario
 from garant.dsl.checker.responsable.scenarios import matches
@@ -95,8 +95,8 @@ def check_floors(contract: model.Contract, all_scenarios: list[Scenario], levels
                         memo[sig] = (bound, HOLDS, None, None)  # the floor does not bind (R6)
                     else:
                         memo[sig] = (bound,) + prove_bound(contract, s, formulas, date, bound, "floor")
-                        if memo[sig][1] == HOLDS:  # on a first claim; and once a limit is spent?
-                            memo[sig] += (limits.first_break(contract, s, formulas, date, bound),)
+                        if memo[sig][1] == HOLDS:  # on a first claim; and once a limit is spent? during a waiting period?
+                            memo[sig] += (limits.first_break(contract, s, formulas, date, bound) or waiting.waiting_break(contract, s, formulas, date, bound),)
                 bound, status, verdict, allin = memo[sig][:4]
                 broken = memo[sig][4] if len(memo[sig]) > 4 else None
                 if broken is not None:
@@ -108,6 +108,12 @@ def check_floors(contract: model.Contract, all_scenarios: list[Scenario], levels
                     best.add(key, Finding(rule, f.title, step.ref, HOLDS, line, level, s, "holds"))
                     continue
                 where = f"level {level}: " if level else ""
+                if isinstance(broken, waiting.WaitingBreak):
+                    claim = claim_text(contract, s, broken.price, broken.base)
+                    msg = f"{rule} ({f.title}): {where}{waiting.waiting_words(broken, claim, _floor_words(step, s, broken.need), euros)}"
+                    fix = waiting.waiting_fix(broken, fixes.floor_formula(step, f.above_tm_only))
+                    best.add(key, Finding(rule, f.title, step.ref, status, broken.line, level, s, msg, broken.price, broken.base, broken.paid, broken.need, fix=fix))
+                    continue
                 if broken is not None:
                     claim = claim_text(contract, s, broken.price, broken.base)
                     msg = f"{rule} ({f.title}): {where}{limits.break_words(broken, claim, _floor_words(step, s, broken.need))}"

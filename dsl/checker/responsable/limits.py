@@ -149,9 +149,14 @@ def first_break(contract: model.Contract, s: Scenario, formulas, date, bound: E.
         for lim in exhaustible(line, terms):
             if lim in allowed or _one_claim_per_period(lim, allowed):
                 continue
-            spent, uncap = after_limit(terms, lim, fallback(lim))
-            after = {**formulas, line_id: spent}
-            status, verdict, allin = prove_bound(contract, s, after, date, bound, "floor", frozenset({line_id}) if uncap else frozenset())
+            if fallback(lim) is not None and lim.kind == "amount":
+                # A spent cap with a fallback: the line pays min(F, A), the
+                # engine's `line_fallback` with nothing left (payment.after_cap).
+                status, verdict, allin = prove_bound(contract, s, formulas, date, bound, "floor", spent=frozenset({line_id}))
+            else:
+                paying, uncap = after_limit(terms, lim, fallback(lim))
+                after = {**formulas, line_id: paying}
+                status, verdict, allin = prove_bound(contract, s, after, date, bound, "floor", frozenset({line_id}) if uncap else frozenset())
             if status == HOLDS:
                 continue
             p, b = verdict.price, verdict.base
@@ -201,7 +206,9 @@ def which_claim(b: Break, claim: str) -> tuple[str, Fraction]:
     # an amount: a cap of the line, or a budget in its formula
     per_claim = b.first_paid - b.paid
     cap = Fraction(lim.amount or 0)
-    if lim.param is not None or per_claim <= 0 or cap <= 0:
+    if lim.param is not None or per_claim <= 0 or cap <= 0 or fallback(lim) is not None:
+        # (with a fallback, what a claim takes from the limit is not the
+        # drop in what it pays: no claim number)
         return f"{claim}, once `{lim.text}` is spent,", b.paid
     before = int(cap // per_claim)
     rest = cap - before * per_claim

@@ -114,6 +114,35 @@ def _budget_amounts(terms, line: model.Line, params, date) -> tuple[list[int], l
     return budgets, caps
 
 
+def _fallbacks(terms, line: model.Line) -> list[tuple[model.Term, ...] | None]:
+    """Per amount cap of the line (in `_budget_amounts` order), its
+    fallback formula (`cap … then FORMULA`), None when it has none."""
+    return [getattr(lim, "then", None) for lim in line.limits if lim.kind == "amount"]
+
+
+def _budget_fallbacks(terms) -> list[tuple[model.Term, ...] | None]:
+    """Per budget term (in `_budget_amounts` order), its fallback
+    (`X per period then FORMULA`), None when it has none."""
+    return [getattr(t.budget, "then", None) for t in terms if t.budget is not None]
+
+
+def after_cap(part: E.Expr, cap: E.Expr, then: E.Expr | None, side: str) -> E.Expr:
+    """What a line asking `part` (A) pays under a cap with R = `cap` left.
+
+    Without a fallback: min(A, R), exactly. With one (`cap … then F`, the
+    engine's `line_fallback`): A when A ≤ R; else R + min(F, A)·(A − R)/A
+    — a weighted mean of A and min(F, A) (weights R/A and (A − R)/A), which
+    is not piecewise linear in the price, so the proofs take the bound on
+    the side they prove: at least min(A, max(R, F)) for a floor, at most
+    min(A, R + F) for a ceiling. Both are exact when R = 0 (a spent cap
+    pays min(F, A)) and when A ≤ R; a crossing claim lies between them."""
+    if then is None:
+        return E.emin(part, cap)
+    if side == "ceiling":
+        return E.emin(part, E.add(cap, then))
+    return E.emin(part, E.emax(cap, then))
+
+
 def _limit_amount(lim: model.Limit, params, date) -> int:
     if lim.param is None:
         return lim.amount
@@ -162,7 +191,7 @@ def counted_price(line: model.Line, frame: E.Expr | None) -> E.Expr:
 
 
 def decision_amc(contract: model.Contract, s: Scenario, formulas: dict[str, tuple[model.Term, ...]], date, frame: E.Expr | None = None,
-                 uncapped: frozenset[str] = frozenset()) -> E.Expr:
+                 uncapped: frozenset[str] = frozenset(), side: str = "floor", spent: frozenset[str] = frozenset()) -> E.Expr:
     """The contract's payment for the scenario: the winning line, then its
     refinement, each within the ceiling and the room `FR − AMO`, budgets
     and yearly caps at their full amount. `formulas` gives the formula to
@@ -171,15 +200,20 @@ def decision_amc(contract: model.Contract, s: Scenario, formulas: dict[str, tupl
     formulas of lines with `frame at most X` read through `counted_price`;
     the room, the ceiling and the AMO keep the whole price. `uncapped`:
     lines whose amount caps are spent and which pay their fallback formula
-    (given in `formulas`) without them (`limits.after_limit`).
+    (given in `formulas`) without them (`limits.after_limit`). `side`:
+    which bound of a crossing claim under `cap … then F` to take
+    (`after_cap`: "floor" the least it pays, "ceiling" the most). `spent`:
+    lines whose caps with a fallback are spent (0 left: the line pays
+    min(F, A), exactly).
 
     Built once per distinct payment (`_payment_key`: every figure this
     reads), however many rules, levels and combinations ask for it."""
-    k = _payment_key(contract, s, formulas, date, frame, uncapped)
-    return E.exact.remembered(("amc",) + k, lambda: _decision_amc(contract, s, formulas, date, frame, uncapped))
+    k = _payment_key(contract, s, formulas, date, frame, uncapped, side, spent)
+    return E.exact.remembered(("amc",) + k, lambda: _decision_amc(contract, s, formulas, date, frame, uncapped, side, spent))
 
 
-def _payment_key(contract: model.Contract, s: Scenario, formulas, date, frame, uncapped: frozenset[str] = frozenset()) -> tuple:
+def _payment_key(contract: model.Contract, s: Scenario, formulas, date, frame, uncapped: frozenset[str] = frozenset(), side: str = "floor",
+                 spent: frozenset[str] = frozenset()) -> tuple:
     """What `_decision_amc` reads, as plain data: the decision, the
     reference rate and regulated price, and per line its terms (kind,
     value, whether a budget), its frame limit, budgets and caps."""
@@ -197,18 +231,21 @@ def _payment_key(contract: model.Contract, s: Scenario, formulas, date, frame, u
         terms = formulas[line_id]
         frames = [lim.amount for lim in line.limits if lim.kind == "frame"]
         budgets, caps = _budget_amounts(terms, line, contract.regime.params, date)
+        thens = tuple(None if t is None else _terms_key(t) for t in (*_fallbacks(terms, line), *_budget_fallbacks(terms)))
         if line_id in uncapped:
-            caps = []
-        lines.append((line.additive, _terms_key(terms), max(frames) if frames else None, tuple(budgets), tuple(caps)))
+            caps, thens = [], tuple(None if t is None else _terms_key(t) for t in _budget_fallbacks(terms))
+        lines.append((line.additive, _terms_key(terms), max(frames) if frames else None, tuple(budgets), tuple(caps), thens, line_id in spent))
     ceiling = None if d.ceiling is None else (d.ceiling.percent, d.ceiling.below_percent, reference, d.ceiling.amount)
-    return (s.ref_rate, s.price_limit, frame is not None and E.exact.key(frame), ceiling, tuple(lines))
+    fallback_side = side if any(x[5] and any(x[5]) for x in lines) else None
+    return (s.ref_rate, s.price_limit, frame is not None and E.exact.key(frame), ceiling, tuple(lines), fallback_side)
 
 
 def _terms_key(terms: tuple[model.Term, ...]) -> tuple:
     return tuple((t.kind, t.value, t.budget is not None) for t in terms)
 
 
-def _decision_amc(contract: model.Contract, s: Scenario, formulas, date, frame: E.Expr | None, uncapped: frozenset[str] = frozenset()) -> E.Expr:
+def _decision_amc(contract: model.Contract, s: Scenario, formulas, date, frame: E.Expr | None, uncapped: frozenset[str] = frozenset(),
+                  side: str = "floor", spent: frozenset[str] = frozenset()) -> E.Expr:
     d = s.decision
     if d is None:
         return E.ZERO
@@ -232,15 +269,27 @@ def _decision_amc(contract: model.Contract, s: Scenario, formulas, date, frame: 
             part = E.emin(part, E.pos(E.sub(cr, amc)))
         part = E.emin(part, E.pos(E.sub(room, amc)))
         budgets, caps = _budget_amounts(terms, line, contract.regime.params, date)
-        for amount in budgets:
-            part = E.add(part, E.emin(E.const(amount), E.pos(E.sub(E.sub(room, amc), part))))
-        for cap in () if line_id in uncapped else caps:
-            part = E.emin(part, E.const(cap))
+        for amount, then in zip(budgets, _budget_fallbacks(terms)):
+            available = E.pos(E.sub(E.sub(room, amc), part))
+            if then is None:
+                part = E.add(part, E.emin(E.const(amount), available))
+                continue
+            # `X per period then F`: the budget cuts the claim as a cap of
+            # R = part + what is left would (engine `line_budgets`).
+            left = 0 if line_id in spent else amount
+            fallback = formula_fn(then, s, counted_price(line, frame), a_ref)
+            part = after_cap(E.add(part, available), E.add(part, E.const(left)), fallback, side)
+        if line_id not in uncapped:
+            for cap, then in zip(caps, _fallbacks(terms, line)):
+                fallback = None if then is None else formula_fn(then, s, counted_price(line, frame), a_ref)
+                left = 0 if then is not None and line_id in spent else cap
+                part = after_cap(part, E.const(left), fallback, side)
         amc = E.add(amc, part)
     return amc
 
 
-def allin(contract: model.Contract, s: Scenario, formulas, date, frame: E.Expr | None = None, uncapped: frozenset[str] = frozenset()) -> E.Expr:
+def allin(contract: model.Contract, s: Scenario, formulas, date, frame: E.Expr | None = None, uncapped: frozenset[str] = frozenset(),
+          side: str = "floor", spent: frozenset[str] = frozenset()) -> E.Expr:
     """AMO (in-parcours for a responsable contract) + AMC: what the rules call "all-in"."""
-    k = _payment_key(contract, s, formulas, date, frame, uncapped)
-    return E.exact.remembered(("allin",) + k, lambda: E.add(amo(s.ref_rate), decision_amc(contract, s, formulas, date, frame, uncapped)))
+    k = _payment_key(contract, s, formulas, date, frame, uncapped, side, spent)
+    return E.exact.remembered(("allin",) + k, lambda: E.add(amo(s.ref_rate), decision_amc(contract, s, formulas, date, frame, uncapped, side, spent)))

@@ -39,7 +39,7 @@ def check_no_refund(contract: model.Contract, rules, all_scenarios: list[Scenari
             for level, formulas in levels:
                 sig = (level, s.rate, s.ref_rate, s.base, s.price_limit, s.decision)
                 if sig not in memo:
-                    amc = payment.decision_amc(contract, s, formulas, date)
+                    amc = payment.decision_amc(contract, s, formulas, date, side="ceiling")
                     left = E.pos(E.sub(E.PRICE, payment.amo(s.ref_rate)))
                     g = E.sub(amc, left)
                     memo[sig] = (E.prove_nonpositive(g, E.Domain(None if s.base is None else Fraction(s.base))), amc, left)

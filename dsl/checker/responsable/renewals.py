@@ -89,7 +89,7 @@ def _single_line(s: Scenario, line_id: str) -> Scenario:
 def _above_tm(contract, s: Scenario, formulas, date):
     """A point where the line alone pays more than the ticket modérateur
     (price, base, what it pays), or None when it never does."""
-    amc = payment.decision_amc(contract, s, formulas, date)
+    amc = payment.decision_amc(contract, s, formulas, date, side="ceiling")
     a_ref = payment.amo(s.ref_rate)
     tm = E.pos(E.sub(E.emin(E.PRICE, E.BASE), a_ref))
     verdict = E.prove_nonpositive(E.sub(amc, tm), E.Domain(None if s.base is None else Fraction(s.base)))
