@@ -25,12 +25,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from garant.batch.columns import _BAD, _TEXT_TYPES, CONVERTERS, _guarded, _shape, flow_rows
+from garant.batch.columns import _BAD, _TEXT_TYPES, CONVERTERS, _guarded, _shape
 from garant.batch.columns import clause_fields_given
 from garant.batch.io import INTERNAL, UNREADABLE, arrow_of
 from garant.batch.vector.flow_columns import flow_columns
 from garant.batch.vector.running import dense_codes
-from garant.compiler.runtime.claims import STAY_FIELDS, Claim, ClaimReader
+from garant.compiler.runtime.claims import STAY_FIELDS, Claim, ClaimReader, read_stay
 
 MAX_CENTS = 10**12  # 10 billion euros: far above any claim, far below int64 overflow in `pct` (cents × basis points)
 _KEY_TYPES = (pa.string(), pa.large_string(), pa.int64(), pa.int32())  # id and beneficiary: text, or whole numbers
@@ -55,11 +55,14 @@ class ClaimColumns:
     has_amo: np.ndarray
     has_frame: np.ndarray
     quantity: np.ndarray
-    flow: np.ndarray  # bool: carries the Sécu's statement (beyond base, amo), a stay or a feuille de soins
     combo: np.ndarray  # int64 index into `shapes`
     shapes: list  # (act, provider, network, node, dims, dates) per combination, or _BAD
     status: np.ndarray = None  # int64 index into `status_pairs`; 0: no exemption, general scheme
     status_pairs: list = None  # (exemption, scheme) as the reader spells them, per code
+    admission: np.ndarray = None  # int64 ordinal of a hospital stay's admission, 0 without a stay (`_stays`)
+    discharge: np.ndarray = None  # int64 ordinal of its discharge, 0 without a stay
+    psychiatric: np.ndarray = None  # bool: a stay in psychiatry
+    has_stay: np.ndarray = None  # bool: the record is a line of a stay (`steps/stays.py`)
     flows: object = None  # `flow_columns.FlowColumns`: the Sécu's statement, feuilles de soins, coefficients
 
 
@@ -288,10 +291,10 @@ def claim_columns(reader: ClaimReader, table: pa.Table) -> ClaimColumns | None:
     if given:  # `membership_date`, `side`: read and checked by the reader, claim by claim
         bad[given] = True
     bad |= has_frame & (frame > price)
-    flow = np.zeros(n, bool)
-    flow[flow_rows(table, STAY_FIELDS)] = True  # a stay: the scalar engine's (`steps/flow.py`)
     flows = flow_columns(table, n)  # the Sécu's statement, a feuille de soins, a coefficient: vectorised
     bad |= flows.bad
+    stays = _stays(table, n)  # a stay: `steps/stays.py`
+    bad |= stays.refused
 
     combo, shapes, dated = _combinations(reader, vocabulary, vocab_cols, n, date)
     bad |= ~dated
@@ -301,9 +304,64 @@ def claim_columns(reader: ClaimReader, table: pa.Table) -> ClaimColumns | None:
         n=n, clean=~bad, ids=id_text, repeated=repeated_ids(id_text, ben_codes), ben=ben_codes, beneficiaries=ben_text,
         date=date, birth=birth, has_birth=has_birth, price=price,
         base=fields["base"][0], has_base=fields["base"][1], amo=fields["amo"][0], has_amo=fields["amo"][1],
-        has_frame=has_frame, quantity=fields["quantity"][0], flow=flow, combo=combo, shapes=shapes,
+        has_frame=has_frame, quantity=fields["quantity"][0], combo=combo, shapes=shapes,
         status=status, status_pairs=status_pairs, flows=flows,
+        admission=stays.admission, discharge=stays.discharge, psychiatric=stays.psychiatric, has_stay=stays.has_stay,
     )
+
+
+class _Stays:
+    """A hospital stay per record (`claims.read_stay`): admission and
+    discharge ordinals (0 without a stay), psychiatric, and the records
+    whose stay fields the reader refuses."""
+
+    def __init__(self, n: int):
+        self.admission = np.zeros(n, np.int64)
+        self.discharge = np.zeros(n, np.int64)
+        self.psychiatric = np.zeros(n, bool)
+        self.has_stay = np.zeros(n, bool)
+        self.refused = np.zeros(n, bool)
+
+
+def _stays(table: pa.Table, n: int) -> _Stays:
+    """Each distinct (admission, discharge, psychiatric) of the records
+    once, through the reader's own `read_stay`: a stay it refuses leaves
+    its record to the reader, which says why."""
+    out = _Stays(n)
+    cols = [_column(table, name) for name in STAY_FIELDS]
+    if all(col is None or col.null_count == len(col) for col in cols):
+        return out
+    codes = np.zeros(n, np.int64)
+    distinct_cols = []
+    for col in cols:
+        if col is None or pa.types.is_null(col.type):
+            distinct_cols.append([None])
+            continue
+        encoded = pc.dictionary_encode(col)
+        distinct = encoded.dictionary.to_pylist() + [None]
+        distinct_cols.append(distinct)
+        codes = codes * len(distinct) + pc.fill_null(encoded.indices, len(distinct) - 1).to_numpy(zero_copy_only=False)
+    unique, inverse = np.unique(codes, return_inverse=True)
+    got = np.zeros((len(unique), 5), np.int64)  # admission, discharge, psychiatric, has stay, refused
+    probe = Claim()
+    for k, code in enumerate(unique.tolist()):
+        raw = {}
+        for name, distinct in zip(reversed(STAY_FIELDS), reversed(distinct_cols)):
+            code, i = divmod(code, len(distinct))
+            raw[name] = distinct[i]
+        probe.stay = None  # as the reader starts a record
+        try:
+            read_stay(raw, probe)
+        except Exception:  # the reader will say why, record by record
+            got[k, 4] = 1
+            continue
+        if probe.stay is not None:
+            admission, discharge, psychiatric = probe.stay
+            got[k, :4] = (admission.toordinal(), discharge.toordinal(), psychiatric, 1)
+    per_row = got[inverse.reshape(-1)]
+    out.admission, out.discharge = per_row[:, 0], per_row[:, 1]
+    out.psychiatric, out.has_stay, out.refused = per_row[:, 2] == 1, per_row[:, 3] == 1, per_row[:, 4] == 1
+    return out
 
 
 def _statuses(reader: ClaimReader, exemption, scheme, n: int):

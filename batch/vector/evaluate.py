@@ -131,6 +131,8 @@ class _Vector:
         self.pf_acts = np.full(n, -1, np.int64)
         self.flow_scalar = np.zeros(n, bool)  # a session or a day the vector way leaves whole to the scalar engine (`steps/flow.py`)  # a feuille de soins' acts bearing a PF, -1 elsewhere (`steps/flow.invoice_acts`)
         self._params: dict[int, tuple] = {}
+        self.regulated: dict[str, tuple] = {}  # per-day amount → (rows of a stay, its sum of days) (`steps/stays.py`)
+        self.row_pools: list[tuple[np.ndarray, str]] = []  # (rows, pool) a row joins by its own fields (`steps/stays.py`)
 
     # ---------------------------------------------------------- helpers
     def _note(self, idx: np.ndarray, texts: list) -> None:
@@ -201,10 +203,9 @@ class _Vector:
             self.reasons[str(why)] = n
             return np.ones(n, bool)
         self._count("claim the regime rejects", candidate & self.fail)
-        self._count("claim with a stay (scalar steps)", candidate & c.flow & ~self.fail)
         self._count("line of a session or a professional's day mixing the Sécu's figures with other lines (scalar steps)",
-                    candidate & self.flow_scalar & ~self.fail & ~c.flow)
-        self.fail |= c.flow | self.flow_scalar  # `steps/flow.py`: with the claims sharing a pool with them (`_closure`)
+                    candidate & self.flow_scalar & ~self.fail)
+        self.fail |= self.flow_scalar  # `steps/flow.py`: with the claims sharing a pool with them (`_closure`)
 
         # The scalar set, closed over the pools its claims share.
         scalar = ~candidate | self.fail
@@ -241,6 +242,8 @@ class _Vector:
             if r is not None:
                 for pool in r.pools:
                     pool_ids.setdefault(pool, len(pool_ids))
+        for _rows, pool in self.row_pools:
+            pool_ids.setdefault(pool, len(pool_ids))
         if not pool_ids:
             return scalar
         n_pools = len(pool_ids)
@@ -253,6 +256,9 @@ class _Vector:
             for pool in r.pools:
                 member_rows.append(rows_k)
                 member_pools.append(c.ben[rows_k] * n_pools + pool_ids[pool])
+        for rows_k, pool in self.row_pools:
+            member_rows.append(rows_k)
+            member_pools.append(c.ben[rows_k] * n_pools + pool_ids[pool])
         if not member_rows:
             return scalar
         m_rows = np.concatenate(member_rows)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from garant.batch.vector.steps.stays import stay_sums
 from garant.compiler.runtime.rules import Param
 
 
@@ -116,7 +117,7 @@ def _not_due(v, r, rows, held) -> None:
         if any(value.name in st.exempt for st in held):
             on, none = v._value(value, c.date[rows])
             v.fail[rows] |= none
-            amo = np.minimum(c.price[rows], on * c.quantity[rows])
+            amo = np.minimum(c.price[rows], stay_sums(v, value, rows, on * c.quantity[rows]))  # a stay: its days
             v.base[rows] = v.counted[rows] = v.amo[rows] = v.amo_ref[rows] = amo
             v.rate[rows] = 10000
             return

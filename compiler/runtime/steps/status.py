@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from garant.compiler.runtime.money import pct
 from garant.compiler.runtime.steps import when
+from garant.compiler.runtime.steps.stays import stay_amount
 
 
 @when(lambda product, route: bool(product.statuses or product.schemes))
@@ -105,7 +106,8 @@ def not_due(product, s, held: tuple) -> None:
         for st in held:
             if value in st.exempt:
                 param = product.params[value]
-                amo = min(c.price, param.at(c.date) * c.quantity)
+                days = stay_amount(product, c, value)  # a stay: each of its days at its amount (`stays.stay_days`)
+                amo = min(c.price, param.at(c.date) * c.quantity if days is None else days)
                 at, ref = st.exempt[value]
                 s.base = s.counted = s.amo = s.amo_ref = amo
                 s.rate = 10000
