@@ -235,9 +235,7 @@ class _Vector:
     def _closure(self, scalar: np.ndarray, by_combo, n_ben: int) -> np.ndarray:
         if not self.overflow and not scalar.any():  # no scalar claim, no pool in doubt: nothing to spread
             return scalar
-        c = self.c
         pool_ids: dict[str, int] = {}
-        member_rows, member_pools = [], []
         for r in self.recipes:
             if r is not None:
                 for pool in r.pools:
@@ -246,7 +244,28 @@ class _Vector:
             pool_ids.setdefault(pool, len(pool_ids))
         if not pool_ids:
             return scalar
+        members = self._pool_members(pool_ids)
+        if members is None:
+            return scalar
         n_pools = len(pool_ids)
+        pair_scalar = np.zeros(n_ben * n_pools, bool)
+        for bens, pool in self.overflow:
+            pair_scalar[bens * n_pools + pool_ids[pool]] = True
+        before = int(scalar.sum())
+        scalar = _spread(scalar, pair_scalar, *members)
+        grown_by = int(scalar.sum()) - before
+        if grown_by:
+            why = "claim sharing a limit's pool with a scalar claim, or whose running sum the fast way cannot trust"
+            self.reasons[why] = self.reasons.get(why, 0) + grown_by
+        return scalar
+
+    def _pool_members(self, pool_ids: dict[str, int]):
+        """Each (row, beneficiary × pool) membership: the rows of a combination
+        whose recipe draws on a pool, and the rows a step tied to a pool
+        (`row_pools`); None when no row belongs to any."""
+        c = self.c
+        n_pools = len(pool_ids)
+        member_rows, member_pools = [], []
         clean_idx = np.nonzero(c.clean)[0]
         combos = c.combo[clean_idx]
         for k, r in enumerate(self.recipes):
@@ -260,23 +279,19 @@ class _Vector:
             member_rows.append(rows_k)
             member_pools.append(c.ben[rows_k] * n_pools + pool_ids[pool])
         if not member_rows:
+            return None
+        return np.concatenate(member_rows), np.concatenate(member_pools)
+
+
+def _spread(scalar: np.ndarray, pair_scalar: np.ndarray, m_rows: np.ndarray, m_pairs: np.ndarray) -> np.ndarray:
+    """The fixed point: a (beneficiary, pool) with one scalar row makes all
+    its rows scalar, and a scalar row makes every pool it belongs to scalar,
+    until nothing grows."""
+    while True:
+        hit = pair_scalar[m_pairs]
+        grown = scalar.copy()
+        grown[m_rows[hit]] = True
+        pair_scalar[m_pairs[grown[m_rows]]] = True
+        if (grown == scalar).all() and pair_scalar[m_pairs].sum() == hit.sum():
             return scalar
-        m_rows = np.concatenate(member_rows)
-        m_pairs = np.concatenate(member_pools)
-        pair_scalar = np.zeros(n_ben * n_pools, bool)
-        for bens, pool in self.overflow:
-            pair_scalar[bens * n_pools + pool_ids[pool]] = True
-        before = int(scalar.sum())
-        while True:
-            hit = pair_scalar[m_pairs]
-            grown = scalar.copy()
-            grown[m_rows[hit]] = True
-            pair_scalar[m_pairs[grown[m_rows]]] = True
-            if (grown == scalar).all() and pair_scalar[m_pairs].sum() == hit.sum():
-                break
-            scalar = grown
-        grown_by = int(scalar.sum()) - before
-        if grown_by:
-            why = "claim sharing a limit's pool with a scalar claim, or whose running sum the fast way cannot trust"
-            self.reasons[why] = self.reasons.get(why, 0) + grown_by
-        return scalar
+        scalar = grown
