@@ -240,9 +240,10 @@ def read_columns(reader: ClaimReader, table: pa.Table, rows: list[int], skip=Non
     return out
 
 
-def flow_rows(table: pa.Table, fields=FLOW_FIELDS) -> list[int]:
+def flow_rows(table: pa.Table, fields: tuple = FLOW_FIELDS) -> list[int]:
     """The records carrying any of the Sécu's statement, stay or invoice
-    fields (`claims.FLOW_FIELDS`): few, and read by the claim reader."""
+    fields (`claims.FLOW_FIELDS`, or those of `fields`): few, and read by
+    the claim reader."""
     rows = set()
     for name in fields:
         col = _column(table, name)

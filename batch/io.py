@@ -219,7 +219,10 @@ class ClaimsFile:
                 ),
             )
             for batch in reader:
-                yield _mark_unreadable(batch, stream.saw_bad)
+                # Until the stream meets a byte that is not text, every byte
+                # it handed on is the UTF-8 of decoded text, and a field
+                # (cut at ASCII delimiters) is whole characters: valid.
+                yield _mark_unreadable(batch, stream.saw_bad, valid=not stream.saw_bad)
         except pa.ArrowInvalid as err:
             raise ClaimsFileError(f"{self.path}: cannot read CSV ({err})") from None
         except StopIteration:  # a header and no line
@@ -228,11 +231,14 @@ class ClaimsFile:
             self._file.close()
 
 
-def _mark_unreadable(batch: pa.RecordBatch, marked: bool = False) -> pa.RecordBatch:
+def _mark_unreadable(batch: pa.RecordBatch, marked: bool = False, valid: bool = False) -> pa.RecordBatch:
     """Check that every text field is UTF-8 (one C++ pass per column) and,
     when the stream met bytes that are not text (`marked`), free of their
     markers; in the rare batch where one is not, show its bad bytes as
-    U+FFFD and name, per record, the first field at fault."""
+    U+FFFD and name, per record, the first field at fault. `valid`: the
+    batch is known to be UTF-8 without a marker (nothing to check)."""
+    if valid and not marked:
+        return batch.append_column(UNREADABLE, pa.nulls(batch.num_rows, pa.string()))
     unreadable = None
     for i, name in enumerate(batch.schema.names):
         col = batch.column(i)
@@ -299,7 +305,8 @@ class _Utf8Stream(io.RawIOBase):
     def __init__(self, raw, encoding: str):
         self._raw = raw
         self._decoder = codecs.getincrementaldecoder(encoding)(errors="surrogateescape")
-        self._pending = b""
+        self._pending = memoryview(b"")
+        self._at = 0  # what of `_pending` was handed on already
         self._eof = False
         self.saw_bad = False
 
@@ -310,17 +317,22 @@ class _Utf8Stream(io.RawIOBase):
         return self._raw.tell()
 
     def readinto(self, buffer) -> int:
-        while not self._pending and not self._eof:
+        # An ASCII block (most files, most blocks) holds no escaped byte:
+        # no search for one. What is handed on is a view of the block
+        # (handing the rest on by slicing copied the block's tail at every
+        # read).
+        while self._at >= len(self._pending) and not self._eof:
             block = self._raw.read(1 << 20)
             self._eof = not block
             text = self._decoder.decode(block, final=self._eof)
-            if _SURROGATES.search(text):
+            if not text.isascii() and _SURROGATES.search(text):
                 self.saw_bad = True
                 text = text.translate(_ESCAPES)
-            self._pending = text.encode("utf-8", "surrogatepass")
-        n = min(len(buffer), len(self._pending))
-        buffer[:n] = self._pending[:n]
-        self._pending = self._pending[n:]
+            self._pending = memoryview(text.encode("utf-8", "surrogatepass"))
+            self._at = 0
+        n = min(len(buffer), len(self._pending) - self._at)
+        buffer[:n] = self._pending[self._at:self._at + n]
+        self._at += n
         return n
 
     def close(self) -> None:

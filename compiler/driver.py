@@ -158,8 +158,8 @@ def one_build():
     - the contrat responsable proofs of a checked contract: the checker
       proves the law (`responsable.check_compliance`) and the compliance
       pages read the same proofs (`responsable.compliance_report`); both
-      go through `responsable.responsable_findings`, a function of the
-      checked contract alone (its lines, levels, regime and date);
+      go through `responsable.responsable_findings`, which proves each
+      checked contract once within `responsable.remembering()`;
     - the generated module of a product and of its regime (`python_source`,
       `regime_source`), written by `build`, then loaded for the docs.
 
@@ -175,25 +175,15 @@ def one_build():
     global _BUILD
     from garant.dsl.checker import responsable
 
-    prove = responsable.responsable_findings
     outer, _BUILD = _BUILD, {}
-    known: dict[int, tuple] = {}  # id(contract) → (contract, its findings)
-
-    def remembered(contract):
-        got = known.get(id(contract))
-        if got is None or got[0] is not contract:
-            got = known[id(contract)] = (contract, tuple(prove(contract)))
-        return list(got[1])
-
-    responsable.responsable_findings = remembered
     collecting = gc.isenabled()
     gc.disable()
     try:
-        yield
+        with responsable.remembering():
+            yield
     finally:
         if collecting:
             gc.enable()
-        responsable.responsable_findings = prove
         _BUILD = outer
 
 

@@ -180,6 +180,47 @@ def test_bucket_is_stable_and_keeps_a_key_together():
     assert ids == bucket_ids(pa.array(["B1", "B2", None, "B1", "B3"]), 7).to_pylist()
 
 
+def test_bucket_is_zlib_crc32_of_the_key_text():
+    """The vectorised CRC-32 gives zlib's own value for every key: short,
+    empty, non-ASCII, longer than the vectorised loop takes, in a slice
+    (an offset into the buffers), and as large_string."""
+    import zlib
+
+    from garant.batch.partition import crc32_column
+
+    rnd = random.Random(7)
+    keys = [f"B{rnd.randint(1, 10**6)}" for _ in range(3000)] + ["", "é€x", "a" * 100, "Z" * 65, " B1 "]
+    want = [zlib.crc32(k.encode("utf-8")) for k in keys]
+    assert crc32_column(pa.array(keys)).tolist() == want
+    assert crc32_column(pa.array(keys).slice(11, 2000)).tolist() == want[11:2011]
+    assert crc32_column(pa.array(keys, pa.large_string())).tolist() == want
+    with_null = pa.array(keys + [None])
+    assert bucket_ids(with_null, 13).to_pylist() == [w % 13 for w in want] + [0]
+
+
+def test_repeated_ids_within_a_beneficiary_only():
+    """An id is repeated when another record of the same beneficiary has
+    it; the same id under two beneficiaries is two claims."""
+    import numpy as np
+
+    from garant.batch.vector.columns import repeated_ids
+
+    ids = pa.array(["c1", "c2", "c1", "c3", "c3", "c4"])
+    ben = np.array([0, 0, 0, 1, 2, 1], np.int64)
+    assert repeated_ids(ids, ben).tolist() == [True, False, True, False, False, False]
+    assert repeated_ids(pa.array(["a", "b"]), np.array([0, 0], np.int64)).tolist() == [False, False]
+
+
+def test_vector_partition_size_follows_the_memory_budget():
+    """A budget for 2M claims at 1 KB each gives partitions of 2M claims (a
+    file of a million is one pass); a small budget never goes below the
+    250,000 claims a partition's fixed cost calls for."""
+    from garant.batch.partition import VECTOR_ROWS_PER_PARTITION, vector_rows_per_partition
+
+    assert vector_rows_per_partition(2_000_000 * 1_000) == 2_000_000
+    assert vector_rows_per_partition(10 << 20) == VECTOR_ROWS_PER_PARTITION == 250_000
+
+
 OLD = """contract "Old"
   insurer "Test"
   regime secu

@@ -394,3 +394,57 @@ def test_given_pf_past_the_yearly_cap(seed):
     _compare(product, table)
     scalar = _scalar_rows(product, table)
     assert scalar.sum() <= 0.5 * len(claims), f"{int(scalar.sum())} of {len(claims)} claims left to the scalar engine"
+
+
+def _stay_records(rng: random.Random, ben: str, admission, days: int, exemption) -> list[dict]:
+    """The lines of one hospital stay: its forfait journalier (sometimes a
+    wrong quantity, sometimes psychiatric), frais de séjour and honoraires
+    (some heavy: base ≥ 120€ or coefficient ≥ 60, some carrying the Sécu's
+    AMO) on random days."""
+    import datetime as dt
+
+    discharge = admission + dt.timedelta(days=days - 1)
+    stay = {"beneficiary": ben, "admission": admission.isoformat(), "discharge": discharge.isoformat(), "exemption": exemption}
+    if rng.random() < 0.2:
+        stay["psychiatric"] = "true"
+    quantity = rng.choice(("1", str(days), str(days), str(days + 1)))
+    lines = [{"act": "hospitalisation forfait_journalier", "price": f"{20 * days}.00", "quantity": quantity, "date": discharge.isoformat()}]
+    for _ in range(rng.randrange(1, 5)):
+        day = admission + dt.timedelta(days=rng.randrange(days))
+        if rng.random() < 0.3:
+            lines.append({"act": "hospitalisation frais_de_sejour", "price": "900.00", "base": "900.00", "date": day.isoformat()})
+            continue
+        base = rng.choice(("60.00", "119.99", "120.00", "250.00"))
+        line = {"act": "hospitalisation honoraires", "price": base, "base": base, "date": day.isoformat()}
+        if rng.random() < 0.1:
+            line["amo"] = rng.choice((base, f"{float(base) - 24:.2f}"))
+        elif rng.random() < 0.15:  # a heavy act by its coefficient (R160-16 I), or just short of it
+            line["coefficient"] = rng.choice(("60", "59.5"))
+        lines.append(line)
+    return [{**stay, **line} for line in lines]
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13])
+def test_vector_equals_scalar_on_stays(seed):
+    """Hospital stays the vectorised way (`batch/vector/steps/stays.py`):
+    forfaits journaliers across the 2026-03-01 tariff change, psychiatric
+    or not, short and past the 31st day; heavy acts before and after the
+    stay's other lines, in shuffled file order; the Sécu's AMO on a few
+    lines; exempt statuses. Identical décomptes, and the vectorised way
+    takes most stay lines (a stay's lines go to the scalar engine together
+    only when one of them must)."""
+    import datetime as dt
+
+    rng = random.Random(seed)
+    records = []
+    for b in range(120):
+        exemption = rng.choice((None, None, None, "ald", "c2s"))
+        for _ in range(rng.randrange(1, 3)):
+            admission = dt.date(2025, 12, 1) + dt.timedelta(days=rng.randrange(120))
+            records.extend(_stay_records(rng, f"H{b:03d}", admission, rng.choice((1, 3, 5, 12, 40)), exemption))
+    rng.shuffle(records)
+    for k, r in enumerate(records):
+        r["id"] = f"S{k}"
+    stays = len(records)
+    stats = _compare(_product(ESSENTIEL), _table(records))
+    assert stats.vector >= 0.6 * stays, stats.reasons

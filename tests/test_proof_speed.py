@@ -256,3 +256,24 @@ def test_equal_data_share_an_id_and_different_data_do_not():
     assert exact.key(build(6000, 100)) != exact.key(a)
     assert exact.key(E.emax(*a.args)) != exact.key(a)  # same children, other kind
     assert exact.key(Scale(Fraction(1), a)) != exact.key(a)
+
+
+# ----------------------------------------------- one build proves each contract once
+def test_a_build_proves_each_contract_once_and_outside_it_afresh(monkeypatch):
+    """`garant build` checks a contract and then documents it: within
+    `remembering()` (entered by `driver.one_build`) the second call reads
+    the first call's findings; outside it, each call proves again."""
+    from garant.compiler import driver
+    from garant.dsl.checker import responsable
+
+    units, _ = compile_paths([str(ROOT / "contracts" / "essentiel_2025.garant")])
+    contract = units[0].contract
+    calls = []
+    real = responsable._prove
+    monkeypatch.setattr(responsable, "_prove", lambda c: calls.append(c) or real(c))
+    with driver.one_build():
+        first = responsable.responsable_findings(contract)
+        again = responsable.responsable_findings(contract)
+    assert first == again and len(calls) == 1
+    responsable.responsable_findings(contract)
+    assert len(calls) == 2

@@ -25,11 +25,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from garant.batch.columns import _BAD, _TEXT_TYPES, CONVERTERS, _guarded, _shape, flow_rows
+from garant.batch.columns import _BAD, _TEXT_TYPES, CONVERTERS, _guarded, _shape
 from garant.batch.columns import clause_fields_given
-from garant.batch.io import INTERNAL, UNREADABLE
+from garant.batch.io import INTERNAL, UNREADABLE, arrow_of
 from garant.batch.vector.flow_columns import flow_columns
-from garant.compiler.runtime.claims import STAY_FIELDS, Claim, ClaimReader
+from garant.batch.vector.running import dense_codes
+from garant.compiler.runtime.claims import STAY_FIELDS, Claim, ClaimReader, read_stay
 
 MAX_CENTS = 10**12  # 10 billion euros: far above any claim, far below int64 overflow in `pct` (cents × basis points)
 _KEY_TYPES = (pa.string(), pa.large_string(), pa.int64(), pa.int32())  # id and beneficiary: text, or whole numbers
@@ -41,7 +42,7 @@ class ClaimColumns:
     n: int
     clean: np.ndarray  # bool: read the fast way, exactly as the reader would
     ids: pa.Array  # the claim ids as the décompte writes them (text)
-    id_codes: np.ndarray  # int64: equal ids, equal codes
+    repeated: np.ndarray  # bool: the record's id is also another record's of its beneficiary (`repeated_ids`)
     ben: np.ndarray  # int64 code of the beneficiary (records with none share one code; they are not clean)
     beneficiaries: pa.Array  # the beneficiary text per record
     date: np.ndarray  # int64 ordinal
@@ -54,11 +55,14 @@ class ClaimColumns:
     has_amo: np.ndarray
     has_frame: np.ndarray
     quantity: np.ndarray
-    flow: np.ndarray  # bool: carries the Sécu's statement (beyond base, amo), a stay or a feuille de soins
     combo: np.ndarray  # int64 index into `shapes`
     shapes: list  # (act, provider, network, node, dims, dates) per combination, or _BAD
     status: np.ndarray = None  # int64 index into `status_pairs`; 0: no exemption, general scheme
     status_pairs: list = None  # (exemption, scheme) as the reader spells them, per code
+    admission: np.ndarray = None  # int64 ordinal of a hospital stay's admission, 0 without a stay (`_stays`)
+    discharge: np.ndarray = None  # int64 ordinal of its discharge, 0 without a stay
+    psychiatric: np.ndarray = None  # bool: a stay in psychiatry
+    has_stay: np.ndarray = None  # bool: the record is a line of a stay (`steps/stays.py`)
     flows: object = None  # `flow_columns.FlowColumns`: the Sécu's statement, feuilles de soins, coefficients
 
 
@@ -154,25 +158,100 @@ def _int(v) -> int:
     return int(v)
 
 
-def _key_column(col, n: int):
-    """(text per record, int64 code per record, blank mask) for id and
-    beneficiary: blank means missing (null or only whitespace, as the
-    reader's `str.strip()` sees it)."""
+def _key_column(col, n: int, codes: bool = True):
+    """(text per record, int64 code per record or None, blank mask) for id
+    and beneficiary: blank means missing (null or only whitespace, as the
+    reader's `str.strip()` sees it). `codes=False` (the ids, nearly all
+    distinct): no dictionary built, each value looked at once."""
     if col is None:
-        return pa.nulls(n, pa.string()), np.zeros(n, np.int64), np.ones(n, bool)
+        return pa.nulls(n, pa.string()), (np.zeros(n, np.int64) if codes else None), np.ones(n, bool)
     if col.type not in _KEY_TYPES:
         return None
     if not pa.types.is_string(col.type):
         col = pc.cast(col, pa.string())
+    if not codes:
+        return col, None, _blank(col)
     encoded = pc.dictionary_encode(col)
-    dictionary = encoded.dictionary
-    # A value with a letter or digit is not blank; the others (few) are
-    # asked Python's `str.strip()`, the reader's own test.
-    blank = np.append(~pc.match_substring_regex(dictionary, "[0-9A-Za-z]").to_numpy(zero_copy_only=False), True)
-    for k in np.flatnonzero(blank[:-1]).tolist():
-        blank[k] = not dictionary[k].as_py().strip()
-    indices = pc.fill_null(encoded.indices, len(dictionary)).to_numpy(zero_copy_only=False).astype(np.int64)
+    blank = np.append(_blank(encoded.dictionary), True)
+    indices = pc.fill_null(encoded.indices, len(encoded.dictionary)).to_numpy(zero_copy_only=False).astype(np.int64)
     return col, indices, blank[indices]
+
+
+def _blank(values: pa.Array) -> np.ndarray:
+    """Whether each value is null or only whitespace. A value with a letter
+    or digit is not blank; the others (few) are asked Python's
+    `str.strip()`, the reader's own test. A value whose first byte is an
+    ASCII letter or digit (nearly all) is not even searched."""
+    valid = values.is_valid().to_numpy(zero_copy_only=False) if values.null_count else np.ones(len(values), bool)
+    blank = ~(_starts_alnum(values) & valid)
+    maybe = np.flatnonzero(blank & valid)
+    if len(maybe):
+        some = pc.match_substring_regex(values.take(arrow_of(maybe)), "[0-9A-Za-z]").to_numpy(zero_copy_only=False)
+        blank[maybe[some]] = False
+        for k in maybe[~some].tolist():
+            blank[k] = not values[k].as_py().strip()
+    return blank
+
+
+_HASHED_BYTES = 64  # a longer id is hashed on its first 64 bytes (equal hashes are checked on the ids)
+
+
+def _text_hash(strings: pa.Array) -> np.ndarray:
+    """A 64-bit polynomial hash of each value's bytes (its length, then its
+    first _HASHED_BYTES bytes), over the array's own buffers: equal texts,
+    equal hashes."""
+    n = len(strings)
+    if not pa.types.is_string(strings.type):
+        strings = pc.cast(strings, pa.string())
+    _, offsets_buf, data_buf = strings.buffers()
+    offsets = np.frombuffer(offsets_buf, np.int32, n + 1, strings.offset * 4).astype(np.int64)
+    data = np.frombuffer(data_buf, np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+    starts = offsets[:-1]
+    lengths = offsets[1:] - starts
+    h = lengths.astype(np.uint64)
+    shortest = int(lengths.min()) if n else 0
+    for j in range(min(int(lengths.max()) if n else 0, _HASHED_BYTES)):
+        at = slice(None) if j < shortest else np.flatnonzero(lengths > j)
+        h[at] = h[at] * np.uint64(1_000_003) + data[starts[at] + j]
+    return h
+
+
+def repeated_ids(ids: pa.Array, ben: np.ndarray) -> np.ndarray:
+    """Whether each record's id is also another record's of its beneficiary
+    (a duplicate, or the claim it duplicates). A hash of each id mixed
+    with its beneficiary's code, sorted: no two equal
+    (the common file) is no duplicate, without a dictionary of a million
+    ids; where pairs collide, the ids themselves decide."""
+    n = len(ben)
+    if n < 2:
+        return np.zeros(n, bool)
+    pairs = np.sort(_text_hash(ids) * np.uint64(0x9E3779B97F4A7C15) + ben.astype(np.uint64))
+    if not (pairs[1:] == pairs[:-1]).any():
+        return np.zeros(n, bool)
+    encoded = pc.dictionary_encode(ids)
+    codes = pc.fill_null(encoded.indices, len(encoded.dictionary)).to_numpy(zero_copy_only=False).astype(np.int64)
+    pair = ben * (len(encoded.dictionary) + 1) + codes
+    uniq, counts = np.unique(pair, return_counts=True)
+    return np.isin(pair, uniq[counts > 1])
+
+
+_ALNUM = np.zeros(256, bool)
+_ALNUM[[*range(ord("0"), ord("9") + 1), *range(ord("A"), ord("Z") + 1), *range(ord("a"), ord("z") + 1)]] = True
+
+
+def _starts_alnum(strings: pa.Array) -> np.ndarray:
+    """Whether each value of a string array starts with an ASCII letter or
+    digit, read off the array's own bytes (a null's answer is meaningless)."""
+    n = len(strings)
+    if not n or not pa.types.is_string(strings.type):
+        return np.zeros(n, bool)
+    _, offsets_buf, data_buf = strings.buffers()
+    offsets = np.frombuffer(offsets_buf, np.int32, n + 1, strings.offset * 4)
+    data = np.frombuffer(data_buf, np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+    nonempty = offsets[1:] > offsets[:-1]
+    first = np.zeros(n, np.uint8)
+    first[nonempty] = data[offsets[:-1][nonempty]]
+    return nonempty & _ALNUM[first]
 
 
 def claim_columns(reader: ClaimReader, table: pa.Table) -> ClaimColumns | None:
@@ -186,11 +265,11 @@ def claim_columns(reader: ClaimReader, table: pa.Table) -> ClaimColumns | None:
     if any(c is not None and c.type not in _TEXT_TYPES for c in vocab_cols):
         return None
     n = table.num_rows
-    ids = _key_column(_column(table, "id"), n)
+    ids = _key_column(_column(table, "id"), n, codes=False)
     bens = _key_column(_column(table, "beneficiary"), n)
     if ids is None or bens is None:
         return None
-    id_text, id_codes, id_blank = ids
+    id_text, _, id_blank = ids
     ben_text, ben_codes, ben_blank = bens
     bad = id_blank | ben_blank
     unreadable = _column(table, UNREADABLE)
@@ -212,22 +291,77 @@ def claim_columns(reader: ClaimReader, table: pa.Table) -> ClaimColumns | None:
     if given:  # `membership_date`, `side`: read and checked by the reader, claim by claim
         bad[given] = True
     bad |= has_frame & (frame > price)
-    flow = np.zeros(n, bool)
-    flow[flow_rows(table, STAY_FIELDS)] = True  # a stay: the scalar engine's (`steps/flow.py`)
     flows = flow_columns(table, n)  # the Sécu's statement, a feuille de soins, a coefficient: vectorised
     bad |= flows.bad
+    stays = _stays(table, n)  # a stay: `steps/stays.py`
+    bad |= stays.refused
 
     combo, shapes, dated = _combinations(reader, vocabulary, vocab_cols, n, date)
     bad |= ~dated
     status, status_pairs, status_bad = _statuses(reader, _column(table, "exemption"), _column(table, "scheme"), n)
     bad |= status_bad
     return ClaimColumns(
-        n=n, clean=~bad, ids=id_text, id_codes=id_codes, ben=ben_codes, beneficiaries=ben_text,
+        n=n, clean=~bad, ids=id_text, repeated=repeated_ids(id_text, ben_codes), ben=ben_codes, beneficiaries=ben_text,
         date=date, birth=birth, has_birth=has_birth, price=price,
         base=fields["base"][0], has_base=fields["base"][1], amo=fields["amo"][0], has_amo=fields["amo"][1],
-        has_frame=has_frame, quantity=fields["quantity"][0], flow=flow, combo=combo, shapes=shapes,
+        has_frame=has_frame, quantity=fields["quantity"][0], combo=combo, shapes=shapes,
         status=status, status_pairs=status_pairs, flows=flows,
+        admission=stays.admission, discharge=stays.discharge, psychiatric=stays.psychiatric, has_stay=stays.has_stay,
     )
+
+
+class _Stays:
+    """A hospital stay per record (`claims.read_stay`): admission and
+    discharge ordinals (0 without a stay), psychiatric, and the records
+    whose stay fields the reader refuses."""
+
+    def __init__(self, n: int):
+        self.admission = np.zeros(n, np.int64)
+        self.discharge = np.zeros(n, np.int64)
+        self.psychiatric = np.zeros(n, bool)
+        self.has_stay = np.zeros(n, bool)
+        self.refused = np.zeros(n, bool)
+
+
+def _stays(table: pa.Table, n: int) -> _Stays:
+    """Each distinct (admission, discharge, psychiatric) of the records
+    once, through the reader's own `read_stay`: a stay it refuses leaves
+    its record to the reader, which says why."""
+    out = _Stays(n)
+    cols = [_column(table, name) for name in STAY_FIELDS]
+    if all(col is None or col.null_count == len(col) for col in cols):
+        return out
+    codes = np.zeros(n, np.int64)
+    distinct_cols = []
+    for col in cols:
+        if col is None or pa.types.is_null(col.type):
+            distinct_cols.append([None])
+            continue
+        encoded = pc.dictionary_encode(col)
+        distinct = encoded.dictionary.to_pylist() + [None]
+        distinct_cols.append(distinct)
+        codes = codes * len(distinct) + pc.fill_null(encoded.indices, len(distinct) - 1).to_numpy(zero_copy_only=False)
+    unique, inverse = np.unique(codes, return_inverse=True)
+    got = np.zeros((len(unique), 5), np.int64)  # admission, discharge, psychiatric, has stay, refused
+    probe = Claim()
+    for k, code in enumerate(unique.tolist()):
+        raw = {}
+        for name, distinct in zip(reversed(STAY_FIELDS), reversed(distinct_cols)):
+            code, i = divmod(code, len(distinct))
+            raw[name] = distinct[i]
+        probe.stay = None  # as the reader starts a record
+        try:
+            read_stay(raw, probe)
+        except Exception:  # the reader will say why, record by record
+            got[k, 4] = 1
+            continue
+        if probe.stay is not None:
+            admission, discharge, psychiatric = probe.stay
+            got[k, :4] = (admission.toordinal(), discharge.toordinal(), psychiatric, 1)
+    per_row = got[inverse.reshape(-1)]
+    out.admission, out.discharge = per_row[:, 0], per_row[:, 1]
+    out.psychiatric, out.has_stay, out.refused = per_row[:, 2] == 1, per_row[:, 3] == 1, per_row[:, 4] == 1
+    return out
 
 
 def _statuses(reader: ClaimReader, exemption, scheme, n: int):
@@ -246,7 +380,7 @@ def _statuses(reader: ClaimReader, exemption, scheme, n: int):
         codes = codes * len(distinct) + pc.fill_null(encoded.indices, len(distinct) - 1).to_numpy(zero_copy_only=False)
     pairs = [(None, None)]
     index = {(None, None): 0}
-    unique, inverse = np.unique(codes, return_inverse=True)
+    unique, inverse = dense_codes(codes, len(distinct_cols[0]) * len(distinct_cols[1]))
     mapped = np.zeros(len(unique), np.int64)
     refused = np.zeros(len(unique), bool)
     probe = Claim()
@@ -262,7 +396,6 @@ def _statuses(reader: ClaimReader, exemption, scheme, n: int):
         mapped[k] = index.setdefault(pair, len(pairs))
         if mapped[k] == len(pairs):
             pairs.append(pair)
-    inverse = inverse.reshape(-1)
     return mapped[inverse], pairs, refused[inverse]
 
 
@@ -272,6 +405,7 @@ def _combinations(reader: ClaimReader, vocabulary: tuple, vocab_cols: list, n: i
     vocabulary's values once, through the reader's own code."""
     codes = np.zeros(n, np.int64)
     raw_values = []
+    bound = 1
     for col in vocab_cols:
         if col is None or pa.types.is_null(col.type):
             raw_values.append([None])
@@ -279,8 +413,9 @@ def _combinations(reader: ClaimReader, vocabulary: tuple, vocab_cols: list, n: i
         encoded = pc.dictionary_encode(col)
         distinct = encoded.dictionary.to_pylist() + [None]
         raw_values.append(distinct)
+        bound *= len(distinct)
         codes = codes * len(distinct) + pc.fill_null(encoded.indices, len(distinct) - 1).to_numpy(zero_copy_only=False)
-    unique, combo = np.unique(codes, return_inverse=True)
+    unique, combo = dense_codes(codes, bound)
     shapes = []
     first_date = np.empty(len(unique), np.int64)
     end_date = np.empty(len(unique), np.int64)
@@ -292,7 +427,7 @@ def _combinations(reader: ClaimReader, vocabulary: tuple, vocab_cols: list, n: i
         shape = _shape(reader, vocabulary, tuple(reversed(key)))
         shapes.append(shape)
         first_date[k], end_date[k] = _dates(shape)
-    combo = combo.astype(np.int64).reshape(-1)
+    combo = combo.astype(np.int64)
     return combo, shapes, (first_date[combo] <= date) & (date < end_date[combo])
 
 

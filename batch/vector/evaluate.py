@@ -131,6 +131,8 @@ class _Vector:
         self.pf_acts = np.full(n, -1, np.int64)
         self.flow_scalar = np.zeros(n, bool)  # a session or a day the vector way leaves whole to the scalar engine (`steps/flow.py`)  # a feuille de soins' acts bearing a PF, -1 elsewhere (`steps/flow.invoice_acts`)
         self._params: dict[int, tuple] = {}
+        self.regulated: dict[str, tuple] = {}  # per-day amount → (rows of a stay, its sum of days) (`steps/stays.py`)
+        self.row_pools: list[tuple[np.ndarray, str]] = []  # (rows, pool) a row joins by its own fields (`steps/stays.py`)
 
     # ---------------------------------------------------------- helpers
     def _note(self, idx: np.ndarray, texts: list) -> None:
@@ -178,18 +180,17 @@ class _Vector:
         n_ben = int(c.ben.max()) + 1 if n else 0
         ben_whole = np.zeros(n_ben, bool)
         ben_whole[c.ben[~c.clean]] = True
-        pair = c.ben * (int(c.id_codes.max()) + 1) + c.id_codes
-        uniq, counts = np.unique(pair, return_counts=True)
-        if (counts > 1).any():
-            dup = np.isin(pair, uniq[counts > 1])
-            ben_whole[c.ben[dup]] = True
+        ben_whole[c.ben[c.repeated]] = True
         combo = np.where(c.clean, c.combo, len(self.recipes))
         candidate = supported[combo] & ~ben_whole[c.ben]
         self._count("beneficiary with a record the reader decides, or a duplicate id", ben_whole[c.ben])
         self._count("combination needing a scalar step", c.clean & ~supported[combo] & ~ben_whole[c.ben])
 
         cand = np.nonzero(candidate)[0]
-        order = cand[np.argsort(c.combo[cand], kind="stable")]
+        combos = c.combo[cand]
+        if len(self.recipes) < 1 << 16:
+            combos = combos.astype(np.uint16)  # numpy's stable sort of 16-bit integers is a radix sort
+        order = cand[np.argsort(combos, kind="stable")]
         by_combo = []
         if len(order):
             sorted_combos = c.combo[order]
@@ -202,10 +203,9 @@ class _Vector:
             self.reasons[str(why)] = n
             return np.ones(n, bool)
         self._count("claim the regime rejects", candidate & self.fail)
-        self._count("claim with a stay (scalar steps)", candidate & c.flow & ~self.fail)
         self._count("line of a session or a professional's day mixing the Sécu's figures with other lines (scalar steps)",
-                    candidate & self.flow_scalar & ~self.fail & ~c.flow)
-        self.fail |= c.flow | self.flow_scalar  # `steps/flow.py`: with the claims sharing a pool with them (`_closure`)
+                    candidate & self.flow_scalar & ~self.fail)
+        self.fail |= self.flow_scalar  # `steps/flow.py`: with the claims sharing a pool with them (`_closure`)
 
         # The scalar set, closed over the pools its claims share.
         scalar = ~candidate | self.fail
@@ -233,16 +233,39 @@ class _Vector:
             self.reasons[why] = self.reasons.get(why, 0) + k
 
     def _closure(self, scalar: np.ndarray, by_combo, n_ben: int) -> np.ndarray:
-        c = self.c
+        if not self.overflow and not scalar.any():  # no scalar claim, no pool in doubt: nothing to spread
+            return scalar
         pool_ids: dict[str, int] = {}
-        member_rows, member_pools = [], []
         for r in self.recipes:
             if r is not None:
                 for pool in r.pools:
                     pool_ids.setdefault(pool, len(pool_ids))
+        for _rows, pool in self.row_pools:
+            pool_ids.setdefault(pool, len(pool_ids))
         if not pool_ids:
             return scalar
+        members = self._pool_members(pool_ids)
+        if members is None:
+            return scalar
         n_pools = len(pool_ids)
+        pair_scalar = np.zeros(n_ben * n_pools, bool)
+        for bens, pool in self.overflow:
+            pair_scalar[bens * n_pools + pool_ids[pool]] = True
+        before = int(scalar.sum())
+        scalar = _spread(scalar, pair_scalar, *members)
+        grown_by = int(scalar.sum()) - before
+        if grown_by:
+            why = "claim sharing a limit's pool with a scalar claim, or whose running sum the fast way cannot trust"
+            self.reasons[why] = self.reasons.get(why, 0) + grown_by
+        return scalar
+
+    def _pool_members(self, pool_ids: dict[str, int]):
+        """Each (row, beneficiary × pool) membership: the rows of a combination
+        whose recipe draws on a pool, and the rows a step tied to a pool
+        (`row_pools`); None when no row belongs to any."""
+        c = self.c
+        n_pools = len(pool_ids)
+        member_rows, member_pools = [], []
         clean_idx = np.nonzero(c.clean)[0]
         combos = c.combo[clean_idx]
         for k, r in enumerate(self.recipes):
@@ -252,24 +275,23 @@ class _Vector:
             for pool in r.pools:
                 member_rows.append(rows_k)
                 member_pools.append(c.ben[rows_k] * n_pools + pool_ids[pool])
+        for rows_k, pool in self.row_pools:
+            member_rows.append(rows_k)
+            member_pools.append(c.ben[rows_k] * n_pools + pool_ids[pool])
         if not member_rows:
+            return None
+        return np.concatenate(member_rows), np.concatenate(member_pools)
+
+
+def _spread(scalar: np.ndarray, pair_scalar: np.ndarray, m_rows: np.ndarray, m_pairs: np.ndarray) -> np.ndarray:
+    """The fixed point: a (beneficiary, pool) with one scalar row makes all
+    its rows scalar, and a scalar row makes every pool it belongs to scalar,
+    until nothing grows."""
+    while True:
+        hit = pair_scalar[m_pairs]
+        grown = scalar.copy()
+        grown[m_rows[hit]] = True
+        pair_scalar[m_pairs[grown[m_rows]]] = True
+        if (grown == scalar).all() and pair_scalar[m_pairs].sum() == hit.sum():
             return scalar
-        m_rows = np.concatenate(member_rows)
-        m_pairs = np.concatenate(member_pools)
-        pair_scalar = np.zeros(n_ben * n_pools, bool)
-        for bens, pool in self.overflow:
-            pair_scalar[bens * n_pools + pool_ids[pool]] = True
-        before = int(scalar.sum())
-        while True:
-            hit = pair_scalar[m_pairs]
-            grown = scalar.copy()
-            grown[m_rows[hit]] = True
-            pair_scalar[m_pairs[grown[m_rows]]] = True
-            if (grown == scalar).all() and pair_scalar[m_pairs].sum() == hit.sum():
-                break
-            scalar = grown
-        grown_by = int(scalar.sum()) - before
-        if grown_by:
-            why = "claim sharing a limit's pool with a scalar claim, or whose running sum the fast way cannot trust"
-            self.reasons[why] = self.reasons.get(why, 0) + grown_by
-        return scalar
+        scalar = grown

@@ -10,8 +10,8 @@ invoice when it names none, as `steps.invoices.session_of` spells it),
 `coefficient` (hundredths). Each distinct value goes through the claim
 reader's own conversion (`claims.py`), so a value the reader would reject
 is `bad` here (its beneficiary goes to the scalar engine, where the
-rejection names the field). A stay's fields stay the scalar engine's
-(`stays`: `ClaimColumns.flow`).
+rejection names the field). A stay's fields are read by
+`columns._stays` (`steps/stays.py`).
 """
 
 from __future__ import annotations

@@ -43,6 +43,22 @@ def claim_order(ben, date, row) -> np.ndarray:
     return np.argsort(packed)  # keys are distinct (rows are): any sort is the stable one
 
 
+def dense_codes(codes: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
+    """(the distinct codes in order, each row's index among them), as
+    `np.unique(codes, return_inverse=True)` gives them: through a table of
+    `bound` flags when the codes (≥ 0) are below a bound not much larger
+    than their number (no sort), else by sorting."""
+    if bound > 4 * len(codes) + 1024:
+        unique, inverse = np.unique(codes, return_inverse=True)
+        return unique, inverse.reshape(-1)
+    present = np.zeros(bound, bool)
+    present[codes] = True
+    unique = np.flatnonzero(present)
+    index = np.zeros(bound, np.int64)
+    index[unique] = np.arange(len(unique))
+    return unique, index[codes]
+
+
 class Running:
     """The ordering and the running sums of one pool's claims."""
 

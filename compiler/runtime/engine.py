@@ -198,6 +198,7 @@ class Product:
         enabled = gc.isenabled()
         gc.disable()
         try:
+            stays.mark_heavy_stays(self, claims, ledger)  # a stay's heavy act reaches its lines dated before it (R160-16 I 2°)
             evaluate = self.evaluate_claim
             if any(c.sheet is not None for c in claims):  # a feuille de soins' sessions, added up first
                 invoices.session_tariffs(self, claims, ledger)

@@ -52,6 +52,8 @@ LABELS = {
     "heavy_act_session": lambda share, flat, title: f"heavy act in a session (its acts added up, CSS R160-16 I): AMO = base − "
                                                     f"{fmt(share)} of the session's {title} {fmt(flat)}",
     "heavy_act_stay": lambda title: f"heavy act: AMO = 100% of the base ({title} borne once, by the stay)",
+    "stay_heavy": lambda title, admission: f"stay from {admission} with a heavy act: AMO = 100% of the base, {title} "
+                                           f"borne once by the stay (CSS R160-16 I 2°)",
 }
 
 

@@ -15,21 +15,21 @@ why. A new scalar step gets its function here, or an entry saying why not
 
 from __future__ import annotations
 
-from garant.batch.vector.steps import deductions, decompte, flow, lines, regime, sessions, status
+from garant.batch.vector.steps import deductions, decompte, flow, lines, regime, sessions, status, stays
 
 VECTOR = {
     "eligibility": regime.eligibility,
     "not_reimbursed": regime.not_reimbursed,
     "regime_amo": regime.regime_amo,
     "statement_rate": flow.statement_rate,  # records carrying these fields are the scalar engine's (`flow.py`)
-    "stay_heavy_act": flow.stay_heavy_act,
+    "stay_heavy_act": stays.stay_heavy_act,
     "session_heavy_act": sessions.session_heavy_act,
     "reference_amo": regime.reference_amo,
     "invoice_acts": flow.invoice_acts,
     "beneficiary_status": status.beneficiary_status,
     "deductions": deductions.deductions,
     "statement_deductions": flow.statement_deductions,
-    "stay_days": flow.stay_days,
+    "stay_days": stays.stay_days,
     "price_checks": regime.price_checks,
     "gap": lines.gap,
     "contract_lines": lines.contract_lines,

@@ -27,23 +27,26 @@ def decomptes(v, mask: np.ndarray) -> pa.Table:
     AMC, for the rows of `mask`, in the scalar run's columns."""
     c = v.c
     idx = np.nonzero(mask)[0]
-    take = arrow_of(idx)
+    every = len(idx) == v.n  # every row: the columns as they are, no copy taken
+
+    def rows_of(values: pa.Array) -> pa.Array:
+        return values if every else values.take(arrow_of(idx))
+
     combo_arr = arrow_of(c.combo[idx])
     price = c.price[idx]
     amo = v.amo[idx]
     amo_net = amo - v.pf[idx] - v.franchise[idx]
     amc = v.amc[idx]
     distinct_rates, rate_at = np.unique(v.rate[idx], return_inverse=True)
-    dates = arrow_of(c.date[idx] - _EPOCH, pa.date32())
 
     def per_combo(field: str) -> pa.Array:
         return pa.array([getattr(r, field) if r is not None else None for r in v.recipes], pa.string()).take(combo_arr)
 
     columns = {
-        "id": c.ids.take(take),
+        "id": rows_of(c.ids),
         "row": arrow_of(v.rows[idx]),
-        "beneficiary": c.beneficiaries.take(take),
-        "date": pc.cast(dates, pa.string()),
+        "beneficiary": rows_of(c.beneficiaries),
+        "date": date_column(c.date[idx]),
         "act": per_combo("act"),
         "provider": per_combo("provider"),
         "exemption": per_status(c, idx, 0),
@@ -57,13 +60,28 @@ def decomptes(v, mask: np.ndarray) -> pa.Table:
         "amo_net": money_column(amo_net),
         "amc": money_column(amc),
         "rac": money_column(price - amo_net - amc),
-        "given": pa.array(GIVEN[given_bits(c, idx)], pa.string()),
-        "differs": pa.array(DIFFERS[v.differs[idx]], pa.string()),
+        "given": _GIVEN.take(arrow_of(given_bits(c, idx))),
+        "differs": _DIFFERS.take(arrow_of(v.differs[idx])),
         "rule": per_combo("rule"),
         "warnings": warnings(v, idx),
     }
     schema = decompte_schema(v.product, False)
     return pa.table([columns[name] for name in schema.names], schema=schema)
+
+
+_DIFFERS = pa.array(DIFFERS.tolist(), pa.string())  # taken per claim: no Python object per claim
+_GIVEN = pa.array(GIVEN.tolist(), pa.string())
+
+
+def date_column(ordinals: np.ndarray) -> pa.Array:
+    """Date ordinals as ISO text ("2025-03-14"): a run's dates span a few
+    hundred days, each formatted once, then taken per claim."""
+    if len(ordinals) > 1024:
+        low, high = int(ordinals.min()), int(ordinals.max())
+        if high - low < 1 << 16:
+            texts = pc.cast(arrow_of(np.arange(low - _EPOCH, high - _EPOCH + 1, dtype=np.int64), pa.date32()), pa.string())
+            return texts.take(arrow_of(ordinals - low))
+    return pc.cast(arrow_of(ordinals - _EPOCH, pa.date32()), pa.string())
 
 
 def given_bits(c, idx: np.ndarray) -> np.ndarray:
@@ -86,6 +104,8 @@ def per_status(c, idx: np.ndarray, k: int) -> pa.Array:
 def warnings(v, idx: np.ndarray) -> pa.Array:
     """Each décompte's warnings joined as the scalar run joins them
     (`output.WARNING_SEPARATOR`), "" for none; each claim's in the order noted."""
+    if not v._note_at:  # no warning at all: n empty texts, made as one buffer of zero offsets
+        return pa.Array.from_buffers(pa.string(), len(idx), [None, pa.py_buffer(np.zeros(len(idx) + 1, np.int32)), pa.py_buffer(b"")])
     full = np.full(v.n, "", object)
     if v._note_at:
         at = np.concatenate(v._note_at)

@@ -1,6 +1,6 @@
 """The vector twins of the statement and invoice steps
-(`compiler/runtime/steps/statement.py`, `invoices.py`), and the stay
-steps' placeholders (`stays.py`).
+(`compiler/runtime/steps/statement.py`, `invoices.py`); a stay's are
+`stays.py`.
 
 The Sécu's statement and the feuilles de soins are vectorised (their
 columns: `batch/vector/flow_columns.py`):
@@ -20,8 +20,7 @@ The heavy-act participation per act or per session (coefficient ≥ 60
 included) is `sessions.py`'s; the franchises' daily caps per professional
 `deductions._day_cap`'s.
 
-Scalar still, by record (`v.flow_scalar`, `evaluate._Vector.run`): a stay
-(`admission`, `discharge`, `psychiatric`: helper stays' part); a
+Scalar still, by record (`v.flow_scalar`, `evaluate._Vector.run`): a
 professional's day that mixes a given PF or franchise with other lines
 (the day's count follows the statement, line by line); a session with a
 line the vectorised way does not take.
@@ -116,9 +115,3 @@ def statement_deductions(v, by_combo) -> None:
         v.fail[rows] |= v.pf[rows] + v.franchise[rows] > v.amo[rows]
 
 
-def stay_days(v, by_combo) -> None:
-    """Scalar `stay_days`: nothing on rows without a stay (`admission`, `discharge`)."""
-
-
-def stay_heavy_act(v, by_combo) -> None:
-    """Scalar `stay_heavy_act`: nothing on rows without a stay."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from garant.batch.vector.running import Running
+from garant.batch.vector.running import Running, dense_codes
 from garant.compiler.runtime.money import fmt
 from garant.compiler.runtime.steps.lines import ceiling_limit
 
@@ -158,6 +158,46 @@ def apply_distinct(fn, args: list, with_ceiling) -> np.ndarray:
     column, or None (passed as None)."""
     if with_ceiling is not None:
         args = [*args, with_ceiling]
+    n = len(args[0])
+    coded = _mixed_radix(args) if n else None
+    if coded is None:
+        return _apply_sorted(fn, args, with_ceiling)
+    code, digits = coded
+    unique, inverse = dense_codes(code, digits[-1][2])
+    firsts = []
+    rest = unique
+    for low, span, _ in reversed(digits):
+        rest, digit = np.divmod(rest, span)
+        firsts.append((digit + low).tolist())
+    firsts.reverse()
+    if with_ceiling is None:
+        values = [fn(*t, None) for t in zip(*firsts)]
+    else:
+        values = [fn(*t) for t in zip(*firsts)]
+    return np.array(values, np.int64)[inverse]
+
+
+def _mixed_radix(args: list):
+    """(one int64 code per row, (low, span, bound so far) per argument):
+    the rows' argument tuples as numbers in a mixed radix, when the
+    arguments' ranges are short enough (amounts of a few hundred cents,
+    quantities, one base per combination); else None."""
+    code = None
+    bound = 1
+    digits = []
+    for a in args:
+        low = int(a.min())
+        span = int(a.max()) - low + 1
+        bound *= span
+        if bound > 1 << 24:
+            return None
+        code = (a - low) if code is None else code * span + (a - low)
+        digits.append((low, span, bound))
+    return code, digits
+
+
+def _apply_sorted(fn, args: list, with_ceiling) -> np.ndarray:
+    """`apply_distinct` by sorting the rows on their arguments (wide ranges)."""
     n = len(args[0])
     order = np.lexsort(args[::-1])
     change = np.zeros(n, bool)

@@ -15,6 +15,7 @@ from garant.compiler.runtime.money import fmt, fmt_rate
 from garant.compiler.runtime.trace import render_warning
 from garant.compiler.runtime.steps.regime import excess_note, regulated_price
 from garant.batch.vector.steps.status import reduced_names, reduced_values
+from garant.batch.vector.steps.stays import regulated
 
 
 def eligibility(v, by_combo) -> None:
@@ -139,7 +140,7 @@ def price_checks(v, by_combo) -> None:
                 value_on, none = v._value(value, d)
                 v.fail[idx] |= none
                 value_on = reduced_values(v, value, idx, value_on)  # a status's reduced amount
-                limit = value_on * c.quantity[idx]
+                limit = regulated(v, value, idx, value_on * c.quantity[idx], reduced_names(v, value, idx))  # a stay's days
             ceiling_price = limit
             above = price > limit
             if above.any():

@@ -13,8 +13,8 @@ min(C_i, flat) − min(C_{i−1}, flat).
 A session with a line the vectorised way does not take (or the regime
 rejects) is left whole to the scalar engine (`v.flow_scalar`), whose
 session sums see all of its lines. Lines with the Sécu's `amo` or
-`amo_rate` keep them, as the scalar step does, and a stay's lines are the
-scalar engine's (`evaluate._Vector.run`).
+`amo_rate` keep them, as the scalar step does, and a stay's lines are
+`stays.py`'s.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def session_heavy_act(v, by_combo) -> None:
     for r, idx in by_combo:
         if not r.heavy or r.not_reimbursed:
             continue
-        keep = ~c.has_amo[idx] & ~c.flow[idx]  # a stay's acts: the scalar engine's
+        keep = ~c.has_amo[idx] & ~c.has_stay[idx]  # a stay's acts: `stays.stay_heavy_act`'s
         if f is not None and f.any:
             keep &= ~f.has_amo_rate[idx]
         sheet = (f.who[idx] >= 0) if f is not None and f.any else np.zeros(len(idx), bool)

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from garant.batch.vector.steps.stays import stay_sums
 from garant.compiler.runtime.rules import Param
+from garant.compiler.runtime.steps.status import exonerates
 
 
 def _held(product, pair) -> tuple:
@@ -31,7 +33,7 @@ def beneficiary_status(v, by_combo) -> None:
     held = [_held(v.product, pair) for pair in v.c.status_pairs]
     sources: dict[tuple, int] = {}  # the rates a pair of statuses gives on an act → group id
     tables: dict[str, tuple] = {}  # act → (group id per status code, keeps the increase per code)
-    rows_at, groups_at, increase = [], [], np.zeros(v.n, np.int64)
+    rows_at, groups_at, increase, exonerated = [], [], np.zeros(v.n, np.int64), np.zeros(v.n, bool)
     for r, idx in by_combo:
         codes = status[idx]
         if not codes.any():
@@ -40,32 +42,36 @@ def beneficiary_status(v, by_combo) -> None:
             for code in np.unique(codes[codes > 0]).tolist():
                 _not_due(v, r, idx[codes == code], held[code])
             continue
-        table, keeps = tables.get(r.node) or tables.setdefault(r.node, _rate_table(v.product, r.node, held, sources))
+        table, keeps, exon = tables.get(r.node) or tables.setdefault(r.node, _rate_table(v.product, r.node, held, sources))
         group = table[codes]
         taken = (group >= 0) & ~v.c.has_amo[idx]  # a claim's own AMO is kept as sent
         if v.c.flows is not None and v.c.flows.any:
             taken &= ~v.c.flows.has_amo_rate[idx]  # and so is the Sécu's own rate (`flow.statement_rate`)
+        exonerated[idx[taken]] = exon[codes[taken]]
         rows_at.append(idx[taken])
         groups_at.append(group[taken])
         if r.parcours_rate is not None and keeps.any():
             _increase(v, r, idx[taken & keeps[codes]], increase)
     if rows_at:
         rows = np.concatenate(rows_at)
-        _apply(v, rows, _best(v, sources, rows, np.concatenate(groups_at)), increase[rows])
+        _apply(v, rows, _best(v, sources, rows, np.concatenate(groups_at)), increase[rows], exonerated[rows])
 
 
 def _rate_table(product, node, held: list, sources: dict) -> tuple:
     """(group id per status code, -1 where its statuses give no rate on the
-    act; whether each code keeps the hors-parcours increase)."""
+    act; whether each code keeps the hors-parcours increase; whether it
+    exempts from the ticket modérateur, scalar `exonerates`)."""
     ancestors = product.ancestors[node]
     table = np.full(len(held), -1, np.int64)
     keeps = np.zeros(len(held), bool)
+    exon = np.zeros(len(held), bool)
     for code, statuses in enumerate(held):
         rates = tuple(got[0] for st in statuses if (got := st.rate_for(ancestors)) is not None)
         if rates:
             table[code] = sources.setdefault(rates, len(sources))
             keeps[code] = any(st.increase for st in statuses)
-    return table, keeps
+            exon[code] = exonerates(statuses, ancestors)
+    return table, keeps, exon
 
 
 def _best(v, sources: dict, rows, groups) -> np.ndarray:
@@ -93,13 +99,14 @@ def _increase(v, r, rows, increase: np.ndarray) -> None:
         increase[rows] = np.maximum(parcours - v.rate[rows], 0)
 
 
-def _apply(v, rows, best, increase) -> None:
-    """The status's rate less the increase, where it raises the regime's (scalar `status_rate`)."""
+def _apply(v, rows, best, increase, exonerated) -> None:
+    """The status's rate less the increase, where it raises the regime's,
+    or lifts a flat participation (scalar `status_rate`)."""
     current = v.rate[rows]
     paid = np.maximum(best - increase, current)
-    change = (paid > current) | (increase > 0)
     counted = v.counted[rows]
     amo = (counted * paid + 5000) // 10000
+    change = (paid > current) | (increase > 0) | (exonerated & (amo > v.amo[rows]))
     ref = np.where((increase > 0) & bool(v.product.responsable), (counted * best + 5000) // 10000, amo)
     ref = np.maximum(np.maximum(ref, v.amo_ref[rows]), amo)
     v.rate[rows] = np.where(change, paid, current)
@@ -116,7 +123,7 @@ def _not_due(v, r, rows, held) -> None:
         if any(value.name in st.exempt for st in held):
             on, none = v._value(value, c.date[rows])
             v.fail[rows] |= none
-            amo = np.minimum(c.price[rows], on * c.quantity[rows])
+            amo = np.minimum(c.price[rows], stay_sums(v, value, rows, on * c.quantity[rows]))  # a stay: its days
             v.base[rows] = v.counted[rows] = v.amo[rows] = v.amo_ref[rows] = amo
             v.rate[rows] = 10000
             return

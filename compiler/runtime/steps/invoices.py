@@ -14,7 +14,7 @@ day a daily cap counts (`ContractState.pf_acts`, `.professional`).
 from __future__ import annotations
 
 from garant.compiler.runtime.steps import when
-from garant.compiler.runtime.steps.stays import HEAVY_THRESHOLD, STAY_FEES, flat_once, is_heavy
+from garant.compiler.runtime.steps.stays import HEAVY_COEFFICIENT, HEAVY_THRESHOLD, STAY_FEES, flat_once, heavy_coefficient, is_heavy  # noqa: F401 (HEAVY_COEFFICIENT: `batch/vector/steps/sessions.py` reads it here)
 
 PF_PER_DAY = 4  # participations forfaitaires a day for one professional (CSS D160-8, décret n° 2007-1166)
 
@@ -43,7 +43,6 @@ def invoice_acts(product, s) -> None:
     s.trace.append((None, "invoice_acts", None, c.quantity, who, acts))
 
 
-HEAVY_COEFFICIENT = 6000  # an act of coefficient 60 or more is a heavy act (CSS R160-16 I), in hundredths (`Claim.coefficient`)
 SESSION_TARIFF = "session_tariff"  # ledger key: the summed tariffs of a session's acts (`session_tariffs`)
 SESSION_FLAT = "session_heavy_act"  # ledger key: the flat participation a session has borne so far
 
@@ -53,12 +52,6 @@ def session_of(c):
     the invoice when it names none; the day of care)."""
     invoice, professional = c.sheet
     return professional if professional is not None else f"invoice {invoice}"
-
-
-def heavy_coefficient(c) -> bool:
-    """CSS R160-16 I: an act whose coefficient is at least 60 is heavy,
-    whatever its tariff."""
-    return c.coefficient is not None and c.coefficient >= HEAVY_COEFFICIENT
 
 
 def in_session(c, route) -> bool:

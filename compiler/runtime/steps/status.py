@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from garant.compiler.runtime.money import pct
 from garant.compiler.runtime.steps import when
+from garant.compiler.runtime.steps.stays import stay_amount
 
 
 @when(lambda product, route: bool(product.statuses or product.schemes))
@@ -64,14 +65,23 @@ def status_rate(product, s, held: tuple) -> None:
         keeper = next(h for h in held if h.increase)
         s.trace.append((keeper.increase[0], "status_increase", None, keeper.title, increase, keeper.increase[1]))
     paid_rate = max(rate - increase, s.rate)
-    if paid_rate <= s.rate and not increase:
-        return
     amo = pct(s.counted, paid_rate)
+    if paid_rate <= s.rate and not increase and not (exonerates(held, ancestors) and amo > s.amo):
+        return
     s.trace.append((at, "status_rate", amo, st.title, paid_rate, s.counted, ref))
     ref_amo = pct(s.counted, rate) if increase and product.responsable else amo
     s.amo_ref = max(ref_amo, s.amo_ref, amo)
     s.rate = paid_rate
     s.amo = amo
+
+
+def exonerates(held: tuple, ancestors: tuple) -> bool:
+    """A status (not a local scheme) giving 100% on the act exempts from
+    the ticket modérateur (CSS L160-14, L160-9), so also from the flat
+    participation on a costly act that stands in for it (CSS R160-16;
+    SECU.md: the L160-14 exemptions bear none): its AMO is the whole base."""
+    return any(st.kind == "status" and (got := st.rate_for(ancestors)) is not None and got[0].__class__ is int and got[0] >= 10000
+               for st in held)
 
 
 def hors_parcours_increase(product, s) -> int:
@@ -105,7 +115,8 @@ def not_due(product, s, held: tuple) -> None:
         for st in held:
             if value in st.exempt:
                 param = product.params[value]
-                amo = min(c.price, param.at(c.date) * c.quantity)
+                days = stay_amount(product, c, value)  # a stay: each of its days at its amount (`stays.stay_days`)
+                amo = min(c.price, param.at(c.date) * c.quantity if days is None else days)
                 at, ref = st.exempt[value]
                 s.base = s.counted = s.amo = s.amo_ref = amo
                 s.rate = 10000

@@ -17,6 +17,7 @@ euros. Any contract is checked against the network rule.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 import attrs
@@ -36,6 +37,7 @@ from garant.dsl.diagnostics import Diagnostics
 __all__ = [
     "check_compliance",
     "responsable_findings",
+    "remembering",
     "compliance_report",
     "network_violations",
     "Finding",
@@ -51,7 +53,36 @@ __all__ = [
 ]
 
 
+_REMEMBERED: dict[int, tuple] | None = None  # id(contract) → (contract, its findings), within `remembering()`
+
+
+@contextlib.contextmanager
+def remembering():
+    """Within it, each contract's findings are proved once: a build checks
+    a contract (`check_compliance`) and then documents it
+    (`compliance_report`) from the same checked object. The contract is
+    kept alive beside its findings, so an id is never reused meanwhile;
+    outside it every call proves afresh (the language server, the service)."""
+    global _REMEMBERED
+    outer, _REMEMBERED = _REMEMBERED, {}
+    try:
+        yield
+    finally:
+        _REMEMBERED = outer
+
+
 def responsable_findings(contract: model.Contract) -> list[Finding]:
+    """Every finding of the responsable rules, proved once per contract
+    within `remembering()`."""
+    if _REMEMBERED is None:
+        return _prove(contract)
+    got = _REMEMBERED.get(id(contract))
+    if got is None or got[0] is not contract:
+        got = _REMEMBERED[id(contract)] = (contract, tuple(_prove(contract)))
+    return list(got[1])
+
+
+def _prove(contract: model.Contract) -> list[Finding]:
     """Every finding of the responsable rules (violations, base-dependent
     ones and proofs that hold), one per rule, line and level; the contract's
     statements (R9, R10) as findings without a line."""
