@@ -331,16 +331,7 @@ def _stays(table: pa.Table, n: int) -> _Stays:
     cols = [_column(table, name) for name in STAY_FIELDS]
     if all(col is None or col.null_count == len(col) for col in cols):
         return out
-    codes = np.zeros(n, np.int64)
-    distinct_cols = []
-    for col in cols:
-        if col is None or pa.types.is_null(col.type):
-            distinct_cols.append([None])
-            continue
-        encoded = pc.dictionary_encode(col)
-        distinct = encoded.dictionary.to_pylist() + [None]
-        distinct_cols.append(distinct)
-        codes = codes * len(distinct) + pc.fill_null(encoded.indices, len(distinct) - 1).to_numpy(zero_copy_only=False)
+    codes, distinct_cols, _bound = _joint_codes(cols, n)
     unique, inverse = np.unique(codes, return_inverse=True)
     got = np.zeros((len(unique), 5), np.int64)  # admission, discharge, psychiatric, has stay, refused
     probe = Claim()
@@ -368,19 +359,10 @@ def _statuses(reader: ClaimReader, exemption, scheme, n: int):
     """(code per row, (exemption, scheme) per code, rows the reader refuses):
     each distinct pair of the two columns once, through the reader's own
     `status_fields`. Code 0 is no status, general scheme."""
-    codes = np.zeros(n, np.int64)
-    distinct_cols = []
-    for col in (exemption, scheme):
-        if col is None or pa.types.is_null(col.type):
-            distinct_cols.append([None])
-            continue
-        encoded = pc.dictionary_encode(col)
-        distinct = encoded.dictionary.to_pylist() + [None]
-        distinct_cols.append(distinct)
-        codes = codes * len(distinct) + pc.fill_null(encoded.indices, len(distinct) - 1).to_numpy(zero_copy_only=False)
+    codes, distinct_cols, bound = _joint_codes([exemption, scheme], n)
     pairs = [(None, None)]
     index = {(None, None): 0}
-    unique, inverse = dense_codes(codes, len(distinct_cols[0]) * len(distinct_cols[1]))
+    unique, inverse = dense_codes(codes, bound)
     mapped = np.zeros(len(unique), np.int64)
     refused = np.zeros(len(unique), bool)
     probe = Claim()
@@ -403,18 +385,7 @@ def _combinations(reader: ClaimReader, vocabulary: tuple, vocab_cols: list, n: i
     """(combination code per row, its shape per code, whether each row's
     date falls where its words exist): each distinct combination of the
     vocabulary's values once, through the reader's own code."""
-    codes = np.zeros(n, np.int64)
-    raw_values = []
-    bound = 1
-    for col in vocab_cols:
-        if col is None or pa.types.is_null(col.type):
-            raw_values.append([None])
-            continue
-        encoded = pc.dictionary_encode(col)
-        distinct = encoded.dictionary.to_pylist() + [None]
-        raw_values.append(distinct)
-        bound *= len(distinct)
-        codes = codes * len(distinct) + pc.fill_null(encoded.indices, len(distinct) - 1).to_numpy(zero_copy_only=False)
+    codes, raw_values, bound = _joint_codes(vocab_cols, n)
     unique, combo = dense_codes(codes, bound)
     shapes = []
     first_date = np.empty(len(unique), np.int64)
@@ -439,3 +410,24 @@ def _dates(shape) -> tuple[int, int]:
         return dt.date.min.toordinal(), dt.date.max.toordinal() + 1
     start, end = shape[5]
     return start.toordinal(), (end.toordinal() if end != dt.date.max else dt.date.max.toordinal() + 1)
+
+
+def _joint_codes(cols: list, n: int) -> tuple:
+    """(one code per row for its tuple of values across `cols`, each
+    column's distinct values with None last, the number of possible codes):
+    a mixed-radix number over the columns' dictionary indices, so each
+    distinct tuple is read once by the claim reader, not once per row.
+    A missing or all-null column has the one value None."""
+    codes = np.zeros(n, np.int64)
+    distinct_cols = []
+    bound = 1
+    for col in cols:
+        if col is None or pa.types.is_null(col.type):
+            distinct_cols.append([None])
+            continue
+        encoded = pc.dictionary_encode(col)
+        distinct = encoded.dictionary.to_pylist() + [None]
+        distinct_cols.append(distinct)
+        bound *= len(distinct)
+        codes = codes * len(distinct) + pc.fill_null(encoded.indices, len(distinct) - 1).to_numpy(zero_copy_only=False)
+    return codes, distinct_cols, bound
