@@ -45,6 +45,18 @@ def cpu_of(args: list[str], env: dict, garant_root: str | None) -> float:
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+def best_cpu(args: list[str], env: dict, runs: int, garant_root: str | None, emptied: Path | None = None) -> float:
+    """The least CPU of `runs` runs of `garant ARGS` (the machine is shared:
+    the least is the one the others' load disturbed least), `emptied`
+    emptied before each (a cold cache folder)."""
+    times = []
+    for _ in range(runs):
+        if emptied is not None:
+            shutil.rmtree(emptied, ignore_errors=True)
+        times.append(cpu_of(args, env, garant_root))
+    return min(times)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=3)
@@ -57,12 +69,7 @@ def main() -> None:
         on = {**base, "GARANT_CACHE_DIR": str(folder)}
 
         def best(args, env, fresh_folder=False):
-            times = []
-            for _ in range(opts.runs):
-                if fresh_folder:
-                    shutil.rmtree(folder, ignore_errors=True)
-                times.append(cpu_of(args, env, opts.garant_root))
-            return min(times)
+            return best_cpu(args, env, opts.runs, opts.garant_root, folder if fresh_folder else None)
 
         print(f"CPU seconds (user+sys), best of {opts.runs}; cwd {ROOT}")
         rows = [

@@ -26,12 +26,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from bench_compile import best_cpu, cpu_of  # the same child-process CPU measure (bench/ is this script's sys.path[0])
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACTS = "contracts"
@@ -59,17 +60,6 @@ def _prelude(garant_root: str | None) -> str:
     return f"sys.path.insert(0, {garant_root!r})" if garant_root else "pass"
 
 
-def cpu_of(args: list[str], env: dict, garant_root: str | None) -> float:
-    """user + sys seconds of one `garant ARGS` run in a child process."""
-    code = f"import sys; {_prelude(garant_root)}; sys.argv = ['garant', *{args!r}]; from garant.cli import app; app()"
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        sys.exit(f"`garant {' '.join(args)}` failed ({done.returncode}):\n{done.stderr.decode(errors='replace')[-2000:]}")
-    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-
-
 def one_contract(path: str, env: dict, garant_root: str | None) -> dict:
     code = _ONE.format(prelude=_prelude(garant_root), path=path)
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
@@ -93,12 +83,7 @@ def main() -> None:
         on = {**base, "GARANT_CACHE_DIR": str(folder)}
 
         def best(args, env, fresh_folder=False):
-            times = []
-            for _ in range(opts.runs):
-                if fresh_folder:
-                    shutil.rmtree(folder, ignore_errors=True)
-                times.append(cpu_of(args, env, opts.garant_root))
-            return min(times)
+            return best_cpu(args, env, opts.runs, opts.garant_root, folder if fresh_folder else None)
 
         shown = f"garant build {CONTRACTS} -o OUT"
         print(f"CPU seconds (user+sys), best of {opts.runs}; cwd {ROOT}")
