@@ -19,15 +19,7 @@ from garant.dsl.checker.responsable import envelope as E
 from garant.dsl.checker.responsable import fixes, limits, payment, waiting
 from garant.dsl.checker.responsable.findings import HOLDS, Best, Finding, claim_text, counterexample, describe, euros, prove_bound
 from garant.dsl.checker.responsable.payment import Scenario
-from garant.dsl.checker.responsable.scenarios import matches
-
-
-def step_at(steps, date):
-    chosen = None
-    for s in steps:
-        if s.start <= date:
-            chosen = s
-    return chosen
+from garant.dsl.checker.responsable.scenarios import matches, step_at
 
 
 def in_force(statements, date, kind: str):

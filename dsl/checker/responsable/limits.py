@@ -32,7 +32,7 @@ from garant.dsl.checker.responsable import envelope as E
 from garant.dsl.checker.responsable import payment
 from garant.dsl.checker.responsable.findings import HOLDS, euros, prove_bound
 from garant.dsl.checker.responsable.payment import Scenario
-from garant.dsl.checker.responsable.scenarios import matches
+from garant.dsl.checker.responsable.scenarios import matches, step_at
 
 _OLDEST = 200
 
@@ -73,7 +73,7 @@ def allowed_by_law(contract: model.Contract, s: Scenario, lim: model.Limit, date
     lo, hi = lim.age_from or 0, lim.age_under if lim.age_under is not None else _OLDEST
     count = 1 if lim.kind == "once" else lim.amount
     for r in regime.renewals:
-        step = _step_at(r.steps, date)
+        step = step_at(r.steps, date)
         if step is None or not renewal_applies(r, s, node):
             continue
         overlapping = [rl for rl in step.limits if (rl.age_from or 0) < hi and lo < (rl.age_under if rl.age_under is not None else _OLDEST)]
@@ -111,14 +111,6 @@ def renewal_applies(r: model.Renewal, s: Scenario, node: model.Node) -> bool:
     """As `renewals.applies` (which imports the floors: not imported here)."""
     values = dict(s.values)
     return matches(r.node, r.constraints, node, values) and not any(matches(e.node, e.constraints, node, values) for e in r.exceptions)
-
-
-def _step_at(steps, date):
-    chosen = None
-    for st in steps:
-        if st.start <= date:
-            chosen = st
-    return chosen
 
 
 @attrs.frozen

@@ -163,3 +163,14 @@ def _price_limit(ra: model.RegimeAct, values: dict, params, date):
             if amount is not None:
                 chosen = ("percent" if pl.of_base else "amount", amount)
     return chosen
+
+
+def step_at(steps, date):
+    """The step of a dated statement (a floor, a ceiling, a renewal) in
+    force on `date`: the last one starting on or before it; None before
+    the first."""
+    chosen = None
+    for st in steps:
+        if st.start <= date:
+            chosen = st
+    return chosen
