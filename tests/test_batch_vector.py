@@ -27,6 +27,16 @@ FIELDS = ("id", "date", "beneficiary", "birth_date", "act", "provider", "parcour
 _LOADED: dict = {}
 
 
+@pytest.fixture(autouse=True)
+def columns_side_by_side(monkeypatch):
+    """Every comparison here with the column work on the machine's cores
+    (`batch/vector/parallel.py`), which a run does from 100,000 claims:
+    these tables are smaller."""
+    from garant.batch.vector import parallel
+
+    monkeypatch.setattr(parallel, "MIN_ROWS", 0)
+
+
 def _product(path: Path):
     if path not in _LOADED:
         _LOADED[path] = load_product(path)

@@ -29,6 +29,7 @@ from garant.batch.columns import _BAD, _TEXT_TYPES, CONVERTERS, _guarded, _shape
 from garant.batch.columns import clause_fields_given
 from garant.batch.io import INTERNAL, UNREADABLE, arrow_of
 from garant.batch.vector.flow_columns import flow_columns
+from garant.batch.vector.parallel import each
 from garant.batch.vector.running import dense_codes
 from garant.compiler.runtime.claims import STAY_FIELDS, Claim, ClaimReader, read_stay
 
@@ -216,17 +217,20 @@ def _text_hash(strings: pa.Array) -> np.ndarray:
     return h
 
 
-def repeated_ids(ids: pa.Array, ben: np.ndarray) -> np.ndarray:
+def repeated_ids(ids: pa.Array, ben: np.ndarray, hashes: np.ndarray | None = None) -> np.ndarray:
     """Whether each record's id is also another record's of its beneficiary
-    (a duplicate, or the claim it duplicates). A hash of each id mixed
-    with its beneficiary's code, sorted: no two equal
-    (the common file) is no duplicate, without a dictionary of a million
-    ids; where pairs collide, the ids themselves decide."""
+    (a duplicate, or the claim it duplicates). The ids' hashes, sorted
+    (`hashes`, given already sorted, or computed here): no two equal (the
+    common file) is no id given twice, let alone twice for one
+    beneficiary, without a dictionary of a million ids and without the
+    beneficiaries (so the hashing may run beside their encoding); where
+    hashes collide, the ids themselves decide, with the beneficiaries."""
     n = len(ben)
     if n < 2:
         return np.zeros(n, bool)
-    pairs = np.sort(_text_hash(ids) * np.uint64(0x9E3779B97F4A7C15) + ben.astype(np.uint64))
-    if not (pairs[1:] == pairs[:-1]).any():
+    if hashes is None:
+        hashes = np.sort(_text_hash(ids))
+    if not (hashes[1:] == hashes[:-1]).any():
         return np.zeros(n, bool)
     encoded = pc.dictionary_encode(ids)
     codes = pc.fill_null(encoded.indices, len(encoded.dictionary)).to_numpy(zero_copy_only=False).astype(np.int64)
@@ -265,11 +269,21 @@ def claim_columns(reader: ClaimReader, table: pa.Table) -> ClaimColumns | None:
     if any(c is not None and c.type not in _TEXT_TYPES for c in vocab_cols):
         return None
     n = table.num_rows
-    ids = _key_column(_column(table, "id"), n, codes=False)
-    bens = _key_column(_column(table, "beneficiary"), n)
+    numbers = (("date", _ordinal), ("birth_date", _ordinal), ("price", _int), ("base", _int), ("amo", _int),
+               ("allowed", _int), ("frame_price", _int), ("quantity", _int), ("emergency", _int), ("referral", _int))
+    # Independent of one another: side by side on the machine's cores (`parallel.py`). The
+    # reader's own caches are met by one thunk only (`_combinations`, then `_statuses`).
+    ids, bens, flows, stays, vocab, *got = each([
+        lambda: _ids(_column(table, "id"), n),
+        lambda: _key_column(_column(table, "beneficiary"), n),
+        lambda: flow_columns(table, n),  # the Sécu's statement, a feuille de soins, a coefficient: vectorised
+        lambda: _stays(table, n),  # a stay: `steps/stays.py`
+        lambda: _vocabulary(reader, vocabulary, vocab_cols, table, n),
+        *(lambda name=name, to_number=to_number: _distinct(_column(table, name), n, name, to_number) for name, to_number in numbers),
+    ], n)
     if ids is None or bens is None:
         return None
-    id_text, _, id_blank = ids
+    id_text, id_blank, id_hashes = ids
     ben_text, ben_codes, ben_blank = bens
     bad = id_blank | ben_blank
     unreadable = _column(table, UNREADABLE)
@@ -277,9 +291,7 @@ def claim_columns(reader: ClaimReader, table: pa.Table) -> ClaimColumns | None:
         bad |= unreadable.is_valid().to_numpy(zero_copy_only=False)
 
     fields = {}
-    for name, to_number in (("date", _ordinal), ("birth_date", _ordinal), ("price", _int), ("base", _int), ("amo", _int),
-                            ("allowed", _int), ("frame_price", _int), ("quantity", _int), ("emergency", _int), ("referral", _int)):
-        values, present, wrong = _distinct(_column(table, name), n, name, to_number)
+    for (name, _), (values, present, wrong) in zip(numbers, got):
         fields[name] = (values, present)
         bad |= wrong
     date = fields["date"][0]
@@ -291,23 +303,35 @@ def claim_columns(reader: ClaimReader, table: pa.Table) -> ClaimColumns | None:
     if given:  # `membership_date`, `side`: read and checked by the reader, claim by claim
         bad[given] = True
     bad |= has_frame & (frame > price)
-    flows = flow_columns(table, n)  # the Sécu's statement, a feuille de soins, a coefficient: vectorised
     bad |= flows.bad
-    stays = _stays(table, n)  # a stay: `steps/stays.py`
     bad |= stays.refused
 
-    combo, shapes, dated = _combinations(reader, vocabulary, vocab_cols, n, date)
-    bad |= ~dated
-    status, status_pairs, status_bad = _statuses(reader, _column(table, "exemption"), _column(table, "scheme"), n)
+    (combo, shapes, first_date, end_date), (status, status_pairs, status_bad) = vocab
+    bad |= ~((first_date[combo] <= date) & (date < end_date[combo]))  # the words exist on the date of care
     bad |= status_bad
     return ClaimColumns(
-        n=n, clean=~bad, ids=id_text, repeated=repeated_ids(id_text, ben_codes), ben=ben_codes, beneficiaries=ben_text,
-        date=date, birth=birth, has_birth=has_birth, price=price,
+        n=n, clean=~bad, ids=id_text, repeated=repeated_ids(id_text, ben_codes, id_hashes), ben=ben_codes,
+        beneficiaries=ben_text, date=date, birth=birth, has_birth=has_birth, price=price,
         base=fields["base"][0], has_base=fields["base"][1], amo=fields["amo"][0], has_amo=fields["amo"][1],
         has_frame=has_frame, quantity=fields["quantity"][0], combo=combo, shapes=shapes,
         status=status, status_pairs=status_pairs, flows=flows,
         admission=stays.admission, discharge=stays.discharge, psychiatric=stays.psychiatric, has_stay=stays.has_stay,
     )
+
+
+def _ids(col, n: int):
+    """(id text, blank, sorted hashes or None) per record (`repeated_ids`)."""
+    got = _key_column(col, n, codes=False)
+    if got is None:
+        return None
+    text, _, blank = got
+    return text, blank, (np.sort(_text_hash(text)) if n >= 2 else None)
+
+
+def _vocabulary(reader: ClaimReader, vocabulary: tuple, vocab_cols: list, table: pa.Table, n: int):
+    """The combinations of vocabulary words and the statuses, both read by the reader's own code."""
+    return (_combinations(reader, vocabulary, vocab_cols, n),
+            _statuses(reader, _column(table, "exemption"), _column(table, "scheme"), n))
 
 
 class _Stays:
@@ -381,10 +405,11 @@ def _statuses(reader: ClaimReader, exemption, scheme, n: int):
     return mapped[inverse], pairs, refused[inverse]
 
 
-def _combinations(reader: ClaimReader, vocabulary: tuple, vocab_cols: list, n: int, date: np.ndarray):
-    """(combination code per row, its shape per code, whether each row's
-    date falls where its words exist): each distinct combination of the
-    vocabulary's values once, through the reader's own code."""
+def _combinations(reader: ClaimReader, vocabulary: tuple, vocab_cols: list, n: int):
+    """(combination code per row, its shape per code, the first and the end
+    ordinal of the dates its words exist on, per code): each distinct
+    combination of the vocabulary's values once, through the reader's own
+    code."""
     codes, raw_values, bound = _joint_codes(vocab_cols, n)
     unique, combo = dense_codes(codes, bound)
     shapes = []
@@ -398,8 +423,7 @@ def _combinations(reader: ClaimReader, vocabulary: tuple, vocab_cols: list, n: i
         shape = _shape(reader, vocabulary, tuple(reversed(key)))
         shapes.append(shape)
         first_date[k], end_date[k] = _dates(shape)
-    combo = combo.astype(np.int64)
-    return combo, shapes, (first_date[combo] <= date) & (date < end_date[combo])
+    return combo.astype(np.int64), shapes, first_date, end_date
 
 
 def _dates(shape) -> tuple[int, int]:

@@ -42,8 +42,9 @@ import pyarrow.compute as pc
 from garant.batch.columns import _BAD
 from garant.batch.io import ROW, arrow_of
 from garant.batch.scalar import evaluate_in_groups, in_file_order
-from garant.batch.vector import steps
+from garant.batch.vector import running, steps
 from garant.batch.vector.columns import ClaimColumns, claim_columns
+from garant.batch.vector.parallel import soon
 from garant.batch.vector.recipes import Banded, recipe
 from garant.batch.vector.steps import VECTOR
 from garant.batch.vector.steps.deductions import age
@@ -131,6 +132,9 @@ class _Vector:
         self.pf_acts = np.full(n, -1, np.int64)
         self.flow_scalar = np.zeros(n, bool)  # a session or a day the vector way leaves whole to the scalar engine (`steps/flow.py`)  # a feuille de soins' acts bearing a PF, -1 elsewhere (`steps/flow.invoice_acts`)
         self._params: dict[int, tuple] = {}
+        # The one sort by (beneficiary, date of care, row) every running sum reads (`claim_order`), begun on
+        # another core while the first steps run (`parallel.soon`).
+        self._sorted = soon(lambda: running.claim_order(cols.ben, cols.date, rows), n)
         self.regulated: dict[str, tuple] = {}  # per-day amount → (rows of a stay, its sum of days) (`steps/stays.py`)
         self.row_pools: list[tuple[np.ndarray, str]] = []  # (rows, pool) a row joins by its own fields (`steps/stays.py`)
 
@@ -164,6 +168,12 @@ class _Vector:
         above_v, above_none = self._value(entry.value, dates)
         below_v, below_none = self._value(entry.below, dates)
         return np.where(below, below_v, above_v), np.where(below, below_none, above_none), below
+
+    def claim_order(self, idx: np.ndarray) -> np.ndarray:
+        """The positions in `idx` of its rows, ordered as the scalar engine takes them (`running.claim_order`)."""
+        if not isinstance(self._sorted, np.ndarray):
+            self._sorted = self._sorted()
+        return running.order_within(self._sorted, idx)
 
     def _date(self, ordinal: int) -> dt.date:
         return dt.date.fromordinal(ordinal)

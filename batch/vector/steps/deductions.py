@@ -31,8 +31,9 @@ def deductions(v, by_combo) -> None:
     asked = _Asked(v.n)
     pools: dict[str, list] = {}  # cap key → [(cap, rows, the deduction's caps)]
     days: dict[str, list] = {}  # daily cap key → [(cap, rows)]
-    for deduction, chunks in groups.values():
-        idx = np.concatenate(chunks)
+    for group in groups.values():
+        deduction, chunks = group
+        idx = group[1] = _rows(chunks)
         limits = _demand(v, deduction, idx, asked)
         signature = tuple(sorted((lim.key, lim.kind, lim.amount) for lim in limits))
         for lim in limits:
@@ -46,12 +47,19 @@ def deductions(v, by_combo) -> None:
     for key, members in pools.items():
         _cap(v, key, members, asked, free, room)
     take = np.where(free, np.minimum(asked.demand, room), 0)
-    for deduction, chunks in groups.values():
-        idx = np.concatenate(chunks)
+    for deduction, idx in groups.values():
         if deduction[2]:
             v.pf[idx] = take[idx]
         else:
             v.franchise[idx] = take[idx]
+
+
+def _rows(chunks: list) -> np.ndarray:
+    """The rows of several combinations, in the file's order: each step
+    below reads a dozen columns at them, and rows in order are read ten
+    times faster than rows grouped by combination (a million claims: 1 ms
+    a column, against 10)."""
+    return chunks[0] if len(chunks) == 1 else np.sort(np.concatenate(chunks))
 
 
 class _Asked:
@@ -106,7 +114,7 @@ def _cap(v, key, members, asked: _Asked, free, room) -> None:
     nothing (`free`), the others at most what it has left (`room`)."""
     c = v.c
     lim = members[0][0]
-    idx = np.concatenate([m[1] for m in members])
+    idx = _rows([m[1] for m in members])
     if len({m[2] for m in members}) > 1:
         v.overflow.append((c.ben[idx], key))
         return
@@ -117,7 +125,7 @@ def _cap(v, key, members, asked: _Asked, free, room) -> None:
         unit = np.maximum(asked.unit[idx], 1)
         delta = asked.given_value[idx] - demand
         used = np.where(given, used + (delta if lim.kind == "amount" else delta // unit), used)
-    run = Running(c.ben[idx], v.year[idx], c.date[idx], v.rows[idx], used)
+    run = Running(c.ben[idx], v.year[idx], v.claim_order(idx), used)
     before = run.unsorted(run.before)
     free[idx] &= before < lim.amount
     left = lim.amount - before
@@ -140,7 +148,7 @@ def _day_cap(v, members, asked: _Asked) -> None:
     counts the statement's figure line by line: scalar."""
     c = v.c
     lim = members[0][0]
-    idx = np.concatenate([m[1] for m in members])
+    idx = _rows([m[1] for m in members])
     f = c.flows
     who = f.who[idx] if f is not None and f.any else np.full(len(idx), -1, np.int64)
     order = np.lexsort((v.rows[idx], c.date[idx], who, c.ben[idx]))
