@@ -378,3 +378,27 @@ def test_a_lost_claim_stops_the_run(tmp_path, product, monkeypatch):
     write_claims(tmp_path / "c.csv", 50, seed=1)
     with pytest.raises(batch_run.CountMismatch, match="50 claims in, 49 evaluated"):
         run(product, tmp_path / "c.csv", tmp_path / "out.csv")
+
+
+def test_text_hash_equal_texts_equal_hashes_wherever_they_lie():
+    """`_text_hash` reads eight bytes at a time past each value's end and
+    masks what is not its own: the same text hashes alike wherever it sits
+    in the buffer and whatever follows it (the case a lost mask would
+    break: a short id followed by different bytes), across word
+    boundaries, sliced arrays, empty values and the 64-byte cut."""
+    import numpy as np
+    import pyarrow as pa
+    from garant.batch.vector.columns import _text_hash
+
+    rng = np.random.default_rng(3)
+    texts = ["".join(chr(rng.integers(97, 123)) for _ in range(k)) for k in range(0, 72)]
+    neighbours = ["", "x", "yyyyyyyy", "zzzzzzzzzzzzzzzzz"]
+    for i, t in enumerate(texts):
+        arr = pa.array([neighbours[i % 4], t, neighbours[(i + 1) % 4], t, "é" + t])
+        h = _text_hash(arr)
+        assert h[1] == h[3], repr(t)
+        sliced = _text_hash(arr.slice(1, 3))
+        assert sliced[0] == h[1] and sliced[2] == h[3]
+    hashes = _text_hash(pa.array(texts + ["a" * 64 + "b", "a" * 64 + "c"]))
+    assert len(set(hashes[:72].tolist())) == 72  # distinct short texts: distinct hashes here
+    assert hashes[72] == hashes[73]  # cut at 64 bytes: `repeated_ids` compares the texts themselves

@@ -30,9 +30,9 @@ _LOADED: dict = {}
 @pytest.fixture(autouse=True)
 def columns_side_by_side(monkeypatch):
     """Every comparison here with the column work on the machine's cores
-    (`batch/vector/parallel.py`), which a run does from 100,000 claims:
+    (`batch/parallel.py`), which a run does from 100,000 claims:
     these tables are smaller."""
-    from garant.batch.vector import parallel
+    from garant.batch import parallel
 
     monkeypatch.setattr(parallel, "MIN_ROWS", 0)
 

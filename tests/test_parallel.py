@@ -1,4 +1,4 @@
-"""`batch/vector/parallel.py`: the column work shared between cores gives
+"""`batch/parallel.py`: the column work shared between cores gives
 the results in order, raises what a thunk raised, and never waits on
 itself when a thunk asks for more parallel work."""
 
@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from garant.batch.vector import parallel
+from garant.batch import parallel
 
 
 @pytest.fixture

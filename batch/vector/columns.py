@@ -29,7 +29,7 @@ from garant.batch.columns import _BAD, _TEXT_TYPES, CONVERTERS, _guarded, _shape
 from garant.batch.columns import clause_fields_given
 from garant.batch.io import INTERNAL, UNREADABLE, arrow_of
 from garant.batch.vector.flow_columns import flow_columns
-from garant.batch.vector.parallel import each
+from garant.batch.parallel import each
 from garant.batch.vector.running import dense_codes
 from garant.compiler.runtime.claims import STAY_FIELDS, Claim, ClaimReader, read_stay
 
@@ -195,25 +195,36 @@ def _blank(values: pa.Array) -> np.ndarray:
 
 
 _HASHED_BYTES = 64  # a longer id is hashed on its first 64 bytes (equal hashes are checked on the ids)
+_WORD = np.dtype("<u8")  # eight bytes read as one little-endian number, on any machine: the first byte is the lowest
 
 
 def _text_hash(strings: pa.Array) -> np.ndarray:
     """A 64-bit polynomial hash of each value's bytes (its length, then its
-    first _HASHED_BYTES bytes), over the array's own buffers: equal texts,
-    equal hashes."""
+    first _HASHED_BYTES bytes, eight at a time), over the array's own
+    buffers: equal texts, equal hashes. A value's last word is read past
+    its end and the bytes beyond it masked to zero (a copy of the data
+    with eight zero bytes after it, so the last value's word stays
+    inside)."""
     n = len(strings)
     if not pa.types.is_string(strings.type):
         strings = pc.cast(strings, pa.string())
     _, offsets_buf, data_buf = strings.buffers()
     offsets = np.frombuffer(offsets_buf, np.int32, n + 1, strings.offset * 4).astype(np.int64)
     data = np.frombuffer(data_buf, np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+    padded = np.concatenate([data[: offsets[-1]] if n else data[:0], np.zeros(8, np.uint8)])
+    words = np.ndarray((len(padded) - 7,), _WORD, padded, 0, (1,))  # the word starting at each byte
     starts = offsets[:-1]
     lengths = offsets[1:] - starts
     h = lengths.astype(np.uint64)
     shortest = int(lengths.min()) if n else 0
-    for j in range(min(int(lengths.max()) if n else 0, _HASHED_BYTES)):
+    for j in range(0, min(int(lengths.max()) if n else 0, _HASHED_BYTES), 8):
         at = slice(None) if j < shortest else np.flatnonzero(lengths > j)
-        h[at] = h[at] * np.uint64(1_000_003) + data[starts[at] + j]
+        word = words[starts[at] + j].astype(np.uint64)
+        left = lengths[at] - j  # ≥ 1 byte of this value from here
+        if j + 8 > shortest:  # some values end inside this word: only their own bytes
+            keep = (np.uint64(1) << (8 * np.minimum(left, 7)).astype(np.uint64)) - np.uint64(1)
+            word = np.where(left >= 8, word, word & keep)
+        h[at] = h[at] * np.uint64(1_000_003) + word
     return h
 
 

@@ -44,13 +44,28 @@ from garant.batch.io import ROW, arrow_of
 from garant.batch.scalar import evaluate_in_groups, in_file_order
 from garant.batch.vector import running, steps
 from garant.batch.vector.columns import ClaimColumns, claim_columns
-from garant.batch.vector.parallel import soon
+from garant.batch.parallel import soon
 from garant.batch.vector.recipes import Banded, recipe
 from garant.batch.vector.steps import VECTOR
 from garant.batch.vector.steps.deductions import age
 from garant.compiler.runtime.rules import Param
 
 _EPOCH = dt.date(1970, 1, 1).toordinal()
+
+
+def calendar_years(ordinals: np.ndarray) -> np.ndarray:
+    """The calendar year of each date ordinal. A run's dates span a few
+    years: each day of the span is converted once, then looked up."""
+    if not len(ordinals):
+        return np.zeros(0, np.int64)
+    low, high = int(ordinals.min()), int(ordinals.max())
+    if high - low >= len(ordinals):
+        return _years(ordinals)
+    return _years(np.arange(low, high + 1, dtype=np.int64))[ordinals - low]
+
+
+def _years(ordinals: np.ndarray) -> np.ndarray:
+    return (ordinals - _EPOCH).astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
 
 
 class NotVectorisable(Exception):
@@ -121,7 +136,7 @@ class _Vector:
         self._note_at: list[np.ndarray] = []
         self._note_texts: list[str] = []
         self._before_effective: dict[int, str] = {}
-        self.year = (cols.date - _EPOCH).astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+        self.year = calendar_years(cols.date)
         self.fail = np.zeros(n, bool)
         self.overflow: list[tuple[np.ndarray, str]] = []  # (beneficiary codes, pool)
         self.reasons: dict[str, int] = {}
@@ -134,7 +149,7 @@ class _Vector:
         self._params: dict[int, tuple] = {}
         # The one sort by (beneficiary, date of care, row) every running sum reads (`claim_order`), begun on
         # another core while the first steps run (`parallel.soon`).
-        self._sorted = soon(lambda: running.claim_order(cols.ben, cols.date, rows), n)
+        self._sorted = soon(lambda: running.Sorted(cols.ben, self.year, cols.date, rows), n)
         self.regulated: dict[str, tuple] = {}  # per-day amount → (rows of a stay, its sum of days) (`steps/stays.py`)
         self.row_pools: list[tuple[np.ndarray, str]] = []  # (rows, pool) a row joins by its own fields (`steps/stays.py`)
 
@@ -169,11 +184,12 @@ class _Vector:
         below_v, below_none = self._value(entry.below, dates)
         return np.where(below, below_v, above_v), np.where(below, below_none, above_none), below
 
-    def claim_order(self, idx: np.ndarray) -> np.ndarray:
-        """The positions in `idx` of its rows, ordered as the scalar engine takes them (`running.claim_order`)."""
-        if not isinstance(self._sorted, np.ndarray):
+    def claim_order(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The positions in `idx` of its rows, ordered as the scalar engine
+        takes them, and their (beneficiary, year) groups (`running.Sorted`)."""
+        if not isinstance(self._sorted, running.Sorted):
             self._sorted = self._sorted()
-        return running.order_within(self._sorted, idx)
+        return self._sorted.within(idx)
 
     def _date(self, ordinal: int) -> dt.date:
         return dt.date.fromordinal(ordinal)

@@ -43,15 +43,32 @@ def claim_order(ben, date, row) -> np.ndarray:
     return np.argsort(packed)  # keys are distinct (rows are): any sort is the stable one
 
 
-def order_within(order: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    """The positions in `idx` of its rows, in the order they have in
-    `order` (an ordering of all the partition's rows): a total order's
-    restriction, so the same as sorting the rows of `idx` again, in three
-    linear passes instead of a sort per pool."""
-    at = np.full(len(order), -1, np.int64)
-    at[idx] = np.arange(len(idx))
-    within = at[order]
-    return within[within >= 0]
+class Sorted:
+    """The partition's claims in `claim_order`, and each one's (beneficiary,
+    calendar year) as a group number in that order: sorted once, then
+    every pool's running sums read their own claims off it
+    (`within`) in a few linear passes, without sorting again or gathering
+    the beneficiaries and years of each pool in a random order."""
+
+    __slots__ = ("order", "group")
+
+    def __init__(self, ben, year, date, row):
+        self.order = claim_order(ben, date, row)
+        b, y = ben[self.order], year[self.order]
+        starts = np.ones(len(b), bool)
+        if len(b) > 1:
+            starts[1:] = (b[1:] != b[:-1]) | (y[1:] != y[:-1])
+        self.group = np.cumsum(starts)
+
+    def within(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(the positions in `idx` of its rows in claim order, their group
+        numbers in that order): a total order's restriction, the same as
+        sorting the rows of `idx` again."""
+        at = np.full(len(self.order), -1, np.int64)
+        at[idx] = np.arange(len(idx))
+        within = at[self.order]
+        keep = within >= 0
+        return within[keep], self.group[keep]
 
 
 def dense_codes(codes: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
@@ -75,15 +92,14 @@ class Running:
 
     __slots__ = ("order", "group", "before", "after")
 
-    def __init__(self, ben, year, order, demand):
-        """`order`: the claims' order by (beneficiary, date of care, row),
-        as `claim_order` gives it."""
+    def __init__(self, order, groups, demand):
+        """`order`, `groups`: the pool's claims in their order by
+        (beneficiary, date of care, row) and their (beneficiary, year)
+        group numbers in that order (`Sorted.within`)."""
         d = demand[order]
-        b = ben[order]
-        y = year[order]
         starts = np.ones(len(d), bool)
         if len(d) > 1:
-            starts[1:] = (b[1:] != b[:-1]) | (y[1:] != y[:-1])
+            starts[1:] = groups[1:] != groups[:-1]
         group = np.cumsum(starts) - 1
         total = np.cumsum(d)
         before = total - d

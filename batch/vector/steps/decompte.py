@@ -7,7 +7,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from garant.batch.io import arrow_of
-from garant.batch.vector.parallel import each
+from garant.batch.parallel import each
+from garant.batch.vector.running import dense_codes
 from garant.batch.output import WARNING_SEPARATOR, decompte_schema, money_column
 from garant.compiler.runtime.money import fmt_rate
 
@@ -75,9 +76,13 @@ _GIVEN = pa.array(GIVEN.tolist(), pa.string())
 
 
 def rate_column(rates: np.ndarray) -> pa.Array:
-    """Basis points as the décompte's rate text ("70%"): each distinct rate formatted once."""
-    distinct, at = np.unique(rates, return_inverse=True)
-    return pa.array([fmt_rate(r) for r in distinct.tolist()], pa.string()).take(arrow_of(at.reshape(-1)))
+    """Basis points as the décompte's rate text ("70%"): each distinct rate
+    formatted once (found through a table of the rates' short span, not a sort)."""
+    if not len(rates):
+        return pa.array([], pa.string())
+    low = int(rates.min())
+    distinct, at = dense_codes(rates - low, int(rates.max()) - low + 1)
+    return pa.array([fmt_rate(r + low) for r in distinct.tolist()], pa.string()).take(arrow_of(at))
 
 
 def date_column(ordinals: np.ndarray) -> pa.Array:
@@ -102,7 +107,7 @@ def given_bits(c, idx: np.ndarray) -> np.ndarray:
 
 def per_status(c, idx: np.ndarray, k: int) -> pa.Array:
     """The claims' exemption (k = 0) or scheme (k = 1), null when absent."""
-    if c.status is None:
+    if c.status is None or all(pair[k] is None for pair in c.status_pairs):  # none given: no copy per claim
         return pa.nulls(len(idx), pa.string())
     values = pa.array([pair[k] for pair in c.status_pairs], pa.string())
     return values.take(pa.array(c.status[idx]))

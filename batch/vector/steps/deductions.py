@@ -125,7 +125,7 @@ def _cap(v, key, members, asked: _Asked, free, room) -> None:
         unit = np.maximum(asked.unit[idx], 1)
         delta = asked.given_value[idx] - demand
         used = np.where(given, used + (delta if lim.kind == "amount" else delta // unit), used)
-    run = Running(c.ben[idx], v.year[idx], v.claim_order(idx), used)
+    run = Running(*v.claim_order(idx), used)
     before = run.unsorted(run.before)
     free[idx] &= before < lim.amount
     left = lim.amount - before

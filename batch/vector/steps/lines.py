@@ -110,7 +110,7 @@ def room(v, idx, part, amc):
 def amount_limit(v, lim, idx, part) -> None:
     """A yearly amount limit: at most what it has left (scalar `line_amount_limits`)."""
     c = v.c
-    run = Running(c.ben[idx], v.year[idx], v.claim_order(idx), part[idx])
+    run = Running(*v.claim_order(idx), part[idx])
     remaining = lim.amount - run.used_before(lim.amount)
     wanted = part[idx]
     over = wanted > remaining
@@ -126,7 +126,7 @@ def count_limit(v, k, key, lim, group, idx, part) -> None:
     q = c.quantity[idx]
     pays = part[idx] > 0
     demand = (q if lim.kind == "count" else np.ones(len(idx), np.int64)) * pays
-    run = Running(c.ben[idx], v.year[idx], v.claim_order(idx), demand)
+    run = Running(*v.claim_order(idx), demand)
     remaining = lim.amount - run.used_before(lim.amount)
     allowed = remaining if lim.kind == "count" else np.where(remaining > 0, q, 0)
     short = allowed < q
