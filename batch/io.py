@@ -297,6 +297,11 @@ def _encoding(name: str | None) -> str:
     return "utf-8" if canonical in ("utf-8", "utf-8-sig") else canonical
 
 
+# Encodings in which an ASCII byte is that character and takes no state:
+# an ASCII block of the file is handed on as it is, without decoding it.
+_ASCII_SUPERSETS = frozenset(("utf-8", "iso8859-1", "cp1252", "cp1250", "iso8859-15", "ascii"))
+
+
 class _Utf8Stream(io.RawIOBase):
     """A binary file read as `encoding` and handed on as UTF-8, bytes that
     are not text as markers (see _MARK_BASE); `tell()` is the position in
@@ -305,6 +310,7 @@ class _Utf8Stream(io.RawIOBase):
     def __init__(self, raw, encoding: str):
         self._raw = raw
         self._decoder = codecs.getincrementaldecoder(encoding)(errors="surrogateescape")
+        self._ascii_superset = codecs.lookup(encoding).name in _ASCII_SUPERSETS
         self._pending = memoryview(b"")
         self._at = 0  # what of `_pending` was handed on already
         self._eof = False
@@ -324,6 +330,11 @@ class _Utf8Stream(io.RawIOBase):
         while self._at >= len(self._pending) and not self._eof:
             block = self._raw.read(1 << 20)
             self._eof = not block
+            if self._ascii_superset and block.isascii() and not self._decoder.getstate()[0]:
+                # ASCII, and no character begun in the block before: the same bytes in UTF-8
+                self._pending = memoryview(block)
+                self._at = 0
+                continue
             text = self._decoder.decode(block, final=self._eof)
             if not text.isascii() and _SURROGATES.search(text):
                 self.saw_bad = True

@@ -198,6 +198,13 @@ def test_vector_equals_scalar_on_spoiled_claims(seed):
         records.append(r)
     stats = _compare(_product(ROOT / "contracts" / "essentiel_2025.garant"), _table(records))
     assert stats.vector > 0 and stats.scalar > 0
+    # The same claims as a file is read, in chunks: the columns are encoded
+    # and hashed chunk by chunk (`columns._encode`, `_each_chunk`), and a
+    # resubmitted line lies in another chunk than its original.
+    chunked = pa.Table.from_batches(_table(records).to_batches(max_chunksize=97))
+    assert chunked.column("id").num_chunks > 5
+    again = _compare(_product(ROOT / "contracts" / "essentiel_2025.garant"), chunked)
+    assert (again.vector, again.scalar) == (stats.vector, stats.scalar)
 
 
 ESSENTIEL = ROOT / "contracts" / "essentiel_2025.garant"

@@ -74,6 +74,39 @@ def _column(table: pa.Table, name: str):
     return col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
 
 
+def _chunked(table: pa.Table, name: str):
+    """The column as read, in its chunks: for the columns only encoded
+    (`_encode`) or read chunk by chunk, no copy of a million texts."""
+    return table.column(name) if name in table.schema.names else None
+
+
+def _encode(col) -> tuple[pa.Array, np.ndarray]:
+    """(the distinct values, each record's index among them, len(distinct)
+    for a null): one dictionary over an array or over all the chunks of a
+    chunked one (Arrow's encoding gives every chunk the same dictionary;
+    a column already dictionary-typed may hold one per chunk: combined)."""
+    if isinstance(col, pa.ChunkedArray) and pa.types.is_dictionary(col.type):
+        col = col.combine_chunks()
+    encoded = pc.dictionary_encode(col)
+    if isinstance(encoded, pa.ChunkedArray):
+        if encoded.num_chunks == 0:
+            return pa.array([], col.type), np.zeros(0, np.int64)
+        dictionary = encoded.chunk(0).dictionary
+        indices = pa.chunked_array([chunk.indices for chunk in encoded.chunks], encoded.type.index_type)
+    else:
+        dictionary, indices = encoded.dictionary, encoded.indices
+    return dictionary, pc.fill_null(indices, len(dictionary)).to_numpy(zero_copy_only=False)
+
+
+def _each_chunk(fn, col) -> np.ndarray:
+    """fn (an array → a numpy array per value) over an array or each chunk of a chunked one."""
+    if not isinstance(col, pa.ChunkedArray):
+        return fn(col)
+    if col.num_chunks == 1:
+        return fn(col.chunk(0))
+    return np.concatenate([fn(chunk) for chunk in col.chunks]) if col.num_chunks else fn(pa.array([], col.type))
+
+
 def _distinct(col, n: int, name: str, to_number):
     """(values int64, present bool, bad bool) per record: the reader's
     conversion of `name` applied once per distinct value, then
@@ -86,11 +119,10 @@ def _distinct(col, n: int, name: str, to_number):
         # file without the field pays nothing per record for it
         return np.broadcast_to(np.int64(v), n), np.broadcast_to(np.bool_(p), n), np.broadcast_to(np.bool_(b), n)
     if col.type in _SHARED_TYPES:
-        encoded = pc.dictionary_encode(col)
-        indices = pc.fill_null(encoded.indices, len(encoded.dictionary)).to_numpy(zero_copy_only=False)
-        if name in _AMOUNTS and pa.types.is_string(encoded.dictionary.type):
-            return _amounts(encoded.dictionary, indices, convert)
-        distinct = encoded.dictionary.to_pylist() + [None]
+        dictionary, indices = _encode(col)
+        if name in _AMOUNTS and pa.types.is_string(dictionary.type):
+            return _amounts(dictionary, indices, convert)
+        distinct = dictionary.to_pylist() + [None]
     else:  # another type (decimal, double, timestamp): each value on its own, still the reader's functions
         distinct = col.to_pylist()
         indices = np.arange(n)
@@ -171,10 +203,10 @@ def _key_column(col, n: int, codes: bool = True):
     if not pa.types.is_string(col.type):
         col = pc.cast(col, pa.string())
     if not codes:
-        return col, None, _blank(col)
-    encoded = pc.dictionary_encode(col)
-    blank = np.append(_blank(encoded.dictionary), True)
-    indices = pc.fill_null(encoded.indices, len(encoded.dictionary)).to_numpy(zero_copy_only=False).astype(np.int64)
+        return col, None, _each_chunk(_blank, col)
+    dictionary, indices = _encode(col)
+    blank = np.append(_blank(dictionary), True)
+    indices = indices.astype(np.int64)
     return col, indices, blank[indices]
 
 
@@ -240,12 +272,11 @@ def repeated_ids(ids: pa.Array, ben: np.ndarray, hashes: np.ndarray | None = Non
     if n < 2:
         return np.zeros(n, bool)
     if hashes is None:
-        hashes = np.sort(_text_hash(ids))
+        hashes = np.sort(_each_chunk(_text_hash, ids))
     if not (hashes[1:] == hashes[:-1]).any():
         return np.zeros(n, bool)
-    encoded = pc.dictionary_encode(ids)
-    codes = pc.fill_null(encoded.indices, len(encoded.dictionary)).to_numpy(zero_copy_only=False).astype(np.int64)
-    pair = ben * (len(encoded.dictionary) + 1) + codes
+    dictionary, codes = _encode(ids)
+    pair = ben * (len(dictionary) + 1) + codes.astype(np.int64)
     uniq, counts = np.unique(pair, return_counts=True)
     return np.isin(pair, uniq[counts > 1])
 
@@ -276,7 +307,7 @@ def claim_columns(reader: ClaimReader, table: pa.Table) -> ClaimColumns | None:
     vocabulary = ("act", "provider", "network", *reader.field_dims)
     if set(vocabulary) & set(CONVERTERS):
         return None
-    vocab_cols = [_column(table, name) for name in vocabulary]
+    vocab_cols = [_chunked(table, name) for name in vocabulary]
     if any(c is not None and c.type not in _TEXT_TYPES for c in vocab_cols):
         return None
     n = table.num_rows
@@ -285,12 +316,12 @@ def claim_columns(reader: ClaimReader, table: pa.Table) -> ClaimColumns | None:
     # Independent of one another: side by side on the machine's cores (`parallel.py`). The
     # reader's own caches are met by one thunk only (`_combinations`, then `_statuses`).
     ids, bens, flows, stays, vocab, *got = each([
-        lambda: _ids(_column(table, "id"), n),
-        lambda: _key_column(_column(table, "beneficiary"), n),
+        lambda: _ids(_chunked(table, "id"), n),
+        lambda: _key_column(_chunked(table, "beneficiary"), n),
         lambda: flow_columns(table, n),  # the Sécu's statement, a feuille de soins, a coefficient: vectorised
         lambda: _stays(table, n),  # a stay: `steps/stays.py`
         lambda: _vocabulary(reader, vocabulary, vocab_cols, table, n),
-        *(lambda name=name, to_number=to_number: _distinct(_column(table, name), n, name, to_number) for name, to_number in numbers),
+        *(lambda name=name, to_number=to_number: _distinct(_chunked(table, name), n, name, to_number) for name, to_number in numbers),
     ], n)
     if ids is None or bens is None:
         return None
@@ -336,13 +367,13 @@ def _ids(col, n: int):
     if got is None:
         return None
     text, _, blank = got
-    return text, blank, (np.sort(_text_hash(text)) if n >= 2 else None)
+    return text, blank, (np.sort(_each_chunk(_text_hash, text)) if n >= 2 else None)
 
 
 def _vocabulary(reader: ClaimReader, vocabulary: tuple, vocab_cols: list, table: pa.Table, n: int):
     """The combinations of vocabulary words and the statuses, both read by the reader's own code."""
     return (_combinations(reader, vocabulary, vocab_cols, n),
-            _statuses(reader, _column(table, "exemption"), _column(table, "scheme"), n))
+            _statuses(reader, _chunked(table, "exemption"), _chunked(table, "scheme"), n))
 
 
 class _Stays:
@@ -460,9 +491,9 @@ def _joint_codes(cols: list, n: int) -> tuple:
         if col is None or pa.types.is_null(col.type):
             distinct_cols.append([None])
             continue
-        encoded = pc.dictionary_encode(col)
-        distinct = encoded.dictionary.to_pylist() + [None]
+        dictionary, indices = _encode(col)
+        distinct = dictionary.to_pylist() + [None]
         distinct_cols.append(distinct)
         bound *= len(distinct)
-        codes = codes * len(distinct) + pc.fill_null(encoded.indices, len(distinct) - 1).to_numpy(zero_copy_only=False)
+        codes = codes * len(distinct) + indices
     return codes, distinct_cols, bound
