@@ -34,6 +34,7 @@ in a whole-scalar run).
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import numpy as np
 import pyarrow as pa
@@ -44,7 +45,7 @@ from garant.batch.io import ROW, arrow_of
 from garant.batch.scalar import evaluate_in_groups, in_file_order
 from garant.batch.vector import running, steps
 from garant.batch.vector.columns import ClaimColumns, claim_columns
-from garant.batch.parallel import soon
+from garant.batch.parallel import each, soon
 from garant.batch.vector.recipes import Banded, recipe
 from garant.batch.vector.steps import VECTOR
 from garant.batch.vector.steps.deductions import age
@@ -134,6 +135,7 @@ class _Vector:
         n = self.n = cols.n
         self.recipes = [None if s is _BAD else recipe(product, s) for s in cols.shapes]
         self._note_at: list[np.ndarray] = []
+        self._combo_notes = threading.local()  # `each_combo`: a combination's notes, per thread
         self._note_texts: list[str] = []
         self._before_effective: dict[int, str] = {}
         self.year = calendar_years(cols.date)
@@ -156,9 +158,33 @@ class _Vector:
     # ---------------------------------------------------------- helpers
     def _note(self, idx: np.ndarray, texts: list) -> None:
         """Warnings for the claims at `idx`, one text each. Each claim's
-        warnings are noted in the engine's order; `_warnings` keeps it."""
+        warnings are noted in the engine's order; `_warnings` keeps it.
+        Within `each_combo`, a combination's notes wait in its own list."""
+        waiting = getattr(self._combo_notes, "notes", None)
+        if waiting is not None:
+            waiting.append((idx, texts))
+            return
         self._note_at.append(idx)
         self._note_texts.extend(texts)
+
+    def each_combo(self, step, work) -> None:
+        """`step(v, recipe, rows)` for each combination of `work` ((recipe,
+        rows) pairs), side by side on the machine's cores (`parallel.each`).
+        For a step that only reads the columns and writes its own
+        combination's rows: combinations never share a row, so no two
+        threads write one element. Their notes are kept aside and noted
+        after, in the combinations' order, as a loop would note them."""
+        def one(r, idx):
+            self._combo_notes.notes = notes = []
+            try:
+                step(self, r, idx)
+            finally:
+                self._combo_notes.notes = None
+            return notes
+
+        for notes in each([lambda r=r, idx=idx: one(r, idx) for r, idx in work], sum(len(idx) for _, idx in work)):
+            for idx, texts in notes:
+                self._note(idx, texts)
 
     def _value(self, value, dates: np.ndarray):
         """(value on each date, no value yet) of an int or a dated `Param`."""

@@ -34,13 +34,17 @@ def _stage(v, k: int, members) -> None:
     """The k-th line of each combination: its part, then its limit by pool."""
     c = v.c
     part = np.zeros(v.n, np.int64)
-    limited: dict[str, list] = {}
-    for r, idx in members:
-        line, count, amount = r.lines[k]
+
+    def own_part(v, r, idx) -> None:  # the combination's rows only (`each_combo`)
         q = c.quantity[idx]
         if k == 0 and r.ceiling is not None:
             ceiling_room(v, r, idx)
-        part[idx] = line_part(v, line, r, idx, q, q, v.amc[idx])
+        part[idx] = line_part(v, r.lines[k][0], r, idx, q, q, v.amc[idx])
+
+    v.each_combo(own_part, members)
+    limited: dict[str, list] = {}
+    for r, idx in members:
+        _line, count, amount = r.lines[k]
         lim = count or amount
         if lim is not None:
             limited.setdefault(lim.key, []).append((lim, r, idx))
@@ -57,8 +61,7 @@ def _stage(v, k: int, members) -> None:
             amount_limit(v, lim, idx, part)
         else:
             count_limit(v, k, key, lim, group, idx, part)
-    for r, idx in members:
-        v.amc[idx] += part[idx]
+    v.amc += part  # 0 outside the members' rows
 
 
 def line_part(v, line, r, idx, paid, q, amc):

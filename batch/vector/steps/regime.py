@@ -46,9 +46,7 @@ def not_reimbursed(v, by_combo) -> None:
 
 def regime_amo(v, by_combo) -> None:
     """BR, rate and AMO gross (scalar `regime_amo`)."""
-    for r, idx in by_combo:
-        if not r.not_reimbursed:
-            _regime_amo(v, r, idx)
+    v.each_combo(_regime_amo, [(r, idx) for r, idx in by_combo if not r.not_reimbursed])
 
 
 def _regime_amo(v, r, idx) -> None:
