@@ -19,7 +19,9 @@ reference script. This script, in this order:
    Python start-up and imports included), then the same in a child process
    timed after its imports (the harness's own definition of e2e: setup =
    compiling the product, read, compute, write) with the compute alone
-   (the claims table in memory → the décompte table in memory);
+   (the claims table in memory → the décompte table in memory); and that
+   child again on one core (`GARANT_THREADS=1`: Garant's column work
+   spreads over the machine's cores, the peers' code uses one);
 3. checks Garant's figures (base, amo, participation_forfaitaire, amo_net,
    amc, rac) equal the harness's ground truth (the reference script's own
    output) per claim id, every claim;
@@ -260,12 +262,17 @@ def main() -> int:
             wall, cpu = run_cli(claims, out_cli, garant_env(path))
             keep(f"{label} run (CLI, subprocess)", {"e2e": wall, "e2e_cpu": cpu})
             keep(f"{label} (in-process)", run_in_process(claims, out_inproc, garant_env(path)))
+            out_one = out_inproc.with_name(f"{out_inproc.stem}_one_core.csv")
+            out_one.unlink(missing_ok=True)
+            out_one.with_name(f"{out_one.stem}.rejections.csv").unlink(missing_ok=True)
+            keep(f"{label} (in-process, one core)", run_in_process(claims, out_one, {**garant_env(path), "GARANT_THREADS": "1"}))
         print(f"  round {r + 1}: " + ", ".join(f"{k} {v['e2e']:.2f}s" for k, v in best.items()) + f"  (load {load_average()})", flush=True)
 
     truth = workdir / "peers" / f"truth_{args.n}.csv"
     ok = True
     checks = [(f"{label} run (CLI, subprocess)", outputs[label][0]) for label, _ in sides]
     checks += [(f"{label} (in-process)", outputs[label][1]) for label, _ in sides]
+    checks += [(f"{label} (in-process, one core)", outputs[label][1].with_name(f"{outputs[label][1].stem}_one_core.csv")) for label, _ in sides]
     for name, path in checks:
         same, problems = check_against_truth(path, truth)
         identical[name] = not problems
@@ -296,6 +303,9 @@ def main() -> int:
             print(f"  e2e vs {peer}: {got:.2f}× [{cli:.2f}×] (target ≥ {goal}×)")
     if "numpy" in best:
         print(f"  compute vs numpy: {best['numpy']['compute'] / best['garant (in-process)']['compute']:.2f}× (target ≥ 0.6×)")
+        one = best["garant (in-process, one core)"]
+        print(f"  on one core (GARANT_THREADS=1; the peers compute on one, Arrow reads their CSV on all): e2e vs numpy {best['numpy']['e2e'] / one['e2e']:.2f}×, "
+              f"compute vs numpy {best['numpy']['compute'] / one['compute']:.2f}×")
     print("\nGarant's CPU time (user + system; moves much less with the machine's load than the wall times above):")
     for name, t in best.items():
         if "e2e_cpu" in t:

@@ -65,6 +65,17 @@ def calendar_years(ordinals: np.ndarray) -> np.ndarray:
     return _years(np.arange(low, high + 1, dtype=np.int64))[ordinals - low]
 
 
+def _value_index(starts: np.ndarray, dates: np.ndarray) -> np.ndarray:
+    """The index of the value in force on each date (-1 before the first):
+    for many claims over a short span of days, each day's looked up once."""
+    if len(dates) > 4096:
+        low, high = int(dates.min()), int(dates.max())
+        if high - low < len(dates):
+            per_day = np.searchsorted(starts, np.arange(low, high + 1, dtype=np.int64), side="right") - 1
+            return per_day[dates - low]
+    return np.searchsorted(starts, dates, side="right") - 1
+
+
 def _years(ordinals: np.ndarray) -> np.ndarray:
     return (ordinals - _EPOCH).astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
 
@@ -196,7 +207,7 @@ class _Vector:
                 raise NotVectorisable(f"parameter `{value.name}` has values that are not integers")
             known = self._params[id(value)] = (np.array(value._ordinals, np.int64), np.array(value.values, np.int64))
         starts, values = known
-        i = np.searchsorted(starts, dates, side="right") - 1
+        i = _value_index(starts, dates)
         return values[np.maximum(i, 0)], i < 0
 
     def _entry(self, entry, idx: np.ndarray, dates: np.ndarray):
