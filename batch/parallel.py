@@ -59,33 +59,46 @@ def _mark_inside() -> None:
 def each(thunks: Sequence[Callable[[], T]], rows: int) -> list[T]:
     """Every thunk's result, in order. The caller and the pool's threads
     take the thunks one by one from a shared list, so unequal thunks even
-    out; the first exception is raised once all have stopped."""
+    out. Once one fails (or Ctrl-C comes), no other is started, and the
+    first exception is raised when the thunks already running are done:
+    nothing is left running behind the error."""
     if len(thunks) < 2 or not worth_it(rows):
         return [t() for t in thunks]
     results: list = [None] * len(thunks)
     queue = iter(enumerate(thunks))
     take = threading.Lock()
+    failed = threading.Event()  # one thunk failed (or Ctrl-C): no other is started
 
     def work() -> None:
-        while True:
+        while not failed.is_set():
             with take:
                 nxt = next(queue, None)
             if nxt is None:
                 return
             i, thunk = nxt
-            results[i] = thunk()
+            try:
+                results[i] = thunk()
+            except BaseException:
+                failed.set()
+                raise
 
     helpers = [_executor().submit(work) for _ in range(min(workers(), len(thunks) - 1))]
     failure = None
     try:
         work()
     except BaseException as err:  # noqa: BLE001  (re-raised below, once the helpers are done)
+        failed.set()
         failure = err
     for h in helpers:
-        try:
-            h.result()
-        except BaseException as err:  # noqa: BLE001
-            failure = failure or err
+        while True:
+            try:
+                h.result()
+                break
+            except BaseException as err:  # noqa: BLE001  (a helper's failure, or Ctrl-C while waiting: wait on)
+                failed.set()
+                failure = failure or err
+                if h.done():
+                    break
     if failure is not None:
         raise failure
     return results

@@ -5,6 +5,7 @@ itself when a thunk asks for more parallel work."""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -29,18 +30,24 @@ def test_results_in_the_thunks_order(threads):
 
 
 def test_the_first_exception_is_raised_after_all_stopped(threads):
-    done = []
+    """A failing thunk stops the others from starting, and `each` raises
+    only when those already running are done: nothing runs behind the error."""
+    started, finished = [], []
 
-    def fine(k):
-        done.append(k)
+    def slow(k):
+        started.append(k)
+        time.sleep(0.05)
+        finished.append(k)
         return k
 
     def broken():
         raise ValueError("a column that does not convert")
 
+    thunks = [broken] + [lambda k=k: slow(k) for k in range(1, 30)]
     with pytest.raises(ValueError, match="does not convert"):
-        parallel.each([lambda: fine(0), broken, lambda: fine(2), lambda: fine(3)], rows=1)
-    assert sorted(done) == [0, 2, 3]  # the others still ran: nothing left half-done behind the error
+        parallel.each(thunks, rows=1)
+    assert sorted(started) == sorted(finished)
+    assert len(started) < 29  # the failure stopped the rest
 
 
 def test_nested_work_runs_in_line_on_a_pool_thread(threads):
