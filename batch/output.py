@@ -75,11 +75,27 @@ def money_column(cents: list | np.ndarray) -> pa.Array:
         low, high = int(cents.min()), int(cents.max())
         if high - low < _SPAN:
             texts = _money_text(arrow_of(np.arange(low, high + 1, dtype=np.int64)))
-            return texts.take(arrow_of(cents - low))
+            return texts_at(texts, cents - low)
     return _money_text(arrow_of(cents) if isinstance(cents, np.ndarray) else pa.array(cents, pa.int64()))
 
 
 _SPAN = 1 << 16  # formatting a range of amounts once pays when the column is longer than it
+
+
+def texts_at(texts: pa.Array, codes: np.ndarray) -> pa.Array:
+    """texts[codes], a text per row. A column holding one text (a franchise
+    of 0.00 on every claim, the one rule of a contract, no warning) is
+    that text's bytes repeated, with its offsets, a few times faster than
+    Arrow's take, which looks each row up."""
+    n = len(codes)
+    if n > _SPAN and len(texts) and texts.null_count == 0:
+        first = int(codes[0])
+        if (codes == first).all():
+            text = texts[first].as_py().encode("utf-8")
+            offsets = np.arange(0, (n + 1) * len(text), len(text), dtype=np.int64) if text else np.zeros(n + 1, np.int64)
+            if offsets[-1] < 1 << 31:
+                return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(text * n)])
+    return texts.take(arrow_of(codes))
 
 
 def _money_text(a: pa.Array) -> pa.Array:

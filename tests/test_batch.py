@@ -402,3 +402,25 @@ def test_text_hash_equal_texts_equal_hashes_wherever_they_lie():
     hashes = _text_hash(pa.array(texts + ["a" * 64 + "b", "a" * 64 + "c"]))
     assert len(set(hashes[:72].tolist())) == 72  # distinct short texts: distinct hashes here
     assert hashes[72] == hashes[73]  # cut at 64 bytes: `repeated_ids` compares the texts themselves
+
+
+def test_texts_at_equals_arrow_take():
+    """`output.texts_at` (one text repeated, else Arrow's take) gives the
+    same array as the take it stands in for: one text (empty, accented)
+    on every row, several texts, and a null among the texts."""
+    import numpy as np
+    import pyarrow as pa
+    from garant.batch.io import arrow_of
+    from garant.batch.output import texts_at
+
+    n = 70_000
+    for texts, codes in [
+        (pa.array(["70%", "100%"]), np.zeros(n, np.int64)),
+        (pa.array(["x", ""]), np.ones(n, np.int64)),
+        (pa.array(["consultation spécialiste"]), np.zeros(n, np.int64)),
+        (pa.array(["a", "bb", "ccc"]), np.arange(n) % 3),
+        (pa.array(["a", None]), np.ones(n, np.int64)),
+    ]:
+        got = texts_at(texts, codes)
+        got.validate(full=True)
+        assert got.equals(texts.take(arrow_of(codes)))

@@ -9,7 +9,7 @@ import pyarrow.compute as pc
 from garant.batch.io import arrow_of
 from garant.batch.parallel import each
 from garant.batch.vector.running import dense_codes
-from garant.batch.output import WARNING_SEPARATOR, decompte_schema, money_column
+from garant.batch.output import WARNING_SEPARATOR, decompte_schema, money_column, texts_at
 from garant.compiler.runtime.money import fmt_rate
 
 _EPOCH = 719163  # dt.date(1970, 1, 1).toordinal()
@@ -34,14 +34,14 @@ def decomptes(v, mask: np.ndarray) -> pa.Table:
     def rows_of(values: pa.Array) -> pa.Array:
         return values if every else values.take(arrow_of(idx))
 
-    combo_arr = arrow_of(c.combo[idx])
+    combos = c.combo[idx]
     price = c.price[idx]
     amo = v.amo[idx]
     amo_net = amo - v.pf[idx] - v.franchise[idx]
     amc = v.amc[idx]
 
     def per_combo(field: str) -> pa.Array:
-        return pa.array([getattr(r, field) if r is not None else None for r in v.recipes], pa.string()).take(combo_arr)
+        return texts_at(pa.array([getattr(r, field) if r is not None else None for r in v.recipes], pa.string()), combos)
 
     thunks = {
         "id": lambda: rows_of(c.ids),
@@ -61,8 +61,8 @@ def decomptes(v, mask: np.ndarray) -> pa.Table:
         "amo_net": lambda: money_column(amo_net),
         "amc": lambda: money_column(amc),
         "rac": lambda: money_column(price - amo_net - amc),
-        "given": lambda: _GIVEN.take(arrow_of(given_bits(c, idx))),
-        "differs": lambda: _DIFFERS.take(arrow_of(v.differs[idx])),
+        "given": lambda: texts_at(_GIVEN, given_bits(c, idx)),
+        "differs": lambda: texts_at(_DIFFERS, v.differs[idx]),
         "rule": lambda: per_combo("rule"),
         "warnings": lambda: warnings(v, idx),
     }
@@ -82,7 +82,7 @@ def rate_column(rates: np.ndarray) -> pa.Array:
         return pa.array([], pa.string())
     low = int(rates.min())
     distinct, at = dense_codes(rates - low, int(rates.max()) - low + 1)
-    return pa.array([fmt_rate(r + low) for r in distinct.tolist()], pa.string()).take(arrow_of(at))
+    return texts_at(pa.array([fmt_rate(r + low) for r in distinct.tolist()], pa.string()), at)
 
 
 def date_column(ordinals: np.ndarray) -> pa.Array:
