@@ -56,6 +56,19 @@ def _mark_inside() -> None:
     _local.inside = True
 
 
+def _forget_the_pool() -> None:
+    """In a forked child (`--jobs N`, a process pool): the parent's threads
+    do not exist there, and a pool that believes it has them would leave
+    every submitted thunk waiting forever. The child starts its own."""
+    global _pool, _lock
+    _pool = None
+    _lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_the_pool)
+
+
 def each(thunks: Sequence[Callable[[], T]], rows: int) -> list[T]:
     """Every thunk's result, in order. The caller and the pool's threads
     take the thunks one by one from a shared list, so unequal thunks even

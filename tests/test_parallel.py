@@ -70,3 +70,18 @@ def test_one_core_or_few_rows_run_in_line(monkeypatch):
     assert parallel.each([lambda: threading.current_thread().name] * 3, rows=10**9) == [main] * 3
     monkeypatch.setenv("GARANT_THREADS", "2")
     assert parallel.each([lambda: threading.current_thread().name] * 3, rows=10) == [main] * 3
+
+
+def _in_child():
+    return parallel.each([lambda: 1, lambda: 2, lambda: 3], rows=1), parallel.soon(lambda: 4, rows=1)()
+
+
+def test_a_forked_child_starts_its_own_threads(threads):
+    """A process forked after the pool started (`garant run --jobs N` after
+    a run in the same process) has none of its threads: it must not wait
+    on them."""
+    import multiprocessing
+
+    assert parallel.each([lambda: 1, lambda: 2], rows=1) == [1, 2]  # the parent's pool exists now
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.apply_async(_in_child).get(timeout=60) == ([1, 2, 3], 4)
