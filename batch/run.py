@@ -23,6 +23,7 @@ nor rejected is a defect and stops the run with an error.
 
 from __future__ import annotations
 
+import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -241,5 +242,11 @@ def _evaluate_all(product, product_ref, parts, trace: bool, jobs: int, evaluator
     if not isinstance(product_ref, (str, Path, tuple)):
         raise ValueError("jobs > 1 needs the product's source path (each worker compiles it)")
     tasks = [(product_ref, str(parts.path(b)), trace, evaluator) for b in range(parts.buckets) if parts.rows[b]]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_one_core_each) as pool:
         yield from pool.map(_evaluate_bucket_file, tasks)
+
+
+def _one_core_each() -> None:
+    """A `--jobs N` worker: the N processes share the cores already, so
+    each evaluates its partitions on one (`parallel.py`, GARANT_THREADS)."""
+    os.environ["GARANT_THREADS"] = "1"
