@@ -499,3 +499,19 @@ def test_day_tables_and_the_shared_order_equal_their_plain_forms():
         assert (np.r_[True, groups[1:] != groups[:-1]] == starts_plain).all()
         run = Running(order, groups, demand[idx])
         assert (run.takes(2_000) >= 0).all() and (run.used_before(2_000) <= 2_000).all()
+
+
+def test_claim_order_by_positions_or_rows():
+    """`running.claim_order` sorts packed keys whose low bits are the
+    positions when the rows increase (as read), else sorts by the rows:
+    both equal the plain lexicographic order (beneficiary, date, row)."""
+    import numpy as np
+
+    from garant.batch.vector.running import claim_order
+
+    rng = np.random.default_rng(11)
+    n = 5_000
+    ben = rng.integers(0, 40, n)
+    date = rng.integers(738000, 738400, n)
+    for row in (np.arange(1, n + 1), np.cumsum(rng.integers(1, 4, n)), rng.permutation(n) + 1):
+        assert (claim_order(ben, date, row) == np.lexsort((row, date, ben))).all()
