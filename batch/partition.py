@@ -232,7 +232,7 @@ def split(source, key: tuple[str, ...], folder: str | Path, rows_per_partition: 
     one partition's size stays in memory. `on_batch()` is called after each
     batch (progress)."""
     buckets = partition_count(source.size, source.unit, rows_per_partition)
-    batches = source.batches()
+    batches = source.batches(whole=buckets == 1)
     first = next(batches, None)
     schema = first.schema if first is not None else pa.schema([pa.field(c, pa.string()) for c in source.columns] + [pa.field("_garant_row", pa.int64())])
     target = InMemory(schema) if buckets == 1 else Spill(folder, buckets, key, schema)

@@ -424,3 +424,31 @@ def test_texts_at_equals_arrow_take():
         got = texts_at(texts, codes)
         got.validate(full=True)
         assert got.equals(texts.take(arrow_of(codes)))
+
+
+@pytest.mark.parametrize("content,encoding", [
+    (b"id,date,beneficiary,act,provider,price\nc1,2025-01-02,B1,consultation generaliste,secteur1,30.00\n", None),
+    (b'id,date,beneficiary,act,provider,price\nc1,2025-01-02,"B1\nB2",consultation generaliste,secteur1,"30,00"\nc2,2025-01-03,B1,x,y,1\n', None),
+    (b"id,date,beneficiary,act,provider,price\nc1,2025-01-02,B1\nc2,2025-01-03,B1,x,y,1,extra\nc3,2025-01-04,B1,x,y,2\n", None),
+    ("\ufeffid,date,beneficiary,act,provider,price\nc1,2025-01-02,Bé,consultation,secteur1,30\n".encode("utf-8"), None),
+    (b"id,date,beneficiary,act,provider,price\nc1,2025-01-02,B\xe9,consultation,secteur1,30\nc2,2025-01-02,B\xff\xfe,x,y,1\n", None),
+    (b"id,date,beneficiary,act,provider,price\nc1,2025-01-02,B\xe9,consultation,secteur1,30\n", "cp1252"),
+    (b"id;date;beneficiary;act;provider;price\r\nc1;2025-01-02;B1;x;y;1\r\n", None),
+])
+def test_a_file_read_whole_equals_the_file_read_block_by_block(tmp_path, content, encoding):
+    """`ClaimsFile.batches(whole=True)` (one partition: Arrow parses the
+    file on every core, from memory when it is ASCII, without fields
+    spanning lines when it has no quote mark; a malformed line sends it
+    back to the block-by-block reader) gives the records, the unreadable
+    fields and the malformed lines, in order, that the block-by-block
+    reader gives."""
+    import pyarrow as pa
+    from garant.batch.io import ClaimsFile
+
+    path = tmp_path / "claims.csv"
+    path.write_bytes(content)
+    whole, blocks = ClaimsFile(path, encoding=encoding), ClaimsFile(path, encoding=encoding)
+    got = pa.Table.from_batches(list(whole.batches(whole=True)))
+    want = pa.Table.from_batches(list(blocks.batches()))
+    assert got.equals(want), (got.to_pylist(), want.to_pylist())
+    assert whole.malformed == blocks.malformed
