@@ -255,7 +255,7 @@ class ClaimsFile:
         malformed lines come in file order (their `malformed:K` names):
         (None, False)."""
         data = self.path.read_bytes()  # the file is to be held whole anyway (one partition)
-        if self._ascii_superset() and data.isascii():
+        if _ascii_superset(self.encoding) and data.isascii():
             source, stream = pa.BufferReader(data), None
             options = self._csv_options(threads=True, newlines_in_values=b'"' in data)
         else:
@@ -276,8 +276,6 @@ class ClaimsFile:
             return None, False
         return table, stream is not None and stream.saw_bad
 
-    def _ascii_superset(self) -> bool:
-        return codecs.lookup(self.encoding).name in _ASCII_SUPERSETS
 
 
 def _mark_unreadable(batch: pa.RecordBatch, marked: bool = False, valid: bool = False) -> pa.RecordBatch:
@@ -351,6 +349,10 @@ def _encoding(name: str | None) -> str:
 _ASCII_SUPERSETS = frozenset(("utf-8", "iso8859-1", "cp1252", "cp1250", "iso8859-15", "ascii"))
 
 
+def _ascii_superset(encoding: str) -> bool:
+    return codecs.lookup(encoding).name in _ASCII_SUPERSETS
+
+
 class _Utf8Stream(io.RawIOBase):
     """A binary file read as `encoding` and handed on as UTF-8, bytes that
     are not text as markers (see _MARK_BASE); `tell()` is the position in
@@ -359,7 +361,7 @@ class _Utf8Stream(io.RawIOBase):
     def __init__(self, raw, encoding: str):
         self._raw = raw
         self._decoder = codecs.getincrementaldecoder(encoding)(errors="surrogateescape")
-        self._ascii_superset = codecs.lookup(encoding).name in _ASCII_SUPERSETS
+        self._ascii_superset = _ascii_superset(encoding)
         self._pending = memoryview(b"")
         self._at = 0  # what of `_pending` was handed on already
         self._eof = False

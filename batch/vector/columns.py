@@ -260,6 +260,11 @@ def _text_hash(strings: pa.Array) -> np.ndarray:
     return h
 
 
+def _sorted_hashes(ids) -> np.ndarray:
+    """The ids' `_text_hash`es, chunk by chunk, sorted (`repeated_ids`)."""
+    return np.sort(_each_chunk(_text_hash, ids))
+
+
 def repeated_ids(ids: pa.Array, ben: np.ndarray, hashes: np.ndarray | None = None) -> np.ndarray:
     """Whether each record's id is also another record's of its beneficiary
     (a duplicate, or the claim it duplicates). The ids' hashes, sorted
@@ -272,7 +277,7 @@ def repeated_ids(ids: pa.Array, ben: np.ndarray, hashes: np.ndarray | None = Non
     if n < 2:
         return np.zeros(n, bool)
     if hashes is None:
-        hashes = np.sort(_each_chunk(_text_hash, ids))
+        hashes = _sorted_hashes(ids)
     if not (hashes[1:] == hashes[:-1]).any():
         return np.zeros(n, bool)
     dictionary, codes = _encode(ids)
@@ -367,7 +372,7 @@ def _ids(col, n: int):
     if got is None:
         return None
     text, _, blank = got
-    return text, blank, (np.sort(_each_chunk(_text_hash, text)) if n >= 2 else None)
+    return text, blank, (_sorted_hashes(text) if n >= 2 else None)
 
 
 def _vocabulary(reader: ClaimReader, vocabulary: tuple, vocab_cols: list, table: pa.Table, n: int):

@@ -54,26 +54,25 @@ from garant.compiler.runtime.rules import Param
 _EPOCH = dt.date(1970, 1, 1).toordinal()
 
 
+def per_day(fn, ordinals: np.ndarray) -> np.ndarray:
+    """fn (date ordinals → a value each) of each ordinal. A run's dates
+    span a few hundred days for many claims: each day of the span is
+    computed once, then looked up."""
+    if len(ordinals):
+        low, high = int(ordinals.min()), int(ordinals.max())
+        if high - low < len(ordinals):
+            return fn(np.arange(low, high + 1, dtype=np.int64))[ordinals - low]
+    return fn(ordinals)
+
+
 def calendar_years(ordinals: np.ndarray) -> np.ndarray:
-    """The calendar year of each date ordinal. A run's dates span a few
-    years: each day of the span is converted once, then looked up."""
-    if not len(ordinals):
-        return np.zeros(0, np.int64)
-    low, high = int(ordinals.min()), int(ordinals.max())
-    if high - low >= len(ordinals):
-        return _years(ordinals)
-    return _years(np.arange(low, high + 1, dtype=np.int64))[ordinals - low]
+    """The calendar year of each date ordinal."""
+    return per_day(_years, ordinals)
 
 
 def _value_index(starts: np.ndarray, dates: np.ndarray) -> np.ndarray:
-    """The index of the value in force on each date (-1 before the first):
-    for many claims over a short span of days, each day's looked up once."""
-    if len(dates) > 4096:
-        low, high = int(dates.min()), int(dates.max())
-        if high - low < len(dates):
-            per_day = np.searchsorted(starts, np.arange(low, high + 1, dtype=np.int64), side="right") - 1
-            return per_day[dates - low]
-    return np.searchsorted(starts, dates, side="right") - 1
+    """The index of the value in force on each date (-1 before the first)."""
+    return per_day(lambda days: np.searchsorted(starts, days, side="right") - 1, dates)
 
 
 def _years(ordinals: np.ndarray) -> np.ndarray:
